@@ -1,0 +1,71 @@
+/*
+ * conf.h: the daemon's configuration, read from an INI file with inih.
+ *
+ * Every key lives in one table in conf.c (name, type, target, default,
+ * bounds).  conf_load() reports every problem as "file:line: message" on
+ * the given stream, keeps parsing to collect them all, and returns the
+ * number of problems: 0 means the configuration is valid and usable.
+ */
+#ifndef RINGPUSH_CONF_H
+#define RINGPUSH_CONF_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <limits.h>
+#include <sys/socket.h>
+
+#define CONF_NAME_MAX 64
+#define CONF_INDEX_MAX 256
+
+enum xfer_engine { ENGINE_SPLICE };
+
+struct conf_listener {
+	char name[CONF_NAME_MAX];       /* from [listener NAME] */
+	char address[128];              /* as written, for messages */
+	struct sockaddr_storage addr;   /* parsed address; port 0 = any free port */
+	socklen_t addrlen;
+	char root[PATH_MAX];            /* directory served */
+	char index[CONF_INDEX_MAX];     /* file served for a directory */
+	enum xfer_engine engine;
+	int line;                       /* line of the section header, 0 = built in */
+};
+
+struct conf {
+	/* [daemon] */
+	char error_log[PATH_MAX];       /* "-" = stderr */
+	char access_log[PATH_MAX];      /* "-" = stdout, "off" = none */
+	int log_level;                  /* enum log_level */
+	unsigned ring_entries;          /* SQ size; the CQ is 4x */
+	unsigned io_workers;            /* cap on io-wq workers per kind */
+	uint64_t pipe_size;             /* bytes per pipe in the pool */
+	unsigned pipe_pool;             /* pipes created at start-up */
+	/* [limits] */
+	unsigned max_connections;
+	uint64_t header_timeout_ms;
+	uint64_t idle_timeout_ms;
+	uint64_t send_timeout_ms;
+	uint64_t max_request_header;    /* bytes */
+	/* [listener NAME], in file order */
+	struct conf_listener *listeners;
+	unsigned nlisteners;
+};
+
+/* Fill c with the built-in defaults: one listener "default" on
+ * 127.0.0.1:8080 serving "." (the current directory). */
+void conf_defaults(struct conf *c);
+/* Read path into c (which conf_load initialises with defaults first, but
+ * with no listener: a file must name at least one).  Problems go to err as
+ * "path:line: message" lines.  Returns the number of problems; on 0 the
+ * caller owns c and frees it with conf_free(). */
+int conf_load(struct conf *c, const char *path, FILE *err);
+void conf_free(struct conf *c);
+
+/* Value parsers, exported for tests.  Each returns 0 on success, -1 on a
+ * malformed or out-of-range value. */
+int conf_parse_size(const char *s, uint64_t *bytes);       /* 512, 8K, 64M, 1G */
+int conf_parse_duration(const char *s, uint64_t *ms);      /* 500ms, 10s, 5m, 1h; bare number = seconds */
+int conf_parse_address(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+                                     /* 1.2.3.4:80, [::1]:80, *:80 (all IPv4+IPv6) */
+int conf_parse_bool(const char *s, int *out);               /* yes/no/on/off/true/false/1/0 */
+
+#endif

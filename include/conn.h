@@ -1,0 +1,97 @@
+/*
+ * conn.h: one client connection and its state machine.
+ *
+ *   READ_REQUEST -> (parse, open, conditionals, ranges) -> SEND_HEADER
+ *     -> SEND_BODY (the listener's engine, chunk by chunk)
+ *     -> READ_REQUEST (keep-alive, pipelined bytes first) | LINGER
+ *   LINGER: write side shut down, request bytes read and dropped until the
+ *     client closes or header_timeout passes (closing with unread bytes
+ *     would send a reset that can destroy the response in flight)
+ *   any state --bad request--> SEND_HEADER with an error response -> CLOSING
+ *   any state --I/O error, timeout, stop--> CLOSING -> FREE once no
+ *   operation of it is in flight
+ *
+ * Connections live in a slab sized by max_connections; nothing is
+ * allocated per request.  Every transition happens in a completion handler.
+ */
+#ifndef RINGPUSH_CONN_H
+#define RINGPUSH_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include "pipepool.h"
+#include "timer.h"
+
+struct server;
+struct listener;
+
+enum conn_state {
+	CONN_FREE,
+	CONN_READ_REQUEST,
+	CONN_SEND_HEADER,
+	CONN_SEND_BODY,
+	CONN_LINGER,       /* response sent, write side shut, reading to EOF */
+	CONN_CLOSING,
+};
+
+/* Offsets into the request buffer, kept for the access log line. */
+struct conn_field {
+	uint32_t off, len;
+};
+
+#define CONN_HEADER_MAX 1024
+
+struct conn {
+	enum conn_state state;
+	uint32_t slot, gen;
+	unsigned inflight;              /* operations submitted, not completed */
+	int fd;
+	struct listener *lst;
+	struct sockaddr_storage peer;
+	struct timer_node timer;
+	struct conn *next_free;
+
+	/* request bytes: [0, rlen) received, [0, req_len) the current request */
+	char *rbuf;
+	uint32_t rlen, req_len;
+
+	/* response header (or whole error response) */
+	char hbuf[CONN_HEADER_MAX];
+	uint32_t hlen, hsent;
+	bool close_after;               /* no keep-alive after this response */
+
+	/* body: the engine moves [file_off, file_end) of file_fd */
+	int file_fd;
+	uint64_t file_off, file_end;
+	struct pipe_pair pipe;
+	uint32_t bytes_in_pipe;
+	int splice_in_res, splice_out_res;
+
+	/* for the access log */
+	uint64_t start_us;
+	uint64_t bytes_sent;            /* header + body bytes on the wire */
+	int status;
+	struct conn_field method, target, referer, user_agent;
+	uint8_t version_minor;
+};
+
+/* Allocate the slab and request buffers for max connections. */
+int conn_slab_init(struct server *s, unsigned max, unsigned rbuf_size);
+void conn_slab_free(struct server *s);
+
+/* A socket the listener accepted.  Takes ownership of fd. */
+void conn_accepted(struct server *s, struct listener *l, int fd);
+/* Dispatch one completion that names a connection slot. */
+void conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags);
+/* End a connection now: cancels what is in flight, frees the slot when
+ * the last completion arrives. */
+void conn_close(struct server *s, struct conn *c, const char *why);
+/* Called by the engine when the body is complete. */
+void conn_body_done(struct server *s, struct conn *c);
+/* Expire deadlines; called on every tick. */
+void conn_expire(struct server *s, uint64_t now_ms);
+/* Close every connection (stop). */
+void conn_close_all(struct server *s);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * file.h: what decides which bytes of a file a request gets.
+ * Range parsing, validators (ETag, Last-Modified), conditional requests and
+ * content types are pure functions; file_open_beneath() is the one place a
+ * request path becomes an open file, confined below the listener's root.
+ */
+#ifndef RINGPUSH_FILE_H
+#define RINGPUSH_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "http.h"
+
+#define FILE_ETAG_MAX 64
+
+enum range_result {
+	RANGE_NONE,            /* no Range header, or one we answer with 200
+				  (other unit, syntax error, several ranges) */
+	RANGE_OK,              /* one satisfiable range: *first..*last */
+	RANGE_UNSATISFIABLE    /* 416 */
+};
+
+/* Parse a Range header value against a file of size bytes.
+ * "bytes=a-b", "bytes=a-", "bytes=-n"; RFC 9110 14.1.2: a last beyond the
+ * end is clamped; a first at or past the end is unsatisfiable; "-0" is
+ * unsatisfiable; a suffix longer than the file means the whole file;
+ * anything malformed (other unit, whitespace, last < first, a number that
+ * overflows 64 bits) or several ranges is ignored (RANGE_NONE), and so is
+ * a suffix range on an empty file (200 with the empty file). */
+enum range_result range_parse(const char *v, size_t len, uint64_t size,
+    uint64_t *first, uint64_t *last);
+
+/* Strong ETag from inode, size and mtime (ns): "\"<hex>-<hex>-<hex>\"". */
+void file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
+    char out[FILE_ETAG_MAX]);
+
+/* RFC 9110 13.2.2: If-None-Match (weak comparison, "*" matches) decides
+ * when present; otherwise If-Modified-Since.  Returns 304 or 0. */
+int file_conditional(const struct http_request *req, const char *etag, time_t mtime);
+
+/* If-Range: true when the Range header may be honoured (no If-Range, or a
+ * strong ETag match, or an HTTP-date equal to mtime). */
+bool file_if_range(const struct http_request *req, const char *etag, time_t mtime);
+
+/* Content type from the extension (case-insensitive);
+ * "application/octet-stream" when unknown. */
+const char *file_mime_type(const char *path, size_t len);
+
+/* The built-in table, for tests: number of entries and the extension of
+ * entry i (NULL past the end). */
+size_t file_mime_count(void);
+const char *file_mime_ext(size_t i);
+
+/* Open the request path (decoded, starting with '/') below rootfd with
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), O_RDONLY | O_CLOEXEC |
+ * O_NONBLOCK (so a FIFO never blocks).  Returns the fd or -errno. */
+int file_open_beneath(int rootfd, const char *path);
+
+#endif

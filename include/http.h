@@ -1,0 +1,125 @@
+/*
+ * http.h: a strict HTTP/1.1 request parser (RFC 9112) and the response
+ * header writer.  Pure functions: bytes in, results out; no I/O.
+ */
+#ifndef RINGPUSH_HTTP_H
+#define RINGPUSH_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define HTTP_TARGET_MAX 4096    /* longer request-targets get 414 */
+#define HTTP_HEADERS_MAX 64     /* more header fields get 431 */
+
+enum http_method {
+	HTTP_GET, HTTP_HEAD,
+	HTTP_POST, HTTP_PUT, HTTP_DELETE, HTTP_OPTIONS, HTTP_PATCH, HTTP_TRACE, HTTP_CONNECT,
+	HTTP_UNKNOWN
+};
+
+/* A piece of the request buffer: not NUL-terminated.  p is NULL when the
+ * field was absent (an empty field has p set and len 0). */
+struct http_span {
+	const char *p;
+	size_t len;
+};
+
+struct http_request {
+	enum http_method method;
+	struct http_span method_name;     /* as sent, for the access log */
+	struct http_span target;          /* raw request-target */
+	int version_minor;                /* HTTP/1.x */
+	bool keep_alive;                  /* after Connection and version rules */
+	char path[HTTP_TARGET_MAX + 1];   /* percent-decoded path, query removed,
+					     always starts with '/' */
+	size_t path_len;
+	bool has_host;
+	struct http_span host, range, if_range, if_none_match, if_modified_since,
+		user_agent, referer;
+	uint64_t content_length;          /* body bytes that follow the header */
+	bool transfer_encoding;           /* body of unknown length follows
+					     (never on GET/HEAD): answer and
+					     close */
+	int error_status;                 /* set when http_parse_request returns -1 */
+};
+
+/*
+ * Parse one request header from buf[0..len).  Call again from the start
+ * with the grown buffer when it returns -2.
+ * Returns the header's length in bytes (> 0) when complete; -2 when more
+ * bytes are needed (and len < max_header); -1 when the request is bad, with
+ * req->error_status set: 400 malformed, 414 target too long, 431 header
+ * larger than max_header or too many fields, 505 unsupported version
+ * (HTTP/2.0, HTTP/1.2, a version-less HTTP/0.9 request line).
+ * A well-formed but unknown method is not an error: it returns the length
+ * with method HTTP_UNKNOWN, and the caller answers 501.  Any path that
+ * could leave the root ("." or ".." segments, NUL, control bytes, bad
+ * UTF-8) is rejected with 400.  Empty lines before the request-line are
+ * skipped (RFC 9112 2.2) and counted in the returned length.
+ * OPTIONS * parses with path "/" (target says "*").
+ */
+ssize_t http_parse_request(const char *buf, size_t len, size_t max_header,
+    struct http_request *req);
+
+/*
+ * Percent-decode the path of a request-target (up to the first '?') into
+ * out, NUL-terminated, exactly once ("%2541" -> "%41").  target must start
+ * with '/'.  Returns 0 and sets *outlen, or -1 for a bad %-escape, a decoded
+ * byte < 0x20 or 0x7f, invalid or overlong UTF-8, a "." or ".." segment
+ * (segments split on '/', decoded %2F included) or output longer than
+ * cap - 1.
+ */
+int http_decode_path(const char *target, size_t len, char *out, size_t cap,
+    size_t *outlen);
+
+/* True when any segment of a decoded path starts with '.' (dotfiles). */
+bool http_path_hidden(const char *path);
+
+const char *http_method_str(enum http_method m);
+const char *http_reason(int status);
+
+/* RFC 9110 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (29 chars + NUL). */
+#define HTTP_DATE_LEN 30
+void http_date(time_t t, char out[HTTP_DATE_LEN]);
+/* Accepts IMF-fixdate (and the obsolete RFC 850 / asctime forms).
+ * Returns 0 and sets *t, or -1. */
+int http_parse_date(const char *s, size_t len, time_t *t);
+
+struct http_response {
+	int status;
+	bool keep_alive;
+	bool head;                    /* HEAD: headers say the length, no body */
+	const char *content_type;     /* NULL: none */
+	uint64_t content_length;
+	time_t last_modified;         /* 0: none */
+	const char *etag;             /* NULL: none; includes the quotes */
+	bool ranges;                  /* send Accept-Ranges: bytes */
+	bool content_range;           /* 206: bytes first-last/size; 416: bytes  * /size */
+	uint64_t range_first, range_last, file_size;
+	const char *location;         /* 301 */
+	const char *allow;            /* 405/501 */
+	bool announce_keep_alive;     /* with keep_alive: send "Connection:
+					 keep-alive" (HTTP/1.0 clients need it,
+					 HTTP/1.1 ones do not) */
+};
+
+/* Write the status line and header fields, ending with the blank line.
+ * Server and Date always; Content-Length always except on 304 (which also
+ * drops Content-Type); Connection: close when !keep_alive.  head changes
+ * nothing in the header: it tells the caller to send no body.
+ * Returns the length written, or -1 if cap is too small. */
+int http_format_response(char *buf, size_t cap, const struct http_response *r, time_t now);
+
+/* A complete error response (header + short HTML body), Connection: close
+ * unless keep_alive; 400, 408, 413, 414, 431, 501 and 505 always close.
+ * Returns the length or -1. */
+int http_format_error(char *buf, size_t cap, int status, bool keep_alive,
+    const char *allow, time_t now);
+/* The same header for a HEAD request, without the body. */
+int http_format_error_head(char *buf, size_t cap, int status, bool keep_alive,
+    const char *allow, time_t now);
+
+#endif

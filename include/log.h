@@ -1,0 +1,39 @@
+/*
+ * log.h: the error log and the access log.
+ *
+ * The error log has levels; messages below the configured level are dropped
+ * before formatting.  log_err and fatal append strerror(errno).  fatal and
+ * fatalx exit with status 1 (RINGPUSHD_EXIT_FAILURE).
+ */
+#ifndef RINGPUSH_LOG_H
+#define RINGPUSH_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+#define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Open the error log: NULL or "-" means stderr.  Returns 0 or -1 (errno). */
+int log_open(const char *path, enum log_level level);
+void log_close(void);
+/* Parse "error", "warn", "info", "debug"; -1 when unknown. */
+int log_level_parse(const char *s);
+
+void log_err(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_errx(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+void fatal(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
+void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
+
+/* Access log: NULL, "off" = none, "-" = stdout, else a file (append). */
+int access_log_open(const char *path);
+void access_log_close(void);
+/* Write one preformatted line (without the newline); buffered, flushed by
+ * access_log_flush() once per loop turn and at exit. */
+void access_log_write(const char *line, int len);
+void access_log_flush(void);
+
+#endif

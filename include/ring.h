@@ -1,0 +1,58 @@
+/*
+ * ring.h: the one io_uring, and how a completion finds its owner.
+ *
+ * user_data packs the operation (8 bits), a generation (24 bits) and a
+ * slot (32 bits).  A connection slot's generation changes every time the
+ * slot is reused, so a completion that arrives for an older occupant is
+ * recognised and dropped.
+ */
+#ifndef RINGPUSH_RING_H
+#define RINGPUSH_RING_H
+
+#include <stdint.h>
+#include <liburing.h>
+
+enum ring_op {
+	OP_NONE,
+	OP_ACCEPT,       /* slot = listener index */
+	OP_RECV,
+	OP_SEND,         /* response header (and error bodies) */
+	OP_SPLICE_IN,    /* file -> pipe */
+	OP_SPLICE_OUT,   /* pipe -> socket */
+	OP_POLL_OUT,     /* wait until the socket takes bytes again */
+	OP_TICK,         /* the periodic timeout that drives deadlines */
+	OP_SIGNAL,       /* read from the signalfd */
+	OP_CANCEL,       /* completions of cancel requests: ignored */
+};
+
+#define RING_GEN_MASK 0xffffffu
+
+static inline uint64_t
+ring_ud(enum ring_op op, uint32_t slot, uint32_t gen)
+{
+	return ((uint64_t)op << 56) | ((uint64_t)(gen & RING_GEN_MASK) << 32) | slot;
+}
+
+static inline enum ring_op ring_ud_op(uint64_t ud) { return (enum ring_op)(ud >> 56); }
+static inline uint32_t ring_ud_gen(uint64_t ud) { return (uint32_t)(ud >> 32) & RING_GEN_MASK; }
+static inline uint32_t ring_ud_slot(uint64_t ud) { return (uint32_t)ud; }
+
+struct ring {
+	struct io_uring uring;
+	unsigned setup_flags;          /* what the kernel accepted */
+	unsigned long submitted, completed;
+};
+
+/* Set up the ring with sq_entries SQEs and a CQ four times larger, asking
+ * for SINGLE_ISSUER | DEFER_TASKRUN and falling back to COOP_TASKRUN, then
+ * to no flags.  io_workers caps io-wq's worker threads.  Returns 0 or
+ * -errno. */
+int ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers);
+void ring_exit(struct ring *r);
+/* An SQE, submitting the queued ones first when the SQ is full.  Never
+ * NULL. */
+struct io_uring_sqe *ring_sqe(struct ring *r);
+/* Completions the kernel could not post at once (CQ overflow). */
+unsigned ring_cq_overflow(const struct ring *r);
+
+#endif

@@ -1,0 +1,693 @@
+/*
+ * conn.c: the connection state machine (see conn.h).
+ *
+ * Requests are read with one IORING_OP_RECV at a time into the slot's
+ * request buffer; a complete request is parsed, opened and answered; the
+ * header goes out with IORING_OP_SEND (MSG_MORE when a body follows), the
+ * body through the listener's engine.  Bytes that arrived behind a request
+ * (pipelining) stay in the buffer and are parsed when its response is done.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "file.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+
+#define ALLOW_METHODS "GET, HEAD"
+
+static size_t rbuf_size;
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int
+conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
+{
+	size_t arena = (size_t)max * rbuf_bytes;
+
+	rbuf_size = rbuf_bytes;
+	s->conns = calloc(max, sizeof(*s->conns));
+	if (s->conns == NULL)
+		return -1;
+	/* Request buffers are reserved, not touched: idle slots cost no
+	 * memory until a request arrives. */
+	s->rbufs = mmap(NULL, arena, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s->rbufs == MAP_FAILED) {
+		s->rbufs = NULL;
+		free(s->conns);
+		s->conns = NULL;
+		return -1;
+	}
+	s->free_conns = NULL;
+	for (unsigned i = max; i-- > 0;) {
+		struct conn *c = &s->conns[i];
+
+		c->slot = i;
+		c->fd = c->file_fd = -1;
+		c->pipe.rd = c->pipe.wr = -1;
+		c->rbuf = s->rbufs + (size_t)i * rbuf_bytes;
+		timer_node_init(&c->timer);
+		c->next_free = s->free_conns;
+		s->free_conns = c;
+	}
+	return 0;
+}
+
+void
+conn_slab_free(struct server *s)
+{
+	if (s->rbufs != NULL)
+		munmap(s->rbufs, (size_t)s->conf->max_connections * rbuf_size);
+	free(s->conns);
+	s->conns = NULL;
+	s->rbufs = NULL;
+}
+
+static struct conn *
+conn_of_timer(struct timer_node *n)
+{
+	return (struct conn *)((char *)n - offsetof(struct conn, timer));
+}
+
+/* Map an errno from opening a request path to the status it deserves —
+ * the one place this mapping is made. */
+static int
+errno_status(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+	case EXDEV:       /* RESOLVE_BENEATH: the path leaves the root */
+	case ELOOP:       /* a symlink loop or a magic link */
+		return 404;
+	case EACCES:
+	case EPERM:
+	case ENXIO:       /* a socket or a FIFO without writer */
+	case ENODEV:
+		return 403;
+	case ENAMETOOLONG:
+		return 414;
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+/* ---- submission helpers ---- */
+
+static void
+submit_recv(struct server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, rbuf_size - c->rlen, 0);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV, c->slot, c->gen));
+	c->inflight++;
+}
+
+static void
+submit_send(struct server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+	int flags = MSG_NOSIGNAL;
+
+	/* MSG_MORE keeps the header in the socket until the body's first
+	 * bytes join it: one segment for small files, not two. */
+	if (c->file_end > c->file_off)
+		flags |= MSG_MORE;
+	io_uring_prep_send(sqe, c->fd, c->hbuf + c->hsent, c->hlen - c->hsent, flags);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_SEND, c->slot, c->gen));
+	c->inflight++;
+}
+
+/* ---- the access log ---- */
+
+static size_t
+append_escaped(char *out, size_t pos, size_t cap, const char *p, size_t len)
+{
+	if (len == 0 && pos < cap)
+		out[pos++] = '-';
+	for (size_t i = 0; i < len && pos + 2 < cap; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch == '"' || ch == '\\')
+			out[pos++] = '\\';
+		out[pos++] = (char)ch;
+	}
+	return pos;
+}
+
+static void
+log_access(struct server *s, struct conn *c)
+{
+	static time_t cached_sec = -1;
+	static char when[32];
+	char line[3072], host[INET6_ADDRSTRLEN] = "-";
+	size_t pos, cap = sizeof(line);
+	uint64_t body = c->bytes_sent > c->hlen ? c->bytes_sent - c->hlen : 0;
+
+	if (s->now_sec != cached_sec) {
+		struct tm tm;
+
+		gmtime_r(&s->now_sec, &tm);
+		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		cached_sec = s->now_sec;
+	}
+	if (c->peer.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->peer)->sin6_addr, host, sizeof(host));
+	else if (c->peer.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&c->peer)->sin_addr, host, sizeof(host));
+
+	pos = (size_t)snprintf(line, cap, "%s - - [%s] \"", host, when);
+	if (c->method.len > 0) {
+		pos = append_escaped(line, pos, cap, c->rbuf + c->method.off, c->method.len);
+		line[pos++] = ' ';
+		pos = append_escaped(line, pos, cap,
+		    c->rbuf + c->target.off, c->target.len > 1024 ? 1024 : c->target.len);
+		pos += (size_t)snprintf(line + pos, cap - pos, " HTTP/1.%u", c->version_minor);
+	} else {
+		line[pos++] = '-';
+	}
+	pos += (size_t)snprintf(line + pos, cap - pos, "\" %d %llu \"", c->status,
+	    (unsigned long long)body);
+	pos = append_escaped(line, pos, cap, c->rbuf + c->referer.off, c->referer.len);
+	pos += (size_t)snprintf(line + pos, cap - pos, "\" \"");
+	pos = append_escaped(line, pos, cap, c->rbuf + c->user_agent.off,
+	    c->user_agent.len > 512 ? 512 : c->user_agent.len);
+	pos += (size_t)snprintf(line + pos, cap - pos, "\" %llu %llu",
+	    (unsigned long long)c->bytes_sent,
+	    (unsigned long long)(now_us() - c->start_us));
+	access_log_write(line, (int)(pos < cap ? pos : cap - 1));
+}
+
+/* ---- closing ---- */
+
+static void
+conn_release(struct server *s, struct conn *c)
+{
+	if (c->lst != NULL)
+		c->lst->engine->release(s, c);
+	if (c->file_fd >= 0)
+		close(c->file_fd);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = c->file_fd = -1;
+	timer_clear(&c->timer);
+	c->state = CONN_FREE;
+	c->gen = (c->gen + 1) & RING_GEN_MASK;
+	c->lst = NULL;
+	c->next_free = s->free_conns;
+	s->free_conns = c;
+	s->live_conns--;
+}
+
+void
+conn_close(struct server *s, struct conn *c, const char *why)
+{
+	if (c->state == CONN_FREE || c->state == CONN_CLOSING)
+		return;
+	if (why != NULL)
+		log_debug("connection %u closed: %s", c->slot, why);
+	/* A response cut short is logged with the bytes that did go out. */
+	if (c->status != 0) {
+		log_access(s, c);
+		c->status = 0;
+	}
+	c->state = CONN_CLOSING;
+	timer_clear(&c->timer);
+	if (c->inflight == 0) {
+		conn_release(s, c);
+		return;
+	}
+	/* Wake what waits on the socket, and cancel it.  The slot is freed
+	 * when the last completion arrives, so no operation can ever touch a
+	 * buffer, pipe or fd after it was handed to someone else.  The cancel
+	 * looks the fd up at submission, so submit it now. */
+	shutdown(c->fd, SHUT_RDWR);
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	io_uring_prep_cancel_fd(sqe, c->fd, IORING_ASYNC_CANCEL_ALL);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, c->slot, c->gen));
+	io_uring_submit(&s->ring.uring);
+}
+
+void
+conn_close_all(struct server *s)
+{
+	for (unsigned i = 0; i < s->conf->max_connections; i++)
+		conn_close(s, &s->conns[i], "stopping");
+}
+
+void
+conn_expire(struct server *s, uint64_t now_ms)
+{
+	struct timer_node *n;
+
+	while ((n = timer_pop_expired(&s->timers, now_ms)) != NULL)
+		conn_close(s, conn_of_timer(n), "deadline passed");
+}
+
+/* ---- responses ---- */
+
+static void
+start_response(struct server *s, struct conn *c)
+{
+	c->state = CONN_SEND_HEADER;
+	c->hsent = 0;
+	c->bytes_sent = 0;
+	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	submit_send(s, c);
+}
+
+static void
+respond_error(struct server *s, struct conn *c, int status, bool close_after)
+{
+	int len;
+
+	if (close_after)
+		c->close_after = true;
+	len = http_format_error(c->hbuf, sizeof(c->hbuf), status, !c->close_after,
+	    status == 405 || status == 501 ? ALLOW_METHODS : NULL, s->now_sec);
+	if (len < 0) {
+		conn_close(s, c, "cannot format an error response");
+		return;
+	}
+	c->hlen = (uint32_t)len;
+	c->status = status;
+	c->file_off = c->file_end = 0;
+	start_response(s, c);
+}
+
+static void
+respond_header(struct server *s, struct conn *c, const struct http_response *r)
+{
+	int len = http_format_response(c->hbuf, sizeof(c->hbuf), r, s->now_sec);
+
+	if (len < 0) {
+		if (c->file_fd >= 0) {
+			close(c->file_fd);
+			c->file_fd = -1;
+		}
+		respond_error(s, c, 500, true);
+		return;
+	}
+	c->hlen = (uint32_t)len;
+	c->status = r->status;
+	start_response(s, c);
+}
+
+/* A directory named without its trailing slash: send the client to the
+ * name with one, keeping the query. */
+static void
+respond_redirect(struct server *s, struct conn *c, const struct http_request *req)
+{
+	char location[HTTP_TARGET_MAX + 2];
+	const char *t = req->target.p;
+	size_t tlen = req->target.len, plen;
+	const char *q = memchr(t, '?', tlen);
+	struct http_response r = { .status = 301, .keep_alive = !c->close_after };
+
+	/* absolute-form targets redirect to their path */
+	if (tlen > 0 && t[0] != '/') {
+		const char *slash = memchr(t + (tlen > 8 ? 8 : tlen), '/', tlen - (tlen > 8 ? 8 : tlen));
+
+		if (slash == NULL) {
+			respond_error(s, c, 400, true);
+			return;
+		}
+		tlen -= (size_t)(slash - t);
+		t = slash;
+		q = memchr(t, '?', tlen);
+	}
+	plen = q ? (size_t)(q - t) : tlen;
+	if (plen + 1 + (tlen - plen) >= sizeof(location)) {
+		respond_error(s, c, 414, true);
+		return;
+	}
+	memcpy(location, t, plen);
+	location[plen] = '/';
+	memcpy(location + plen + 1, t + plen, tlen - plen);
+	location[tlen + 1] = '\0';
+	r.location = location;
+	r.head = true;
+	c->file_off = c->file_end = 0;
+	respond_header(s, c, &r);
+}
+
+/* Open what the path names: a regular file, or a directory's index.
+ * Returns the fd with *st filled and *name set to the name the content
+ * type comes from, or a negative HTTP status. */
+static int
+open_target(struct server *s, struct conn *c, const struct http_request *req,
+    struct stat *st, char *name, size_t name_cap)
+{
+	int fd = file_open_beneath(c->lst->root_fd, req->path);
+	const char *index = c->lst->conf->index;
+
+	(void)s;
+	if (fd < 0)
+		return -errno_status(-fd);
+	if (fstat(fd, st) == -1) {
+		int err = errno;
+
+		close(fd);
+		return -errno_status(err);
+	}
+	snprintf(name, name_cap, "%s", req->path);
+	if (S_ISDIR(st->st_mode)) {
+		close(fd);
+		if (req->path[req->path_len - 1] != '/')
+			return -301;
+		if (snprintf(name, name_cap, "%s%s", req->path, index) >= (int)name_cap)
+			return -414;
+		fd = file_open_beneath(c->lst->root_fd, name);
+		if (fd < 0)
+			return fd == -ENOENT ? -403 : -errno_status(-fd);
+		if (fstat(fd, st) == -1) {
+			close(fd);
+			return -500;
+		}
+	}
+	/* FIFOs, devices, sockets and an index that is a directory are never
+	 * read: the open was non-blocking, so nothing waited on them. */
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -403;
+	}
+	return fd;
+}
+
+static void
+handle_request(struct server *s, struct conn *c, const struct http_request *req)
+{
+	char name[HTTP_TARGET_MAX + CONF_INDEX_MAX + 2];
+	char etag[FILE_ETAG_MAX];
+	struct stat st;
+	struct http_response r = { 0 };
+	uint64_t first = 0, last = 0;
+	int fd;
+
+	c->close_after = !req->keep_alive || s->stopping;
+	if (req->method == HTTP_UNKNOWN) {
+		respond_error(s, c, 501, true);
+		return;
+	}
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
+		/* A body may follow that we will not read: close after. */
+		respond_error(s, c, 405, true);
+		return;
+	}
+	fd = open_target(s, c, req, &st, name, sizeof(name));
+	if (fd == -301) {
+		respond_redirect(s, c, req);
+		return;
+	}
+	if (fd < 0) {
+		respond_error(s, c, -fd, false);
+		return;
+	}
+
+	file_etag((uint64_t)st.st_ino, (uint64_t)st.st_size, st.st_mtim.tv_sec,
+	    (uint32_t)st.st_mtim.tv_nsec, etag);
+	r.keep_alive = !c->close_after;
+	r.head = req->method == HTTP_HEAD;
+	r.etag = etag;
+	r.last_modified = st.st_mtim.tv_sec;
+	r.ranges = true;
+	r.file_size = (uint64_t)st.st_size;
+
+	r.status = file_conditional(req, etag, st.st_mtim.tv_sec);
+	if (r.status == 304) {
+		close(fd);
+		c->file_off = c->file_end = 0;
+		respond_header(s, c, &r);
+		return;
+	}
+
+	r.status = 200;
+	r.content_type = file_mime_type(name, strlen(name));
+	r.content_length = (uint64_t)st.st_size;
+	if (req->range.len > 0 && file_if_range(req, etag, st.st_mtim.tv_sec)) {
+		switch (range_parse(req->range.p, req->range.len, (uint64_t)st.st_size,
+		    &first, &last)) {
+		case RANGE_OK:
+			r.status = 206;
+			r.content_range = true;
+			r.range_first = first;
+			r.range_last = last;
+			r.content_length = last - first + 1;
+			break;
+		case RANGE_UNSATISFIABLE:
+			close(fd);
+			r.status = 416;
+			r.content_range = true;
+			r.content_type = NULL;
+			r.content_length = 0;
+			c->file_off = c->file_end = 0;
+			respond_header(s, c, &r);
+			return;
+		case RANGE_NONE:
+			break;
+		}
+	}
+	if (r.head || r.content_length == 0) {
+		close(fd);
+		c->file_off = c->file_end = 0;
+	} else {
+		c->file_fd = fd;
+		c->file_off = r.status == 206 ? first : 0;
+		c->file_end = c->file_off + r.content_length;
+	}
+	respond_header(s, c, &r);
+}
+
+static struct conn_field
+field_of(const struct conn *c, struct http_span sp)
+{
+	struct conn_field f = { 0, 0 };
+
+	if (sp.p != NULL && sp.len > 0) {
+		f.off = (uint32_t)(sp.p - c->rbuf);
+		f.len = (uint32_t)sp.len;
+	}
+	return f;
+}
+
+/* Parse what the buffer holds: answer a complete request, or read more. */
+static void
+conn_process(struct server *s, struct conn *c)
+{
+	static struct http_request req;   /* one at a time: no stack bloat */
+	ssize_t n;
+
+	c->state = CONN_READ_REQUEST;
+	if (c->rlen == 0) {
+		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
+		submit_recv(s, c);
+		return;
+	}
+	/* The header deadline runs from a request's first byte and is not
+	 * extended by later bytes: a trickling client cannot hold a slot. */
+	if (c->start_us == 0) {
+		c->start_us = now_us();
+		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+	}
+	memset(&c->method, 0, sizeof(c->method) * 4);
+	n = http_parse_request(c->rbuf, c->rlen, rbuf_size, &req);
+	if (n == -2 && c->rlen < rbuf_size) {
+		submit_recv(s, c);
+		return;
+	}
+	s->requests++;
+	if (n < 0) {
+		respond_error(s, c, n == -2 ? 431 : req.error_status, true);
+		return;
+	}
+	c->req_len = (uint32_t)n;
+	c->method = field_of(c, req.method_name);
+	c->target = field_of(c, req.target);
+	c->referer = field_of(c, req.referer);
+	c->user_agent = field_of(c, req.user_agent);
+	c->version_minor = (uint8_t)req.version_minor;
+	handle_request(s, c, &req);
+}
+
+/* The response is complete: log it, then read the next request or end. */
+static void
+response_done(struct server *s, struct conn *c)
+{
+	log_access(s, c);
+	c->status = 0;
+	if (c->file_fd >= 0) {
+		close(c->file_fd);
+		c->file_fd = -1;
+	}
+	c->lst->engine->release(s, c);
+	if (s->stopping) {
+		conn_close(s, c, NULL);
+		return;
+	}
+	if (c->close_after) {
+		c->state = CONN_LINGER;
+		c->rlen = c->req_len = 0;
+		shutdown(c->fd, SHUT_WR);
+		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+		submit_recv(s, c);
+		return;
+	}
+	if (c->req_len > 0) {
+		c->rlen -= c->req_len;
+		memmove(c->rbuf, c->rbuf + c->req_len, c->rlen);
+		c->req_len = 0;
+	}
+	c->start_us = 0;
+	conn_process(s, c);
+}
+
+void
+conn_body_done(struct server *s, struct conn *c)
+{
+	response_done(s, c);
+}
+
+void
+conn_accepted(struct server *s, struct listener *l, int fd)
+{
+	struct conn *c = s->free_conns;
+	socklen_t len = sizeof(c->peer);
+	int one = 1;
+
+	if (c == NULL) {
+		/* At max_connections: accept and close at once, so the
+		 * client learns it now instead of waiting in the backlog. */
+		s->refused++;
+		close(fd);
+		return;
+	}
+	s->free_conns = c->next_free;
+	s->live_conns++;
+	s->accepted++;
+	c->fd = fd;
+	c->lst = l;
+	c->inflight = 0;
+	c->rlen = c->req_len = 0;
+	c->bytes_in_pipe = 0;
+	c->status = 0;
+	c->start_us = 0;
+	c->close_after = false;
+	if (getpeername(fd, (struct sockaddr *)&c->peer, &len) == -1)
+		c->peer.ss_family = AF_UNSPEC;
+	/* Responses are written in pieces (header, then body); without
+	 * NODELAY the last piece of a small response can wait for a delayed
+	 * ACK. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->state = CONN_READ_REQUEST;
+	/* From accept, the first request has header_timeout to arrive. */
+	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+	submit_recv(s, c);
+}
+
+static void
+on_recv(struct server *s, struct conn *c, int res)
+{
+	if (res == -EAGAIN || res == -EINTR) {
+		submit_recv(s, c);
+		return;
+	}
+	if (res <= 0) {
+		conn_close(s, c, res == 0 ? "peer closed" : strerror(-res));
+		return;
+	}
+	if (c->state == CONN_LINGER) {
+		submit_recv(s, c);      /* rlen stays 0: the bytes are dropped */
+		return;
+	}
+	c->rlen += (uint32_t)res;
+	conn_process(s, c);
+}
+
+static void
+on_send(struct server *s, struct conn *c, int res)
+{
+	if (res < 0) {
+		conn_close(s, c, strerror(-res));
+		return;
+	}
+	c->hsent += (uint32_t)res;
+	c->bytes_sent += (uint64_t)res;
+	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	if (c->hsent < c->hlen) {
+		submit_send(s, c);
+		return;
+	}
+	if (c->file_end > c->file_off) {
+		c->state = CONN_SEND_BODY;
+		c->lst->engine->start(s, c);
+		return;
+	}
+	response_done(s, c);
+}
+
+void
+conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
+{
+	uint32_t slot = ring_ud_slot(user_data);
+	enum ring_op op = ring_ud_op(user_data);
+	struct conn *c;
+
+	(void)cqe_flags;
+	if (slot >= s->conf->max_connections)
+		return;
+	c = &s->conns[slot];
+	if (c->gen != ring_ud_gen(user_data) || c->state == CONN_FREE) {
+		log_debug("late completion for slot %u dropped", slot);
+		return;
+	}
+	c->inflight--;
+	if (c->state == CONN_CLOSING) {
+		/* Keep the engine's pipe accounting right: bytes that did
+		 * move decide whether the pipe can be reused. */
+		if (op == OP_SPLICE_IN || op == OP_SPLICE_OUT)
+			c->lst->engine->complete(s, c, op, res);
+		if (c->inflight == 0)
+			conn_release(s, c);
+		return;
+	}
+	switch (op) {
+	case OP_RECV:
+		on_recv(s, c, res);
+		break;
+	case OP_SEND:
+		on_send(s, c, res);
+		break;
+	case OP_SPLICE_IN:
+	case OP_SPLICE_OUT:
+	case OP_POLL_OUT:
+		c->lst->engine->complete(s, c, op, res);
+		break;
+	default:
+		log_errx("unexpected completion op %d for slot %u", op, slot);
+		conn_close(s, c, "unexpected completion");
+		break;
+	}
+}

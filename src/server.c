@@ -1,0 +1,194 @@
+/*
+ * server.c: start-up, the event loop, and stop.
+ *
+ *   for (;;) {
+ *           submit what the handlers queued, wait for one completion
+ *           for each completion: decode user_data, run its handler
+ *   }
+ *
+ * Handlers only queue SQEs; nothing blocks.  Signals arrive as reads of a
+ * signalfd on the ring, deadlines through one periodic timeout.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "log.h"
+#include "server.h"
+
+/* Deadline granularity: a timeout fires at most this late. */
+#define TICK_MS 100
+
+static struct signalfd_siginfo siginfo;
+
+static void
+arm_signal(struct server *s)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	io_uring_prep_read(sqe, s->signal_fd, &siginfo, sizeof(siginfo), 0);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_SIGNAL, 0, 0));
+}
+
+static void
+arm_tick(struct server *s)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	io_uring_prep_timeout(sqe, &s->tick, 0, 0);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_TICK, 0, 0));
+}
+
+static void
+server_clock(struct server *s)
+{
+	struct timespec ts;
+
+	s->now_ms = timer_now_ms();
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	s->now_sec = ts.tv_sec;
+}
+
+int
+server_init(struct server *s, const struct conf *conf)
+{
+	sigset_t mask;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->conf = conf;
+	s->signal_fd = -1;
+	s->tick.tv_sec = TICK_MS / 1000;
+	s->tick.tv_nsec = (TICK_MS % 1000) * 1000000L;
+	server_clock(s);
+	timer_init(&s->timers, conf->header_timeout_ms, conf->idle_timeout_ms,
+	    conf->send_timeout_ms);
+
+	/* A peer that closes mid-transfer must cost an EPIPE, not the
+	 * process. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (s->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1) {
+		log_err("signalfd");
+		return -1;
+	}
+	ret = ring_init(&s->ring, conf->ring_entries, conf->io_workers);
+	if (ret < 0) {
+		errno = -ret;
+		log_err("io_uring set-up");
+		return -1;
+	}
+	s->ring_ready = true;
+	if (pipepool_init(&s->pipes, conf->pipe_pool, (unsigned)conf->pipe_size) == -1) {
+		log_err("pipe pool");
+		return -1;
+	}
+	if (conn_slab_init(s, conf->max_connections, (unsigned)conf->max_request_header) == -1) {
+		log_err("connection slab for %u connections", conf->max_connections);
+		return -1;
+	}
+	if (listen_open(s) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+server_stop(struct server *s, const char *why)
+{
+	if (s->stopping)
+		return;
+	log_info("%s: stopping (%u connections open)", why, s->live_conns);
+	s->stopping = true;
+	listen_close(s);
+	conn_close_all(s);
+}
+
+static void
+dispatch(struct server *s, struct io_uring_cqe *cqe)
+{
+	uint64_t ud = io_uring_cqe_get_data64(cqe);
+
+	switch (ring_ud_op(ud)) {
+	case OP_ACCEPT:
+		if (ring_ud_slot(ud) < s->nlisteners)
+			listen_complete(s, &s->listeners[ring_ud_slot(ud)], cqe->res, cqe->flags);
+		break;
+	case OP_TICK:
+		conn_expire(s, s->now_ms);
+		if (!s->stopping) {
+			/* re-arm accepts that ended on errors (EMFILE...) */
+			for (unsigned i = 0; i < s->nlisteners; i++)
+				listen_arm(s, &s->listeners[i]);
+		}
+		arm_tick(s);
+		break;
+	case OP_SIGNAL:
+		if (cqe->res == (int)sizeof(siginfo)) {
+			server_stop(s, strsignal((int)siginfo.ssi_signo));
+			arm_signal(s);
+		} else if (cqe->res != -ECANCELED) {
+			log_errx("signalfd read: %s", strerror(-cqe->res));
+			arm_signal(s);
+		}
+		break;
+	case OP_CANCEL:
+	case OP_NONE:
+		break;
+	default:
+		conn_complete(s, ud, cqe->res, cqe->flags);
+		break;
+	}
+}
+
+int
+server_run(struct server *s)
+{
+	for (unsigned i = 0; i < s->nlisteners; i++)
+		listen_arm(s, &s->listeners[i]);
+	arm_signal(s);
+	arm_tick(s);
+
+	while (!s->stopping || s->live_conns > 0) {
+		struct io_uring_cqe *cqe;
+		unsigned head, seen = 0;
+		int ret = io_uring_submit_and_wait(&s->ring.uring, 1);
+
+		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+			errno = -ret;
+			log_err("io_uring_submit_and_wait");
+			return 1;
+		}
+		server_clock(s);
+		io_uring_for_each_cqe(&s->ring.uring, head, cqe) {
+			dispatch(s, cqe);
+			seen++;
+		}
+		io_uring_cq_advance(&s->ring.uring, seen);
+		s->ring.completed += seen;
+		access_log_flush();
+	}
+	log_info("stopped: %lu connections accepted, %lu refused, %lu requests",
+	    s->accepted, s->refused, s->requests);
+	return 0;
+}
+
+void
+server_free(struct server *s)
+{
+	listen_close(s);
+	if (s->ring_ready)
+		ring_exit(&s->ring);
+	s->ring_ready = false;
+	conn_slab_free(s);
+	pipepool_free(&s->pipes);
+	free(s->listeners);
+	s->listeners = NULL;
+	if (s->signal_fd >= 0)
+		close(s->signal_fd);
+	s->signal_fd = -1;
+}
