@@ -1,7 +1,8 @@
 /*
  * conn.h: one client connection and its state machine.
  *
- *   READ_REQUEST -> (parse, open, conditionals, ranges) -> SEND_HEADER
+ *   READ_REQUEST -> OPEN (openat2 on the ring; again for a directory's
+ *     index) -> (conditionals, ranges) -> SEND_HEADER
  *     -> SEND_BODY (the listener's engine, chunk by chunk)
  *     -> READ_REQUEST (keep-alive, pipelined bytes first) | LINGER
  *   LINGER: write side shut down, request bytes read and dropped until the
@@ -29,6 +30,7 @@ struct listener;
 enum conn_state {
 	CONN_FREE,
 	CONN_READ_REQUEST,
+	CONN_OPEN,         /* IORING_OP_OPENAT2 of the path (or its index) */
 	CONN_SEND_HEADER,
 	CONN_SEND_BODY,
 	CONN_LINGER,       /* response sent, write side shut, reading to EOF */
@@ -41,6 +43,8 @@ struct conn_field {
 };
 
 #define CONN_HEADER_MAX 1024
+/* a decoded request path plus "/" and the index name */
+#define CONN_PATH_MAX (4096 + 256 + 2)
 
 struct conn {
 	enum conn_state state;
@@ -55,6 +59,12 @@ struct conn {
 	/* request bytes: [0, rlen) received, [0, req_len) the current request */
 	char *rbuf;
 	uint32_t rlen, req_len;
+	/* the decoded path being opened (NUL-terminated, CONN_PATH_MAX bytes),
+	 * and what the response still needs from the request */
+	char *path;
+	uint32_t path_len;
+	bool head, opening_index;
+	struct conn_field range, if_range, if_none_match, if_modified_since;
 
 	/* response header (or whole error response) */
 	char hbuf[CONN_HEADER_MAX];

@@ -16,12 +16,13 @@ enum ring_op {
 	OP_NONE,
 	OP_ACCEPT,       /* slot = listener index */
 	OP_RECV,
+	OP_OPEN,         /* openat2 of a request path */
 	OP_SEND,         /* response header (and error bodies) */
 	OP_SPLICE_IN,    /* file -> pipe */
 	OP_SPLICE_OUT,   /* pipe -> socket */
 	OP_POLL_OUT,     /* wait until the socket takes bytes again */
 	OP_TICK,         /* the periodic timeout that drives deadlines */
-	OP_SIGNAL,       /* read from the signalfd */
+	OP_SIGNAL,       /* read of the eventfd the signal handler bumps */
 	OP_CANCEL,       /* completions of cancel requests: ignored */
 };
 

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@
 
 #define ALLOW_METHODS "GET, HEAD"
 
-static size_t rbuf_size;
+static size_t rbuf_size, slot_bytes;
 
 static uint64_t
 now_us(void)
@@ -39,14 +40,16 @@ now_us(void)
 int
 conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 {
-	size_t arena = (size_t)max * rbuf_bytes;
+	size_t arena;
 
 	rbuf_size = rbuf_bytes;
+	slot_bytes = rbuf_bytes + CONN_PATH_MAX;
+	arena = (size_t)max * slot_bytes;
 	s->conns = calloc(max, sizeof(*s->conns));
 	if (s->conns == NULL)
 		return -1;
-	/* Request buffers are reserved, not touched: idle slots cost no
-	 * memory until a request arrives. */
+	/* Request and path buffers are reserved, not touched: idle slots
+	 * cost no memory until a request arrives. */
 	s->rbufs = mmap(NULL, arena, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (s->rbufs == MAP_FAILED) {
@@ -62,7 +65,8 @@ conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 		c->slot = i;
 		c->fd = c->file_fd = -1;
 		c->pipe.rd = c->pipe.wr = -1;
-		c->rbuf = s->rbufs + (size_t)i * rbuf_bytes;
+		c->rbuf = s->rbufs + (size_t)i * slot_bytes;
+		c->path = c->rbuf + rbuf_bytes;
 		timer_node_init(&c->timer);
 		c->next_free = s->free_conns;
 		s->free_conns = c;
@@ -74,7 +78,7 @@ void
 conn_slab_free(struct server *s)
 {
 	if (s->rbufs != NULL)
-		munmap(s->rbufs, (size_t)s->conf->max_connections * rbuf_size);
+		munmap(s->rbufs, (size_t)s->conf->max_connections * slot_bytes);
 	free(s->conns);
 	s->conns = NULL;
 	s->rbufs = NULL;
@@ -319,11 +323,11 @@ respond_header(struct server *s, struct conn *c, const struct http_response *r)
 /* A directory named without its trailing slash: send the client to the
  * name with one, keeping the query. */
 static void
-respond_redirect(struct server *s, struct conn *c, const struct http_request *req)
+respond_redirect(struct server *s, struct conn *c)
 {
 	char location[HTTP_TARGET_MAX + 2];
-	const char *t = req->target.p;
-	size_t tlen = req->target.len, plen;
+	const char *t = c->rbuf + c->target.off;
+	size_t tlen = c->target.len, plen;
 	const char *q = memchr(t, '?', tlen);
 	struct http_response r = { .status = 301, .keep_alive = !c->close_after };
 
@@ -354,101 +358,87 @@ respond_redirect(struct server *s, struct conn *c, const struct http_request *re
 	respond_header(s, c, &r);
 }
 
-/* Open what the path names: a regular file, or a directory's index.
- * Returns the fd with *st filled and *name set to the name the content
- * type comes from, or a negative HTTP status. */
-static int
-open_target(struct server *s, struct conn *c, const struct http_request *req,
-    struct stat *st, char *name, size_t name_cap)
+static struct conn_field
+field_of(const struct conn *c, struct http_span sp)
 {
-	int fd = file_open_beneath(c->lst->root_fd, req->path);
-	const char *index = c->lst->conf->index;
+	struct conn_field f = { 0, 0 };
 
-	(void)s;
-	if (fd < 0)
-		return -errno_status(-fd);
-	if (fstat(fd, st) == -1) {
-		int err = errno;
-
-		close(fd);
-		return -errno_status(err);
+	if (sp.p != NULL && sp.len > 0) {
+		f.off = (uint32_t)(sp.p - c->rbuf);
+		f.len = (uint32_t)sp.len;
 	}
-	snprintf(name, name_cap, "%s", req->path);
-	if (S_ISDIR(st->st_mode)) {
-		close(fd);
-		if (req->path[req->path_len - 1] != '/')
-			return -301;
-		if (snprintf(name, name_cap, "%s%s", req->path, index) >= (int)name_cap)
-			return -414;
-		fd = file_open_beneath(c->lst->root_fd, name);
-		if (fd < 0)
-			return fd == -ENOENT ? -403 : -errno_status(-fd);
-		if (fstat(fd, st) == -1) {
-			close(fd);
-			return -500;
-		}
-	}
-	/* FIFOs, devices, sockets and an index that is a directory are never
-	 * read: the open was non-blocking, so nothing waited on them. */
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		return -403;
-	}
-	return fd;
+	return f;
 }
 
+static const struct open_how open_how = {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+	.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+};
+
+/* Open c->path below the listener's root on the ring.  The kernel tries
+ * a cached lookup inline and only punts to a worker on a cache miss.
+ * file_open_beneath() is the same open as a plain system call. */
 static void
-handle_request(struct server *s, struct conn *c, const struct http_request *req)
+submit_open(struct server *s, struct conn *c)
 {
-	char name[HTTP_TARGET_MAX + CONF_INDEX_MAX + 2];
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+	const char *rel = c->path;
+
+	while (*rel == '/')
+		rel++;
+	if (*rel == '\0')
+		rel = ".";
+	c->state = CONN_OPEN;
+	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, (struct open_how *)&open_how);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
+	c->inflight++;
+}
+
+static struct http_span
+span_of(const struct conn *c, struct conn_field f)
+{
+	struct http_span sp = { f.len ? c->rbuf + f.off : NULL, f.len };
+
+	return sp;
+}
+
+/* The file is open and is a regular file: answer with its bytes, a part
+ * of them, 304 or 416. */
+static void
+respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
+{
+	static struct http_request cond;   /* the fields the checks read */
 	char etag[FILE_ETAG_MAX];
-	struct stat st;
 	struct http_response r = { 0 };
 	uint64_t first = 0, last = 0;
-	int fd;
 
-	c->close_after = !req->keep_alive || s->stopping;
-	if (req->method == HTTP_UNKNOWN) {
-		respond_error(s, c, 501, true);
-		return;
-	}
-	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
-		/* A body may follow that we will not read: close after. */
-		respond_error(s, c, 405, true);
-		return;
-	}
-	fd = open_target(s, c, req, &st, name, sizeof(name));
-	if (fd == -301) {
-		respond_redirect(s, c, req);
-		return;
-	}
-	if (fd < 0) {
-		respond_error(s, c, -fd, false);
-		return;
-	}
+	cond.range = span_of(c, c->range);
+	cond.if_range = span_of(c, c->if_range);
+	cond.if_none_match = span_of(c, c->if_none_match);
+	cond.if_modified_since = span_of(c, c->if_modified_since);
 
-	file_etag((uint64_t)st.st_ino, (uint64_t)st.st_size, st.st_mtim.tv_sec,
-	    (uint32_t)st.st_mtim.tv_nsec, etag);
+	file_etag((uint64_t)st->st_ino, (uint64_t)st->st_size, st->st_mtim.tv_sec,
+	    (uint32_t)st->st_mtim.tv_nsec, etag);
 	r.keep_alive = !c->close_after;
-	r.head = req->method == HTTP_HEAD;
+	r.head = c->head;
 	r.etag = etag;
-	r.last_modified = st.st_mtim.tv_sec;
+	r.last_modified = st->st_mtim.tv_sec;
 	r.ranges = true;
-	r.file_size = (uint64_t)st.st_size;
+	r.file_size = (uint64_t)st->st_size;
+	c->file_off = c->file_end = 0;
 
-	r.status = file_conditional(req, etag, st.st_mtim.tv_sec);
+	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec);
 	if (r.status == 304) {
 		close(fd);
-		c->file_off = c->file_end = 0;
 		respond_header(s, c, &r);
 		return;
 	}
-
 	r.status = 200;
-	r.content_type = file_mime_type(name, strlen(name));
-	r.content_length = (uint64_t)st.st_size;
-	if (req->range.len > 0 && file_if_range(req, etag, st.st_mtim.tv_sec)) {
-		switch (range_parse(req->range.p, req->range.len, (uint64_t)st.st_size,
+	r.content_type = file_mime_type(c->path, c->path_len);
+	r.content_length = (uint64_t)st->st_size;
+	if (cond.range.len > 0 && file_if_range(&cond, etag, st->st_mtim.tv_sec)) {
+		switch (range_parse(cond.range.p, cond.range.len, (uint64_t)st->st_size,
 		    &first, &last)) {
 		case RANGE_OK:
 			r.status = 206;
@@ -463,7 +453,6 @@ handle_request(struct server *s, struct conn *c, const struct http_request *req)
 			r.content_range = true;
 			r.content_type = NULL;
 			r.content_length = 0;
-			c->file_off = c->file_end = 0;
 			respond_header(s, c, &r);
 			return;
 		case RANGE_NONE:
@@ -472,25 +461,88 @@ handle_request(struct server *s, struct conn *c, const struct http_request *req)
 	}
 	if (r.head || r.content_length == 0) {
 		close(fd);
-		c->file_off = c->file_end = 0;
 	} else {
 		c->file_fd = fd;
-		c->file_off = r.status == 206 ? first : 0;
-		c->file_end = c->file_off + r.content_length;
+		c->file_off = first;
+		c->file_end = first + r.content_length;
 	}
 	respond_header(s, c, &r);
 }
 
-static struct conn_field
-field_of(const struct conn *c, struct http_span sp)
+static void
+on_open(struct server *s, struct conn *c, int res)
 {
-	struct conn_field f = { 0, 0 };
+	struct stat st;
 
-	if (sp.p != NULL && sp.len > 0) {
-		f.off = (uint32_t)(sp.p - c->rbuf);
-		f.len = (uint32_t)sp.len;
+	if (res < 0) {
+		/* A directory without its index is not listed. */
+		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
+		    errno_status(-res), false);
+		return;
 	}
-	return f;
+	if (fstat(res, &st) == -1) {
+		int err = errno;
+
+		close(res);
+		respond_error(s, c, errno_status(err), false);
+		return;
+	}
+	if (S_ISDIR(st.st_mode) && !c->opening_index) {
+		const char *index = c->lst->conf->index;
+		size_t ilen = strlen(index);
+
+		close(res);
+		if (c->path[c->path_len - 1] != '/') {
+			respond_redirect(s, c);
+			return;
+		}
+		if (c->path_len + ilen + 1 > CONN_PATH_MAX) {
+			respond_error(s, c, 414, false);
+			return;
+		}
+		memcpy(c->path + c->path_len, index, ilen + 1);
+		c->path_len += (uint32_t)ilen;
+		c->opening_index = true;
+		submit_open(s, c);
+		return;
+	}
+	/* FIFOs, devices, sockets and an index that is a directory are never
+	 * read: the open was non-blocking, so nothing waited on them. */
+	if (!S_ISREG(st.st_mode)) {
+		close(res);
+		respond_error(s, c, 403, false);
+		return;
+	}
+	respond_file(s, c, res, &st);
+}
+
+static void
+handle_request(struct server *s, struct conn *c, const struct http_request *req)
+{
+	c->close_after = !req->keep_alive || s->stopping;
+	if (req->method == HTTP_UNKNOWN) {
+		respond_error(s, c, 501, true);
+		return;
+	}
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
+		/* A body may follow that we will not read: close after. */
+		respond_error(s, c, 405, true);
+		return;
+	}
+	if (req->path_len + 1 > CONN_PATH_MAX) {
+		respond_error(s, c, 414, true);
+		return;
+	}
+	memcpy(c->path, req->path, req->path_len);
+	c->path[req->path_len] = '\0';
+	c->path_len = (uint32_t)req->path_len;
+	c->head = req->method == HTTP_HEAD;
+	c->opening_index = false;
+	c->range = field_of(c, req->range);
+	c->if_range = field_of(c, req->if_range);
+	c->if_none_match = field_of(c, req->if_none_match);
+	c->if_modified_since = field_of(c, req->if_modified_since);
+	submit_open(s, c);
 }
 
 /* Parse what the buffer holds: answer a complete request, or read more. */
@@ -512,7 +564,7 @@ conn_process(struct server *s, struct conn *c)
 		c->start_us = now_us();
 		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
 	}
-	memset(&c->method, 0, sizeof(c->method) * 4);
+	c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
 	n = http_parse_request(c->rbuf, c->rlen, rbuf_size, &req);
 	if (n == -2 && c->rlen < rbuf_size) {
 		submit_recv(s, c);
@@ -669,6 +721,8 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 		 * move decide whether the pipe can be reused. */
 		if (op == OP_SPLICE_IN || op == OP_SPLICE_OUT)
 			c->lst->engine->complete(s, c, op, res);
+		else if (op == OP_OPEN && res >= 0)
+			close(res);
 		if (c->inflight == 0)
 			conn_release(s, c);
 		return;
@@ -676,6 +730,9 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 	switch (op) {
 	case OP_RECV:
 		on_recv(s, c, res);
+		break;
+	case OP_OPEN:
+		on_open(s, c, res);
 		break;
 	case OP_SEND:
 		on_send(s, c, res);
