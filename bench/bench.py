@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""bench/bench.py: the body of `make bench` (bench/run.sh starts it).
+
+Makes the file set, starts ringpushd and the installed reference servers on
+their own high loopback ports (pinned to CPU 0), runs the job files in
+bench/jobs with ringbench (pinned to CPU 1) against each server in turn,
+rotating the order every round, and prints one table of medians: per file
+size and connection count, requests/s, MiB/s, p99 latency, server CPU
+microseconds per request and CPU seconds per GiB, and ringpushd against the
+best reference.  Writes bench.json and, when gnuplot is installed,
+bench.png.  A benchmark, not a test: it never fails on a number.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIZES = [("4k", 4096), ("64k", 65536), ("1m", 1 << 20), ("256m", 256 << 20)]
+DEPTHS = [1, 16, 256]
+PORT_BASE = 18480
+
+
+def say(*a):
+    print(*a, flush=True)
+
+
+def make_tree(tree):
+    """The file set, made once and kept: random bytes, fixed sizes."""
+    os.makedirs(tree, exist_ok=True)
+    for name, size in SIZES:
+        path = os.path.join(tree, name + ".bin")
+        if os.path.exists(path) and os.path.getsize(path) == size:
+            continue
+        with open(path + ".tmp", "wb") as f:
+            left = size
+            while left > 0:
+                n = min(left, 1 << 22)
+                f.write(os.urandom(n))
+                left -= n
+        os.rename(path + ".tmp", path)
+        # read it back so every server starts from a warm page cache
+    for name, _ in SIZES:
+        with open(os.path.join(tree, name + ".bin"), "rb") as f:
+            while f.read(1 << 22):
+                pass
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def wait_port(port, proc, seconds=10):
+    end = time.time() + seconds
+    while time.time() < end:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Server:
+    def __init__(self, name, argv, port, log):
+        self.name, self.argv, self.port, self.log = name, argv, port, log
+        self.proc = None
+
+    def start(self, pin):
+        logf = open(self.log, "wb")
+        argv = (["taskset", "-c", "0"] if pin else []) + self.argv
+        self.proc = subprocess.Popen(argv, stdout=logf, stderr=logf,
+                                     stdin=subprocess.DEVNULL)
+        if not wait_port(self.port, self.proc):
+            self.stop()
+            return False
+        return True
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def servers(build, rundir, tree, wanted):
+    """Every server we can run, each on its own free port."""
+    found = []
+    port = PORT_BASE
+    for name in ["ringpushd", "nginx", "lighttpd", "h2o"]:
+        if name not in wanted:
+            continue
+        binary = os.path.join(build, "ringpushd") if name == "ringpushd" \
+            else shutil.which(name)
+        if not binary or not os.access(binary, os.X_OK):
+            say(f"bench: {name} not found: skipped")
+            continue
+        while not port_free(port):
+            port += 1
+        conf = os.path.join(rundir, f"{name}.conf")
+        with open(os.path.join(HERE, f"{name}.conf.in")) as f:
+            text = f.read()
+        text = text.replace("@PORT@", str(port)).replace("@ROOT@", tree)
+        text = text.replace("@RUNDIR@", rundir)
+        with open(conf, "w") as f:
+            f.write(text)
+        argv = {
+            "ringpushd": [binary, "-f", "-c", conf],
+            "nginx": [binary, "-c", conf, "-e",
+                      os.path.join(rundir, "nginx-error.log")],
+            "lighttpd": [binary, "-D", "-f", conf],
+            "h2o": [binary, "-c", conf],
+        }[name]
+        found.append(Server(name, argv, port,
+                            os.path.join(rundir, f"{name}.log")))
+        port += 1
+    return found
+
+
+def ringbench(build, job, srv, depth, runtime, ramp, pin):
+    env = dict(os.environ, BENCH_TARGET=f"127.0.0.1:{srv.port}",
+               BENCH_IODEPTH=str(depth), BENCH_RUNTIME=runtime,
+               BENCH_RAMP=ramp)
+    argv = (["taskset", "-c", "1"] if pin else []) + [
+        os.path.join(build, "ringbench"), "--output-format=json",
+        f"--server_pid={srv.proc.pid}", job]
+    r = subprocess.run(argv, env=env, capture_output=True, text=True,
+                       timeout=120)
+    try:
+        return json.loads(r.stdout)["total"], None
+    except (ValueError, KeyError):
+        return None, (r.stderr.strip().splitlines() or ["no report"])[-1]
+
+
+def summarise(runs):
+    """Medians over the rounds of one server in one cell."""
+    def med(key):
+        vals = [key(t) for t in runs]
+        vals = [v for v in vals if v is not None]
+        return statistics.median(vals) if vals else None
+
+    def us_per_req(t):
+        c = t.get("server_cpu")
+        return c["us_per_request"] if c and t["requests"] > 0 else None
+
+    def s_per_gib(t):
+        c = t.get("server_cpu")
+        return c["s_per_gib"] if c and t["bytes"] > 0 else None
+
+    return {
+        "rounds": len(runs),
+        "req_per_s": med(lambda t: t["req_per_s"]),
+        "mib_per_s": med(lambda t: t["bw_mibps"]),
+        "p99_us": med(lambda t: t["clat_ns"]["percentiles"]["99.000000"] / 1e3
+                      if t["requests"] > 0 else None),
+        "server_cpu_us_per_req": med(us_per_req),
+        "server_cpu_s_per_gib": med(s_per_gib),
+        "errors": sum(t["errors"]["total"] for t in runs),
+        "client_cpu_pct": med(lambda t: t["client_cpu"]["usr_pct"] +
+                              t["client_cpu"]["sys_pct"]),
+    }
+
+
+def fmt(v, spec):
+    if v is None:
+        width = "".join(ch for ch in spec.split(".")[0] if ch.isdigit())
+        return "-".rjust(int(width) if width else 1)
+    return format(v, spec)
+
+
+def ratio(mine, refs, higher_better):
+    vals = [(v, n) for n, v in refs if v is not None and v > 0]
+    if mine is None or not vals:
+        return "-", None
+    best, who = (max if higher_better else min)(vals)
+    return f"{mine / best:.2f}x", who
+
+
+def print_table(cells, names):
+    head = (f"{'size':>5} {'conns':>5} {'server':<10} {'req/s':>10} "
+            f"{'MiB/s':>9} {'p99 us':>9} {'cpu us/req':>10} {'cpu s/GiB':>9}"
+            f" {'errors':>6}")
+    say(head)
+    say("-" * len(head))
+    for cell in cells:
+        first = True
+        for n in names:
+            r = cell["servers"].get(n)
+            if r is None:
+                continue
+            label = (f"{cell['size']:>5} {cell['conns']:>5}" if first
+                     else " " * 11)
+            first = False
+            say(f"{label} {n:<10} {fmt(r['req_per_s'], '10.0f')} "
+                f"{fmt(r['mib_per_s'], '9.1f')} {fmt(r['p99_us'], '9.0f')} "
+                f"{fmt(r['server_cpu_us_per_req'], '10.2f')} "
+                f"{fmt(r['server_cpu_s_per_gib'], '9.3f')} {r['errors']:>6}")
+        mine = cell["servers"].get("ringpushd")
+        refs = [(n, r) for n, r in cell["servers"].items() if n != "ringpushd"]
+        if mine and refs:
+            parts = []
+            for key, hb, what in [("req_per_s", True, "req/s"),
+                                  ("mib_per_s", True, "MiB/s"),
+                                  ("server_cpu_us_per_req", False, "cpu/req"),
+                                  ("server_cpu_s_per_gib", False, "cpu/GiB")]:
+                txt, who = ratio(mine[key], [(n, r[key]) for n, r in refs], hb)
+                if who:
+                    parts.append(f"{what} {txt} of {who}")
+                cell.setdefault("ratio", {})[key] = \
+                    None if who is None else {"ratio": float(txt[:-1]),
+                                              "best": who}
+            say(" " * 11 + " ringpushd vs best: " + ", ".join(parts))
+        say("")
+
+
+def plot(out, cells, names):
+    if not shutil.which("gnuplot"):
+        say("bench: gnuplot not installed: no chart")
+        return
+    dat = os.path.join(out, "bench.dat")
+    with open(dat, "w") as f:
+        f.write("cell " + " ".join(f"{n}_rps {n}_cpu" for n in names) + "\n")
+        for c in cells:
+            row = [f"{c['size']}/{c['conns']}"]
+            for n in names:
+                r = c["servers"].get(n) or {}
+                rps = r.get("req_per_s") or 0
+                cpu = r.get("server_cpu_us_per_req") or 0
+                row += [f"{rps:.1f}", f"{cpu:.3f}"]
+            f.write(" ".join(row) + "\n")
+    cols_rps = ", ".join(
+        f"'{dat}' using {2 + 2 * i}:xtic(1) title '{n}'"
+        for i, n in enumerate(names))
+    cols_cpu = ", ".join(
+        f"'{dat}' using {3 + 2 * i}:xtic(1) title '{n}'"
+        for i, n in enumerate(names))
+    script = f"""
+set terminal pngcairo size 1400,900 noenhanced
+set output '{os.path.join(out, "bench.png")}'
+set multiplot layout 2,1 title 'make bench: ringpushd and reference servers (file size/connections)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top left
+set logscale y
+set grid ytics
+set ylabel 'requests/s'
+plot {cols_rps}
+set ylabel 'server CPU us per request'
+plot {cols_cpu}
+unset multiplot
+"""
+    r = subprocess.run(["gnuplot"], input=script, text=True,
+                       capture_output=True)
+    if r.returncode != 0:
+        # pngcairo is optional in gnuplot builds; the png terminal is not
+        script = script.replace("pngcairo", "png")
+        r = subprocess.run(["gnuplot"], input=script, text=True,
+                           capture_output=True)
+    if r.returncode == 0:
+        say(f"bench: chart in {os.path.join(out, 'bench.png')}")
+    else:
+        say("bench: gnuplot failed: " + r.stderr.strip()[-200:])
+
+
+def client_check(build, srv, runtime, pin):
+    """ringbench beside wrk, same server, same 4 KiB file, 64 connections."""
+    if not shutil.which("wrk"):
+        return None
+    secs = max(1, int(float(runtime.rstrip("s"))))
+    pre = ["taskset", "-c", "1"] if pin else []
+    r = subprocess.run(pre + ["wrk", "-t1", "-c64", f"-d{secs}s",
+                              f"http://127.0.0.1:{srv.port}/4k.bin"],
+                       capture_output=True, text=True, timeout=60)
+    wrk_rps = None
+    for line in r.stdout.splitlines():
+        if line.startswith("Requests/sec:"):
+            wrk_rps = float(line.split()[1])
+    t, _ = ringbench(build, os.path.join(HERE, "jobs", "4k.job"), srv, 64,
+                     f"{secs}s", "0", pin)
+    rb_rps = t["req_per_s"] if t else None
+    say(f"client check against {srv.name} (4 KiB, 64 connections, client on "
+        f"one core): wrk {fmt(wrk_rps, '.0f')} req/s, ringbench "
+        f"{fmt(rb_rps, '.0f')} req/s"
+        + (f" ({rb_rps / wrk_rps:.2f}x)" if wrk_rps and rb_rps else ""))
+    return {"server": srv.name, "wrk_req_per_s": wrk_rps,
+            "ringbench_req_per_s": rb_rps}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    quick = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
+    rounds = 1 if quick else 3
+    runtime = "1s" if quick else "2s"
+    ramp = "250ms" if quick else "500ms"
+    out = os.path.abspath(os.environ.get("BENCH_OUT",
+                                         os.path.join(build, "bench")))
+    rundir = os.path.join(out, "run")
+    tree = os.path.join(out, "tree")
+    os.makedirs(rundir, exist_ok=True)
+    wanted = os.environ.get("BENCH_SERVERS",
+                            "ringpushd nginx lighttpd h2o").split()
+    pin = (os.cpu_count() or 1) >= 2
+    if not pin:
+        say("bench: one CPU only: server and client share it, no pinning")
+
+    say("bench: making the file set (4 KiB, 64 KiB, 1 MiB, 256 MiB)")
+    make_tree(tree)
+    started = []
+    for s in servers(build, rundir, tree, wanted):
+        if s.start(pin):
+            say(f"bench: {s.name} on 127.0.0.1:{s.port} (pid {s.proc.pid})")
+            started.append(s)
+        else:
+            say(f"bench: {s.name} did not start, skipped (see {s.log})")
+    if not started:
+        say("bench: no server to measure")
+        return 0
+    names = [s.name for s in started]
+    t0 = time.time()
+    cells = []
+    try:
+        for size, _ in SIZES:
+            job = os.path.join(HERE, "jobs", f"{size}.job")
+            for depth in DEPTHS:
+                runs = {s.name: [] for s in started}
+                for rnd in range(rounds):
+                    k = rnd % len(started)
+                    for s in started[k:] + started[:k]:
+                        t, err = ringbench(build, job, s, depth, runtime,
+                                           ramp, pin)
+                        if t is None:
+                            say(f"bench: {size} x{depth} {s.name}: {err}")
+                        else:
+                            runs[s.name].append(t)
+                cells.append({"size": size, "conns": depth, "servers": {
+                    n: summarise(r) for n, r in runs.items() if r}})
+                say(f"bench: {size} x{depth} done ({time.time() - t0:.0f}s)")
+        check = client_check(build, next((s for s in started
+                                          if s.name == "ringpushd"),
+                                         started[0]), runtime, pin)
+    finally:
+        for s in started:
+            s.stop()
+
+    say("")
+    say(f"make bench: medians of {rounds} round(s) of {runtime} "
+        f"(after {ramp} ramp); servers on CPU 0, ringbench on CPU 1; server "
+        "CPU = utime+stime of the process, its threads and children")
+    say("")
+    print_table(cells, names)
+    result = {
+        "format_version": 1,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "kernel": platform.release(),
+        "cpus": os.cpu_count(),
+        "quick": quick, "rounds": rounds, "runtime": runtime, "ramp": ramp,
+        "servers": names, "cells": cells, "client_check": check,
+    }
+    with open(os.path.join(out, "bench.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    say(f"bench: table as JSON in {os.path.join(out, 'bench.json')}")
+    plot(out, cells, names)
+    say(f"bench: finished in {time.time() - t0:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+#!/bin/sh
+# bench/run.sh: the script behind `make bench`.  It builds ringpushd and
+# ringbench, installs missing reference servers when run as root (or skips
+# them, saying so), then hands over to bench/bench.py, which makes the file
+# set, starts every server on its own high loopback port (servers on CPU 0,
+# ringbench on CPU 1), runs the same job files against each, alternating,
+# for several rounds, and prints one table (plus JSON and, with gnuplot, a
+# PNG).  It is a benchmark, not a test: it never fails on a number.
+#
+# Environment: BENCH_QUICK=1 (one short round, under 2 minutes),
+# BENCH_OUT=DIR (results; default build/bench), BENCH_SERVERS="ringpushd
+# nginx lighttpd h2o" (the subset to run), BENCH_NO_INSTALL=1.
+set -eu
+
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+
+if [ ! -x "$BUILD/ringpushd" ] || [ ! -x "$BUILD/ringbench" ]; then
+	[ -f Makefile ] || ./configure
+	make "$BUILD/ringpushd" "$BUILD/ringbench"
+fi
+
+# Reference servers come from Debian packages.  Installing one must not
+# start its system instance (it would take port 80): a temporary
+# policy-rc.d tells the package scripts not to start services.
+want=""
+for s in nginx lighttpd h2o; do
+	command -v "$s" >/dev/null 2>&1 || want="$want $s"
+done
+if [ -n "$want" ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ] && [ "$(id -u)" = 0 ] &&
+    command -v apt-get >/dev/null 2>&1; then
+	echo "bench: installing reference servers:$want"
+	policy=/usr/sbin/policy-rc.d
+	made_policy=no
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" &&
+		    made_policy=yes
+	fi
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $want >/dev/null 2>&1 ||
+	    { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 &&
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $want >/dev/null 2>&1; } ||
+	    echo "bench: apt-get could not install:$want (continuing without)"
+	[ "$made_policy" = yes ] && rm -f "$policy"
+fi
+for s in nginx lighttpd h2o; do
+	command -v "$s" >/dev/null 2>&1 || echo "bench: $s not installed: skipped"
+done
+
+exec python3 bench/bench.py --build "$BUILD" "$@"

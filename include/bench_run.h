@@ -1,0 +1,36 @@
+/*
+ * bench_run.h: ringbench's engine.  One thread and one io_uring drive every
+ * connection of every job clone; each connection is a small state machine
+ * (connect, send the request linked to the first receive, receive the
+ * head, then drain the body by recv into a scratch buffer or by splice
+ * into /dev/null) advanced by the completions reaped in batches.
+ */
+#ifndef RINGPUSH_BENCH_RUN_H
+#define RINGPUSH_BENCH_RUN_H
+
+#include <stdio.h>
+
+#include "bench_job.h"
+#include "bench_stats.h"
+
+/*
+ * Check every job against its server before the run: resolve the address,
+ * connect, HEAD each path to learn its size (and for verify=sha256 stat the
+ * local copy).  Problems go to err naming the job and option.  Returns the
+ * number of problems; on 0 the targets are kept for bench_run().
+ */
+struct bench_target;
+int bench_prepare(const struct bench_job *jobs, size_t njobs,
+    struct bench_target **targets, FILE *err);
+void bench_targets_free(struct bench_target *targets, size_t njobs);
+
+/*
+ * Run all jobs at once.  Fills results[] (one per clone, in job order,
+ * numjobs each) and total.  Returns 0, or -1 when the engine itself failed
+ * (message on err); request errors are counted in the results instead.
+ */
+int bench_run(const struct bench_job *jobs, size_t njobs,
+    struct bench_target *targets, struct bench_result *results,
+    struct bench_result *total, FILE *err);
+
+#endif

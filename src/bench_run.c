@@ -1,0 +1,1118 @@
+/*
+ * bench_run.c: ringbench's engine and its pre-flight checks.
+ *
+ * One thread, one io_uring.  Every connection has at most one chain in
+ * flight: a connect, a send linked to the first receive of the response
+ * head, a receive of body bytes, a poll (for the splice sink) or a sleep
+ * (rate cap, back-off).  Completions are reaped in batches and the new
+ * submissions go out in one io_uring_enter per turn, which is what lets
+ * one core drive many connections.
+ *
+ * The splice sink polls the socket on the ring and then splices
+ * socket -> pipe -> /dev/null with plain calls: an IORING_OP_SPLICE is
+ * always punted to an io-wq worker, which would cost the client more CPU
+ * than the two system calls.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "bench_http.h"
+#include "bench_proc.h"
+#include "bench_run.h"
+#include "bench_sha256.h"
+
+#define CONN_BUF        8192            /* head + the first body bytes */
+#define SCRATCH_BUF     (256 * 1024)    /* shared by every discarding recv */
+#define SPLICE_PIPE     (256 * 1024)
+#define TICK_MS         100             /* longest wait for a completion */
+#define BACKOFF_MS      10              /* after a failed connection */
+#define PREFLIGHT_TIMEOUT_S 5
+
+struct target_path {
+	char *path;
+	uint64_t size;                  /* from HEAD */
+	char *local;                    /* verify_dir copy, or NULL */
+	uint64_t local_size;
+	uint8_t digest[BENCH_SHA256_LEN];       /* of the whole local file */
+};
+
+struct bench_target {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char hostport[300];             /* for messages and Host: */
+	struct target_path *paths;
+	size_t npaths;
+	uint64_t total_size;
+};
+
+/* Pre-flight */
+
+static int
+hash_file(const char *path, uint64_t first, uint64_t length,
+    uint8_t out[BENCH_SHA256_LEN])
+{
+	struct bench_sha256 sha;
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	bench_sha256_init(&sha);
+	while (length > 0) {
+		n = pread(fd, buf, length < sizeof(buf) ? length : sizeof(buf),
+		    (off_t)first);
+		if (n <= 0)
+			break;
+		bench_sha256_update(&sha, buf, (size_t)n);
+		first += (uint64_t)n;
+		length -= (uint64_t)n;
+	}
+	close(fd);
+	bench_sha256_final(&sha, out);
+	return 0;
+}
+
+static int
+dial(const struct bench_target *t)
+{
+	struct timeval tv = { PREFLIGHT_TIMEOUT_S, 0 };
+	int fd;
+
+	fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (const struct sockaddr *)&t->addr, t->addrlen) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* HEAD one path on *fd (reconnecting when needed); 0, or -1 with a message. */
+static int
+head_path(const struct bench_job *j, struct bench_target *t, int *fd,
+    struct target_path *tp, FILE *err)
+{
+	char req[1024], buf[8192];
+	struct bench_http_resp resp;
+	size_t len = 0;
+	ssize_t n = -1;
+	long hl = 0;
+	int reqlen;
+
+	reqlen = bench_http_request(req, sizeof(req), "HEAD", t->hostport,
+	    tp->path, 0, 0, true);
+	if (reqlen < 0) {
+		fprintf(err, "job '%s': path too long: %s\n", j->name, tp->path);
+		return -1;
+	}
+	if (*fd < 0 && (*fd = dial(t)) < 0) {
+		fprintf(err, "job '%s': option 'url': cannot connect to %s: %s\n",
+		    j->name, t->hostport, strerror(errno));
+		return -1;
+	}
+	if (send(*fd, req, (size_t)reqlen, MSG_NOSIGNAL) != reqlen)
+		goto io;
+	while (hl == 0) {
+		n = recv(*fd, buf + len, sizeof(buf) - len, 0);
+		if (n <= 0)
+			goto io;
+		len += (size_t)n;
+		hl = bench_http_parse(buf, len, &resp);
+		if (hl < 0 || (hl == 0 && len == sizeof(buf))) {
+			fprintf(err, "job '%s': HEAD %s%s: not an HTTP/1.1 "
+			    "response with a Content-Length\n", j->name,
+			    t->hostport, tp->path);
+			return -1;
+		}
+	}
+	if (resp.status != 200 || !resp.has_length) {
+		fprintf(err, "job '%s': HEAD %s%s: HTTP %d%s\n", j->name,
+		    t->hostport, tp->path, resp.status,
+		    resp.has_length ? "" : " without Content-Length");
+		return -1;
+	}
+	tp->size = resp.content_length;
+	if (resp.close) {
+		close(*fd);
+		*fd = -1;
+	}
+	return 0;
+io:
+	fprintf(err, "job '%s': HEAD %s%s: %s\n", j->name, t->hostport,
+	    tp->path, n == 0 ? "connection closed by the server" :
+	    strerror(errno));
+	return -1;
+}
+
+static int
+prepare_one(const struct bench_job *j, struct bench_target *t, FILE *err)
+{
+	struct addrinfo hints, *ai;
+	struct stat st;
+	size_t i;
+	int rc, fd = -1, problems = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(j->host, j->port, &hints, &ai);
+	if (rc != 0) {
+		fprintf(err, "job '%s': option 'url': cannot resolve '%s': %s\n",
+		    j->name, j->host, gai_strerror(rc));
+		return 1;
+	}
+	memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
+	t->addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	snprintf(t->hostport, sizeof(t->hostport), strchr(j->host, ':') != NULL ?
+	    "[%s]:%s" : "%s:%s", j->host, j->port);
+	t->paths = calloc(j->npaths, sizeof(*t->paths));
+	if (t->paths == NULL)
+		abort();
+	t->npaths = j->npaths;
+	for (i = 0; i < j->npaths && problems == 0; i++) {
+		struct target_path *tp = &t->paths[i];
+
+		tp->path = j->paths[i];
+		if (head_path(j, t, &fd, tp, err) < 0) {
+			problems++;
+			break;
+		}
+		t->total_size += tp->size;
+		if (j->rw == BENCH_RW_RANDREAD && tp->size == 0) {
+			fprintf(err, "job '%s': rw=randread: %s is empty\n",
+			    j->name, tp->path);
+			problems++;
+		}
+		if (j->verify != BENCH_VERIFY_SHA256)
+			continue;
+		if (asprintf(&tp->local, "%s%s", j->verify_dir, tp->path) < 0)
+			abort();
+		if (stat(tp->local, &st) < 0 || !S_ISREG(st.st_mode)) {
+			fprintf(err, "job '%s': option 'verify_dir': no local "
+			    "copy of %s at %s\n", j->name, tp->path, tp->local);
+			problems++;
+			continue;
+		}
+		tp->local_size = (uint64_t)st.st_size;
+		if (j->rw == BENCH_RW_READ &&
+		    hash_file(tp->local, 0, tp->local_size, tp->digest) < 0) {
+			fprintf(err, "job '%s': option 'verify_dir': cannot read "
+			    "%s: %s\n", j->name, tp->local, strerror(errno));
+			problems++;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return problems;
+}
+
+int
+bench_prepare(const struct bench_job *jobs, size_t njobs,
+    struct bench_target **targets, FILE *err)
+{
+	struct bench_target *t;
+	size_t i;
+	int problems = 0;
+
+	t = calloc(njobs, sizeof(*t));
+	if (t == NULL)
+		abort();
+	for (i = 0; i < njobs; i++)
+		problems += prepare_one(&jobs[i], &t[i], err);
+	if (problems != 0) {
+		bench_targets_free(t, njobs);
+		return problems;
+	}
+	*targets = t;
+	return 0;
+}
+
+void
+bench_targets_free(struct bench_target *targets, size_t njobs)
+{
+	size_t i, k;
+
+	if (targets == NULL)
+		return;
+	for (i = 0; i < njobs; i++) {
+		for (k = 0; k < targets[i].npaths; k++)
+			free(targets[i].paths[k].local);
+		free(targets[i].paths);
+	}
+	free(targets);
+}
+
+/* The engine */
+
+enum op { OP_CONNECT = 1, OP_SEND, OP_RECV, OP_POLL, OP_SLEEP, OP_CANCEL };
+enum cstate { C_IDLE, C_CONNECTING, C_HEAD, C_BODY, C_SLEEP, C_DONE };
+enum resume { RESUME_ISSUE, RESUME_BODY, RESUME_NEXT };
+enum fail_kind { F_CONNECT, F_RESET, F_SHORT, F_PROTOCOL, F_STATUS,
+    F_VERIFY };
+
+struct clone {
+	const struct bench_job *job;
+	struct bench_target *t;
+	struct bench_result *res;
+	uint64_t issued;                /* requests started in the window */
+	uint64_t issued_bytes;
+	uint64_t limit_ios;             /* 0 = none */
+	uint64_t limit_bytes;
+	size_t next_path;
+	uint64_t rng;
+	uint64_t rate_bytes;            /* every body byte, for the rate cap */
+	unsigned active;                /* connections not yet done */
+	bool stopped;
+};
+
+struct conn {
+	struct clone *cl;
+	int fd;
+	uint32_t gen;
+	enum cstate state;
+	enum resume resume;
+	unsigned inflight;
+	int pipefd[2];
+	size_t pipe_bytes;              /* spliced in, not yet out */
+	char *buf;
+	size_t buf_len;
+	struct bench_http_resp resp;
+	uint64_t body_want;
+	uint64_t body_got;
+	size_t path;
+	uint64_t range_off;
+	uint64_t range_len;             /* 0 = whole file */
+	uint64_t t_start;
+	uint64_t t_first;
+	uint64_t t_activity;
+	bool counted;                   /* started inside the window */
+	bool send_failed;
+	bool timed_out;
+	struct bench_sha256 sha;
+	struct __kernel_timespec ts;
+	char req[1024];
+	int req_len;
+};
+
+struct engine {
+	struct io_uring ring;
+	struct conn *conns;
+	size_t nconns;
+	struct clone *clones;
+	size_t nclones;
+	char *scratch;
+	int devnull;
+	uint64_t now;
+	uint64_t t0;
+	uint64_t window_start;          /* end of ramp */
+	uint64_t deadline;              /* 0 = none */
+	bool measuring;
+	bool stopping;
+	bool time_based;
+};
+
+static uint64_t
+clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	/* xorshift64*: quick, and reproducible from randseed */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+static uint64_t
+ud(struct engine *e, struct conn *c, enum op op)
+{
+	return (uint64_t)(c - e->conns) << 32 | (uint64_t)(c->gen & 0xffffff) << 8 |
+	    (uint64_t)op;
+}
+
+static struct io_uring_sqe *
+get_sqe(struct engine *e)
+{
+	struct io_uring_sqe *sqe;
+
+	while ((sqe = io_uring_get_sqe(&e->ring)) == NULL)
+		io_uring_submit(&e->ring);
+	return sqe;
+}
+
+static void conn_next(struct engine *e, struct conn *c);
+static void conn_issue(struct engine *e, struct conn *c);
+static void body_continue(struct engine *e, struct conn *c);
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (c->pipefd[0] >= 0 && c->pipe_bytes > 0) {
+		/* bytes stranded in a pipe: drop the pipe, not the bytes' owner */
+		close(c->pipefd[0]);
+		close(c->pipefd[1]);
+		c->pipefd[0] = c->pipefd[1] = -1;
+		c->pipe_bytes = 0;
+	}
+	c->gen++;
+}
+
+static void
+sleep_for(struct engine *e, struct conn *c, uint64_t ns, enum resume resume)
+{
+	struct io_uring_sqe *sqe = get_sqe(e);
+
+	c->ts.tv_sec = (long long)(ns / 1000000000u);
+	c->ts.tv_nsec = (long long)(ns % 1000000000u);
+	c->state = C_SLEEP;
+	c->resume = resume;
+	io_uring_prep_timeout(sqe, &c->ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, ud(e, c, OP_SLEEP));
+	c->inflight++;
+}
+
+/* Nanoseconds to wait before more bytes fit the clone's rate; 0 = go. */
+static uint64_t
+rate_wait(struct engine *e, struct clone *cl)
+{
+	uint64_t allowed, over;
+
+	if (cl->job->rate == 0)
+		return 0;
+	/* allow a 10 ms burst so that the cap does not throttle to a halt */
+	allowed = (uint64_t)((double)cl->job->rate *
+	    ((double)(e->now - e->t0) / 1e9 + 0.01));
+	if (cl->rate_bytes <= allowed)
+		return 0;
+	over = cl->rate_bytes - allowed;
+	return (uint64_t)((double)over * 1e9 / (double)cl->job->rate) + 1000000;
+}
+
+static bool
+stop_on_error(struct engine *e, struct clone *cl)
+{
+	(void)e;
+	if (cl->job->continue_on_error)
+		return false;
+	cl->stopped = true;
+	return true;
+}
+
+static void
+conn_fail(struct engine *e, struct conn *c, enum fail_kind kind)
+{
+	struct bench_errors *err = &c->cl->res->err;
+
+	if (c->timed_out)
+		err->timeout++;
+	else switch (kind) {
+	case F_CONNECT: err->connect++; break;
+	case F_RESET: err->reset++; break;
+	case F_SHORT: err->short_body++; break;
+	case F_PROTOCOL: err->protocol++; break;
+	case F_STATUS:
+		err->http_status++;
+		if (c->resp.status > 0 && c->resp.status < 600)
+			err->status[c->resp.status]++;
+		break;
+	case F_VERIFY: err->verify_mismatch++; break;
+	}
+	conn_close(c);
+	c->timed_out = false;
+	stop_on_error(e, c->cl);
+	if (kind == F_CONNECT && !c->cl->stopped && !e->stopping)
+		sleep_for(e, c, BACKOFF_MS * 1000000u, RESUME_NEXT);
+	else
+		conn_next(e, c);
+}
+
+static void
+conn_done(struct conn *c)
+{
+	conn_close(c);
+	if (c->state != C_DONE) {
+		c->state = C_DONE;
+		c->cl->active--;
+	}
+}
+
+/* Pick the next request of c's clone, or end c when the clone is done. */
+static void
+conn_next(struct engine *e, struct conn *c)
+{
+	struct clone *cl = c->cl;
+	const struct bench_job *j = cl->job;
+	struct target_path *tp;
+	uint64_t wait;
+
+	if (e->stopping || cl->stopped ||
+	    (cl->limit_ios > 0 && cl->issued >= cl->limit_ios) ||
+	    (cl->limit_bytes > 0 && cl->issued_bytes >= cl->limit_bytes)) {
+		conn_done(c);
+		return;
+	}
+	if (j->rw == BENCH_RW_READ) {
+		c->path = cl->next_path++ % cl->t->npaths;
+		c->range_off = 0;
+		c->range_len = 0;
+		cl->issued_bytes += cl->t->paths[c->path].size;
+	} else {
+		c->path = (size_t)(rng_next(&cl->rng) % cl->t->npaths);
+		tp = &cl->t->paths[c->path];
+		if (tp->size <= j->bs) {
+			c->range_off = 0;
+			c->range_len = tp->size;
+		} else {
+			/* offsets aligned to bs, as fio's blockalign */
+			c->range_off = rng_next(&cl->rng) % (tp->size / j->bs) * j->bs;
+			c->range_len = j->bs;
+		}
+		cl->issued_bytes += c->range_len;
+	}
+	cl->issued++;
+	wait = rate_wait(e, cl);
+	if (wait > 0)
+		sleep_for(e, c, wait, RESUME_ISSUE);
+	else
+		conn_issue(e, c);
+}
+
+static void
+send_request(struct engine *e, struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+
+	c->req_len = bench_http_request(c->req, sizeof(c->req), "GET",
+	    c->cl->t->hostport, c->cl->t->paths[c->path].path, c->range_off,
+	    c->range_len, c->cl->job->keepalive);
+	c->state = C_HEAD;
+	c->buf_len = 0;
+	c->body_got = 0;
+	c->send_failed = false;
+	if (c->cl->job->verify == BENCH_VERIFY_SHA256)
+		bench_sha256_init(&c->sha);
+	/* the send's success needs no completion: the response says it all */
+	sqe = get_sqe(e);
+	io_uring_prep_send(sqe, c->fd, c->req, (size_t)c->req_len,
+	    MSG_WAITALL | MSG_NOSIGNAL);
+	io_uring_sqe_set_data64(sqe, ud(e, c, OP_SEND));
+	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	sqe = get_sqe(e);
+	io_uring_prep_recv(sqe, c->fd, c->buf, CONN_BUF, 0);
+	io_uring_sqe_set_data64(sqe, ud(e, c, OP_RECV));
+	c->inflight++;
+}
+
+static void
+conn_issue(struct engine *e, struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+	int one = 1;
+
+	c->t_start = e->now;
+	c->t_activity = e->now;
+	c->t_first = 0;
+	c->counted = e->measuring;
+	if (c->fd >= 0) {
+		send_request(e, c);
+		return;
+	}
+	c->fd = socket(c->cl->t->addr.ss_family,
+	    SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0) {
+		conn_fail(e, c, F_CONNECT);
+		return;
+	}
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->state = C_CONNECTING;
+	sqe = get_sqe(e);
+	io_uring_prep_connect(sqe, c->fd, (struct sockaddr *)&c->cl->t->addr,
+	    c->cl->t->addrlen);
+	io_uring_sqe_set_data64(sqe, ud(e, c, OP_CONNECT));
+	c->inflight++;
+}
+
+static void
+account_body(struct engine *e, struct conn *c, const char *data, size_t n)
+{
+	c->body_got += n;
+	c->cl->rate_bytes += n;
+	if (e->measuring)
+		c->cl->res->bytes += n;
+	if (data != NULL && c->cl->job->verify == BENCH_VERIFY_SHA256)
+		bench_sha256_update(&c->sha, data, n);
+}
+
+static bool
+verify_ok(struct conn *c)
+{
+	struct target_path *tp = &c->cl->t->paths[c->path];
+	uint8_t got[BENCH_SHA256_LEN], want[BENCH_SHA256_LEN];
+
+	bench_sha256_final(&c->sha, got);
+	if (c->range_len == 0) {
+		if (c->body_got != tp->local_size)
+			return false;
+		return memcmp(got, tp->digest, sizeof(got)) == 0;
+	}
+	if (c->range_off + c->body_got > tp->local_size ||
+	    hash_file(tp->local, c->range_off, c->body_got, want) < 0)
+		return false;
+	return memcmp(got, want, sizeof(got)) == 0;
+}
+
+static void
+conn_complete(struct engine *e, struct conn *c)
+{
+	struct bench_result *r = c->cl->res;
+
+	if (c->cl->job->verify == BENCH_VERIFY_SHA256) {
+		if (!verify_ok(c)) {
+			conn_fail(e, c, F_VERIFY);
+			return;
+		}
+		r->verified++;
+	}
+	if (c->counted && e->measuring) {
+		r->requests++;
+		bench_hist_add(&r->ttfb, c->t_first - c->t_start);
+		bench_hist_add(&r->clat, e->now - c->t_start);
+	}
+	if (c->resp.close || !c->cl->job->keepalive)
+		conn_close(c);
+	conn_next(e, c);
+}
+
+/* The head is in c->buf[0..buf_len); check it and start on the body. */
+static void
+head_received(struct engine *e, struct conn *c)
+{
+	const struct bench_job *j = c->cl->job;
+	struct io_uring_sqe *sqe;
+	long hl;
+	size_t extra;
+	int want_status;
+
+	hl = bench_http_parse(c->buf, c->buf_len, &c->resp);
+	if (hl == 0) {
+		if (c->buf_len == CONN_BUF) {
+			conn_fail(e, c, F_PROTOCOL);
+			return;
+		}
+		sqe = get_sqe(e);
+		io_uring_prep_recv(sqe, c->fd, c->buf + c->buf_len,
+		    CONN_BUF - c->buf_len, 0);
+		io_uring_sqe_set_data64(sqe, ud(e, c, OP_RECV));
+		c->inflight++;
+		return;
+	}
+	if (hl < 0) {
+		conn_fail(e, c, F_PROTOCOL);
+		return;
+	}
+	want_status = c->range_len > 0 ? 206 : 200;
+	if (c->resp.status != want_status) {
+		conn_fail(e, c, F_STATUS);
+		return;
+	}
+	if (!c->resp.has_length || (c->range_len > 0 && (!c->resp.has_range ||
+	    c->resp.range_first != c->range_off))) {
+		conn_fail(e, c, F_PROTOCOL);
+		return;
+	}
+	c->body_want = c->resp.content_length;
+	extra = c->buf_len - (size_t)hl;
+	if (extra > c->body_want) {
+		conn_fail(e, c, F_PROTOCOL);
+		return;
+	}
+	c->state = C_BODY;
+	account_body(e, c, c->buf + hl, extra);
+	(void)j;
+	if (c->body_got == c->body_want)
+		conn_complete(e, c);
+	else
+		body_continue(e, c);
+}
+
+static void
+body_continue(struct engine *e, struct conn *c)
+{
+	const struct bench_job *j = c->cl->job;
+	struct io_uring_sqe *sqe;
+	uint64_t left = c->body_want - c->body_got, wait;
+	size_t len;
+	char *into;
+
+	wait = rate_wait(e, c->cl);
+	if (wait > 0) {
+		sleep_for(e, c, wait, RESUME_BODY);
+		return;
+	}
+	c->state = C_BODY;
+	sqe = get_sqe(e);
+	if (j->sink == BENCH_SINK_SPLICE) {
+		io_uring_prep_poll_add(sqe, c->fd, POLLIN);
+		io_uring_sqe_set_data64(sqe, ud(e, c, OP_POLL));
+	} else {
+		/* bytes to verify need the connection's own buffer */
+		into = j->verify == BENCH_VERIFY_SHA256 ? c->buf : e->scratch;
+		len = j->verify == BENCH_VERIFY_SHA256 ? CONN_BUF : SCRATCH_BUF;
+		if (len > left)
+			len = (size_t)left;
+		if (j->rate > 0 && len > j->rate / 100 + 1)
+			len = (size_t)(j->rate / 100 + 1);
+		io_uring_prep_recv(sqe, c->fd, into, len, 0);
+		io_uring_sqe_set_data64(sqe, ud(e, c, OP_RECV));
+	}
+	c->inflight++;
+}
+
+static void
+on_recv(struct engine *e, struct conn *c, int res)
+{
+	const struct bench_job *j = c->cl->job;
+
+	if (res == -ECANCELED && c->send_failed) {
+		conn_fail(e, c, F_RESET);
+		return;
+	}
+	if (res <= 0) {
+		if (c->state == C_HEAD && c->buf_len == 0)
+			conn_fail(e, c, F_RESET);
+		else if (c->state == C_HEAD)
+			conn_fail(e, c, res == 0 ? F_PROTOCOL : F_RESET);
+		else
+			conn_fail(e, c, F_SHORT);
+		return;
+	}
+	c->t_activity = e->now;
+	if (c->state == C_HEAD) {
+		if (c->buf_len == 0)
+			c->t_first = e->now;
+		c->buf_len += (size_t)res;
+		head_received(e, c);
+		return;
+	}
+	account_body(e, c, j->verify == BENCH_VERIFY_SHA256 ? c->buf : NULL,
+	    (size_t)res);
+	if (c->body_got == c->body_want)
+		conn_complete(e, c);
+	else
+		body_continue(e, c);
+}
+
+static int
+pipe_ready(struct conn *c)
+{
+	if (c->pipefd[0] >= 0)
+		return 0;
+	if (pipe2(c->pipefd, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	/* a larger pipe means fewer splices; the default is fine if refused */
+	(void)fcntl(c->pipefd[1], F_SETPIPE_SZ, SPLICE_PIPE);
+	return 0;
+}
+
+static void
+on_poll(struct engine *e, struct conn *c, int res)
+{
+	uint64_t left;
+	ssize_t in, out;
+
+	if (res < 0 || pipe_ready(c) < 0) {
+		conn_fail(e, c, F_SHORT);
+		return;
+	}
+	c->t_activity = e->now;
+	for (;;) {
+		left = c->body_want - c->body_got;
+		if (left == 0) {
+			conn_complete(e, c);
+			return;
+		}
+		in = splice(c->fd, NULL, c->pipefd[1], NULL,
+		    left < SPLICE_PIPE ? left : SPLICE_PIPE,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (in < 0 && errno == EAGAIN)
+			break;
+		if (in <= 0) {
+			conn_fail(e, c, F_SHORT);
+			return;
+		}
+		c->pipe_bytes += (size_t)in;
+		while (c->pipe_bytes > 0) {
+			out = splice(c->pipefd[0], NULL, e->devnull, NULL,
+			    c->pipe_bytes, SPLICE_F_MOVE);
+			if (out <= 0) {
+				conn_fail(e, c, F_SHORT);
+				return;
+			}
+			c->pipe_bytes -= (size_t)out;
+		}
+		account_body(e, c, NULL, (size_t)in);
+	}
+	body_continue(e, c);
+}
+
+static void
+on_cqe(struct engine *e, struct io_uring_cqe *cqe)
+{
+	uint64_t data = io_uring_cqe_get_data64(cqe);
+	struct conn *c;
+	enum op op = (enum op)(data & 0xff);
+	int res = cqe->res;
+
+	if (op == OP_CANCEL || (data >> 32) >= e->nconns)
+		return;
+	c = &e->conns[data >> 32];
+	if (op == OP_SEND) {
+		/* only failures (or short sends) complete visibly */
+		c->send_failed = true;
+		return;
+	}
+	c->inflight--;
+	if (e->stopping) {
+		if (c->inflight == 0)
+			conn_done(c);
+		return;
+	}
+	switch (op) {
+	case OP_CONNECT:
+		if (res < 0) {
+			conn_fail(e, c, F_CONNECT);
+			return;
+		}
+		send_request(e, c);
+		break;
+	case OP_RECV:
+		on_recv(e, c, res);
+		break;
+	case OP_POLL:
+		on_poll(e, c, res);
+		break;
+	case OP_SLEEP:
+		if (c->resume == RESUME_BODY)
+			body_continue(e, c);
+		else if (c->resume == RESUME_NEXT)
+			conn_next(e, c);
+		else
+			conn_issue(e, c);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Requests that made no progress for `timeout` are failed by a shutdown. */
+static void
+check_timeouts(struct engine *e)
+{
+	struct conn *c;
+	size_t i;
+
+	for (i = 0; i < e->nconns; i++) {
+		c = &e->conns[i];
+		if ((c->state == C_HEAD || c->state == C_BODY ||
+		    c->state == C_CONNECTING) && c->fd >= 0 && !c->timed_out &&
+		    e->now - c->t_activity > c->cl->job->timeout_ms * 1000000u) {
+			c->timed_out = true;
+			shutdown(c->fd, SHUT_RDWR);
+		}
+	}
+}
+
+static int
+ring_init(struct engine *e, FILE *err)
+{
+	struct io_uring_params p;
+	unsigned entries = 256;
+	int rc;
+
+	while (entries < 2 * e->nconns + 64 && entries < 32768)
+		entries *= 2;
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+	    IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+	p.cq_entries = entries * 4;
+	rc = io_uring_queue_init_params(entries, &e->ring, &p);
+	if (rc < 0) {
+		/* older kernels: completions run as task work without deferral */
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE;
+		p.cq_entries = entries * 4;
+		rc = io_uring_queue_init_params(entries, &e->ring, &p);
+	}
+	if (rc < 0) {
+		fprintf(err, "ringbench: io_uring_queue_init: %s\n", strerror(-rc));
+		return -1;
+	}
+	if (!(p.features & IORING_FEAT_CQE_SKIP)) {
+		fprintf(err, "ringbench: this kernel lacks IOSQE_CQE_SKIP_SUCCESS "
+		    "(Linux 5.17 or later is needed)\n");
+		io_uring_queue_exit(&e->ring);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+reap(struct engine *e, uint64_t wait_ns)
+{
+	struct __kernel_timespec ts;
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+
+	ts.tv_sec = (long long)(wait_ns / 1000000000u);
+	ts.tv_nsec = (long long)(wait_ns % 1000000000u);
+	(void)io_uring_submit_and_wait_timeout(&e->ring, &cqe, 1, &ts, NULL);
+	e->now = clock_ns();
+	io_uring_for_each_cqe(&e->ring, head, cqe) {
+		on_cqe(e, cqe);
+		n++;
+		/* handlers run long enough that the clock must follow */
+		if ((n & 63) == 0)
+			e->now = clock_ns();
+	}
+	io_uring_cq_advance(&e->ring, n);
+}
+
+static void
+start_window(struct engine *e, struct bench_cpu *cpu0, struct bench_cpu *srv0,
+    int server_pid)
+{
+	size_t i;
+
+	e->measuring = true;
+	e->window_start = e->now;
+	for (i = 0; i < e->nclones; i++) {
+		e->clones[i].issued = 0;
+		e->clones[i].issued_bytes = 0;
+	}
+	bench_proc_self_cpu(cpu0);
+	if (server_pid > 0 && bench_proc_tree_cpu(server_pid, srv0) < 0)
+		memset(srv0, 0, sizeof(*srv0));
+}
+
+/* End the run: no new work, in-flight operations cancelled and drained. */
+static void
+drain(struct engine *e)
+{
+	struct io_uring_sqe *sqe;
+	uint64_t until;
+	size_t i, busy;
+	struct conn *c;
+
+	e->stopping = true;
+	for (i = 0; i < e->nconns; i++) {
+		c = &e->conns[i];
+		if (c->inflight == 0) {
+			conn_done(c);
+			continue;
+		}
+		if (c->state == C_SLEEP) {
+			sqe = get_sqe(e);
+			io_uring_prep_timeout_remove(sqe, ud(e, c, OP_SLEEP), 0);
+			io_uring_sqe_set_data64(sqe, OP_CANCEL);
+		} else if (c->fd >= 0) {
+			shutdown(c->fd, SHUT_RDWR);
+		}
+	}
+	until = clock_ns() + 2000000000u;
+	do {
+		reap(e, 50000000u);
+		for (busy = 0, i = 0; i < e->nconns; i++)
+			busy += e->conns[i].inflight > 0;
+	} while (busy > 0 && e->now < until);
+}
+
+int
+bench_run(const struct bench_job *jobs, size_t njobs,
+    struct bench_target *targets, struct bench_result *results,
+    struct bench_result *total, FILE *err)
+{
+	struct engine eng, *e = &eng;
+	struct bench_cpu cpu0, cpu1, srv0 = { 0, 0 }, srv1 = { 0, 0 };
+	uint64_t ramp_ms = 0, runtime_ms = 0, window_end = 0, wait;
+	size_t i, k, ci = 0, conn_i = 0;
+	unsigned active;
+	int server_pid = 0, rc = -1;
+	bool have_runtime = true;
+
+	memset(e, 0, sizeof(*e));
+	e->devnull = -1;
+	for (i = 0; i < njobs; i++) {
+		e->nclones += jobs[i].numjobs;
+		e->nconns += (size_t)jobs[i].numjobs * jobs[i].iodepth;
+		if (jobs[i].ramp_ms > ramp_ms)
+			ramp_ms = jobs[i].ramp_ms;
+		/* the run ends at the longest runtime; a job without one
+		 * ends when its requests are done */
+		if (jobs[i].runtime_ms == 0)
+			have_runtime = false;
+		else if (jobs[i].runtime_ms > runtime_ms)
+			runtime_ms = jobs[i].runtime_ms;
+		if (jobs[i].time_based)
+			e->time_based = true;
+		if (jobs[i].server_pid > 0)
+			server_pid = jobs[i].server_pid;
+	}
+	e->clones = calloc(e->nclones, sizeof(*e->clones));
+	e->conns = calloc(e->nconns, sizeof(*e->conns));
+	e->scratch = malloc(SCRATCH_BUF);
+	if (e->clones == NULL || e->conns == NULL || e->scratch == NULL)
+		abort();
+	e->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (e->devnull < 0) {
+		fprintf(err, "ringbench: /dev/null: %s\n", strerror(errno));
+		goto out;
+	}
+	if (ring_init(e, err) < 0)
+		goto out;
+
+	for (i = 0; i < njobs; i++) {
+		for (k = 0; k < jobs[i].numjobs; k++, ci++) {
+			struct clone *cl = &e->clones[ci];
+			const struct bench_job *j = &jobs[i];
+			unsigned d;
+
+			cl->job = j;
+			cl->t = &targets[i];
+			cl->res = &results[ci];
+			bench_result_init(cl->res, j->name, (unsigned)k);
+			cl->rng = j->randseed * 0x9e3779b97f4a7c15u + ci + 1;
+			if (!j->time_based) {
+				cl->limit_ios = j->number_ios;
+				cl->limit_bytes = j->size;
+				if (cl->limit_ios == 0 && cl->limit_bytes == 0) {
+					/* fio's default: one pass over the files */
+					if (j->rw == BENCH_RW_READ)
+						cl->limit_ios = targets[i].npaths;
+					else
+						cl->limit_bytes = targets[i].total_size;
+				}
+			}
+			for (d = 0; d < j->iodepth; d++, conn_i++) {
+				struct conn *c = &e->conns[conn_i];
+
+				c->cl = cl;
+				c->fd = -1;
+				c->pipefd[0] = c->pipefd[1] = -1;
+				/* zeroed: memory checkers cannot see the
+				 * kernel fill it through the ring */
+				c->buf = calloc(1, CONN_BUF);
+				if (c->buf == NULL)
+					abort();
+				cl->active++;
+			}
+		}
+	}
+
+	e->now = e->t0 = clock_ns();
+	if (ramp_ms > 0)
+		e->window_start = e->t0 + ramp_ms * 1000000u;
+	else
+		start_window(e, &cpu0, &srv0, server_pid);
+	if (have_runtime || e->time_based)
+		e->deadline = e->t0 + (ramp_ms + runtime_ms) * 1000000u;
+	for (i = 0; i < e->nconns; i++)
+		conn_next(e, &e->conns[i]);
+
+	for (;;) {
+		if (!e->measuring && e->now >= e->window_start)
+			start_window(e, &cpu0, &srv0, server_pid);
+		if (e->deadline != 0 && e->now >= e->deadline) {
+			window_end = e->deadline;
+			break;
+		}
+		for (active = 0, i = 0; i < e->nclones; i++)
+			active += e->clones[i].active;
+		if (active == 0) {
+			window_end = e->now;
+			break;
+		}
+		wait = TICK_MS * 1000000u;
+		if (!e->measuring && e->window_start - e->now < wait)
+			wait = e->window_start - e->now;
+		if (e->deadline != 0 && e->deadline - e->now < wait)
+			wait = e->deadline - e->now;
+		reap(e, wait > 0 ? wait : 1);
+		check_timeouts(e);
+	}
+	if (!e->measuring)
+		start_window(e, &cpu0, &srv0, server_pid);
+	bench_proc_self_cpu(&cpu1);
+	if (server_pid > 0 && bench_proc_tree_cpu(server_pid, &srv1) < 0)
+		srv1 = srv0;
+	drain(e);
+
+	bench_result_init(total, "total", 0);
+	for (i = 0; i < e->nclones; i++) {
+		struct bench_result *r = e->clones[i].res;
+
+		r->elapsed_ns = window_end > e->window_start ?
+		    window_end - e->window_start : 0;
+		/* one thread serves every job: each shows the process's CPU */
+		r->cpu_usr_s = cpu1.usr_s - cpu0.usr_s;
+		r->cpu_sys_s = cpu1.sys_s - cpu0.sys_s;
+		bench_result_merge(total, r);
+	}
+	total->cpu_usr_s = cpu1.usr_s - cpu0.usr_s;
+	total->cpu_sys_s = cpu1.sys_s - cpu0.sys_s;
+	if (server_pid > 0) {
+		total->server_pid = server_pid;
+		total->server_usr_s = srv1.usr_s - srv0.usr_s;
+		total->server_sys_s = srv1.sys_s - srv0.sys_s;
+	}
+	io_uring_queue_exit(&e->ring);
+	rc = 0;
+out:
+	for (i = 0; i < e->nconns; i++) {
+		conn_close(&e->conns[i]);
+		if (e->conns[i].pipefd[0] >= 0) {
+			close(e->conns[i].pipefd[0]);
+			close(e->conns[i].pipefd[1]);
+		}
+		free(e->conns[i].buf);
+	}
+	if (e->devnull >= 0)
+		close(e->devnull);
+	free(e->scratch);
+	free(e->conns);
+	free(e->clones);
+	return rc;
+}

@@ -1,0 +1,123 @@
+/*
+ * ringbench.c: the fio-style client that measures ringpushd (or any HTTP/1.1
+ * file server): read the jobs, check them against the server, run them on
+ * one io_uring, and report.  Exit status: 0 when every request succeeded,
+ * 1 on any request or verify error (unless continue_on_error), 2 on bad
+ * input or an unreachable server.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+#include "bench_job.h"
+#include "bench_report.h"
+#include "bench_run.h"
+#include "bench_stats.h"
+#include "version.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: ringbench [--option=value ...] [--name=job --option=value ...]"
+	    " [jobfile ...]\n\n"
+	    "Client options:\n"
+	    "  --output-format=F     normal, json or terse\n"
+	    "  --output=FILE         write the report to FILE\n"
+	    "  --continue_on_error   exit 0 even when requests failed\n"
+	    "  --help, --version\n\n"
+	    "Job options (in job files as key=value; before the first --name they\n"
+	    "apply to every job):\n");
+	bench_options_usage(out);
+	fprintf(out, "\nSee ringbench(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench_spec spec;
+	struct bench_cmdline cl;
+	struct bench_job *jobs = NULL;
+	struct bench_target *targets = NULL;
+	struct bench_result *results = NULL, total;
+	const struct bench_job **resjobs = NULL;
+	struct bench_report rep;
+	size_t njobs = 0, nres = 0, i, k, n;
+	FILE *out = stdout;
+	int status = 2;
+	bool any_error = false, tolerate = true;
+
+	bench_spec_init(&spec);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (bench_spec_cmdline(&spec, &cl, argc, argv, stderr) != 0)
+		goto out;
+	if (cl.help) {
+		usage(stdout);
+		status = 0;
+		goto out;
+	}
+	if (cl.version) {
+		printf("ringbench %s\n", RINGPUSH_VERSION);
+		status = 0;
+		goto out;
+	}
+	if (bench_jobs_build(&spec, &jobs, &njobs, stderr) != 0)
+		goto out;
+	if (bench_prepare(jobs, njobs, &targets, stderr) != 0)
+		goto out;
+	for (i = 0; i < njobs; i++)
+		nres += jobs[i].numjobs;
+	results = calloc(nres, sizeof(*results));
+	resjobs = calloc(nres, sizeof(*resjobs));
+	if (results == NULL || resjobs == NULL) {
+		fprintf(stderr, "ringbench: out of memory\n");
+		goto out;
+	}
+	for (i = 0, n = 0; i < njobs; i++)
+		for (k = 0; k < jobs[i].numjobs; k++)
+			resjobs[n++] = &jobs[i];
+	if (bench_run(jobs, njobs, targets, results, &total, stderr) < 0)
+		goto out;
+
+	if (cl.output != NULL && (out = fopen(cl.output, "w")) == NULL) {
+		fprintf(stderr, "ringbench: option --output: %s: %s\n", cl.output,
+		    strerror(errno));
+		out = stdout;
+	}
+	rep.results = results;
+	rep.jobs = resjobs;
+	rep.nresults = nres;
+	rep.total = &total;
+	status = 0;
+	if (bench_report_write(out, cl.format, &rep) < 0 || fflush(out) != 0) {
+		fprintf(stderr, "ringbench: cannot write the report\n");
+		status = 2;
+	}
+	if (out != stdout)
+		fclose(out);
+	for (i = 0; i < nres; i++) {
+		if (bench_errors_total(&results[i].err) == 0)
+			continue;
+		any_error = true;
+		if (!resjobs[i]->continue_on_error)
+			tolerate = false;
+	}
+	if (any_error && !(tolerate || cl.continue_on_error)) {
+		fprintf(stderr, "ringbench: %llu request(s) failed\n",
+		    (unsigned long long)bench_errors_total(&total.err));
+		status = 1;
+	}
+out:
+	free(results);
+	free(resjobs);
+	bench_targets_free(targets, njobs);
+	if (jobs != NULL)
+		bench_jobs_free(jobs, njobs);
+	bench_spec_free(&spec);
+	free(cl.output);
+	return status;
+}

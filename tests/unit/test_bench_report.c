@@ -1,0 +1,257 @@
+/*
+ * test_bench_report.c: ringbench's json and terse reports carry the
+ * documented fields with the right values, the response-head parser, and
+ * the SHA-256 used by verify=sha256 (FIPS 180-4 test vectors).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "bench_http.h"
+#include "bench_proc.h"
+#include "bench_report.h"
+#include "bench_sha256.h"
+
+static struct bench_result res, total;
+static struct bench_job job;
+
+static char *
+render(enum bench_format fmt)
+{
+	const struct bench_job *jobs[1] = { &job };
+	struct bench_report rep = { &res, jobs, 1, &total };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(bench_report_write(f, fmt, &rep), 0);
+	fclose(f);
+	return text;
+}
+
+static void
+setup(void)
+{
+	uint64_t v;
+
+	memset(&job, 0, sizeof(job));
+	job.url = "127.0.0.1:8080/a \"quoted\"";
+	job.iodepth = 16;
+	job.bs = 4096;
+	job.keepalive = true;
+	job.verify = BENCH_VERIFY_SHA256;
+	bench_result_init(&res, "job\\1", 0);
+	res.elapsed_ns = 1000000000;
+	res.requests = 3;
+	res.bytes = 12288;
+	res.verified = 3;
+	for (v = 1; v <= 3; v++) {
+		/* below 256 ns the histogram is exact */
+		bench_hist_add(&res.ttfb, v * 10);
+		bench_hist_add(&res.clat, v * 20);
+	}
+	res.err.http_status = 2;
+	res.err.status[404] = 2;
+	res.err.reset = 1;
+	bench_result_init(&total, "total", 0);
+	bench_result_merge(&total, &res);
+	total.server_pid = 77;
+	total.server_usr_s = 0.001;
+	total.server_sys_s = 0.002;
+}
+
+/* Brackets and braces balance outside strings: a cheap well-formedness check. */
+static void
+assert_balanced(const char *s)
+{
+	int depth = 0;
+	bool in_string = false;
+
+	for (; *s != '\0'; s++) {
+		if (in_string) {
+			if (*s == '\\')
+				s++;
+			else if (*s == '"')
+				in_string = false;
+			continue;
+		}
+		if (*s == '"')
+			in_string = true;
+		else if (*s == '{' || *s == '[')
+			depth++;
+		else if (*s == '}' || *s == ']')
+			cr_assert_geq(--depth, 0);
+	}
+	cr_assert_eq(depth, 0);
+	cr_assert_not(in_string);
+}
+
+Test(bench_report, json_fields, .init = setup)
+{
+	char *j = render(BENCH_FMT_JSON);
+	static const char *const fields[] = {
+		"\"ringbench_version\": ", "\"format_version\": 1",
+		"\"jobs\": [", "\"jobname\": \"job\\\\1\"", "\"clone\": 0",
+		"\"url\": \"127.0.0.1:8080/a \\\"quoted\\\"\"", "\"rw\": \"read\"",
+		"\"bs\": 4096", "\"iodepth\": 16", "\"keepalive\": true",
+		"\"sink\": \"discard\"", "\"verify_mode\": \"sha256\"",
+		"\"elapsed_ns\": 1000000000", "\"requests\": 3",
+		"\"bytes\": 12288", "\"bw_mibps\": 0.012", "\"req_per_s\": 3.0",
+		"\"ttfb_ns\": {\"samples\": 3, \"min\": 10, \"max\": 30, "
+		"\"mean\": 20.0, \"stddev\": 10.0",
+		"\"clat_ns\": {\"samples\": 3, \"min\": 20, \"max\": 60",
+		"\"50.000000\": 40", "\"99.990000\": 60", "\"1.000000\": 20",
+		"\"errors\": {\"total\": 3, \"http_status\": 2, "
+		"\"short_body\": 0, \"verify_mismatch\": 0, \"connect\": 0, "
+		"\"reset\": 1, \"protocol\": 0, \"timeout\": 0, "
+		"\"by_status\": {\"404\": 2}}",
+		"\"verify\": {\"ok\": 3, \"mismatch\": 0}",
+		"\"client_cpu\": {\"usr_s\": ", "\"usr_pct\": ",
+		"\"server_cpu\": null", "\"total\": {",
+		"\"server_cpu\": {\"pid\": 77, \"usr_s\": 0.001, \"sys_s\": 0.002, "
+		/* 0.003 s / (12288 / 2^30 GiB) */
+		"\"s_per_gib\": 262.1440, \"us_per_request\": 1000.000}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		cr_assert_not_null(strstr(j, fields[i]), "missing %s in:\n%s",
+		    fields[i], j);
+	assert_balanced(j);
+	free(j);
+}
+
+Test(bench_report, terse_and_normal, .init = setup)
+{
+	char *t = render(BENCH_FMT_TERSE), *n, *line2;
+	int semis = 0;
+	const char *p;
+
+	cr_assert_eq(strncmp(t, "ringbench;1;job\\1;0;1000000000;3;12288;", 39),
+	    0, "%s", t);
+	line2 = strchr(t, '\n');
+	cr_assert_not_null(line2);
+	cr_assert_eq(strncmp(line2 + 1, "ringbench;1;total;0;", 20), 0, "%s", t);
+	for (p = t; p < line2; p++)
+		semis += *p == ';';
+	/* 4 + 5 + 5 + 4 + 17 percentiles + 7 = 42 fields, 41 separators */
+	cr_assert_eq(semis, 41, "%s", t);
+	free(t);
+
+	n = render(BENCH_FMT_NORMAL);
+	cr_assert_not_null(strstr(n, "requests=3, bytes=12288"), "%s", n);
+	cr_assert_not_null(strstr(n, "HTTP 404: 2"), "%s", n);
+	cr_assert_not_null(strstr(n, "server pid 77"), "%s", n);
+	free(n);
+}
+
+Test(bench_http, parse_heads)
+{
+	struct bench_http_resp r;
+	const char *ok = "HTTP/1.1 206 Partial Content\r\nContent-Length: 10\r\n"
+	    "content-range: bytes 100-109/5000\r\nConnection: close\r\n\r\nBODY";
+	size_t len = strlen(ok);
+	size_t i;
+
+	cr_assert_eq(bench_http_parse(ok, len, &r), (long)len - 4);
+	cr_assert_eq(r.status, 206);
+	cr_assert(r.has_length);
+	cr_assert_eq(r.content_length, 10);
+	cr_assert(r.close);
+	cr_assert(r.has_range);
+	cr_assert_eq(r.range_first, 100);
+	cr_assert_eq(r.range_last, 109);
+	cr_assert_eq(r.range_total, 5000);
+	/* every prefix short of the blank line asks for more */
+	for (i = 0; i < len - 4; i++)
+		cr_assert_eq(bench_http_parse(ok, i, &r), 0, "prefix %zu", i);
+	cr_assert_eq(bench_http_parse("HTTP/1.0 200 OK\n\n", 17, &r), 17);
+	cr_assert(r.close, "HTTP/1.0 closes by default");
+	cr_assert_eq(bench_http_parse("SSH-2.0-OpenSSH\r\n\r\n", 19, &r), -1);
+	cr_assert_eq(bench_http_parse("HTTP/1.1 2000 OK\r\n\r\n", 20, &r), -1);
+	cr_assert_eq(bench_http_parse("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+	    "Content-Length: 2\r\n\r\n", 57, &r), -1);
+	cr_assert_eq(bench_http_parse("HTTP/1.1 200 OK\r\nContent-Length: x\r\n"
+	    "\r\n", 38, &r), -1);
+	cr_assert_eq(bench_http_parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n", 47, &r), -1);
+}
+
+Test(bench_http, build_requests)
+{
+	char buf[256], tiny[20];
+
+	cr_assert_eq(bench_http_request(buf, sizeof(buf), "GET", "h:1", "/f",
+	    100, 10, true), 52);
+	cr_assert_str_eq(buf, "GET /f HTTP/1.1\r\nHost: h:1\r\n"
+	    "Range: bytes=100-109\r\n\r\n");
+	cr_assert_gt(bench_http_request(buf, sizeof(buf), "HEAD", "h:1", "/f",
+	    0, 0, false), 0);
+	cr_assert_str_eq(buf, "HEAD /f HTTP/1.1\r\nHost: h:1\r\n"
+	    "Connection: close\r\n\r\n");
+	cr_assert_eq(bench_http_request(tiny, sizeof(tiny), "GET", "h:1", "/f",
+	    0, 0, true), -1);
+}
+
+static void
+hex(const uint8_t *d, char *out)
+{
+	int i;
+
+	for (i = 0; i < BENCH_SHA256_LEN; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+Test(bench_sha256, fips_vectors)
+{
+	struct bench_sha256 c;
+	uint8_t d[BENCH_SHA256_LEN];
+	char h[65], block[1000];
+	int i;
+
+	bench_sha256_init(&c);
+	bench_sha256_final(&c, d);
+	hex(d, h);
+	cr_assert_str_eq(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	bench_sha256_init(&c);
+	bench_sha256_update(&c, "abc", 3);
+	bench_sha256_final(&c, d);
+	hex(d, h);
+	cr_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	/* 56 bytes: the padding spills into a second block; fed in pieces */
+	bench_sha256_init(&c);
+	bench_sha256_update(&c, "abcdbcdecdefdefgefghfghighij", 28);
+	bench_sha256_update(&c, "hijkijkljklmklmnlmnomnopnopq", 28);
+	bench_sha256_final(&c, d);
+	hex(d, h);
+	cr_assert_str_eq(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	/* one million 'a' */
+	memset(block, 'a', sizeof(block));
+	bench_sha256_init(&c);
+	for (i = 0; i < 1000; i++)
+		bench_sha256_update(&c, block, sizeof(block));
+	bench_sha256_final(&c, d);
+	hex(d, h);
+	cr_assert_str_eq(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+Test(bench_proc, stat_lines)
+{
+	pid_t ppid;
+	uint64_t ut, st;
+	struct bench_cpu cpu;
+
+	cr_assert_eq(bench_proc_parse_stat("1234 (a (b) c) S 1 1234 1234 0 -1 "
+	    "4194560 100 0 0 0 250 125 10 5 20 0 1 0 100 1000 10\n", &ppid, &ut,
+	    &st), 0);
+	cr_assert_eq(ppid, 1);
+	cr_assert_eq(ut, 260, "utime + cutime");
+	cr_assert_eq(st, 130, "stime + cstime");
+	cr_assert_eq(bench_proc_parse_stat("garbage", &ppid, &ut, &st), -1);
+	cr_assert_eq(bench_proc_tree_cpu(getpid(), &cpu), 0);
+	cr_assert_geq(cpu.usr_s + cpu.sys_s, 0);
+	cr_assert_eq(bench_proc_tree_cpu(-5, &cpu), -1);
+}
