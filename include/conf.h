@@ -55,8 +55,11 @@ struct conf {
 void conf_defaults(struct conf *c);
 /* Read path into c (which conf_load initialises with defaults first, but
  * with no listener: a file must name at least one).  Problems go to err as
- * "path:line: message" lines.  Returns the number of problems; on 0 the
- * caller owns c and frees it with conf_free(). */
+ * "path:line: message" lines ("path: message" for a file that cannot be
+ * read or has no listener; err may be NULL to only count).  Returns the
+ * number of problems; on 0 the caller owns c and frees it with
+ * conf_free().  On a problem nothing stays allocated: c has no listener
+ * and conf_free(c) is harmless. */
 int conf_load(struct conf *c, const char *path, FILE *err);
 void conf_free(struct conf *c);
 

@@ -43,6 +43,9 @@ struct conn_field {
 };
 
 #define CONN_HEADER_MAX 1024
+/* Bodies up to this size go out with READ + one SEND from a pool buffer. */
+#define CONN_SMALL_BODY_MAX (16 * 1024)
+#define CONN_SMALL_BUFS 256
 /* a decoded request path plus "/" and the index name */
 #define CONN_PATH_MAX (4096 + 256 + 2)
 
@@ -68,7 +71,12 @@ struct conn {
 
 	/* response header (or whole error response) */
 	char hbuf[CONN_HEADER_MAX];
-	uint32_t hlen, hsent;
+	uint32_t hlen;
+	/* what SEND puts on the wire: hbuf, or a pool buffer holding the
+	 * header and a small body */
+	char *out;
+	uint32_t out_len, out_sent;
+	char *small_buf;
 	bool close_after;               /* no keep-alive after this response */
 
 	/* body: the engine moves [file_off, file_end) of file_fd */

@@ -17,7 +17,8 @@ enum ring_op {
 	OP_ACCEPT,       /* slot = listener index */
 	OP_RECV,
 	OP_OPEN,         /* openat2 of a request path */
-	OP_SEND,         /* response header (and error bodies) */
+	OP_SEND,         /* response header (and error bodies, small bodies) */
+	OP_READ,         /* a small body read into a pool buffer */
 	OP_SPLICE_IN,    /* file -> pipe */
 	OP_SPLICE_OUT,   /* pipe -> socket */
 	OP_POLL_OUT,     /* wait until the socket takes bytes again */

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <time.h>
+#include "bufpool.h"
 #include "conf.h"
 #include "conn.h"
 #include "pipepool.h"
@@ -34,6 +35,7 @@ struct server {
 	struct conn *free_conns;
 	unsigned live_conns;
 	struct pipepool pipes;
+	struct bufpool small_bufs;
 	struct timer_lists timers;
 	uint64_t now_ms;             /* refreshed once per loop turn */
 	time_t now_sec;

@@ -113,6 +113,11 @@ server_init(struct server *s, const struct conf *conf)
 		log_err("pipe pool");
 		return -1;
 	}
+	if (bufpool_init(&s->small_bufs, CONN_SMALL_BUFS,
+	    CONN_HEADER_MAX + CONN_SMALL_BODY_MAX) == -1) {
+		log_err("small response buffers");
+		return -1;
+	}
 	if (conn_slab_init(s, conf->max_connections, (unsigned)conf->max_request_header) == -1) {
 		log_err("connection slab for %u connections", conf->max_connections);
 		return -1;
@@ -216,6 +221,7 @@ server_free(struct server *s)
 	s->ring_ready = false;
 	conn_slab_free(s);
 	pipepool_free(&s->pipes);
+	bufpool_free(&s->small_bufs);
 	free(s->listeners);
 	s->listeners = NULL;
 	signal(SIGINT, SIG_DFL);

@@ -1,0 +1,1017 @@
+/*
+ * conf.c: the configuration file.
+ *
+ * Every key is one row of conf_keys[]: its name, the section it belongs to,
+ * the type of its value, where the value goes, its default and its bounds.
+ * inih splits "key = value" lines; the line reader in front of it counts
+ * lines, handles section headers and rejects malformed or overlong lines
+ * itself, because inih reports only the first syntax error, truncates
+ * section names and splits long lines silently.  Every problem is printed
+ * as "path:line: message" and parsing goes on, so one run shows them all.
+ */
+
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "log.h"
+
+#define KiB	1024ULL
+#define MiB	(1024ULL * KiB)
+#define GiB	(1024ULL * MiB)
+#define SECOND_MS	1000ULL
+#define MINUTE_MS	(60ULL * SECOND_MS)
+#define HOUR_MS		(60ULL * MINUTE_MS)
+
+/* A listener name is used in log lines and must stay short and plain. */
+#define CONF_LISTENER_NAME_LEN	63
+
+enum conf_section { SECTION_NONE, SECTION_DAEMON, SECTION_LIMITS,
+	SECTION_LISTENER, SECTION_SKIP };
+
+enum conf_type {
+	TYPE_PATH,	/* a file or directory name, copied as written */
+	TYPE_FILENAME,	/* a plain file name: no '/' */
+	TYPE_ADDRESS,	/* IPv4:port, [IPv6]:port, *:port */
+	TYPE_SIZE,	/* bytes with an optional K, M or G */
+	TYPE_DURATION,	/* milliseconds; ms, s, m or h */
+	TYPE_UINT,	/* unsigned */
+	TYPE_ENUM,	/* int, index into the row's names */
+	TYPE_BOOL	/* int, 0 or 1 */
+};
+
+struct conf_parser;
+
+struct conf_key {
+	const char *name;
+	enum conf_section section;	/* DAEMON, LIMITS: struct conf;
+					 * LISTENER: struct conf_listener */
+	enum conf_type type;
+	size_t offset;
+	size_t size;			/* of the target, for strings */
+	const char *def;		/* default as it would be written,
+					 * NULL = required */
+	uint64_t min, max;		/* SIZE, DURATION, UINT */
+	const char *const *names;	/* ENUM, NULL-terminated */
+	/* Extra check after the type's own; prints its own message. */
+	int (*check)(struct conf_parser *, const struct conf_key *,
+	    const char *);
+};
+
+static const char *const log_level_names[] = { "error", "warn", "info",
+	"debug", NULL };
+static const char *const engine_names[] = { "splice", NULL };
+
+_Static_assert(sizeof(enum xfer_engine) == sizeof(int),
+    "enum keys are stored as int");
+
+static int check_error_log(struct conf_parser *, const struct conf_key *,
+    const char *);
+static int check_root(struct conf_parser *, const struct conf_key *,
+    const char *);
+
+#define D(field, type) SECTION_DAEMON, type, offsetof(struct conf, field), \
+	sizeof(((struct conf *)0)->field)
+#define L(field, type) SECTION_LIMITS, type, offsetof(struct conf, field), \
+	sizeof(((struct conf *)0)->field)
+#define LS(field, type) SECTION_LISTENER, type, \
+	offsetof(struct conf_listener, field), \
+	sizeof(((struct conf_listener *)0)->field)
+
+static const struct conf_key conf_keys[] = {
+	{ "error_log",		D(error_log, TYPE_PATH), "-", 0, 0, NULL,
+	    check_error_log },
+	{ "access_log",		D(access_log, TYPE_PATH), "-", 0, 0, NULL, NULL },
+	{ "log_level",		D(log_level, TYPE_ENUM), "info", 0, 0,
+	    log_level_names, NULL },
+	{ "ring_entries",	D(ring_entries, TYPE_UINT), "4096", 64, 32768,
+	    NULL, NULL },
+	{ "io_workers",		D(io_workers, TYPE_UINT), "4", 1, 256, NULL,
+	    NULL },
+	{ "pipe_size",		D(pipe_size, TYPE_SIZE), "64K", 4 * KiB, MiB,
+	    NULL, NULL },
+	{ "pipe_pool",		D(pipe_pool, TYPE_UINT), "64", 0, 65536, NULL,
+	    NULL },
+
+	{ "max_connections",	L(max_connections, TYPE_UINT), "10000", 1,
+	    1000000, NULL, NULL },
+	{ "header_timeout",	L(header_timeout_ms, TYPE_DURATION), "10s", 1,
+	    24 * HOUR_MS, NULL, NULL },
+	{ "idle_timeout",	L(idle_timeout_ms, TYPE_DURATION), "60s", 1,
+	    24 * HOUR_MS, NULL, NULL },
+	{ "send_timeout",	L(send_timeout_ms, TYPE_DURATION), "60s", 1,
+	    24 * HOUR_MS, NULL, NULL },
+	{ "max_request_header",	L(max_request_header, TYPE_SIZE), "8K", KiB,
+	    64 * KiB, NULL, NULL },
+
+	{ "address",		LS(addr, TYPE_ADDRESS), NULL, 0, 0, NULL, NULL },
+	{ "root",		LS(root, TYPE_PATH), NULL, 0, 0, NULL,
+	    check_root },
+	{ "index",		LS(index, TYPE_FILENAME), "index.html", 0, 0, NULL,
+	    NULL },
+	{ "engine",		LS(engine, TYPE_ENUM), "splice", 0, 0,
+	    engine_names, NULL },
+};
+
+#undef D
+#undef L
+#undef LS
+
+#define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+/* What the reader and the handler share while one file is read. */
+struct conf_parser {
+	struct conf *conf;
+	const char *path;
+	FILE *in;
+	FILE *err;
+	int errors;
+	int lineno;
+	char *linebuf;			/* getline() buffer */
+	size_t linecap;
+	enum conf_section section;
+	unsigned listener;		/* index of the current listener */
+	int seen[NKEYS];		/* [daemon], [limits]: line set, 0 = not */
+	int (*lseen)[NKEYS];		/* the same per listener */
+};
+
+static void conf_error(struct conf_parser *, int, const char *, ...)
+    LOG_PRINTF(3, 4);
+
+/* Print "path:line: message" (no line when 0) and count the problem. */
+static void
+conf_error(struct conf_parser *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* No parser while the built-in defaults are applied: they are
+	 * always valid. */
+	if (p == NULL)
+		return;
+	p->errors++;
+	if (p->err == NULL)
+		return;
+	if (line > 0)
+		fprintf(p->err, "%s:%d: ", p->path, line);
+	else
+		fprintf(p->err, "%s: ", p->path);
+	va_start(ap, fmt);
+	vfprintf(p->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->err);
+}
+
+/*
+ * Value parsers.  The internal forms return 0, -1 when the text is not of
+ * the expected shape, -2 when the number does not fit.
+ */
+
+/* Digits only: no sign, no space, no base prefix, which strtoull allows. */
+static int
+parse_digits(const char **sp, uint64_t *out)
+{
+	const char *s = *sp;
+	uint64_t v = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -2;
+		v = v * 10 + d;
+	}
+	*sp = s;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_uint64(const char *s, uint64_t *out)
+{
+	int r;
+
+	if ((r = parse_digits(&s, out)) != 0)
+		return r;
+	return *s == '\0' ? 0 : -1;
+}
+
+static int
+parse_size(const char *s, uint64_t *bytes)
+{
+	uint64_t v, unit = 1;
+	int r;
+
+	if ((r = parse_digits(&s, &v)) != 0)
+		return r;
+	switch (*s) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		unit = KiB;
+		s++;
+		break;
+	case 'm': case 'M':
+		unit = MiB;
+		s++;
+		break;
+	case 'g': case 'G':
+		unit = GiB;
+		s++;
+		break;
+	default:
+		return -1;
+	}
+	if (*s != '\0')
+		return -1;
+	if (v > UINT64_MAX / unit)
+		return -2;
+	*bytes = v * unit;
+	return 0;
+}
+
+static int
+parse_duration(const char *s, uint64_t *ms)
+{
+	uint64_t v, unit;
+	int r;
+
+	if ((r = parse_digits(&s, &v)) != 0)
+		return r;
+	if (*s == '\0' || strcasecmp(s, "s") == 0)
+		unit = SECOND_MS;
+	else if (strcasecmp(s, "ms") == 0)
+		unit = 1;
+	else if (strcasecmp(s, "m") == 0)
+		unit = MINUTE_MS;
+	else if (strcasecmp(s, "h") == 0)
+		unit = HOUR_MS;
+	else
+		return -1;
+	if (v > UINT64_MAX / unit)
+		return -2;
+	*ms = v * unit;
+	return 0;
+}
+
+/* why, when not NULL, receives what is wrong with the address. */
+static int
+parse_address(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+    const char **why)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *colon, *hstart, *hend, *port_s;
+	uint64_t port;
+	size_t hlen;
+
+	if (*s == '[') {
+		hstart = s + 1;
+		if ((hend = strchr(hstart, ']')) == NULL) {
+			*why = "no ] after the IPv6 address";
+			return -1;
+		}
+		colon = hend + 1;
+		if (*colon != ':') {
+			*why = "no :port after the IPv6 address";
+			return -1;
+		}
+	} else {
+		hstart = s;
+		if ((colon = strrchr(s, ':')) == NULL) {
+			*why = "no :port";
+			return -1;
+		}
+		hend = colon;
+		if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
+			*why = "an IPv6 address must be written in brackets";
+			return -1;
+		}
+	}
+	port_s = colon + 1;
+	switch (parse_uint64(port_s, &port)) {
+	case 0:
+		if (port <= 65535)
+			break;
+		/* FALLTHROUGH */
+	case -2:
+		*why = "the port is out of range (0..65535)";
+		return -1;
+	default:
+		*why = "the port is not a number (0..65535)";
+		return -1;
+	}
+	hlen = (size_t)(hend - hstart);
+	if (hlen == 0) {
+		*why = "no host before the port";
+		return -1;
+	}
+	if (hlen >= sizeof(host)) {
+		*why = "not an IP address";
+		return -1;
+	}
+	memcpy(host, hstart, hlen);
+	host[hlen] = '\0';
+
+	memset(ss, 0, sizeof(*ss));
+	if (*s != '[' && strcmp(host, "*") == 0) {
+		/* Every address: one IPv6 socket with IPV6_V6ONLY off. */
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_any;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+	} else if (*s == '[') {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
+			*why = "not an IPv6 address";
+			return -1;
+		}
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
+			*why = "not an IPv4 address";
+			return -1;
+		}
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+	}
+	return 0;
+}
+
+int
+conf_parse_size(const char *s, uint64_t *bytes)
+{
+	return parse_size(s, bytes) == 0 ? 0 : -1;
+}
+
+int
+conf_parse_duration(const char *s, uint64_t *ms)
+{
+	return parse_duration(s, ms) == 0 ? 0 : -1;
+}
+
+int
+conf_parse_address(const char *s, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	const char *why;
+
+	return parse_address(s, ss, len, &why);
+}
+
+int
+conf_parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" };
+	static const char *const no[] = { "no", "off", "false", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Bounds in messages read as they would be written: 4K, not 4096. */
+static void
+format_size(char *buf, size_t len, uint64_t v)
+{
+	if (v != 0 && v % GiB == 0)
+		snprintf(buf, len, "%lluG", (unsigned long long)(v / GiB));
+	else if (v != 0 && v % MiB == 0)
+		snprintf(buf, len, "%lluM", (unsigned long long)(v / MiB));
+	else if (v != 0 && v % KiB == 0)
+		snprintf(buf, len, "%lluK", (unsigned long long)(v / KiB));
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static void
+format_duration(char *buf, size_t len, uint64_t ms)
+{
+	if (ms != 0 && ms % HOUR_MS == 0)
+		snprintf(buf, len, "%lluh", (unsigned long long)(ms / HOUR_MS));
+	else if (ms != 0 && ms % MINUTE_MS == 0)
+		snprintf(buf, len, "%llum",
+		    (unsigned long long)(ms / MINUTE_MS));
+	else if (ms != 0 && ms % SECOND_MS == 0)
+		snprintf(buf, len, "%llus",
+		    (unsigned long long)(ms / SECOND_MS));
+	else
+		snprintf(buf, len, "%llums", (unsigned long long)ms);
+}
+
+static void
+format_names(char *buf, size_t len, const char *const *names)
+{
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; names[i] != NULL && used < len; i++) {
+		const char *sep = i == 0 ? "" : names[i + 1] == NULL ?
+		    " or " : ", ";
+		int n = snprintf(buf + used, len - used, "%s%s", sep, names[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static int
+check_error_log(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	if (strcmp(value, "off") == 0) {
+		conf_error(p, p->lineno, "%s: the error log cannot be turned "
+		    "off (expected - for standard error, or a file)", k->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_root(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	struct stat st;
+
+	if (stat(value, &st) == -1) {
+		conf_error(p, p->lineno, "%s: \"%s\": %s (expected an existing "
+		    "directory)", k->name, value, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		conf_error(p, p->lineno, "%s: \"%s\" is not a directory",
+		    k->name, value);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Two listeners cannot bind the same address and port.  Port 0 asks for
+ * any free port and never collides.  A wildcard collides with every
+ * address of its family on the same port, and "*" (dual stack) with all.
+ */
+static int
+address_overlaps(const struct conf_listener *a, const struct conf_listener *b)
+{
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->addr;
+	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->addr;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->addr;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&b->addr;
+	uint16_t aport, bport;
+
+	aport = a->addr.ss_family == AF_INET ? a4->sin_port : a6->sin6_port;
+	bport = b->addr.ss_family == AF_INET ? b4->sin_port : b6->sin6_port;
+	if (aport != bport || aport == 0)
+		return 0;
+	if (a->address[0] == '*' || b->address[0] == '*')
+		return 1;
+	if (a->addr.ss_family != b->addr.ss_family)
+		return 0;
+	if (a->addr.ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr ||
+		    a4->sin_addr.s_addr == htonl(INADDR_ANY) ||
+		    b4->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_ARE_ADDR_EQUAL(&a6->sin6_addr, &b6->sin6_addr) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&b6->sin6_addr);
+}
+
+/*
+ * Parse value for key k into base (struct conf or struct conf_listener).
+ * p == NULL while applying the built-in defaults, which cannot fail.
+ * Returns 0 or -1 after printing the problem.
+ */
+static int
+conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
+    const char *value)
+{
+	char lo[32], hi[32], names[128];
+	char *target = (char *)base + k->offset;
+	const char *why = "";
+	uint64_t v = 0;
+	int line = p != NULL ? p->lineno : 0;
+	int r, i, b;
+
+	switch (k->type) {
+	case TYPE_PATH:
+	case TYPE_FILENAME:
+		if (value[0] == '\0') {
+			conf_error(p, line, "%s: empty value (expected %s)",
+			    k->name, k->type == TYPE_PATH ? "a path" :
+			    "a file name");
+			return -1;
+		}
+		if (strlen(value) >= k->size) {
+			conf_error(p, line, "%s: value too long (at most %zu "
+			    "characters)", k->name, k->size - 1);
+			return -1;
+		}
+		if (k->type == TYPE_FILENAME && (strchr(value, '/') != NULL ||
+		    strcmp(value, ".") == 0 || strcmp(value, "..") == 0)) {
+			conf_error(p, line, "%s: \"%s\" is not a plain file "
+			    "name (expected a name without /)", k->name, value);
+			return -1;
+		}
+		if (k->check != NULL && p != NULL && k->check(p, k, value) != 0)
+			return -1;
+		memcpy(target, value, strlen(value) + 1);
+		return 0;
+	case TYPE_ADDRESS: {
+		struct conf_listener *l = (struct conf_listener *)base;
+		struct sockaddr_storage ss;
+		socklen_t len;
+		unsigned j;
+
+		if (strlen(value) >= sizeof(l->address)) {
+			conf_error(p, line, "%s: value too long (at most %zu "
+			    "characters)", k->name, sizeof(l->address) - 1);
+			return -1;
+		}
+		if (parse_address(value, &ss, &len, &why) != 0) {
+			conf_error(p, line, "%s: \"%s\": %s (expected "
+			    "IPv4:port, [IPv6]:port or *:port)", k->name, value,
+			    why);
+			return -1;
+		}
+		memcpy(&l->addr, &ss, sizeof(ss));
+		l->addrlen = len;
+		memcpy(l->address, value, strlen(value) + 1);
+		for (j = 0; p != NULL && j < p->conf->nlisteners; j++) {
+			const struct conf_listener *o = &p->conf->listeners[j];
+
+			if (o == l || o->addrlen == 0 ||
+			    !address_overlaps(l, o))
+				continue;
+			conf_error(p, line, "%s: \"%s\" collides with \"%s\" "
+			    "of listener \"%s\" (line %d)", k->name, value,
+			    o->address, o->name, o->line);
+			l->addrlen = 0;
+			return -1;
+		}
+		return 0;
+	}
+	case TYPE_SIZE:
+		format_size(lo, sizeof(lo), k->min);
+		format_size(hi, sizeof(hi), k->max);
+		if ((r = parse_size(value, &v)) == -1) {
+			conf_error(p, line, "%s: \"%s\" is not a size (expected "
+			    "%s..%s: bytes, or a number with K, M or G)",
+			    k->name, value, lo, hi);
+			return -1;
+		}
+		break;
+	case TYPE_DURATION:
+		format_duration(lo, sizeof(lo), k->min);
+		format_duration(hi, sizeof(hi), k->max);
+		if ((r = parse_duration(value, &v)) == -1) {
+			conf_error(p, line, "%s: \"%s\" is not a duration "
+			    "(expected %s..%s: seconds, or a number with ms, s, "
+			    "m or h)", k->name, value, lo, hi);
+			return -1;
+		}
+		break;
+	case TYPE_UINT:
+		snprintf(lo, sizeof(lo), "%llu", (unsigned long long)k->min);
+		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)k->max);
+		if ((r = parse_uint64(value, &v)) == -1) {
+			conf_error(p, line, "%s: \"%s\" is not a number "
+			    "(expected %s..%s)", k->name, value, lo, hi);
+			return -1;
+		}
+		break;
+	case TYPE_ENUM:
+		for (i = 0; k->names[i] != NULL; i++) {
+			if (strcmp(value, k->names[i]) == 0) {
+				*(int *)(void *)target = i;
+				return 0;
+			}
+		}
+		format_names(names, sizeof(names), k->names);
+		conf_error(p, line, "%s: \"%s\" is not valid (expected %s)",
+		    k->name, value, names);
+		return -1;
+	case TYPE_BOOL:
+		if (conf_parse_bool(value, &b) != 0) {
+			conf_error(p, line, "%s: \"%s\" is not a boolean "
+			    "(expected yes, no, on, off, true, false, 1 or 0)",
+			    k->name, value);
+			return -1;
+		}
+		*(int *)(void *)target = b;
+		return 0;
+	default:
+		return -1;
+	}
+
+	/* SIZE, DURATION, UINT: the number is well formed; check bounds. */
+	if (r == -2 || v < k->min || v > k->max) {
+		conf_error(p, line, "%s: \"%s\" is out of range (expected "
+		    "%s..%s)", k->name, value, lo, hi);
+		return -1;
+	}
+	if (k->type == TYPE_UINT)
+		*(unsigned *)(void *)target = (unsigned)v;
+	else
+		*(uint64_t *)(void *)target = v;
+	return 0;
+}
+
+/* Apply the defaults of every key of one section to base. */
+static void
+conf_set_defaults(enum conf_section section, void *base)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (k->section == section && k->def != NULL)
+			(void)conf_set(NULL, k, base, k->def);
+	}
+}
+
+static void
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	conf_set_defaults(SECTION_DAEMON, c);
+	conf_set_defaults(SECTION_LIMITS, c);
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	struct conf_listener *l;
+	const char *why;
+
+	conf_init(c);
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		fatal("%s", __func__);
+	conf_set_defaults(SECTION_LISTENER, l);
+	snprintf(l->name, sizeof(l->name), "default");
+	snprintf(l->address, sizeof(l->address), "127.0.0.1:8080");
+	if (parse_address(l->address, &l->addr, &l->addrlen, &why) != 0)
+		fatalx("%s: %s", __func__, why);
+	snprintf(l->root, sizeof(l->root), ".");
+	c->listeners = l;
+	c->nlisteners = 1;
+}
+
+void
+conf_free(struct conf *c)
+{
+	free(c->listeners);
+	c->listeners = NULL;
+	c->nlisteners = 0;
+}
+
+static const char *
+section_label(enum conf_section s)
+{
+	switch (s) {
+	case SECTION_DAEMON:
+		return "[daemon]";
+	case SECTION_LIMITS:
+		return "[limits]";
+	default:
+		return "[listener]";
+	}
+}
+
+/* Start [listener NAME]; on a problem the section's keys are skipped. */
+static void
+conf_new_listener(struct conf_parser *p, const char *name)
+{
+	struct conf *c = p->conf;
+	struct conf_listener *l;
+	int (*lseen)[NKEYS];
+	size_t len = strlen(name);
+	unsigned i;
+
+	p->section = SECTION_SKIP;
+	if (len == 0) {
+		conf_error(p, p->lineno, "[listener] needs a name (expected "
+		    "[listener NAME])");
+		return;
+	}
+	if (len > CONF_LISTENER_NAME_LEN ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_-") != len) {
+		conf_error(p, p->lineno, "listener name \"%s\" is not valid "
+		    "(expected 1 to %d of A-Z a-z 0-9 _ -)", name,
+		    CONF_LISTENER_NAME_LEN);
+		return;
+	}
+	for (i = 0; i < c->nlisteners; i++) {
+		if (strcmp(c->listeners[i].name, name) == 0) {
+			conf_error(p, p->lineno, "duplicate listener \"%s\" "
+			    "(first at line %d)", name, c->listeners[i].line);
+			return;
+		}
+	}
+
+	/* Grown one at a time: this runs only while loading. */
+	l = realloc(c->listeners, (c->nlisteners + 1) * sizeof(*l));
+	if (l == NULL)
+		goto fail;
+	c->listeners = l;
+	lseen = realloc(p->lseen, (c->nlisteners + 1) * sizeof(*lseen));
+	if (lseen == NULL)
+		goto fail;
+	p->lseen = lseen;
+
+	l = &c->listeners[c->nlisteners];
+	memset(l, 0, sizeof(*l));
+	memcpy(l->name, name, len + 1);
+	l->line = p->lineno;
+	conf_set_defaults(SECTION_LISTENER, l);
+	memset(p->lseen[c->nlisteners], 0, sizeof(p->lseen[0]));
+	p->listener = c->nlisteners++;
+	p->section = SECTION_LISTENER;
+	return;
+fail:
+	conf_error(p, p->lineno, "%s", strerror(errno));
+}
+
+/* Section header text between the brackets, already trimmed. */
+static void
+conf_section(struct conf_parser *p, const char *name)
+{
+	if (strcmp(name, "daemon") == 0)
+		p->section = SECTION_DAEMON;
+	else if (strcmp(name, "limits") == 0)
+		p->section = SECTION_LIMITS;
+	else if (strncmp(name, "listener", 8) == 0 &&
+	    (name[8] == '\0' || isspace((unsigned char)name[8]))) {
+		name += 8;
+		while (isspace((unsigned char)*name))
+			name++;
+		conf_new_listener(p, name);
+	} else {
+		conf_error(p, p->lineno, "unknown section [%s] (expected "
+		    "[daemon], [limits] or [listener NAME])", name);
+		p->section = SECTION_SKIP;
+	}
+}
+
+/*
+ * Like inih's own scan: the first of chars, or an inline ';' comment that
+ * follows whitespace.  Returns a pointer to it or to the final NUL.
+ */
+static char *
+find_chars_or_comment(char *s, const char *chars)
+{
+	int was_space = 0;
+
+	while (*s != '\0' && (chars == NULL || strchr(chars, *s) == NULL) &&
+	    !(was_space && *s == ';')) {
+		was_space = isspace((unsigned char)*s);
+		s++;
+	}
+	return s;
+}
+
+/*
+ * The ini_reader: hand inih one physical line at a time so its line count
+ * and ours agree.  Lines inih would reject or mangle are reported here and
+ * replaced by an empty line.  Leading whitespace is dropped so that inih
+ * never takes an indented line for the continuation of a value.
+ */
+static char *
+conf_reader(char *str, int num, void *stream)
+{
+	struct conf_parser *p = stream;
+	ssize_t n;
+	char *line, *end;
+	size_t len;
+
+	errno = 0;
+	if ((n = getline(&p->linebuf, &p->linecap, p->in)) == -1) {
+		if (ferror(p->in))
+			conf_error(p, 0, "%s", strerror(errno ? errno : EIO));
+		return NULL;
+	}
+	p->lineno++;
+	line = p->linebuf;
+	len = (size_t)n;
+	str[0] = '\0';
+
+	if (memchr(line, '\0', len) != NULL) {
+		conf_error(p, p->lineno, "NUL character in line");
+		return str;
+	}
+	if (p->lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
+	while (len > 0 && isspace((unsigned char)line[len - 1]))
+		line[--len] = '\0';
+	while (isspace((unsigned char)*line)) {
+		line++;
+		len--;
+	}
+	if (len == 0 || *line == ';' || *line == '#')
+		return str;
+	if (len >= (size_t)num) {
+		conf_error(p, p->lineno, "line too long (%zu characters, at "
+		    "most %d)", len, num - 1);
+		return str;
+	}
+
+	if (*line == '[') {
+		char *name = line + 1;
+
+		end = find_chars_or_comment(name, "]");
+		if (*end != ']') {
+			conf_error(p, p->lineno, "no ] at the end of the "
+			    "section header");
+			p->section = SECTION_SKIP;
+			return str;
+		}
+		*end++ = '\0';
+		while (isspace((unsigned char)*end))
+			end++;
+		if (*end != '\0' && *end != ';' && *end != '#') {
+			conf_error(p, p->lineno, "unexpected text after the "
+			    "section header: \"%s\"", end);
+			p->section = SECTION_SKIP;
+			return str;
+		}
+		while (isspace((unsigned char)*name))
+			name++;
+		len = strlen(name);
+		while (len > 0 && isspace((unsigned char)name[len - 1]))
+			name[--len] = '\0';
+		conf_section(p, name);
+		/* inih needs no section: conf_handler uses p->section. */
+		return str;
+	}
+
+	end = find_chars_or_comment(line, "=:");
+	if (*end != '=' && *end != ':') {
+		conf_error(p, p->lineno, "expected \"key = value\"");
+		return str;
+	}
+	if (end == line) {
+		conf_error(p, p->lineno, "no key before \"%c\" (expected "
+		    "\"key = value\")", *end);
+		return str;
+	}
+	memcpy(str, line, len + 1);
+	return str;
+}
+
+#if INI_HANDLER_LINENO
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value, int lineno)
+#else
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+#endif
+{
+	struct conf_parser *p = user;
+	const struct conf_key *k = NULL;
+	int *seen;
+	void *base;
+	size_t i;
+
+	(void)section;
+#if INI_HANDLER_LINENO
+	(void)lineno;
+#endif
+	switch (p->section) {
+	case SECTION_SKIP:
+		return 1;
+	case SECTION_NONE:
+		conf_error(p, p->lineno, "%s: key outside any section "
+		    "(expected [daemon], [limits] or [listener NAME] first)",
+		    name);
+		return 1;
+	default:
+		break;
+	}
+
+	for (i = 0; i < NKEYS; i++) {
+		if (conf_keys[i].section == p->section &&
+		    strcmp(conf_keys[i].name, name) == 0) {
+			k = &conf_keys[i];
+			break;
+		}
+	}
+	if (k == NULL) {
+		if (p->section == SECTION_LISTENER)
+			conf_error(p, p->lineno, "unknown key \"%s\" in "
+			    "[listener %s]", name,
+			    p->conf->listeners[p->listener].name);
+		else
+			conf_error(p, p->lineno, "unknown key \"%s\" in %s",
+			    name, section_label(p->section));
+		return 1;
+	}
+
+	if (p->section == SECTION_LISTENER) {
+		seen = &p->lseen[p->listener][i];
+		base = &p->conf->listeners[p->listener];
+	} else {
+		seen = &p->seen[i];
+		base = p->conf;
+	}
+	if (*seen != 0) {
+		conf_error(p, p->lineno, "%s: duplicate key (first set at "
+		    "line %d)", name, *seen);
+		return 1;
+	}
+	*seen = p->lineno;
+	(void)conf_set(p, k, base, value);
+	/* Always go on: conf_error() counted any problem. */
+	return 1;
+}
+
+/* Once the whole file is read: required keys, at least one listener. */
+static void
+conf_check(struct conf_parser *p)
+{
+	struct conf *c = p->conf;
+	unsigned j;
+	size_t i;
+
+	if (c->nlisteners == 0)
+		conf_error(p, 0, "no [listener NAME] section (at least one "
+		    "is required)");
+	for (j = 0; j < c->nlisteners; j++) {
+		for (i = 0; i < NKEYS; i++) {
+			const struct conf_key *k = &conf_keys[i];
+
+			if (k->section != SECTION_LISTENER || k->def != NULL ||
+			    p->lseen[j][i] != 0)
+				continue;
+			conf_error(p, c->listeners[j].line, "[listener %s]: "
+			    "%s is missing (required)", c->listeners[j].name,
+			    k->name);
+		}
+	}
+}
+
+int
+conf_load(struct conf *c, const char *path, FILE *err)
+{
+	struct conf_parser p;
+	int r;
+
+	conf_init(c);
+	memset(&p, 0, sizeof(p));
+	p.conf = c;
+	p.path = path;
+	p.err = err;
+
+	if ((p.in = fopen(path, "re")) == NULL) {
+		conf_error(&p, 0, "%s", strerror(errno));
+		goto done;
+	}
+	r = ini_parse_stream(conf_reader, &p, conf_handler, &p);
+	/* The reader and the handler report everything themselves, so
+	 * inih can only fail here on its own (out of memory). */
+	if (r != 0 && p.errors == 0)
+		conf_error(&p, r > 0 ? r : 0, "cannot be parsed");
+	conf_check(&p);
+	fclose(p.in);
+done:
+	free(p.linebuf);
+	free(p.lseen);
+	if (p.errors > 0)
+		conf_free(c);
+	return p.errors;
+}

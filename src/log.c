@@ -1,0 +1,313 @@
+/*
+ * log.c: the error log and the access log.
+ *
+ * Error log lines are "2026-11-26T04:16:00Z ringpushd[pid]: level: message",
+ * each written with one write(2) so that lines from several processes
+ * appending to one file never interleave.  Until log_open() is called they
+ * go to standard error at level info.
+ *
+ * The access log is written by the event loop for every request, so lines
+ * are gathered in a static buffer and written out once per loop turn by
+ * access_log_flush(); nothing is allocated per request.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LOG_LINE_MAX		2048
+#define ACCESS_LOG_BUFSIZE	(64 * 1024)
+#define LOG_FILE_MODE		0640
+
+static int log_fd = STDERR_FILENO;
+static enum log_level log_max = LOG_LEVEL_INFO;
+
+static int access_fd = -1;
+static char access_buf[ACCESS_LOG_BUFSIZE];
+static size_t access_used;
+static int access_failing;	/* a write failed; said so once */
+
+static const char *const log_level_names[] = {
+	[LOG_LEVEL_ERROR] = "error",
+	[LOG_LEVEL_WARN] = "warn",
+	[LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_DEBUG] = "debug",
+};
+
+static int
+log_open_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    LOG_FILE_MODE);
+}
+
+int
+log_open(const char *path, enum log_level level)
+{
+	int fd = STDERR_FILENO;
+
+	if (level < LOG_LEVEL_ERROR || level > LOG_LEVEL_DEBUG) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (path != NULL && strcmp(path, "-") != 0 &&
+	    (fd = log_open_file(path)) == -1)
+		return -1;
+	log_close();
+	log_fd = fd;
+	log_max = level;
+	return 0;
+}
+
+void
+log_close(void)
+{
+	if (log_fd != STDERR_FILENO)
+		close(log_fd);
+	log_fd = STDERR_FILENO;
+	log_max = LOG_LEVEL_INFO;
+}
+
+int
+log_level_parse(const char *s)
+{
+	int i;
+
+	for (i = LOG_LEVEL_ERROR; i <= LOG_LEVEL_DEBUG; i++)
+		if (strcmp(s, log_level_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Write all of buf; a log line is worth retrying after a short write. */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Format and write one line.  Control characters in the message become
+ * \xNN so that text taken from requests cannot forge log lines.  errno is
+ * preserved for the caller.
+ */
+static void
+log_vwrite(const char *label, int with_errno, const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX], line[LOG_LINE_MAX * 4 + 128];
+	struct timespec ts;
+	struct tm tm;
+	size_t len, i;
+	int saved = errno, n;
+
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		snprintf(msg, sizeof(msg), "(unprintable message)");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	len += (size_t)snprintf(line + len, sizeof(line) - len,
+	    " ringpushd[%ld]: %s: ", (long)getpid(), label);
+	for (i = 0; msg[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)msg[i];
+
+		if (len > sizeof(line) - 64)
+			break;
+		if (ch < 0x20 || ch == 0x7f)
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+			    "\\x%02x", ch);
+		else
+			line[len++] = (char)ch;
+	}
+	if (with_errno)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    ": %s", strerror(saved));
+	/* snprintf() counts what did not fit: keep room for the newline. */
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	(void)write_all(log_fd, line, len);
+	errno = saved;
+}
+
+static void
+log_at(enum log_level level, int with_errno, const char *fmt, va_list ap)
+{
+	if (level > log_max)
+		return;
+	log_vwrite(log_level_names[level], with_errno, fmt, ap);
+}
+
+void
+log_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_at(LOG_LEVEL_ERROR, 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_at(LOG_LEVEL_ERROR, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_at(LOG_LEVEL_WARN, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_at(LOG_LEVEL_INFO, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_at(LOG_LEVEL_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* fatal lines are written whatever the level; requests already logged
+ * are flushed before the exit. */
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite("fatal", 1, fmt, ap);
+	va_end(ap);
+	access_log_flush();
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite("fatal", 0, fmt, ap);
+	va_end(ap);
+	access_log_flush();
+	exit(1);
+}
+
+int
+access_log_open(const char *path)
+{
+	int fd;
+
+	if (path == NULL || strcmp(path, "off") == 0)
+		fd = -1;
+	else if (strcmp(path, "-") == 0)
+		fd = STDOUT_FILENO;
+	else if ((fd = log_open_file(path)) == -1)
+		return -1;
+	access_log_close();
+	access_fd = fd;
+	access_failing = 0;
+	return 0;
+}
+
+void
+access_log_close(void)
+{
+	access_log_flush();
+	if (access_fd != -1 && access_fd != STDOUT_FILENO)
+		close(access_fd);
+	access_fd = -1;
+	access_used = 0;
+}
+
+/*
+ * On a failed write the buffered lines are dropped rather than kept: the
+ * loop must not stall or grow memory behind a full disk.  The failure is
+ * reported once, until a write succeeds again.
+ */
+static void
+access_log_failed(void)
+{
+	if (!access_failing)
+		log_err("access log");
+	access_failing = 1;
+}
+
+void
+access_log_flush(void)
+{
+	if (access_used == 0)
+		return;
+	if (access_fd == -1) {
+		access_used = 0;
+		return;
+	}
+	if (write_all(access_fd, access_buf, access_used) == -1)
+		access_log_failed();
+	else
+		access_failing = 0;
+	access_used = 0;
+}
+
+void
+access_log_write(const char *line, int len)
+{
+	size_t need;
+
+	if (access_fd == -1 || len < 0)
+		return;
+	need = (size_t)len + 1;
+	if (access_used + need > sizeof(access_buf))
+		access_log_flush();
+	if (need > sizeof(access_buf)) {
+		/* Longer than the whole buffer: straight out. */
+		if (write_all(access_fd, line, (size_t)len) == -1 ||
+		    write_all(access_fd, "\n", 1) == -1)
+			access_log_failed();
+		return;
+	}
+	memcpy(access_buf + access_used, line, (size_t)len);
+	access_used += (size_t)len;
+	access_buf[access_used++] = '\n';
+}
