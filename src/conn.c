@@ -139,7 +139,7 @@ submit_send(struct server *s, struct conn *c)
 	 * bytes join it: one segment for small files, not two. */
 	if (c->file_end > c->file_off)
 		flags |= MSG_MORE;
-	io_uring_prep_send(sqe, c->fd, c->hbuf + c->hsent, c->hlen - c->hsent, flags);
+	io_uring_prep_send(sqe, c->fd, c->out + c->out_sent, c->out_len - c->out_sent, flags);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_SEND, c->slot, c->gen));
 	c->inflight++;
 }
@@ -207,10 +207,18 @@ log_access(struct server *s, struct conn *c)
 /* ---- closing ---- */
 
 static void
+release_small_buf(struct server *s, struct conn *c)
+{
+	bufpool_put(&s->small_bufs, c->small_buf);
+	c->small_buf = NULL;
+}
+
+static void
 conn_release(struct server *s, struct conn *c)
 {
 	if (c->lst != NULL)
 		c->lst->engine->release(s, c);
+	release_small_buf(s, c);
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	if (c->fd >= 0)
@@ -277,10 +285,40 @@ static void
 start_response(struct server *s, struct conn *c)
 {
 	c->state = CONN_SEND_HEADER;
-	c->hsent = 0;
+	c->out = c->hbuf;
+	c->out_len = c->hlen;
+	c->out_sent = 0;
 	c->bytes_sent = 0;
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
 	submit_send(s, c);
+}
+
+/* The small-body path: header and body in one pool buffer.  The body is
+ * read first (page-cache reads complete inline), then one SEND carries
+ * both.  Returns false when no buffer is free. */
+static bool
+start_small_response(struct server *s, struct conn *c, int fd, uint64_t off, uint32_t len)
+{
+	struct io_uring_sqe *sqe;
+	char *buf = bufpool_get(&s->small_bufs);
+
+	if (buf == NULL)
+		return false;
+	memcpy(buf, c->hbuf, c->hlen);
+	c->small_buf = buf;
+	c->out = buf;
+	c->out_len = c->hlen + len;
+	c->out_sent = 0;
+	c->bytes_sent = 0;
+	c->file_fd = fd;
+	c->file_off = c->file_end = 0;
+	c->state = CONN_SEND_HEADER;
+	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	sqe = ring_sqe(&s->ring);
+	io_uring_prep_read(sqe, fd, buf + c->hlen, len, off);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_READ, c->slot, c->gen));
+	c->inflight++;
+	return true;
 }
 
 static void
@@ -461,11 +499,22 @@ respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
 	}
 	if (r.head || r.content_length == 0) {
 		close(fd);
-	} else {
-		c->file_fd = fd;
-		c->file_off = first;
-		c->file_end = first + r.content_length;
+		respond_header(s, c, &r);
+		return;
 	}
+	if (r.content_length <= CONN_SMALL_BODY_MAX) {
+		int len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+
+		if (len > 0) {
+			c->hlen = (uint32_t)len;
+			c->status = r.status;
+			if (start_small_response(s, c, fd, first, (uint32_t)r.content_length))
+				return;
+		}
+	}
+	c->file_fd = fd;
+	c->file_off = first;
+	c->file_end = first + r.content_length;
 	respond_header(s, c, &r);
 }
 
@@ -527,6 +576,11 @@ handle_request(struct server *s, struct conn *c, const struct http_request *req)
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
 		/* A body may follow that we will not read: close after. */
 		respond_error(s, c, 405, true);
+		return;
+	}
+	/* Dotfiles (.git, .htpasswd, editor leftovers) are never served. */
+	if (http_path_hidden(req->path)) {
+		respond_error(s, c, 404, false);
 		return;
 	}
 	if (req->path_len + 1 > CONN_PATH_MAX) {
@@ -595,6 +649,7 @@ response_done(struct server *s, struct conn *c)
 		c->file_fd = -1;
 	}
 	c->lst->engine->release(s, c);
+	release_small_buf(s, c);
 	if (s->stopping) {
 		conn_close(s, c, NULL);
 		return;
@@ -679,16 +734,31 @@ on_recv(struct server *s, struct conn *c, int res)
 }
 
 static void
+on_read(struct server *s, struct conn *c, int res)
+{
+	close(c->file_fd);
+	c->file_fd = -1;
+	if (res < 0 || (uint32_t)res != c->out_len - c->hlen) {
+		/* Short: the file shrank since it was opened.  Nothing was
+		 * sent yet; closing beats sending a body we do not have. */
+		log_warn("read of a small body: %s", res < 0 ? strerror(-res) : "file shrank");
+		conn_close(s, c, "short read");
+		return;
+	}
+	submit_send(s, c);
+}
+
+static void
 on_send(struct server *s, struct conn *c, int res)
 {
 	if (res < 0) {
 		conn_close(s, c, strerror(-res));
 		return;
 	}
-	c->hsent += (uint32_t)res;
+	c->out_sent += (uint32_t)res;
 	c->bytes_sent += (uint64_t)res;
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
-	if (c->hsent < c->hlen) {
+	if (c->out_sent < c->out_len) {
 		submit_send(s, c);
 		return;
 	}
@@ -733,6 +803,9 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 		break;
 	case OP_OPEN:
 		on_open(s, c, res);
+		break;
+	case OP_READ:
+		on_read(s, c, res);
 		break;
 	case OP_SEND:
 		on_send(s, c, res);
