@@ -55,7 +55,15 @@ const char *file_mime_ext(size_t i);
 
 /* Open the request path (decoded, starting with '/') below rootfd with
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), O_RDONLY | O_CLOEXEC |
- * O_NONBLOCK (so a FIFO never blocks).  Returns the fd or -errno. */
+ * O_NONBLOCK (so a FIFO never blocks).  "/" opens the root itself.
+ * Where openat2 is missing (ENOSYS) it falls back to file_open_walk().
+ * Returns the fd or -errno: -EXDEV for a path or symlink that leaves the
+ * root. */
 int file_open_beneath(int rootfd, const char *path);
+
+/* The fallback: one openat(O_NOFOLLOW) per component, so no symlink is
+ * followed at all (-ELOOP on the last name, -ENOTDIR on a directory) and
+ * ".." is refused with -EXDEV.  Stricter than openat2, never looser. */
+int file_open_walk(int rootfd, const char *path);
 
 #endif

@@ -118,6 +118,9 @@ int http_format_response(char *buf, size_t cap, const struct http_response *r, t
  * Returns the length or -1. */
 int http_format_error(char *buf, size_t cap, int status, bool keep_alive,
     const char *allow, time_t now);
+/* True for the statuses after which the connection is always closed
+ * (the request may not have been read to its end). */
+bool http_status_closes(int status);
 /* The same header for a HEAD request, without the body. */
 int http_format_error_head(char *buf, size_t cap, int status, bool keep_alive,
     const char *allow, time_t now);

@@ -324,12 +324,16 @@ start_small_response(struct server *s, struct conn *c, int fd, uint64_t off, uin
 static void
 respond_error(struct server *s, struct conn *c, int status, bool close_after)
 {
+	const char *allow = status == 405 || status == 501 ? ALLOW_METHODS : NULL;
 	int len;
 
-	if (close_after)
+	/* An HTTP/1.0 client is not told about keep-alive in an error
+	 * response, so it cannot reuse the connection: close it. */
+	if (close_after || http_status_closes(status) || c->version_minor == 0)
 		c->close_after = true;
-	len = http_format_error(c->hbuf, sizeof(c->hbuf), status, !c->close_after,
-	    status == 405 || status == 501 ? ALLOW_METHODS : NULL, s->now_sec);
+	len = c->head ?
+	    http_format_error_head(c->hbuf, sizeof(c->hbuf), status, !c->close_after, allow, s->now_sec) :
+	    http_format_error(c->hbuf, sizeof(c->hbuf), status, !c->close_after, allow, s->now_sec);
 	if (len < 0) {
 		conn_close(s, c, "cannot format an error response");
 		return;
@@ -367,7 +371,11 @@ respond_redirect(struct server *s, struct conn *c)
 	const char *t = c->rbuf + c->target.off;
 	size_t tlen = c->target.len, plen;
 	const char *q = memchr(t, '?', tlen);
-	struct http_response r = { .status = 301, .keep_alive = !c->close_after };
+	struct http_response r = {
+		.status = 301,
+		.keep_alive = !c->close_after,
+		.announce_keep_alive = c->version_minor == 0,
+	};
 
 	/* absolute-form targets redirect to their path */
 	if (tlen > 0 && t[0] != '/') {
@@ -451,6 +459,7 @@ respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
 	struct http_response r = { 0 };
 	uint64_t first = 0, last = 0;
 
+	cond.method = c->head ? HTTP_HEAD : HTTP_GET;
 	cond.range = span_of(c, c->range);
 	cond.if_range = span_of(c, c->if_range);
 	cond.if_none_match = span_of(c, c->if_none_match);
@@ -459,6 +468,7 @@ respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
 	file_etag((uint64_t)st->st_ino, (uint64_t)st->st_size, st->st_mtim.tv_sec,
 	    (uint32_t)st->st_mtim.tv_nsec, etag);
 	r.keep_alive = !c->close_after;
+	r.announce_keep_alive = c->version_minor == 0;
 	r.head = c->head;
 	r.etag = etag;
 	r.last_modified = st->st_mtim.tv_sec;
@@ -569,6 +579,7 @@ static void
 handle_request(struct server *s, struct conn *c, const struct http_request *req)
 {
 	c->close_after = !req->keep_alive || s->stopping;
+	c->head = req->method == HTTP_HEAD;
 	if (req->method == HTTP_UNKNOWN) {
 		respond_error(s, c, 501, true);
 		return;
@@ -590,7 +601,6 @@ handle_request(struct server *s, struct conn *c, const struct http_request *req)
 	memcpy(c->path, req->path, req->path_len);
 	c->path[req->path_len] = '\0';
 	c->path_len = (uint32_t)req->path_len;
-	c->head = req->method == HTTP_HEAD;
 	c->opening_index = false;
 	c->range = field_of(c, req->range);
 	c->if_range = field_of(c, req->if_range);
@@ -619,6 +629,8 @@ conn_process(struct server *s, struct conn *c)
 		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
 	}
 	c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
+	c->head = false;
+	c->version_minor = 1;
 	n = http_parse_request(c->rbuf, c->rlen, rbuf_size, &req);
 	if (n == -2 && c->rlen < rbuf_size) {
 		submit_recv(s, c);

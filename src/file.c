@@ -1,0 +1,461 @@
+/*
+ * file.c: which bytes of which file a request gets.
+ *
+ * Range parsing, entity tags, conditional requests and content types are
+ * pure functions of the parsed request and the file's metadata, so they are
+ * tested and fuzzed without a ring.  file_open_beneath() is the single
+ * place where a request path turns into an open file, and the kernel
+ * (openat2 RESOLVE_BENEATH) rather than string checks keeps it in the root.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "file.h"
+
+/*
+ * Parse 1*DIGIT at v[*pos..len) into *out.  Returns false when there is no
+ * digit or the number does not fit in 64 bits.
+ */
+static bool
+range_number(const char *v, size_t len, size_t *pos, uint64_t *out)
+{
+	size_t i = *pos;
+	uint64_t n = 0;
+
+	if (i == len || v[i] < '0' || v[i] > '9')
+		return false;
+	for (; i < len && v[i] >= '0' && v[i] <= '9'; i++) {
+		if (n > (UINT64_MAX - (uint64_t)(v[i] - '0')) / 10)
+			return false;
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	}
+	*pos = i;
+	*out = n;
+	return true;
+}
+
+/*
+ * Only one range is honoured: a multi-range answer needs a multipart body,
+ * and RFC 9110 14.2 lets a server ignore Range and send the whole file.
+ * A suffix range on an empty file is answered with the (empty) whole file.
+ */
+enum range_result
+range_parse(const char *v, size_t len, uint64_t size, uint64_t *first,
+    uint64_t *last)
+{
+	size_t pos = 6;
+	uint64_t a, b;
+
+	if (len < 6 || strncasecmp(v, "bytes=", 6) != 0)
+		return RANGE_NONE;
+	if (memchr(v, ',', len) != NULL)
+		return RANGE_NONE;
+
+	if (pos < len && v[pos] == '-') {
+		pos++;
+		if (!range_number(v, len, &pos, &b) || pos != len)
+			return RANGE_NONE;
+		if (b == 0)
+			return RANGE_UNSATISFIABLE;
+		if (size == 0)
+			return RANGE_NONE;
+		*first = b >= size ? 0 : size - b;
+		*last = size - 1;
+		return RANGE_OK;
+	}
+
+	if (!range_number(v, len, &pos, &a) || pos == len || v[pos] != '-')
+		return RANGE_NONE;
+	pos++;
+	if (pos == len) {
+		b = UINT64_MAX;
+	} else {
+		if (!range_number(v, len, &pos, &b) || pos != len)
+			return RANGE_NONE;
+		/* RFC 9110 14.1.1: last < first makes the header invalid. */
+		if (b < a)
+			return RANGE_NONE;
+	}
+	if (a >= size)
+		return RANGE_UNSATISFIABLE;
+	*first = a;
+	*last = b >= size ? size - 1 : b;
+	return RANGE_OK;
+}
+
+void
+file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
+    char out[FILE_ETAG_MAX])
+{
+	/* Unsigned arithmetic: wraps instead of overflowing for far dates;
+	 * the tag only has to change when the file does. */
+	uint64_t mtime_ns = (uint64_t)mtime_sec * 1000000000u + mtime_nsec;
+
+	snprintf(out, FILE_ETAG_MAX, "\"%llx-%llx-%llx\"",
+	    (unsigned long long)ino, (unsigned long long)size,
+	    (unsigned long long)mtime_ns);
+}
+
+/* The opaque-tag of an entity-tag, quotes included, W/ dropped. */
+static void
+etag_opaque(const char **p, size_t *len, bool *weak)
+{
+	*weak = *len >= 2 && (*p)[0] == 'W' && (*p)[1] == '/';
+	if (*weak) {
+		*p += 2;
+		*len -= 2;
+	}
+}
+
+/* entity-tag = [ W/ ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text */
+static bool
+etag_valid(const char *p, size_t len)
+{
+	size_t i;
+
+	if (len < 2 || p[0] != '"' || p[len - 1] != '"')
+		return false;
+	for (i = 1; i < len - 1; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x21 || c == '"' || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * If-None-Match list: does any member match etag under weak comparison
+ * (RFC 9110 8.8.3.2)?  A malformed list matches nothing, so the full
+ * response goes out: never a wrong 304.
+ */
+static bool
+if_none_match(const char *v, size_t len, const char *etag)
+{
+	const char *tag = etag, *e;
+	size_t taglen = strlen(etag), i = 0, start, n;
+	bool weak, matched = false;
+
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (len - i == 1 && v[i] == '*')
+		return true;
+	etag_opaque(&tag, &taglen, &weak);
+
+	for (;;) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		if (len - i >= 2 && v[i] == 'W' && v[i + 1] == '/')
+			i += 2;
+		if (i == len || v[i] != '"')
+			return false;
+		/* The closing quote: commas may appear inside a tag. */
+		for (i++; i < len && v[i] != '"'; i++)
+			;
+		if (i == len)
+			return false;
+		i++;
+		e = v + start;
+		n = i - start;
+		etag_opaque(&e, &n, &weak);
+		if (!etag_valid(e, n))
+			return false;
+		if (n == taglen && memcmp(e, tag, n) == 0)
+			matched = true;
+		while (i < len && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		if (i < len && v[i] != ',')
+			return false;
+	}
+	return matched;
+}
+
+int
+file_conditional(const struct http_request *req, const char *etag,
+    time_t mtime)
+{
+	time_t since;
+
+	if (req->if_none_match.p != NULL)
+		return etag != NULL && if_none_match(req->if_none_match.p,
+		    req->if_none_match.len, etag) ? 304 : 0;
+	/* RFC 9110 13.1.3: If-Modified-Since only for GET and HEAD; a date
+	 * that does not parse is ignored. */
+	if (req->if_modified_since.p == NULL ||
+	    (req->method != HTTP_GET && req->method != HTTP_HEAD))
+		return 0;
+	if (http_parse_date(req->if_modified_since.p,
+	    req->if_modified_since.len, &since) != 0)
+		return 0;
+	return mtime <= since ? 304 : 0;
+}
+
+bool
+file_if_range(const struct http_request *req, const char *etag, time_t mtime)
+{
+	const char *v = req->if_range.p;
+	size_t len = req->if_range.len;
+	time_t date;
+
+	if (v == NULL)
+		return true;
+	/* RFC 9110 13.1.5: strong comparison, so weak tags never match. */
+	if (len >= 2 && v[0] == 'W' && v[1] == '/')
+		return false;
+	if (len >= 1 && v[0] == '"') {
+		if (etag == NULL || etag[0] != '"')
+			return false;
+		return etag_valid(v, len) && strlen(etag) == len &&
+		    memcmp(v, etag, len) == 0;
+	}
+	if (http_parse_date(v, len, &date) != 0)
+		return false;
+	return date == mtime;
+}
+
+struct mime_type {
+	const char *ext;
+	const char *type;
+};
+
+/* Sorted by extension in strcmp() order, for bsearch(). */
+static const struct mime_type mime_types[] = {
+	{ "7z", "application/x-7z-compressed" },
+	{ "aac", "audio/aac" },
+	{ "apk", "application/vnd.android.package-archive" },
+	{ "avi", "video/x-msvideo" },
+	{ "avif", "image/avif" },
+	{ "bin", "application/octet-stream" },
+	{ "bmp", "image/bmp" },
+	{ "bz2", "application/x-bzip2" },
+	{ "c", "text/x-c; charset=utf-8" },
+	{ "cpp", "text/x-c++; charset=utf-8" },
+	{ "css", "text/css; charset=utf-8" },
+	{ "csv", "text/csv; charset=utf-8" },
+	{ "deb", "application/vnd.debian.binary-package" },
+	{ "diff", "text/x-diff; charset=utf-8" },
+	{ "dmg", "application/x-apple-diskimage" },
+	{ "doc", "application/msword" },
+	{ "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+	{ "epub", "application/epub+zip" },
+	{ "flac", "audio/flac" },
+	{ "gif", "image/gif" },
+	{ "go", "text/x-go; charset=utf-8" },
+	{ "gz", "application/gzip" },
+	{ "h", "text/x-c; charset=utf-8" },
+	{ "htm", "text/html; charset=utf-8" },
+	{ "html", "text/html; charset=utf-8" },
+	{ "ico", "image/vnd.microsoft.icon" },
+	{ "ics", "text/calendar; charset=utf-8" },
+	{ "img", "application/octet-stream" },
+	{ "ini", "text/plain; charset=utf-8" },
+	{ "iso", "application/x-iso9660-image" },
+	{ "jar", "application/java-archive" },
+	{ "jpeg", "image/jpeg" },
+	{ "jpg", "image/jpeg" },
+	{ "js", "text/javascript; charset=utf-8" },
+	{ "json", "application/json" },
+	{ "jsonld", "application/ld+json" },
+	{ "log", "text/plain; charset=utf-8" },
+	{ "m4a", "audio/mp4" },
+	{ "md", "text/markdown; charset=utf-8" },
+	{ "mjs", "text/javascript; charset=utf-8" },
+	{ "mkv", "video/x-matroska" },
+	{ "mov", "video/quicktime" },
+	{ "mp3", "audio/mpeg" },
+	{ "mp4", "video/mp4" },
+	{ "mpeg", "video/mpeg" },
+	{ "odt", "application/vnd.oasis.opendocument.text" },
+	{ "oga", "audio/ogg" },
+	{ "ogg", "audio/ogg" },
+	{ "ogv", "video/ogg" },
+	{ "opus", "audio/opus" },
+	{ "otf", "font/otf" },
+	{ "patch", "text/x-diff; charset=utf-8" },
+	{ "pdf", "application/pdf" },
+	{ "pl", "text/x-perl; charset=utf-8" },
+	{ "png", "image/png" },
+	{ "ppt", "application/vnd.ms-powerpoint" },
+	{ "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
+	{ "py", "text/x-python; charset=utf-8" },
+	{ "rar", "application/vnd.rar" },
+	{ "rpm", "application/x-rpm" },
+	{ "rs", "text/x-rust; charset=utf-8" },
+	{ "rtf", "application/rtf" },
+	{ "sh", "text/x-shellscript; charset=utf-8" },
+	{ "sig", "application/pgp-signature" },
+	{ "svg", "image/svg+xml" },
+	{ "tar", "application/x-tar" },
+	{ "tgz", "application/gzip" },
+	{ "tif", "image/tiff" },
+	{ "tiff", "image/tiff" },
+	{ "toml", "application/toml" },
+	{ "ttf", "font/ttf" },
+	{ "txt", "text/plain; charset=utf-8" },
+	{ "wasm", "application/wasm" },
+	{ "wav", "audio/wav" },
+	{ "webm", "video/webm" },
+	{ "webmanifest", "application/manifest+json" },
+	{ "webp", "image/webp" },
+	{ "woff", "font/woff" },
+	{ "woff2", "font/woff2" },
+	{ "xhtml", "application/xhtml+xml" },
+	{ "xls", "application/vnd.ms-excel" },
+	{ "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+	{ "xml", "text/xml; charset=utf-8" },
+	{ "xz", "application/x-xz" },
+	{ "yaml", "application/yaml" },
+	{ "yml", "application/yaml" },
+	{ "zip", "application/zip" },
+	{ "zst", "application/zstd" },
+};
+
+static int
+mime_cmp(const void *key, const void *elem)
+{
+	const struct mime_type *entry = elem;
+
+	return strcmp(key, entry->ext);
+}
+
+const char *
+file_mime_type(const char *path, size_t len)
+{
+	char ext[16];
+	size_t i, dot = len, n;
+	const struct mime_type *found;
+
+	for (i = len; i > 0; i--) {
+		if (path[i - 1] == '/')
+			break;
+		if (path[i - 1] == '.') {
+			dot = i - 1;
+			break;
+		}
+	}
+	/* No dot, or a leading one (".profile") is not an extension. */
+	if (dot == len || dot == 0 || path[dot - 1] == '/')
+		return "application/octet-stream";
+	n = len - dot - 1;
+	if (n == 0 || n >= sizeof(ext))
+		return "application/octet-stream";
+	for (i = 0; i < n; i++) {
+		char c = path[dot + 1 + i];
+
+		ext[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	ext[n] = '\0';
+	found = bsearch(ext, mime_types, sizeof(mime_types) / sizeof(mime_types[0]),
+	    sizeof(mime_types[0]), mime_cmp);
+	return found != NULL ? found->type : "application/octet-stream";
+}
+
+size_t
+file_mime_count(void)
+{
+	return sizeof(mime_types) / sizeof(mime_types[0]);
+}
+
+const char *
+file_mime_ext(size_t i)
+{
+	return i < file_mime_count() ? mime_types[i].ext : NULL;
+}
+
+int
+file_open_walk(int rootfd, const char *path)
+{
+	char name[NAME_MAX + 1];
+	const char *p = path, *slash;
+	int dirfd = rootfd, fd, err;
+	size_t n;
+
+	for (;;) {
+		while (*p == '/')
+			p++;
+		slash = strchr(p, '/');
+		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		/* Skip "." and a trailing slash; the last name opens below. */
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			if (slash != NULL)
+				continue;
+			n = 0;
+		}
+		if (n > NAME_MAX) {
+			err = -ENAMETOOLONG;
+			goto fail;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			err = -EXDEV;
+			goto fail;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (n == 0)
+			memcpy(name, ".", 2);
+		p += n;
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {
+			fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC |
+			    O_NONBLOCK | O_NOFOLLOW);
+			err = fd < 0 ? -errno : fd;
+			goto fail;
+		}
+		fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+			goto fail;
+		}
+		if (dirfd != rootfd)
+			close(dirfd);
+		dirfd = fd;
+	}
+
+fail:
+	if (dirfd != rootfd)
+		close(dirfd);
+	return err;
+}
+
+int
+file_open_beneath(int rootfd, const char *path)
+{
+	/* Set once openat2 is known missing (kernels before 5.6, or a
+	 * valgrind that does not know the call). */
+	static bool no_openat2;
+	struct open_how how;
+	const char *rel = path;
+	long fd;
+
+	if (no_openat2)
+		return file_open_walk(rootfd, path);
+	while (*rel == '/')
+		rel++;
+	if (*rel == '\0')
+		rel = ".";
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {
+		no_openat2 = true;
+		return file_open_walk(rootfd, path);
+	}
+	if (fd < 0)
+		return -errno;
+	return (int)fd;
+}

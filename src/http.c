@@ -1,0 +1,1032 @@
+/*
+ * http.c: the strict HTTP/1.1 request parser (RFC 9112), the request path
+ * decoder, HTTP dates and the response header writer.
+ *
+ * Nothing here does I/O or allocates.  The parser re-reads the buffer from
+ * its start on every call and walks it once, so a client that sends one
+ * byte at a time costs the connection code one linear scan per read, and
+ * every byte that can never become a valid request is refused as soon as
+ * it arrives.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+
+#define HTTP_METHOD_MAX 16      /* longer methods are refused with 400 */
+
+/* What the header fields said, gathered while they are walked and judged
+ * once the header is complete. */
+struct parse_state {
+	unsigned hosts;
+	bool has_content_length;
+	bool conn_close;
+	bool conn_keep_alive;
+};
+
+static const struct {
+	const char *name;
+	size_t len;
+	enum http_method method;
+} methods[] = {
+	{ "GET", 3, HTTP_GET },
+	{ "HEAD", 4, HTTP_HEAD },
+	{ "POST", 4, HTTP_POST },
+	{ "PUT", 3, HTTP_PUT },
+	{ "DELETE", 6, HTTP_DELETE },
+	{ "OPTIONS", 7, HTTP_OPTIONS },
+	{ "PATCH", 5, HTTP_PATCH },
+	{ "TRACE", 5, HTTP_TRACE },
+	{ "CONNECT", 7, HTTP_CONNECT },
+};
+
+static const char day_names[7][4] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+};
+static const char *const day_names_long[7] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday"
+};
+static const char month_names[12][4] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+/* RFC 9110 5.6.2 tchar, as a table: it is consulted for every byte of
+ * every method and field name. */
+static const bool tchar_table[256] = {
+	['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true,
+	['!'] = true, ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true,
+	['\''] = true, ['*'] = true, ['+'] = true, ['-'] = true, ['.'] = true,
+	['^'] = true, ['_'] = true, ['`'] = true, ['|'] = true, ['~'] = true,
+};
+
+static bool
+is_tchar(unsigned char c)
+{
+	return tchar_table[c];
+}
+
+/* RFC 9110 5.5 field-value bytes: VCHAR, obs-text, SP and HTAB. */
+static bool
+is_field_byte(unsigned char c)
+{
+	return (c >= 0x20 && c != 0x7f) || c == '\t';
+}
+
+static bool
+is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool
+span_is(const char *p, size_t len, const char *lit)
+{
+	return strlen(lit) == len && strncasecmp(p, lit, len) == 0;
+}
+
+static ssize_t
+parse_fail(struct http_request *req, int status)
+{
+	req->error_status = status;
+	return -1;
+}
+
+/*
+ * Walk one comma-separated list element: skips OWS and commas before it,
+ * returns false at the end, else sets *elem and *elem_len (OWS trimmed) and
+ * advances *pos past it.  Empty elements are skipped, as RFC 9110 5.6.1
+ * asks of recipients.
+ */
+static bool
+list_next(const char *v, size_t len, size_t *pos, const char **elem,
+    size_t *elem_len)
+{
+	size_t i = *pos, start, stop;
+
+	while (i < len && (is_ows(v[i]) || v[i] == ','))
+		i++;
+	if (i == len) {
+		*pos = i;
+		return false;
+	}
+	start = i;
+	while (i < len && v[i] != ',')
+		i++;
+	stop = i;
+	while (stop > start && is_ows(v[stop - 1]))
+		stop--;
+	*elem = v + start;
+	*elem_len = stop - start;
+	*pos = i;
+	return true;
+}
+
+/*
+ * Content-Length: 1*DIGIT, or a list of identical ones (RFC 9112 6.3 lets
+ * a recipient accept "5, 5").  Repeated fields must agree with the first.
+ * Returns 0 or 400.
+ */
+static int
+parse_content_length(const char *v, size_t len, struct parse_state *st,
+    struct http_request *req)
+{
+	size_t pos = 0, i, n;
+	const char *e;
+	uint64_t value;
+	bool any = false;
+
+	/* An empty element ("5,,5", "") is not a length. */
+	for (i = 0; i < len; i++) {
+		if (v[i] != ',')
+			continue;
+		for (n = i + 1; n < len && is_ows(v[n]); n++)
+			;
+		if (n == len || v[n] == ',')
+			return 400;
+	}
+	for (i = 0; i < len && is_ows(v[i]); i++)
+		;
+	if (i == len || v[i] == ',')
+		return 400;
+
+	while (list_next(v, len, &pos, &e, &n)) {
+		value = 0;
+		for (i = 0; i < n; i++) {
+			if (!is_digit(e[i]))
+				return 400;
+			if (value > (UINT64_MAX - (uint64_t)(e[i] - '0')) / 10)
+				return 400;
+			value = value * 10 + (uint64_t)(e[i] - '0');
+		}
+		if (st->has_content_length && value != req->content_length)
+			return 400;
+		st->has_content_length = true;
+		req->content_length = value;
+		any = true;
+	}
+	return any ? 0 : 400;
+}
+
+static void
+parse_connection(const char *v, size_t len, struct parse_state *st)
+{
+	size_t pos = 0, n;
+	const char *e;
+
+	while (list_next(v, len, &pos, &e, &n)) {
+		if (span_is(e, n, "close"))
+			st->conn_close = true;
+		else if (span_is(e, n, "keep-alive"))
+			st->conn_keep_alive = true;
+	}
+}
+
+/*
+ * Host = uri-host [ ":" port ]: reg-name, IPv4 or an IP-literal in
+ * brackets.  Only the bytes are checked here; an empty value is allowed
+ * (RFC 9112 3.2).
+ */
+static bool
+host_valid(const char *v, size_t len)
+{
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)v[i];
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z'))
+			continue;
+		if (strchr("-._~!$&'()*+,;=:[]%", c) == NULL || c == '\0')
+			return false;
+	}
+	return true;
+}
+
+/* Record a singleton field; a second copy makes the request ambiguous. */
+static int
+record_once(struct http_span *s, const char *v, size_t len)
+{
+	if (s->p != NULL)
+		return 400;
+	s->p = v;
+	s->len = len;
+	return 0;
+}
+
+/* Judge one header field.  Returns 0 or the status to refuse with. */
+static int
+header_field(struct http_request *req, struct parse_state *st,
+    const char *name, size_t name_len, const char *v, size_t len)
+{
+	switch (name_len) {
+	case 4:
+		if (span_is(name, name_len, "host")) {
+			if (++st->hosts > 1 || !host_valid(v, len))
+				return 400;
+			req->has_host = true;
+			req->host.p = v;
+			req->host.len = len;
+		}
+		break;
+	case 5:
+		if (span_is(name, name_len, "range"))
+			return record_once(&req->range, v, len);
+		break;
+	case 7:
+		if (span_is(name, name_len, "referer") && req->referer.p == NULL) {
+			req->referer.p = v;
+			req->referer.len = len;
+		}
+		break;
+	case 8:
+		if (span_is(name, name_len, "if-range"))
+			return record_once(&req->if_range, v, len);
+		break;
+	case 10:
+		if (span_is(name, name_len, "connection"))
+			parse_connection(v, len, st);
+		else if (span_is(name, name_len, "user-agent") &&
+		    req->user_agent.p == NULL) {
+			req->user_agent.p = v;
+			req->user_agent.len = len;
+		}
+		break;
+	case 13:
+		if (span_is(name, name_len, "if-none-match"))
+			return record_once(&req->if_none_match, v, len);
+		break;
+	case 14:
+		if (span_is(name, name_len, "content-length"))
+			return parse_content_length(v, len, st, req);
+		break;
+	case 17:
+		if (span_is(name, name_len, "transfer-encoding"))
+			req->transfer_encoding = true;
+		else if (span_is(name, name_len, "if-modified-since"))
+			return record_once(&req->if_modified_since, v, len);
+		break;
+	}
+	return 0;
+}
+
+/* Whole UTF-8 check (RFC 3629): no overlongs, surrogates, or code points
+ * past U+10FFFF, no truncated or stray continuation bytes. */
+static bool
+utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0, need, k;
+	unsigned char c, lo, hi;
+
+	while (i < len) {
+		c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			if (c == 0xe0)
+				lo = 0xa0;      /* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;      /* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			if (c == 0xf0)
+				lo = 0x90;      /* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;      /* past U+10FFFF */
+		} else
+			return false;
+		if (len - i - 1 < need)
+			return false;
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (k = 2; k <= need; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+/* A "." or ".." segment anywhere in a decoded path that starts with '/'. */
+static bool
+has_dot_segment(const char *path, size_t len)
+{
+	size_t i, seg = 1, seglen;
+
+	for (i = 1; i <= len; i++) {
+		if (i < len && path[i] != '/')
+			continue;
+		seglen = i - seg;
+		if ((seglen == 1 && path[seg] == '.') ||
+		    (seglen == 2 && path[seg] == '.' && path[seg + 1] == '.'))
+			return true;
+		seg = i + 1;
+	}
+	return false;
+}
+
+int
+http_decode_path(const char *target, size_t len, char *out, size_t cap,
+    size_t *outlen)
+{
+	size_t i, n = 0;
+	int hi, lo;
+	unsigned char c;
+
+	if (len == 0 || target[0] != '/' || cap == 0)
+		return -1;
+	for (i = 0; i < len && target[i] != '?'; i++) {
+		c = (unsigned char)target[i];
+		if (c == '%') {
+			if (len - i < 3)
+				return -1;
+			hi = hex_value(target[i + 1]);
+			lo = hex_value(target[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		}
+		/* Decoded once: "%2541" is the three bytes "%41". */
+		if (c < 0x20 || c == 0x7f)
+			return -1;
+		if (n + 1 >= cap)
+			return -1;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	if (!utf8_valid((const unsigned char *)out, n) ||
+	    has_dot_segment(out, n))
+		return -1;
+	*outlen = n;
+	return 0;
+}
+
+bool
+http_path_hidden(const char *path)
+{
+	const char *p;
+
+	for (p = path; *p != '\0'; p++)
+		if (*p == '.' && (p == path || p[-1] == '/'))
+			return true;
+	return false;
+}
+
+/*
+ * The request-target's path into req->path.  origin-form is decoded as is;
+ * absolute-form ("http://authority/path") must name the same authority as
+ * Host; asterisk-form only with OPTIONS, and then the path is "/".
+ */
+static int
+target_path(struct http_request *req)
+{
+	const char *t = req->target.p, *auth, *rest, *tend;
+	size_t n = req->target.len, skip;
+
+	if (n == 1 && t[0] == '*') {
+		if (req->method != HTTP_OPTIONS)
+			return 400;
+		memcpy(req->path, "/", 2);
+		req->path_len = 1;
+		return 0;
+	}
+	if (t[0] == '/') {
+		if (http_decode_path(t, n, req->path, sizeof(req->path),
+		    &req->path_len) != 0)
+			return 400;
+		return 0;
+	}
+
+	if (n >= 7 && strncasecmp(t, "http://", 7) == 0)
+		skip = 7;
+	else if (n >= 8 && strncasecmp(t, "https://", 8) == 0)
+		skip = 8;
+	else
+		return 400;
+	tend = t + n;
+	auth = t + skip;
+	for (rest = auth; rest < tend && *rest != '/' && *rest != '?'; rest++)
+		if (*rest == '@')
+			return 400;     /* userinfo: RFC 9110 4.2.4 */
+	if (rest == auth || !host_valid(auth, (size_t)(rest - auth)))
+		return 400;
+	if (req->has_host && (req->host.len != (size_t)(rest - auth) ||
+	    strncasecmp(req->host.p, auth, req->host.len) != 0))
+		return 400;
+	if (rest == tend || *rest == '?') {
+		memcpy(req->path, "/", 2);
+		req->path_len = 1;
+		return 0;
+	}
+	if (http_decode_path(rest, (size_t)(tend - rest), req->path,
+	    sizeof(req->path), &req->path_len) != 0)
+		return 400;
+	return 0;
+}
+
+/* Rules that need the whole header: framing, Host, target, keep-alive. */
+static int
+finish_request(struct http_request *req, const struct parse_state *st)
+{
+	bool no_body = req->method == HTTP_GET || req->method == HTTP_HEAD;
+	int status;
+
+	if (req->version_minor == 1 && st->hosts == 0)
+		return 400;
+	/* RFC 9112 6.1: both framings at once smuggle requests. */
+	if (req->transfer_encoding && st->has_content_length)
+		return 400;
+	/* A body on GET/HEAD would be read as the next request. */
+	if (no_body && (req->transfer_encoding || req->content_length > 0))
+		return 400;
+	if ((status = target_path(req)) != 0)
+		return status;
+	if (req->version_minor == 1)
+		req->keep_alive = !st->conn_close;
+	else
+		req->keep_alive = st->conn_keep_alive && !st->conn_close;
+	return 0;
+}
+
+static void
+request_reset(struct http_request *req)
+{
+	static const struct http_span none;
+
+	/* Not memset: path[] is 4 KiB and written only on success. */
+	req->method = HTTP_UNKNOWN;
+	req->method_name = none;
+	req->target = none;
+	req->version_minor = 0;
+	req->keep_alive = false;
+	req->path[0] = '\0';
+	req->path_len = 0;
+	req->has_host = false;
+	req->host = req->range = req->if_range = req->if_none_match = none;
+	req->if_modified_since = req->user_agent = req->referer = none;
+	req->content_length = 0;
+	req->transfer_encoding = false;
+	req->error_status = 0;
+}
+
+ssize_t
+http_parse_request(const char *buf, size_t len, size_t max_header,
+    struct http_request *req)
+{
+	static const char proto[] = "HTTP/";
+	const char *p = buf, *end, *start, *name, *name_end, *value, *vend;
+	struct parse_state st = { 0 };
+	unsigned fields = 0;
+	int limit_status = 431, status;
+	size_t i;
+
+	request_reset(req);
+	end = buf + (len < max_header ? len : max_header);
+
+	/* RFC 9112 2.2: empty lines before the request-line are ignored. */
+	while (p < end && *p == '\r') {
+		if (p + 1 == end)
+			goto more;
+		if (p[1] != '\n')
+			return parse_fail(req, 400);
+		p += 2;
+	}
+
+	start = p;
+	while (p < end && is_tchar((unsigned char)*p)) {
+		if (++p - start > HTTP_METHOD_MAX)
+			return parse_fail(req, 400);
+	}
+	if (p == end)
+		goto more;
+	if (*p != ' ' || p == start)
+		return parse_fail(req, 400);
+	req->method_name.p = start;
+	req->method_name.len = (size_t)(p - start);
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (methods[i].len == req->method_name.len &&
+		    memcmp(methods[i].name, start, methods[i].len) == 0) {
+			req->method = methods[i].method;
+			break;
+		}
+	}
+	p++;
+
+	start = p;
+	limit_status = 414;
+	while (p < end && *p != ' ' && *p != '\r') {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x21 || c == 0x7f || c == '#')
+			return parse_fail(req, 400);
+		if (++p - start > HTTP_TARGET_MAX)
+			return parse_fail(req, 414);
+	}
+	if (p == end)
+		goto more;
+	limit_status = 431;
+	if (p == start)
+		return parse_fail(req, 400);
+	req->target.p = start;
+	req->target.len = (size_t)(p - start);
+	if (*p == '\r') {
+		/* "GET /path" CRLF is an HTTP/0.9 simple request. */
+		if (p + 1 == end)
+			goto more;
+		return parse_fail(req, p[1] == '\n' ? 505 : 400);
+	}
+	p++;
+
+	for (i = 0; i < sizeof(proto) - 1; i++, p++) {
+		if (p == end)
+			goto more;
+		if (*p != proto[i])
+			return parse_fail(req, 400);
+	}
+	if (p + 4 > end) {
+		/* Check what has arrived of DIGIT "." DIGIT CR. */
+		if ((p < end && !is_digit(p[0])) ||
+		    (p + 1 < end && p[1] != '.') ||
+		    (p + 2 < end && !is_digit(p[2])))
+			return parse_fail(req, 400);
+		goto more;
+	}
+	if (!is_digit(p[0]) || p[1] != '.' || !is_digit(p[2]) || p[3] != '\r')
+		return parse_fail(req, 400);
+	if (p + 4 == end)
+		goto more;
+	if (p[4] != '\n')
+		return parse_fail(req, 400);
+	if (p[0] != '1' || p[2] > '1')
+		return parse_fail(req, 505);
+	req->version_minor = p[2] - '0';
+	p += 5;
+
+	for (;;) {
+		if (p == end)
+			goto more;
+		if (*p == '\r') {
+			if (p + 1 == end)
+				goto more;
+			if (p[1] != '\n')
+				return parse_fail(req, 400);
+			p += 2;
+			break;
+		}
+		/* obs-fold, or whitespace before the first field: RFC 9112 5.2
+		 * and 2.2 let a server refuse both. */
+		if (is_ows(*p))
+			return parse_fail(req, 400);
+		if (fields == HTTP_HEADERS_MAX)
+			return parse_fail(req, 431);
+		name = p;
+		while (p < end && is_tchar((unsigned char)*p))
+			p++;
+		if (p == end)
+			goto more;
+		/* Covers an empty name, whitespace before the colon, bare LF
+		 * and control bytes in the name. */
+		if (*p != ':' || p == name)
+			return parse_fail(req, 400);
+		name_end = p++;
+		while (p < end && is_ows(*p))
+			p++;
+		value = p;
+		while (p < end && is_field_byte((unsigned char)*p))
+			p++;
+		if (p == end)
+			goto more;
+		if (*p != '\r')
+			return parse_fail(req, 400);
+		if (p + 1 == end)
+			goto more;
+		if (p[1] != '\n')
+			return parse_fail(req, 400);
+		for (vend = p; vend > value && is_ows(vend[-1]); vend--)
+			;
+		p += 2;
+		fields++;
+		status = header_field(req, &st, name, (size_t)(name_end - name),
+		    value, (size_t)(vend - value));
+		if (status != 0)
+			return parse_fail(req, status);
+	}
+
+	if ((status = finish_request(req, &st)) != 0)
+		return parse_fail(req, status);
+	return p - buf;
+
+more:
+	if (len < max_header)
+		return -2;
+	return parse_fail(req, limit_status);
+}
+
+const char *
+http_method_str(enum http_method m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].method == m)
+			return methods[i].name;
+	return "UNKNOWN";
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Unknown";
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil): no timegm(), no TZ, no locale. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Seconds of 0001-01-01 and 9999-12-31T23:59:59: a four-digit year. */
+#define HTTP_DATE_MIN (-62135596800LL)
+#define HTTP_DATE_MAX 253402300799LL
+
+static void
+put_digits(char *s, int v, int n)
+{
+	while (n-- > 0) {
+		s[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+void
+http_date(time_t t, char out[HTTP_DATE_LEN])
+{
+	struct tm tm;
+
+	if ((long long)t < HTTP_DATE_MIN)
+		t = (time_t)HTTP_DATE_MIN;
+	if ((long long)t > HTTP_DATE_MAX)
+		t = (time_t)HTTP_DATE_MAX;
+	gmtime_r(&t, &tm);
+	/* Own names and digits, not strftime(): the locale must not leak
+	 * into headers, and the layout is fixed. */
+	memcpy(out, "Sun, 00 Jan 0000 00:00:00 GMT", HTTP_DATE_LEN);
+	memcpy(out, day_names[tm.tm_wday], 3);
+	put_digits(out + 5, tm.tm_mday, 2);
+	memcpy(out + 8, month_names[tm.tm_mon], 3);
+	put_digits(out + 12, tm.tm_year + 1900, 4);
+	put_digits(out + 17, tm.tm_hour, 2);
+	put_digits(out + 20, tm.tm_min, 2);
+	put_digits(out + 23, tm.tm_sec, 2);
+}
+
+/* n digits at s, or -1. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (!is_digit(s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static int
+month_index(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 12; i++)
+		if (memcmp(s, month_names[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+static bool
+day_name_short(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 7; i++)
+		if (memcmp(s, day_names[i], 3) == 0)
+			return true;
+	return false;
+}
+
+/* "HH:MM:SS" at s. */
+static int
+parse_clock(const char *s, int *h, int *m, int *sec)
+{
+	if (s[2] != ':' || s[5] != ':')
+		return -1;
+	*h = digits(s, 2);
+	*m = digits(s + 3, 2);
+	*sec = digits(s + 6, 2);
+	if (*h < 0 || *h > 23 || *m < 0 || *m > 59 || *sec < 0 || *sec > 60)
+		return -1;
+	return 0;
+}
+
+static int
+make_time(int year, int mon, int day, int h, int m, int s, time_t *t)
+{
+	static const int mdays[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	if (mon < 0 || day < 1 || day > mdays[mon] + (mon == 1 && leap))
+		return -1;
+	*t = (time_t)(days_from_civil(year, mon + 1, day) * 86400 +
+	    h * 3600 + m * 60 + s);
+	return 0;
+}
+
+int
+http_parse_date(const char *s, size_t len, time_t *t)
+{
+	int year, mon, day, h, m, sec, i;
+	size_t dl;
+
+	/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+	if (len == 29) {
+		if (!day_name_short(s) || memcmp(s + 3, ", ", 2) != 0 ||
+		    s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+		    memcmp(s + 25, " GMT", 4) != 0)
+			return -1;
+		day = digits(s + 5, 2);
+		mon = month_index(s + 8);
+		year = digits(s + 12, 4);
+		if (day < 0 || year < 0 || parse_clock(s + 17, &h, &m, &sec) != 0)
+			return -1;
+		return make_time(year, mon, day, h, m, sec, t);
+	}
+	/* asctime: "Sun Nov  6 08:49:37 1994" */
+	if (len == 24) {
+		if (!day_name_short(s) || s[3] != ' ' || s[7] != ' ' ||
+		    s[10] != ' ' || s[19] != ' ')
+			return -1;
+		mon = month_index(s + 4);
+		day = s[8] == ' ' ? digits(s + 9, 1) : digits(s + 8, 2);
+		year = digits(s + 20, 4);
+		if (day < 0 || year < 0 || parse_clock(s + 11, &h, &m, &sec) != 0)
+			return -1;
+		return make_time(year, mon, day, h, m, sec, t);
+	}
+	/* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" */
+	for (i = 0; i < 7; i++) {
+		dl = strlen(day_names_long[i]);
+		if (len == dl + 24 && memcmp(s, day_names_long[i], dl) == 0)
+			break;
+	}
+	if (i == 7)
+		return -1;
+	s += dl;
+	if (memcmp(s, ", ", 2) != 0 || s[4] != '-' || s[8] != '-' ||
+	    s[11] != ' ' || memcmp(s + 20, " GMT", 4) != 0)
+		return -1;
+	day = digits(s + 2, 2);
+	mon = month_index(s + 5);
+	year = digits(s + 9, 2);
+	if (day < 0 || year < 0 || parse_clock(s + 12, &h, &m, &sec) != 0)
+		return -1;
+	/* Two-digit years: 70-99 are 19xx, 00-69 are 20xx. */
+	year += year >= 70 ? 1900 : 2000;
+	return make_time(year, mon, day, h, m, sec, t);
+}
+
+/* A bounded writer: remembers running out instead of writing past cap,
+ * and fills cap exactly (no room kept for a NUL). */
+struct out {
+	char *buf;
+	size_t cap, len;
+	bool full;
+};
+
+static void
+out_mem(struct out *o, const char *s, size_t n)
+{
+	if (o->full || o->cap - o->len < n) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void
+out_str(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
+
+static void
+out_u64(struct out *o, uint64_t v)
+{
+	char digits_buf[20];
+	size_t n = sizeof(digits_buf);
+
+	do {
+		digits_buf[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	out_mem(o, digits_buf + n, sizeof(digits_buf) - n);
+}
+
+/* "Name: value" CRLF */
+static void
+out_field(struct out *o, const char *name, const char *value)
+{
+	out_str(o, name);
+	out_str(o, ": ");
+	out_str(o, value);
+	out_str(o, "\r\n");
+}
+
+/*
+ * Fields in a fixed order.  304 carries no Content-Type or Content-Length
+ * (RFC 9110 15.4.5: they would describe a body that is not sent).  A
+ * keep-alive answer to HTTP/1.0 needs "Connection: keep-alive", which the
+ * caller asks for with announce_keep_alive.
+ */
+int
+http_format_response(char *buf, size_t cap, const struct http_response *r,
+    time_t now)
+{
+	struct out o = { buf, cap, 0, false };
+	char date[HTTP_DATE_LEN];
+	bool bodyless = r->status == 304 || r->status == 204;
+	int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
+
+	out_str(&o, "HTTP/1.1 ");
+	out_u64(&o, (uint64_t)status);
+	out_str(&o, " ");
+	out_str(&o, http_reason(status));
+	out_str(&o, "\r\n");
+	out_field(&o, "Server", "ringpush");
+	http_date(now, date);
+	out_field(&o, "Date", date);
+	if (!bodyless) {
+		if (r->content_type != NULL)
+			out_field(&o, "Content-Type", r->content_type);
+		out_str(&o, "Content-Length: ");
+		out_u64(&o, r->content_length);
+		out_str(&o, "\r\n");
+	}
+	if (r->last_modified != 0) {
+		http_date(r->last_modified, date);
+		out_field(&o, "Last-Modified", date);
+	}
+	if (r->etag != NULL)
+		out_field(&o, "ETag", r->etag);
+	if (r->ranges)
+		out_field(&o, "Accept-Ranges", "bytes");
+	if (r->content_range) {
+		out_str(&o, "Content-Range: bytes ");
+		if (r->status == 416) {
+			out_str(&o, "*");
+		} else {
+			out_u64(&o, r->range_first);
+			out_str(&o, "-");
+			out_u64(&o, r->range_last);
+		}
+		out_str(&o, "/");
+		out_u64(&o, r->file_size);
+		out_str(&o, "\r\n");
+	}
+	if (r->location != NULL)
+		out_field(&o, "Location", r->location);
+	if (r->allow != NULL)
+		out_field(&o, "Allow", r->allow);
+	if (!r->keep_alive)
+		out_field(&o, "Connection", "close");
+	else if (r->announce_keep_alive)
+		out_field(&o, "Connection", "keep-alive");
+	out_str(&o, "\r\n");
+	if (o.full || o.len > INT_MAX)
+		return -1;
+	return (int)o.len;
+}
+
+/* After these the request stream cannot be trusted, or the client is
+ * gone: the connection ends with the answer. */
+bool
+http_status_closes(int status)
+{
+	switch (status) {
+	case 400: case 408: case 413: case 414: case 431: case 501: case 505:
+		return true;
+	}
+	return false;
+}
+
+static int
+format_error(char *buf, size_t cap, int status, bool keep_alive, bool head,
+    const char *allow, time_t now)
+{
+	struct http_response r = { 0 };
+	char body[192];
+	int body_len, n;
+
+	body_len = snprintf(body, sizeof(body),
+	    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
+	    "<body><h1>%d %s</h1></body></html>\n",
+	    status, http_reason(status), status, http_reason(status));
+	if (body_len < 0 || (size_t)body_len >= sizeof(body))
+		return -1;
+	r.status = status;
+	r.keep_alive = keep_alive && !http_status_closes(status);
+	r.head = head;
+	r.content_type = "text/html; charset=utf-8";
+	r.content_length = (uint64_t)body_len;
+	r.allow = allow;
+	n = http_format_response(buf, cap, &r, now);
+	if (n < 0 || head)
+		return n;
+	if ((size_t)n + (size_t)body_len > cap)
+		return -1;
+	memcpy(buf + n, body, (size_t)body_len);
+	return n + body_len;
+}
+
+int
+http_format_error(char *buf, size_t cap, int status, bool keep_alive,
+    const char *allow, time_t now)
+{
+	return format_error(buf, cap, status, keep_alive, false, allow, now);
+}
+
+int
+http_format_error_head(char *buf, size_t cap, int status, bool keep_alive,
+    const char *allow, time_t now)
+{
+	return format_error(buf, cap, status, keep_alive, true, allow, now);
+}

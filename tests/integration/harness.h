@@ -1,0 +1,165 @@
+/*
+ * harness.h: what the integration tests share.  Each test starts its own
+ * ringpushd on 127.0.0.1:0 over a private temporary file tree, talks to it
+ * with a tiny HTTP/1.1 client that never waits without a deadline, and
+ * stops it with SIGTERM, asserting a clean exit.
+ *
+ * The daemon binary comes from $RINGPUSHD; $RINGPUSHD_WRAPPER=valgrind runs
+ * it under valgrind and turns valgrind's error exit (99) into a failure.
+ * A daemon left running by a failed assertion is killed and its tree
+ * removed when the test process exits.
+ */
+#ifndef RINGPUSH_TEST_HARNESS_H
+#define RINGPUSH_TEST_HARNESS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RP_MAX_HEADERS 100
+
+/* A daemon under test and the directory it owns. */
+struct rp_daemon {
+	char dir[1024];               /* private temporary directory */
+	char root[PATH_MAX];          /* dir/root: the listener's root */
+	char conf[PATH_MAX];          /* dir/ringpushd.conf */
+	char output[PATH_MAX];        /* dir/daemon.out: its stdout + stderr */
+	char access_log[PATH_MAX];    /* dir/access.log */
+	pid_t pid;
+	int port;
+};
+
+/* One client connection with its receive buffer (responses may arrive
+ * together when requests are pipelined). */
+struct rp_conn {
+	int fd;
+	char *buf;
+	size_t start, len, cap;       /* unread bytes are buf[start..len) */
+};
+
+struct rp_header {
+	const char *name;
+	const char *value;
+};
+
+struct rp_response {
+	int status;
+	int version_minor;
+	char *head;                   /* the header block as received, NUL-terminated */
+	size_t head_len;
+	char *fields;                 /* a copy split into hdr[] */
+	struct rp_header hdr[RP_MAX_HEADERS];
+	int nhdr;
+	bool has_length;
+	uint64_t content_length;
+	unsigned char *body;
+	size_t body_len;
+};
+
+/* Results of the reading functions. */
+enum rp_result {
+	RP_OK = 0,
+	RP_CLOSED = -1,       /* peer closed before sending anything */
+	RP_EOF = -2,          /* peer closed in the middle of a response */
+	RP_TIMEOUT = -3,      /* the deadline passed */
+	RP_BAD = -4,          /* not an HTTP/1.x response */
+	RP_ERROR = -5         /* a socket error other than the above */
+};
+
+const char *rp_result_str(int r);
+
+/* Seconds any single wait may take: generous, and longer under valgrind. */
+int rp_io_timeout(void);
+bool rp_under_valgrind(void);
+/* The daemon binary: $RINGPUSHD, else build/ringpushd. */
+const char *rp_daemon_path(void);
+
+/* Daemon life cycle.  rp_setup() makes the directory and an empty root;
+ * rp_start() writes the standard configuration and starts the daemon;
+ * rp_start_conf() writes the given configuration text instead.  Both wait
+ * for "listening on 127.0.0.1:PORT" and fill d->port.  rp_stop() asserts the
+ * daemon is still alive, sends SIGTERM and asserts exit status 0. */
+void rp_setup(struct rp_daemon *d);
+void rp_default_conf(const struct rp_daemon *d, char *buf, size_t cap);
+/* Replace the value of the first "key = ..." line in a configuration. */
+void rp_conf_set(char *conf, size_t cap, const char *key, const char *value);
+void rp_start(struct rp_daemon *d);
+void rp_start_conf(struct rp_daemon *d, const char *conf_text);
+bool rp_alive(struct rp_daemon *d);
+void rp_stop(struct rp_daemon *d);
+/* The daemon's output so far (malloc'd, NUL-terminated; never NULL). */
+char *rp_daemon_output(const struct rp_daemon *d);
+
+/* Run a program to completion with stdout+stderr into out_path, stdin from
+ * /dev/null.  Returns the wait status, or -1 if it did not finish in
+ * timeout_s seconds (it is then killed).  wrap: run under
+ * $RINGPUSHD_WRAPPER. */
+int rp_run(char *const argv[], const char *out_path, int timeout_s, bool wrap);
+/* Read a whole file (malloc'd, NUL-terminated); NULL if it cannot be read. */
+char *rp_slurp(const char *path, size_t *len);
+
+/* Deterministic, non-repeating content: the byte at offset off of the
+ * stream named seed.  A chunk delivered at the wrong offset mismatches. */
+void rp_pattern(uint64_t seed, uint64_t off, void *buf, size_t len);
+/* Index of the first byte of buf that differs from the pattern at off,
+ * or -1 when all match. */
+ssize_t rp_pattern_mismatch(uint64_t seed, uint64_t off, const void *buf, size_t len);
+
+/* Files under the root.  rel is relative to d->root; parents are made. */
+void rp_path(const struct rp_daemon *d, const char *rel, char out[PATH_MAX]);
+void rp_make_file(const struct rp_daemon *d, const char *rel, uint64_t size, uint64_t seed);
+void rp_write_file(const struct rp_daemon *d, const char *rel, const void *data, size_t len);
+void rp_mkdir(const struct rp_daemon *d, const char *rel);
+/* Index of the first byte of buf that differs from the file at path,
+ * starting at file offset off, or -1 when all match.  A file shorter than
+ * off + len mismatches at its end. */
+ssize_t rp_file_mismatch(const char *path, uint64_t off, const void *buf, size_t len);
+
+/* Client.  rp_connect() asserts; its reads and writes time out after
+ * rp_io_timeout() seconds.  rcvbuf > 0 fixes SO_RCVBUF before connecting. */
+struct rp_conn *rp_connect(const struct rp_daemon *d);
+struct rp_conn *rp_connect_rcvbuf(const struct rp_daemon *d, int rcvbuf);
+void rp_close(struct rp_conn *c);
+/* Close with an RST instead of a FIN. */
+void rp_abort(struct rp_conn *c);
+void rp_send(struct rp_conn *c, const void *data, size_t len);
+/* As rp_send, but a peer that closed or reset is not a failure: false. */
+bool rp_send_try(struct rp_conn *c, const void *data, size_t len);
+void rp_sends(struct rp_conn *c, const char *s);
+void rp_sendf(struct rp_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Read the status line and header fields of the next response. */
+int rp_read_head(struct rp_conn *c, struct rp_response *r);
+/* Read up to len body bytes (buffered bytes first).  Returns the count,
+ * 0 at EOF, or an rp_result < 0. */
+ssize_t rp_read_some(struct rp_conn *c, void *buf, size_t len);
+/* A whole response: the head, then Content-Length body bytes (none for
+ * HEAD, 1xx, 204 and 304; up to EOF when there is no Content-Length).
+ * RP_EOF leaves the partial body in r. */
+int rp_read_response(struct rp_conn *c, struct rp_response *r, bool head_request);
+/* After a response: RP_CLOSED when the server closed the connection
+ * (FIN or RST) with no further bytes, RP_OK if more bytes came (they are
+ * left buffered), RP_TIMEOUT if it stayed open.  wait_s bounds the wait. */
+int rp_wait_close(struct rp_conn *c, int wait_s);
+void rp_response_free(struct rp_response *r);
+
+/* Header lookup, case-insensitive; NULL when absent. */
+const char *rp_hdr(const struct rp_response *r, const char *name);
+int rp_hdr_count(const struct rp_response *r, const char *name);
+/* A printable excerpt of a response (head, body length) for messages;
+ * a static buffer. */
+const char *rp_describe(const struct rp_response *r);
+
+/* One request on a fresh connection: send raw, read one response, close.
+ * Returns the rp_read_response() result. */
+int rp_exchange(const struct rp_daemon *d, const char *raw, bool head_request,
+    struct rp_response *r);
+/* GET path with Host and Connection: close; asserts a complete response. */
+void rp_get(const struct rp_daemon *d, const char *path, struct rp_response *r);
+
+/* Assert that the daemon still serves: GET of a file it creates. */
+void rp_assert_serving(const struct rp_daemon *d);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * test_clients.c: smoke tests with real HTTP clients (curl, wget) when
+ * they are installed; skipped otherwise.
+ */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MIB (1024 * 1024)
+
+/* Skip unless prog is found in PATH. */
+static void
+need(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL, full[PATH_MAX];
+
+	dirs = strdup(path != NULL ? path : "/usr/bin:/bin");
+	cr_assert_not_null(dirs);
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(full, sizeof(full), "%s/%s", dir, prog);
+		if (access(full, X_OK) == 0) {
+			free(dirs);
+			return;
+		}
+	}
+	free(dirs);
+	cr_skip_test("%s is not installed", prog);
+}
+
+static void
+run_ok(const struct rp_daemon *d, char *const argv[])
+{
+	char log[PATH_MAX], *out;
+	int status;
+
+	snprintf(log, sizeof(log), "%s/client.out", d->dir);
+	status = rp_run(argv, log, 60, false);
+	out = rp_slurp(log, NULL);
+	cr_assert(status != -1, "%s did not finish:\n%s", argv[0], out ? out : "");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s failed (status 0x%x):\n%s", argv[0], status, out ? out : "");
+	free(out);
+}
+
+/* The downloaded file equals bytes off.. of the served file rel. */
+static void
+same_as(const struct rp_daemon *d, const char *download, const char *rel, uint64_t off,
+    size_t want_len)
+{
+	char path[PATH_MAX];
+	size_t len;
+	char *got = rp_slurp(download, &len);
+	ssize_t bad;
+
+	cr_assert_not_null(got, "%s was not written", download);
+	cr_assert_eq(len, want_len, "%s: %zu bytes, want %zu", download, len, want_len);
+	rp_path(d, rel, path);
+	bad = rp_file_mismatch(path, off, got, len);
+	cr_assert(bad < 0, "%s differs from %s at %zd", download, rel, bad);
+	free(got);
+}
+
+Test(clients, curl, .timeout = 300)
+{
+	struct rp_daemon d;
+	char url[128], url2[128], out[PATH_MAX], out2[PATH_MAX];
+
+	need("curl");
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", 5 * MIB + 3, 1);
+	rp_make_file(&d, "page.html", 777, 2);
+	rp_start(&d);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/big.bin", d.port);
+	snprintf(url2, sizeof(url2), "http://127.0.0.1:%d/page.html", d.port);
+	snprintf(out, sizeof(out), "%s/curl.out", d.dir);
+	snprintf(out2, sizeof(out2), "%s/curl2.out", d.dir);
+
+	{
+		char *argv[] = { "curl", "-sS", "-f", "--noproxy", "*", "-o", out, url, NULL };
+
+		run_ok(&d, argv);
+		same_as(&d, out, "big.bin", 0, 5 * MIB + 3);
+	}
+	{
+		char *argv[] = { "curl", "-sS", "-f", "--noproxy", "*", "-r", "10-20", "-o", out,
+		    url, NULL };
+
+		run_ok(&d, argv);
+		same_as(&d, out, "big.bin", 10, 11);
+	}
+	{
+		/* Two URLs on one reused connection. */
+		char *argv[] = { "curl", "-sS", "-f", "--noproxy", "*", "-o", out, url,
+		    "-o", out2, url2, NULL };
+
+		run_ok(&d, argv);
+		same_as(&d, out, "big.bin", 0, 5 * MIB + 3);
+		same_as(&d, out2, "page.html", 0, 777);
+	}
+	rp_stop(&d);
+}
+
+Test(clients, wget, .timeout = 300)
+{
+	struct rp_daemon d;
+	char url[128], out[PATH_MAX];
+
+	need("wget");
+	rp_setup(&d);
+	rp_make_file(&d, "dir/big.bin", 3 * MIB + 1, 3);
+	rp_start(&d);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/dir/big.bin", d.port);
+	snprintf(out, sizeof(out), "%s/wget.out", d.dir);
+	{
+		char *argv[] = { "wget", "-q", "--no-proxy", "-O", out, url, NULL };
+
+		run_ok(&d, argv);
+		same_as(&d, out, "dir/big.bin", 0, 3 * MIB + 1);
+	}
+	rp_stop(&d);
+}
