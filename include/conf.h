@@ -18,6 +18,11 @@
 #define CONF_INDEX_MAX 256
 
 enum xfer_engine { ENGINE_SPLICE };
+enum conf_symlinks {
+	SYMLINKS_BENEATH,      /* follow links whose target stays beneath the root */
+	SYMLINKS_NO,           /* never follow a symlink (RESOLVE_NO_SYMLINKS) */
+};
+#define CONF_USER_MAX 64
 
 struct conf_listener {
 	char name[CONF_NAME_MAX];       /* from [listener NAME] */
@@ -27,6 +32,8 @@ struct conf_listener {
 	char root[PATH_MAX];            /* directory served */
 	char index[CONF_INDEX_MAX];     /* file served for a directory */
 	enum xfer_engine engine;
+	int hidden_files;               /* bool: serve names starting with '.' */
+	enum conf_symlinks follow_symlinks;
 	int line;                       /* line of the section header, 0 = built in */
 };
 
@@ -39,8 +46,16 @@ struct conf {
 	unsigned io_workers;            /* cap on io-wq workers per kind */
 	uint64_t pipe_size;             /* bytes per pipe in the pool */
 	unsigned pipe_pool;             /* pipes created at start-up */
+	char user[CONF_USER_MAX];       /* "" = keep the starting user */
+	char group[CONF_USER_MAX];      /* "" = the user's primary group */
+	int allow_root;                 /* bool: may run as root with user unset */
 	/* [limits] */
 	unsigned max_connections;
+	unsigned max_connections_per_ip;  /* per IPv4 address / IPv6 /64; 0 = no limit */
+	uint64_t rate_per_connection;   /* bytes/s, 0 = unlimited */
+	uint64_t rate_total;            /* bytes/s over all connections, 0 = unlimited */
+	unsigned max_headers;           /* header fields per request */
+	unsigned max_target;            /* request-target bytes */
 	uint64_t header_timeout_ms;
 	uint64_t idle_timeout_ms;
 	uint64_t send_timeout_ms;
