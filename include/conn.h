@@ -21,7 +21,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include "iplimit.h"
 #include "pipepool.h"
+#include "rate.h"
 #include "timer.h"
 
 struct server;
@@ -57,6 +59,8 @@ struct conn {
 	struct listener *lst;
 	struct sockaddr_storage peer;
 	struct timer_node timer;
+	struct iplimit_entry *ip;
+	struct rate_bucket rate;
 	struct conn *next_free;
 
 	/* request bytes: [0, rlen) received, [0, req_len) the current request */
@@ -105,6 +109,10 @@ void conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_f
 /* End a connection now: cancels what is in flight, frees the slot when
  * the last completion arrives. */
 void conn_close(struct server *s, struct conn *c, const char *why);
+/* Bytes of body the rate limits allow now, at most want, already spent
+ * from the buckets.  0 means wait: the connection is woken on a later
+ * tick through its engine's resume(). */
+uint32_t conn_rate_grant(struct server *s, struct conn *c, uint32_t want);
 /* Called by the engine when the body is complete. */
 void conn_body_done(struct server *s, struct conn *c);
 /* Expire deadlines; called on every tick. */

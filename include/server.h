@@ -7,8 +7,11 @@
 
 #include <stdbool.h>
 #include <time.h>
+#include <linux/openat2.h>
 #include "bufpool.h"
 #include "conf.h"
+#include "iplimit.h"
+#include "rate.h"
 #include "conn.h"
 #include "pipepool.h"
 #include "ring.h"
@@ -22,6 +25,7 @@ struct listener {
 	unsigned index;              /* slot in user_data */
 	bool accept_armed;
 	const struct xfer_engine_ops *engine;
+	struct open_how open_how;    /* how request paths open below root_fd */
 };
 
 struct server {
@@ -36,13 +40,15 @@ struct server {
 	unsigned live_conns;
 	struct pipepool pipes;
 	struct bufpool small_bufs;
+	struct iplimit iplimit;
+	struct rate_bucket rate_total;
 	struct timer_lists timers;
 	uint64_t now_ms;             /* refreshed once per loop turn */
 	time_t now_sec;
 	int signal_fd;
 	bool stopping;
 	struct __kernel_timespec tick;
-	unsigned long accepted, refused, requests;
+	unsigned long accepted, refused, refused_per_ip, requests;
 };
 
 /* Set up everything from conf; returns 0, or -1 after logging why. */

@@ -12,7 +12,13 @@
 
 #include <stdint.h>
 
-enum timer_kind { TIMER_HEADER, TIMER_IDLE, TIMER_SEND, TIMER_KINDS };
+enum timer_kind {
+	TIMER_HEADER,
+	TIMER_IDLE,
+	TIMER_SEND,
+	TIMER_THROTTLE,    /* a rate-limited transfer waits for the next tick */
+	TIMER_KINDS
+};
 
 struct timer_node {
 	struct timer_node *prev, *next;
@@ -31,8 +37,8 @@ void timer_node_init(struct timer_node *n);
 void timer_set(struct timer_lists *t, struct timer_node *n, enum timer_kind kind, uint64_t now_ms);
 void timer_clear(struct timer_node *n);
 /* Remove and return one node whose deadline is at or before now_ms, or
- * NULL when none is due. */
-struct timer_node *timer_pop_expired(struct timer_lists *t, uint64_t now_ms);
+ * NULL when none is due; *kind says which deadline it was. */
+struct timer_node *timer_pop_expired(struct timer_lists *t, uint64_t now_ms, enum timer_kind *kind);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t timer_now_ms(void);

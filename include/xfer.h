@@ -8,6 +8,8 @@
  * failure — including a file that shrank, so the client sees a short body
  * and never wrong bytes.  release() returns what the engine holds when the
  * connection goes away (called once no operation is in flight).
+ * Engines ask conn_rate_grant() before each chunk; when it grants nothing
+ * the engine stops, and resume() is called on a later tick.
  */
 #ifndef RINGPUSH_XFER_H
 #define RINGPUSH_XFER_H
@@ -23,6 +25,7 @@ struct xfer_engine_ops {
 	void (*start)(struct server *s, struct conn *c);
 	void (*complete)(struct server *s, struct conn *c, enum ring_op op, int res);
 	void (*release)(struct server *s, struct conn *c);
+	void (*resume)(struct server *s, struct conn *c);
 };
 
 extern const struct xfer_engine_ops xfer_splice_ops;

@@ -219,6 +219,8 @@ conn_release(struct server *s, struct conn *c)
 	if (c->lst != NULL)
 		c->lst->engine->release(s, c);
 	release_small_buf(s, c);
+	iplimit_release(&s->iplimit, c->ip);
+	c->ip = NULL;
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	if (c->fd >= 0)
@@ -274,9 +276,41 @@ void
 conn_expire(struct server *s, uint64_t now_ms)
 {
 	struct timer_node *n;
+	enum timer_kind kind;
 
-	while ((n = timer_pop_expired(&s->timers, now_ms)) != NULL)
-		conn_close(s, conn_of_timer(n), "deadline passed");
+	while ((n = timer_pop_expired(&s->timers, now_ms, &kind)) != NULL) {
+		struct conn *c = conn_of_timer(n);
+
+		if (kind == TIMER_THROTTLE) {
+			/* the wait was ours: the send deadline starts afresh */
+			timer_set(&s->timers, &c->timer, TIMER_SEND, now_ms);
+			c->lst->engine->resume(s, c);
+		} else {
+			conn_close(s, c, "deadline passed");
+		}
+	}
+}
+
+/* Below this a grant waits for the next tick rather than moving a few
+ * bytes per system call. */
+#define RATE_MIN_GRANT 1024
+
+uint32_t
+conn_rate_grant(struct server *s, struct conn *c, uint32_t want)
+{
+	uint64_t own, total;
+
+	if (c->rate.rate == 0 && s->rate_total.rate == 0)
+		return want;
+	own = rate_available(&c->rate, s->now_ms, want);
+	total = rate_available(&s->rate_total, s->now_ms, own);
+	if (total < want && total < RATE_MIN_GRANT) {
+		timer_set(&s->timers, &c->timer, TIMER_THROTTLE, s->now_ms);
+		return 0;
+	}
+	rate_spend(&c->rate, total);
+	rate_spend(&s->rate_total, total);
+	return (uint32_t)total;
 }
 
 /* ---- responses ---- */
@@ -416,13 +450,9 @@ field_of(const struct conn *c, struct http_span sp)
 	return f;
 }
 
-static const struct open_how open_how = {
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
-	.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-};
 
-/* Open c->path below the listener's root on the ring.  The kernel tries
+/* Open c->path below the listener's root on the ring, the way the
+ * listener's open_how says (RESOLVE_BENEATH always).  The kernel tries
  * a cached lookup inline and only punts to a worker on a cache miss.
  * file_open_beneath() is the same open as a plain system call. */
 static void
@@ -436,7 +466,7 @@ submit_open(struct server *s, struct conn *c)
 	if (*rel == '\0')
 		rel = ".";
 	c->state = CONN_OPEN;
-	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, (struct open_how *)&open_how);
+	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, &c->lst->open_how);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
 	c->inflight++;
 }
@@ -512,7 +542,9 @@ respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
 		respond_header(s, c, &r);
 		return;
 	}
-	if (r.content_length <= CONN_SMALL_BODY_MAX) {
+	/* Rate-limited bodies take the engine, which sends them in grants. */
+	if (r.content_length <= CONN_SMALL_BODY_MAX && c->rate.rate == 0 &&
+	    s->rate_total.rate == 0) {
 		int len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
 
 		if (len > 0) {
@@ -589,8 +621,9 @@ handle_request(struct server *s, struct conn *c, const struct http_request *req)
 		respond_error(s, c, 405, true);
 		return;
 	}
-	/* Dotfiles (.git, .htpasswd, editor leftovers) are never served. */
-	if (http_path_hidden(req->path)) {
+	/* Dotfiles (.git, .htpasswd, editor leftovers) are not served
+	 * unless the listener says hidden_files = yes. */
+	if (!c->lst->conf->hidden_files && http_path_hidden(req->path)) {
 		respond_error(s, c, 404, false);
 		return;
 	}
@@ -693,7 +726,9 @@ void
 conn_accepted(struct server *s, struct listener *l, int fd)
 {
 	struct conn *c = s->free_conns;
-	socklen_t len = sizeof(c->peer);
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	struct iplimit_entry *ip;
 	int one = 1;
 
 	if (c == NULL) {
@@ -703,19 +738,28 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 		close(fd);
 		return;
 	}
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
+		peer.ss_family = AF_UNSPEC;
+	ip = iplimit_acquire(&s->iplimit, &peer);
+	if (ip == NULL) {
+		s->refused_per_ip++;
+		close(fd);
+		return;
+	}
 	s->free_conns = c->next_free;
 	s->live_conns++;
 	s->accepted++;
 	c->fd = fd;
 	c->lst = l;
+	c->peer = peer;
+	c->ip = ip;
 	c->inflight = 0;
 	c->rlen = c->req_len = 0;
 	c->bytes_in_pipe = 0;
 	c->status = 0;
 	c->start_us = 0;
 	c->close_after = false;
-	if (getpeername(fd, (struct sockaddr *)&c->peer, &len) == -1)
-		c->peer.ss_family = AF_UNSPEC;
+	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
 	/* Responses are written in pieces (header, then body); without
 	 * NODELAY the last piece of a small response can wait for a delayed
 	 * ACK. */

@@ -90,6 +90,11 @@ listen_open(struct server *s)
 		l->conf = &conf->listeners[i];
 		l->index = i;
 		l->engine = xfer_engine(l->conf->engine);
+		/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+		l->open_how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+		l->open_how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+		if (l->conf->follow_symlinks == SYMLINKS_NO)
+			l->open_how.resolve |= RESOLVE_NO_SYMLINKS;
 		l->root_fd = open(l->conf->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (l->root_fd == -1) {
 			log_err("listener %s: root %s", l->conf->name, l->conf->root);

@@ -118,6 +118,11 @@ server_init(struct server *s, const struct conf *conf)
 		log_err("small response buffers");
 		return -1;
 	}
+	if (iplimit_init(&s->iplimit, conf->max_connections, conf->max_connections_per_ip) == -1) {
+		log_err("per-address connection table");
+		return -1;
+	}
+	rate_init(&s->rate_total, conf->rate_total, s->now_ms);
 	if (conn_slab_init(s, conf->max_connections, (unsigned)conf->max_request_header) == -1) {
 		log_err("connection slab for %u connections", conf->max_connections);
 		return -1;
@@ -207,8 +212,9 @@ server_run(struct server *s)
 		s->ring.completed += seen;
 		access_log_flush();
 	}
-	log_info("stopped: %lu connections accepted, %lu refused, %lu requests",
-	    s->accepted, s->refused, s->requests);
+	log_info("stopped: %lu connections accepted, %lu refused at max_connections, "
+	    "%lu at max_connections_per_ip, %lu requests",
+	    s->accepted, s->refused, s->refused_per_ip, s->requests);
 	return 0;
 }
 
@@ -222,6 +228,7 @@ server_free(struct server *s)
 	conn_slab_free(s);
 	pipepool_free(&s->pipes);
 	bufpool_free(&s->small_bufs);
+	iplimit_free(&s->iplimit);
 	free(s->listeners);
 	s->listeners = NULL;
 	signal(SIGINT, SIG_DFL);

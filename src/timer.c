@@ -13,6 +13,9 @@ timer_init(struct timer_lists *t, uint64_t header_ms, uint64_t idle_ms, uint64_t
 	t->duration_ms[TIMER_HEADER] = header_ms;
 	t->duration_ms[TIMER_IDLE] = idle_ms;
 	t->duration_ms[TIMER_SEND] = send_ms;
+	/* due on the next tick; 1, not 0, so a transfer throttled again while
+	 * the tick runs waits for the following one */
+	t->duration_ms[TIMER_THROTTLE] = 1;
 }
 
 void
@@ -49,13 +52,14 @@ timer_set(struct timer_lists *t, struct timer_node *n, enum timer_kind kind, uin
 }
 
 struct timer_node *
-timer_pop_expired(struct timer_lists *t, uint64_t now_ms)
+timer_pop_expired(struct timer_lists *t, uint64_t now_ms, enum timer_kind *kind)
 {
 	for (int k = 0; k < TIMER_KINDS; k++) {
 		struct timer_node *first = t->head[k].next;
 
 		if (first != &t->head[k] && first->expires_ms <= now_ms) {
 			timer_clear(first);
+			*kind = (enum timer_kind)k;
 			return first;
 		}
 	}

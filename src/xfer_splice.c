@@ -40,6 +40,10 @@ splice_chunk(struct server *s, struct conn *c)
 	unsigned out_flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 	struct io_uring_sqe *sqe;
 
+	chunk = conn_rate_grant(s, c, chunk);
+	if (chunk == 0)
+		return;         /* throttled: splice_resume() on a later tick */
+
 	if (left > chunk)
 		out_flags |= SPLICE_F_MORE;
 	ensure_sq_space(s, 2);
@@ -170,11 +174,19 @@ splice_release(struct server *s, struct conn *c)
 	c->bytes_in_pipe = 0;
 }
 
+static void
+splice_resume(struct server *s, struct conn *c)
+{
+	if (c->state == CONN_SEND_BODY && c->inflight == 0)
+		splice_chunk(s, c);
+}
+
 const struct xfer_engine_ops xfer_splice_ops = {
 	.name = "splice",
 	.start = splice_start,
 	.complete = splice_complete,
 	.release = splice_release,
+	.resume = splice_resume,
 };
 
 const struct xfer_engine_ops *
