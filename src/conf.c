@@ -26,6 +26,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "priv.h"
 
 #define KiB	1024ULL
 #define MiB	(1024ULL * KiB)
@@ -36,6 +37,9 @@
 
 /* A listener name is used in log lines and must stay short and plain. */
 #define CONF_LISTENER_NAME_LEN	63
+/* Bytes per second: far above any link, and low enough that a rate
+ * times a day in milliseconds still fits in 64 bits. */
+#define CONF_RATE_MAX		(64ULL * GiB)
 
 enum conf_section { SECTION_NONE, SECTION_DAEMON, SECTION_LIMITS,
 	SECTION_LISTENER, SECTION_SKIP };
@@ -43,10 +47,12 @@ enum conf_section { SECTION_NONE, SECTION_DAEMON, SECTION_LIMITS,
 enum conf_type {
 	TYPE_PATH,	/* a file or directory name, copied as written */
 	TYPE_FILENAME,	/* a plain file name: no '/' */
+	TYPE_STRING,	/* any text, may be empty */
 	TYPE_ADDRESS,	/* IPv4:port, [IPv6]:port, *:port */
-	TYPE_SIZE,	/* bytes with an optional K, M or G */
+	TYPE_SIZE,	/* bytes with an optional K, M or G; unsigned or
+			 * uint64_t, as the target's size says */
 	TYPE_DURATION,	/* milliseconds; ms, s, m or h */
-	TYPE_UINT,	/* unsigned */
+	TYPE_UINT,	/* unsigned or uint64_t, as for TYPE_SIZE */
 	TYPE_ENUM,	/* int, index into the row's names */
 	TYPE_BOOL	/* int, 0 or 1 */
 };
@@ -72,13 +78,23 @@ struct conf_key {
 static const char *const log_level_names[] = { "error", "warn", "info",
 	"debug", NULL };
 static const char *const engine_names[] = { "splice", NULL };
+/* In the order of enum conf_symlinks. */
+static const char *const symlinks_names[] = { "beneath", "no", NULL };
 
 _Static_assert(sizeof(enum xfer_engine) == sizeof(int),
     "enum keys are stored as int");
+_Static_assert(sizeof(enum conf_symlinks) == sizeof(int),
+    "enum keys are stored as int");
+_Static_assert(SYMLINKS_BENEATH == 0 && SYMLINKS_NO == 1,
+    "symlinks_names follows enum conf_symlinks");
 
 static int check_error_log(struct conf_parser *, const struct conf_key *,
     const char *);
 static int check_root(struct conf_parser *, const struct conf_key *,
+    const char *);
+static int check_user(struct conf_parser *, const struct conf_key *,
+    const char *);
+static int check_group(struct conf_parser *, const struct conf_key *,
     const char *);
 
 #define D(field, type) SECTION_DAEMON, type, offsetof(struct conf, field), \
@@ -103,9 +119,25 @@ static const struct conf_key conf_keys[] = {
 	    NULL, NULL },
 	{ "pipe_pool",		D(pipe_pool, TYPE_UINT), "64", 0, 65536, NULL,
 	    NULL },
+	{ "user",		D(user, TYPE_STRING), "", 0, 0, NULL,
+	    check_user },
+	{ "group",		D(group, TYPE_STRING), "", 0, 0, NULL,
+	    check_group },
+	{ "allow_root",		D(allow_root, TYPE_BOOL), "no", 0, 0, NULL,
+	    NULL },
 
 	{ "max_connections",	L(max_connections, TYPE_UINT), "10000", 1,
 	    1000000, NULL, NULL },
+	{ "max_connections_per_ip", L(max_connections_per_ip, TYPE_UINT),
+	    "256", 0, 1000000, NULL, NULL },
+	{ "rate_per_connection", L(rate_per_connection, TYPE_SIZE), "0", 0,
+	    CONF_RATE_MAX, NULL, NULL },
+	{ "rate_total",		L(rate_total, TYPE_SIZE), "0", 0,
+	    CONF_RATE_MAX, NULL, NULL },
+	{ "max_headers",	L(max_headers, TYPE_UINT), "64", 1, 1024, NULL,
+	    NULL },
+	{ "max_target",		L(max_target, TYPE_SIZE), "4K", 64, 4 * KiB,
+	    NULL, NULL },
 	{ "header_timeout",	L(header_timeout_ms, TYPE_DURATION), "10s", 1,
 	    24 * HOUR_MS, NULL, NULL },
 	{ "idle_timeout",	L(idle_timeout_ms, TYPE_DURATION), "60s", 1,
@@ -122,6 +154,10 @@ static const struct conf_key conf_keys[] = {
 	    NULL },
 	{ "engine",		LS(engine, TYPE_ENUM), "splice", 0, 0,
 	    engine_names, NULL },
+	{ "hidden_files",	LS(hidden_files, TYPE_BOOL), "no", 0, 0, NULL,
+	    NULL },
+	{ "follow_symlinks",	LS(follow_symlinks, TYPE_ENUM), "beneath", 0,
+	    0, symlinks_names, NULL },
 };
 
 #undef D
@@ -144,6 +180,7 @@ struct conf_parser {
 	unsigned listener;		/* index of the current listener */
 	int seen[NKEYS];		/* [daemon], [limits]: line set, 0 = not */
 	int (*lseen)[NKEYS];		/* the same per listener */
+	int bad_user;			/* user named no account: said so */
 };
 
 static void conf_error(struct conf_parser *, int, const char *, ...)
@@ -477,6 +514,43 @@ check_root(struct conf_parser *p, const struct conf_key *k,
 }
 
 /*
+ * The accounts must exist when the file is read, so that a typo stops
+ * ringpushd -t rather than a start that has already bound its listeners.
+ * The lookup is priv.c's, the one that the switch itself uses.
+ */
+static int
+check_user(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	char why[PRIV_WHY_MAX];
+	uid_t uid;
+	gid_t gid;
+
+	if (priv_lookup_user(value, &uid, &gid, why, sizeof(why)) != 0) {
+		conf_error(p, p->lineno, "%s: \"%s\": %s (expected an existing "
+		    "user name)", k->name, value, why);
+		p->bad_user = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_group(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	char why[PRIV_WHY_MAX];
+	gid_t gid;
+
+	if (priv_lookup_group(value, &gid, why, sizeof(why)) != 0) {
+		conf_error(p, p->lineno, "%s: \"%s\": %s (expected an existing "
+		    "group name)", k->name, value, why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Two listeners cannot bind the same address and port.  Port 0 asks for
  * any free port and never collides.  A wildcard collides with every
  * address of its family on the same port, and "*" (dual stack) with all.
@@ -544,6 +618,18 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 			return -1;
 		}
 		if (k->check != NULL && p != NULL && k->check(p, k, value) != 0)
+			return -1;
+		memcpy(target, value, strlen(value) + 1);
+		return 0;
+	case TYPE_STRING:
+		if (strlen(value) >= k->size) {
+			conf_error(p, line, "%s: value too long (at most %zu "
+			    "characters)", k->name, k->size - 1);
+			return -1;
+		}
+		/* Empty means the default, which needs no check. */
+		if (value[0] != '\0' && k->check != NULL && p != NULL &&
+		    k->check(p, k, value) != 0)
 			return -1;
 		memcpy(target, value, strlen(value) + 1);
 		return 0;
@@ -640,7 +726,9 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 		    "%s..%s)", k->name, value, lo, hi);
 		return -1;
 	}
-	if (k->type == TYPE_UINT)
+	/* The field's width, not the type, decides: max_target is a size
+	 * kept in an unsigned.  Every max of an unsigned field fits it. */
+	if (k->size == sizeof(unsigned))
 		*(unsigned *)(void *)target = (unsigned)v;
 	else
 		*(uint64_t *)(void *)target = v;
@@ -982,6 +1070,15 @@ conf_check(struct conf_parser *p)
 			    "%s is missing (required)", c->listeners[j].name,
 			    k->name);
 		}
+	}
+	/* Known only once the whole file is read: [daemon] may come twice. */
+	if (c->group[0] != '\0' && c->user[0] == '\0' && !p->bad_user) {
+		for (i = 0; i < NKEYS; i++)
+			if (strcmp(conf_keys[i].name, "group") == 0)
+				break;
+		conf_error(p, i < NKEYS ? p->seen[i] : 0, "group: \"%s\" is "
+		    "set without user (a group applies only with [daemon] "
+		    "user)", c->group);
 	}
 }
 

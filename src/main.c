@@ -11,11 +11,14 @@
 #include <unistd.h>
 #include "conf.h"
 #include "log.h"
+#include "priv.h"
 #include "server.h"
 #include "version.h"
 
 #define EXIT_CONFIG 1
 #define EXIT_USAGE 2
+/* whom the built-in defaults run as when started as root */
+#define DEFAULT_USER "nobody"
 
 static void
 usage(FILE *out)
@@ -78,6 +81,23 @@ main(int argc, char **argv)
 		}
 	} else {
 		conf_defaults(&conf);
+		/* Trying the daemon out as root: serve as nobody rather than
+		 * refuse, or keep root. */
+		if (geteuid() == 0)
+			snprintf(conf.user, sizeof(conf.user), "%s", DEFAULT_USER);
+	}
+	/* Privilege problems are configuration problems: found before
+	 * anything is bound. */
+	{
+		int perrors = priv_check(&conf, stderr);
+
+		if (perrors > 0) {
+			fprintf(stderr, "ringpushd: %s: %d error%s, not started\n",
+			    conf_path ? conf_path : "built-in defaults", perrors,
+			    perrors == 1 ? "" : "s");
+			conf_free(&conf);
+			return EXIT_CONFIG;
+		}
 	}
 	if (test_only) {
 		fprintf(stderr, "%s: syntax is ok\n", conf_path ? conf_path : "built-in defaults");
@@ -103,10 +123,14 @@ main(int argc, char **argv)
 		    getcwd(cwd, sizeof(cwd)) ? cwd : ".");
 	}
 
-	if (server_init(&server, &conf) == -1)
+	/* Root is given up once the listeners are bound and the pipe pool
+	 * is made (server_init), before the first request is read. */
+	if (server_init(&server, &conf) == -1 || priv_drop(&conf) == -1) {
 		status = EXIT_CONFIG;
-	else
+	} else {
+		server.conf_path = conf_path;
 		status = server_run(&server);
+	}
 	server_free(&server);
 	access_log_flush();
 	access_log_close();

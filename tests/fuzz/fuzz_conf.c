@@ -38,7 +38,9 @@ check_usable(const struct conf *c)
 	    c->pipe_size < 4096 || c->pipe_size > 1024 * 1024 ||
 	    c->pipe_pool > 65536 ||
 	    c->max_connections < 1 || c->max_connections > 1000000 ||
-	    c->max_request_header < 1024 || c->max_request_header > 65536)
+	    c->max_request_header < 1024 || c->max_request_header > 65536 ||
+	    c->max_headers < 1 || c->max_headers > 1024 ||
+	    c->max_target < 64 || c->max_target > 4096)
 		abort();
 	if (c->header_timeout_ms < 1 || c->idle_timeout_ms < 1 ||
 	    c->send_timeout_ms < 1 || c->header_timeout_ms > 86400000 ||

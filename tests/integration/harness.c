@@ -286,6 +286,7 @@ rp_default_conf(const struct rp_daemon *d, char *buf, size_t cap)
 	    "error_log = -\n"
 	    "access_log = %s\n"
 	    "log_level = info\n"
+	    "allow_root = yes\n"
 	    "\n"
 	    "[limits]\n"
 	    "max_connections = 1000\n"

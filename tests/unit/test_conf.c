@@ -321,6 +321,23 @@ expect_default_values(const struct conf *c)
 	cr_expect_eq(c->idle_timeout_ms, 60000);
 	cr_expect_eq(c->send_timeout_ms, 60000);
 	cr_expect_eq(c->max_request_header, 8192);
+	cr_expect_str_eq(c->user, "");
+	cr_expect_str_eq(c->group, "");
+	cr_expect_eq(c->allow_root, 0);
+	cr_expect_eq(c->max_connections_per_ip, 256);
+	cr_expect_eq(c->rate_per_connection, 0);
+	cr_expect_eq(c->rate_total, 0);
+	cr_expect_eq(c->max_headers, 64);
+	cr_expect_eq(c->max_target, 4096);
+}
+
+static void
+expect_default_listener(const struct conf_listener *l)
+{
+	cr_expect_str_eq(l->index, "index.html");
+	cr_expect_eq(l->engine, ENGINE_SPLICE);
+	cr_expect_eq(l->hidden_files, 0);
+	cr_expect_eq(l->follow_symlinks, SYMLINKS_BENEATH);
 }
 
 Test(conf_load, builtin_defaults)
@@ -343,6 +360,7 @@ Test(conf_load, builtin_defaults)
 	cr_expect_str_eq(c.listeners[0].index, "index.html");
 	cr_expect_eq(c.listeners[0].engine, ENGINE_SPLICE);
 	cr_expect_eq(c.listeners[0].line, 0);
+	expect_default_listener(&c.listeners[0]);
 	conf_free(&c);
 	cr_expect_null(c.listeners);
 	cr_expect_eq(c.nlisteners, 0);
@@ -363,6 +381,7 @@ Test(conf_load, minimal_file_gets_defaults)
 	cr_expect_str_eq(l.conf.listeners[0].index, "index.html");
 	cr_expect_eq(l.conf.listeners[0].engine, ENGINE_SPLICE);
 	cr_expect_eq(l.conf.listeners[0].line, 1);
+	expect_default_listener(&l.conf.listeners[0]);
 	unload(&l);
 }
 
@@ -619,14 +638,14 @@ Test(conf_error, unknown_section)
 
 Test(conf_error, unknown_key_daemon)
 {
-	expect_one("[daemon]\nuser = www\n" LISTENER, 2,
-	    "unknown key \"user\" in [daemon]");
+	expect_one("[daemon]\nchroot = /var/empty\n" LISTENER, 2,
+	    "unknown key \"chroot\" in [daemon]");
 }
 
 Test(conf_error, unknown_key_limits)
 {
-	expect_one(LISTENER "[limits]\n\nrate_total = 0\n", 6,
-	    "unknown key \"rate_total\" in [limits]");
+	expect_one(LISTENER "[limits]\n\nrate = 0\n", 6,
+	    "unknown key \"rate\" in [limits]");
 }
 
 Test(conf_error, unknown_key_listener)
@@ -990,7 +1009,214 @@ Test(conf_load, shipped_example)
 	cr_assert_eq(l.conf.nlisteners, 1);
 	cr_expect_str_eq(l.conf.listeners[0].name, "public");
 	cr_expect_str_eq(l.conf.listeners[0].address, "127.0.0.1:8080");
-	cr_expect_str_eq(l.conf.listeners[0].index, "index.html");
-	cr_expect_eq(l.conf.listeners[0].engine, ENGINE_SPLICE);
+	expect_default_listener(&l.conf.listeners[0]);
 	unload(&l);
+}
+
+/* --- [daemon] user, group, allow_root --- */
+
+Test(conf_user, existing_accounts)
+{
+	struct loaded l;
+
+	load(&l, "[daemon]\nuser = root\ngroup = root\nallow_root = yes\n"
+	    LISTENER);
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	cr_expect_str_eq(l.conf.user, "root");
+	cr_expect_str_eq(l.conf.group, "root");
+	cr_expect_eq(l.conf.allow_root, 1);
+	unload(&l);
+}
+
+Test(conf_user, user_alone_and_empty_values)
+{
+	struct loaded l;
+
+	load(&l, "[daemon]\nuser = root\n" LISTENER);
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	cr_expect_str_eq(l.conf.user, "root");
+	cr_expect_str_eq(l.conf.group, "");
+	unload(&l);
+
+	/* Empty is the default: keep the starting user and its group. */
+	load(&l, "[daemon]\nuser =\ngroup =\nallow_root = off\n" LISTENER);
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	cr_expect_str_eq(l.conf.user, "");
+	cr_expect_str_eq(l.conf.group, "");
+	cr_expect_eq(l.conf.allow_root, 0);
+	unload(&l);
+}
+
+Test(conf_user, group_before_user_in_a_later_section)
+{
+	struct loaded l;
+
+	load(&l, "[daemon]\ngroup = root\n" LISTENER "[daemon]\n"
+	    "user = root\n");
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	cr_expect_str_eq(l.conf.user, "root");
+	cr_expect_str_eq(l.conf.group, "root");
+	unload(&l);
+}
+
+Test(conf_user, no_such_user)
+{
+	expect_one("[daemon]\nlog_level = info\nuser = ringpush-no-such\n"
+	    LISTENER, 3, "user: \"ringpush-no-such\": no such user (expected "
+	    "an existing user name)");
+}
+
+Test(conf_user, no_such_group)
+{
+	expect_one("[daemon]\nuser = root\ngroup = ringpush-no-such\n"
+	    LISTENER, 3, "group: \"ringpush-no-such\": no such group "
+	    "(expected an existing group name)");
+}
+
+Test(conf_user, group_without_user)
+{
+	/* Reported at the group's line once the whole file is read. */
+	expect_one("[daemon]\nallow_root = yes\ngroup = root\n" LISTENER, 3,
+	    "group: \"root\" is set without user (a group applies only with "
+	    "[daemon] user)");
+	expect_one("[daemon]\ngroup = root\nuser =\n" LISTENER, 2,
+	    "is set without user");
+}
+
+Test(conf_user, bad_user_is_one_problem)
+{
+	/* The group is not blamed for the user's typo. */
+	expect_one("[daemon]\nuser = ringpush-no-such\ngroup = root\n"
+	    LISTENER, 2, "no such user");
+}
+
+Test(conf_user, name_too_long)
+{
+	char text[512], name[65];
+
+	memset(name, 'u', 64);
+	name[64] = '\0';
+	snprintf(text, sizeof(text), "[daemon]\nuser = %s\n" LISTENER, name);
+	expect_one(text, 2, "user: value too long (at most 63 characters)");
+	snprintf(text, sizeof(text), "[daemon]\nuser = root\ngroup = %s\n"
+	    LISTENER, name);
+	expect_one(text, 3, "group: value too long (at most 63 characters)");
+	/* 63 characters pass the length check and reach the lookup. */
+	name[63] = '\0';
+	snprintf(text, sizeof(text), "[daemon]\nuser = %s\n" LISTENER, name);
+	expect_one(text, 2, "no such user");
+}
+
+Test(conf_user, allow_root_bad)
+{
+	expect_one("[daemon]\nallow_root = maybe\n" LISTENER, 2,
+	    "allow_root: \"maybe\" is not a boolean (expected yes, no, on, "
+	    "off, true, false, 1 or 0)");
+}
+
+/* --- [limits] per-address, rates, header fields, target --- */
+
+Test(conf_limits, good_values)
+{
+	struct loaded l;
+
+	load(&l, "[limits]\nmax_connections_per_ip = 0\n"
+	    "rate_per_connection = 1M\nrate_total = 64G\nmax_headers = 1\n"
+	    "max_target = 64\n" LISTENER);
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	cr_expect_eq(l.conf.max_connections_per_ip, 0);
+	cr_expect_eq(l.conf.rate_per_connection, 1ULL << 20);
+	cr_expect_eq(l.conf.rate_total, 64ULL << 30);
+	cr_expect_eq(l.conf.max_headers, 1);
+	cr_expect_eq(l.conf.max_target, 64);
+	unload(&l);
+
+	load(&l, "[limits]\nmax_connections_per_ip = 1000000\n"
+	    "rate_per_connection = 1\nrate_total = 500K\nmax_headers = 1024\n"
+	    "max_target = 4K\n" LISTENER);
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	cr_expect_eq(l.conf.max_connections_per_ip, 1000000);
+	cr_expect_eq(l.conf.rate_per_connection, 1);
+	cr_expect_eq(l.conf.rate_total, 500 * 1024);
+	cr_expect_eq(l.conf.max_headers, 1024);
+	cr_expect_eq(l.conf.max_target, 4096);
+	unload(&l);
+}
+
+Test(conf_limits, max_connections_per_ip_bad)
+{
+	expect_one("[limits]\nmax_connections_per_ip = 1000001\n" LISTENER,
+	    2, "max_connections_per_ip: \"1000001\" is out of range "
+	    "(expected 0..1000000)");
+	expect_one("[limits]\nmax_connections_per_ip = 1K\n" LISTENER, 2,
+	    "max_connections_per_ip: \"1K\" is not a number (expected "
+	    "0..1000000)");
+}
+
+Test(conf_limits, rates_bad)
+{
+	expect_one("[limits]\nrate_per_connection = 1T\n" LISTENER, 2,
+	    "rate_per_connection: \"1T\" is not a size (expected 0..64G: "
+	    "bytes, or a number with K, M or G)");
+	expect_one("[limits]\nrate_total = 65G\n" LISTENER, 2,
+	    "rate_total: \"65G\" is out of range (expected 0..64G)");
+	expect_one("[limits]\nrate_total = 68719476737\n" LISTENER, 2,
+	    "is out of range (expected 0..64G)");
+	expect_one("[limits]\nrate_total = -1\n" LISTENER, 2,
+	    "rate_total: \"-1\" is not a size");
+}
+
+Test(conf_limits, max_headers_bad)
+{
+	expect_one("[limits]\nmax_headers = 0\n" LISTENER, 2,
+	    "max_headers: \"0\" is out of range (expected 1..1024)");
+	expect_one("[limits]\nmax_headers = 1025\n" LISTENER, 2,
+	    "max_headers: \"1025\" is out of range (expected 1..1024)");
+}
+
+Test(conf_limits, max_target_bad)
+{
+	expect_one("[limits]\nmax_target = 63\n" LISTENER, 2,
+	    "max_target: \"63\" is out of range (expected 64..4K)");
+	expect_one("[limits]\nmax_target = 4097\n" LISTENER, 2,
+	    "max_target: \"4097\" is out of range (expected 64..4K)");
+	/* Far beyond unsigned: refused, never truncated into range. */
+	expect_one("[limits]\nmax_target = 4194308K\n" LISTENER, 2,
+	    "is out of range (expected 64..4K)");
+	expect_one("[limits]\nmax_target = 4KB\n" LISTENER, 2,
+	    "max_target: \"4KB\" is not a size (expected 64..4K: bytes, or a "
+	    "number with K, M or G)");
+}
+
+/* --- [listener] hidden_files, follow_symlinks --- */
+
+Test(conf_listener, path_keys)
+{
+	struct loaded l;
+
+	load(&l, LISTENER "hidden_files = yes\nfollow_symlinks = no\n"
+	    "[listener b]\naddress = 127.0.0.1:0\nroot = /\n"
+	    "follow_symlinks = beneath\nhidden_files = off\n"
+	    "[listener c]\naddress = 127.0.0.1:0\nroot = /\n");
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	cr_assert_eq(l.conf.nlisteners, 3);
+	cr_expect_eq(l.conf.listeners[0].hidden_files, 1);
+	cr_expect_eq(l.conf.listeners[0].follow_symlinks, SYMLINKS_NO);
+	cr_expect_eq(l.conf.listeners[1].hidden_files, 0);
+	cr_expect_eq(l.conf.listeners[1].follow_symlinks, SYMLINKS_BENEATH);
+	/* One listener's settings do not leak into the next. */
+	expect_default_listener(&l.conf.listeners[2]);
+	unload(&l);
+}
+
+Test(conf_listener, path_keys_bad)
+{
+	expect_one(LISTENER "hidden_files = sometimes\n", 4,
+	    "hidden_files: \"sometimes\" is not a boolean");
+	expect_one(LISTENER "follow_symlinks = yes\n", 4,
+	    "follow_symlinks: \"yes\" is not valid (expected beneath or no)");
+	expect_one(LISTENER "follow_symlinks = No\n", 4,
+	    "follow_symlinks: \"No\" is not valid");
+	expect_one("[daemon]\nhidden_files = yes\n" LISTENER, 2,
+	    "unknown key \"hidden_files\" in [daemon]");
 }
