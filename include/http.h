@@ -11,8 +11,9 @@
 #include <sys/types.h>
 #include <time.h>
 
-#define HTTP_TARGET_MAX 4096    /* longer request-targets get 414 */
-#define HTTP_HEADERS_MAX 64     /* more header fields get 431 */
+#define HTTP_TARGET_MAX 4096    /* longest request-target ever accepted;
+				   the default for max_target */
+#define HTTP_HEADERS_MAX 64     /* the default for max_headers */
 
 enum http_method {
 	HTTP_GET, HTTP_HEAD,
@@ -63,6 +64,23 @@ struct http_request {
  */
 ssize_t http_parse_request(const char *buf, size_t len, size_t max_header,
     struct http_request *req);
+
+/* The parser's bounds, from the configuration (max_request_header,
+ * max_headers, max_target). */
+struct http_limits {
+	size_t max_header;        /* bytes of the whole header: more is 431 */
+	unsigned max_headers;     /* header fields: more is 431 */
+	size_t max_target;        /* request-target bytes: more is 414;
+				     values above HTTP_TARGET_MAX count as
+				     HTTP_TARGET_MAX */
+};
+
+/* http_parse_request() with every limit given; http_parse_request() is this
+ * with max_headers HTTP_HEADERS_MAX and max_target HTTP_TARGET_MAX.  Same
+ * return contract.  When the header reaches max_header inside the
+ * request-target, the answer is 414, not 431. */
+ssize_t http_parse_request_limits(const char *buf, size_t len,
+    const struct http_limits *lim, struct http_request *req);
 
 /*
  * Percent-decode the path of a request-target (up to the first '?') into

@@ -503,12 +503,29 @@ ssize_t
 http_parse_request(const char *buf, size_t len, size_t max_header,
     struct http_request *req)
 {
+	const struct http_limits lim = {
+		.max_header = max_header,
+		.max_headers = HTTP_HEADERS_MAX,
+		.max_target = HTTP_TARGET_MAX,
+	};
+
+	return http_parse_request_limits(buf, len, &lim, req);
+}
+
+ssize_t
+http_parse_request_limits(const char *buf, size_t len,
+    const struct http_limits *lim, struct http_request *req)
+{
 	static const char proto[] = "HTTP/";
 	const char *p = buf, *end, *start, *name, *name_end, *value, *vend;
 	struct parse_state st = { 0 };
 	unsigned fields = 0;
 	int limit_status = 431, status;
-	size_t i;
+	size_t i, max_header = lim->max_header;
+	/* req->path holds at most HTTP_TARGET_MAX bytes: a larger limit
+	 * cannot be honoured, so it is the ceiling. */
+	size_t max_target = lim->max_target < HTTP_TARGET_MAX ?
+	    lim->max_target : HTTP_TARGET_MAX;
 
 	request_reset(req);
 	end = buf + (len < max_header ? len : max_header);
@@ -549,7 +566,7 @@ http_parse_request(const char *buf, size_t len, size_t max_header,
 
 		if (c < 0x21 || c == 0x7f || c == '#')
 			return parse_fail(req, 400);
-		if (++p - start > HTTP_TARGET_MAX)
+		if ((size_t)(++p - start) > max_target)
 			return parse_fail(req, 414);
 	}
 	if (p == end)
@@ -607,7 +624,7 @@ http_parse_request(const char *buf, size_t len, size_t max_header,
 		 * and 2.2 let a server refuse both. */
 		if (is_ows(*p))
 			return parse_fail(req, 400);
-		if (fields == HTTP_HEADERS_MAX)
+		if (fields >= lim->max_headers)
 			return parse_fail(req, 431);
 		name = p;
 		while (p < end && is_tchar((unsigned char)*p))

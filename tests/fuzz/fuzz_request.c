@@ -2,10 +2,15 @@
  * fuzz_request.c: libFuzzer target for http_parse_request().
  *
  * Invariants: a success never claims more bytes than it was given or than
- * max_header, ends on CRLF CRLF, and yields a decoded path that starts
- * with '/', has no NUL, control byte or "." / ".." segment; every prefix
- * of a good request is "need more"; a failure names a known status; and
- * the dates and response writer accept whatever the parser produced.
+ * max_header, holds no more fields than max_headers and no longer target
+ * than max_target, ends on CRLF CRLF, and yields a decoded path that
+ * starts with '/', has no NUL, control byte or "." / ".." segment; every
+ * prefix of a good request is "need more"; a failure names a known status;
+ * and the dates and response writer accept whatever the parser produced.
+ *
+ * The first byte picks the limits now and then: 'L' a 64-byte header,
+ * 'M' at most 2 fields and a 64-byte target, anything else the defaults
+ * with an 8 KiB header.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -49,18 +54,47 @@ check_path(const struct http_request *req)
 	}
 }
 
+/* Field lines in a complete header of len bytes: its CRLFs, less the
+ * leading empty lines, the request-line's and the final one. */
+static unsigned
+count_fields(const char *buf, size_t len)
+{
+	size_t i = 0;
+	unsigned crlf = 0;
+
+	while (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+		i += 2;
+	for (; i + 1 < len; i++)
+		if (buf[i] == '\r' && buf[i + 1] == '\n')
+			crlf++;
+	return crlf - 2;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct http_request req, again;
 	const char *buf = (const char *)data;
-	/* The first byte picks a small limit now and then, to reach 431. */
-	size_t max_header = size > 0 && data[0] == 'L' ? 64 : 8192;
+	struct http_limits lim = { 8192, HTTP_HEADERS_MAX, HTTP_TARGET_MAX };
+	size_t max_header;
 	ssize_t n, m;
 	char out[1024], date[HTTP_DATE_LEN];
 	time_t t;
 
-	n = http_parse_request(buf, size, max_header, &req);
+	if (size > 0 && data[0] == 'L')
+		lim.max_header = 64;
+	if (size > 0 && data[0] == 'M') {
+		lim.max_headers = 2;
+		lim.max_target = 64;
+	}
+	max_header = lim.max_header;
+
+	n = http_parse_request_limits(buf, size, &lim, &req);
+	/* With the default limits the wrapper answers the same. */
+	if (lim.max_headers == HTTP_HEADERS_MAX &&
+	    lim.max_target == HTTP_TARGET_MAX &&
+	    http_parse_request(buf, size, max_header, &again) != n)
+		abort();
 	if (n == -2) {
 		if (size >= max_header)
 			abort();
@@ -82,6 +116,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (n < 4 || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0)
 		abort();
+	if (req.target.len > lim.max_target ||
+	    count_fields(buf, (size_t)n) > lim.max_headers)
+		abort();
 	check_path(&req);
 	check_span(req.method_name, buf, (size_t)n);
 	check_span(req.target, buf, (size_t)n);
@@ -101,13 +138,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	/* Only the header decides: the same bytes alone parse the same. */
-	m = http_parse_request(buf, (size_t)n, max_header, &again);
+	m = http_parse_request_limits(buf, (size_t)n, &lim, &again);
 	if (m != n || strcmp(again.path, req.path) != 0 ||
 	    again.keep_alive != req.keep_alive)
 		abort();
 	/* Any prefix of a good request only asks for more. */
-	if (http_parse_request(buf, (size_t)n - 1, max_header, &again) != -2 ||
-	    http_parse_request(buf, (size_t)n / 2, max_header, &again) != -2)
+	if (http_parse_request_limits(buf, (size_t)n - 1, &lim, &again) != -2 ||
+	    http_parse_request_limits(buf, (size_t)n / 2, &lim, &again) != -2)
 		abort();
 
 	/* A date that parses prints as IMF-fixdate and parses back. */

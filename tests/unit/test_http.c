@@ -501,6 +501,181 @@ Test(http_parse, field_count_limit)
 	cr_assert_eq(req.error_status, 431);
 }
 
+/* A request "GET /aaa...a HTTP/1.1" with a target of exactly tlen bytes
+ * and nfields header fields (Host first); returns its length. */
+static size_t
+build_request(char *buf, size_t cap, size_t tlen, unsigned nfields)
+{
+	size_t n;
+	unsigned i;
+
+	cr_assert_geq(tlen, 1);
+	cr_assert_lt(tlen + 64 + (size_t)nfields * 16, cap);
+	memcpy(buf, "GET /", 5);
+	memset(buf + 5, 'a', tlen - 1);
+	n = 4 + tlen;
+	n += (size_t)sprintf(buf + n, " HTTP/1.1\r\n");
+	for (i = 0; i < nfields; i++) {
+		if (i == 0)
+			n += (size_t)sprintf(buf + n, "Host: h\r\n");
+		else
+			n += (size_t)sprintf(buf + n, "X-%u: v\r\n", i);
+	}
+	n += (size_t)sprintf(buf + n, "\r\n");
+	return n;
+}
+
+static ssize_t
+parse_lim(const char *s, size_t len, size_t max_header, unsigned max_headers,
+    size_t max_target)
+{
+	const struct http_limits lim = { max_header, max_headers, max_target };
+
+	req.error_status = 0;
+	return http_parse_request_limits(s, len, &lim, &req);
+}
+
+Test(http_limits, target_at_the_edge)
+{
+	static char buf[HTTP_TARGET_MAX + 512];
+	size_t n, t;
+	static const size_t targets[] = { 64, 65, 100, 1000, 4095 };
+	unsigned i;
+
+	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		t = targets[i];
+		n = build_request(buf, sizeof(buf), t, 1);
+		cr_assert_eq(parse_lim(buf, n, 8192, 64, t), (ssize_t)n,
+		    "target %zu with max_target %zu", t, t);
+		cr_assert_eq(req.target.len, t);
+		cr_assert_eq(req.path_len, t);
+		n = build_request(buf, sizeof(buf), t + 1, 1);
+		cr_assert_eq(parse_lim(buf, n, 8192, 64, t), -1,
+		    "target %zu with max_target %zu", t + 1, t);
+		cr_assert_eq(req.error_status, 414);
+		/* Refused as soon as the target grows past the limit, before
+		 * the request-line ends: "GET " + t + 1 bytes. */
+		cr_assert_eq(parse_lim(buf, 4 + t, 8192, 64, t), -2);
+		cr_assert_eq(parse_lim(buf, 4 + t + 1, 8192, 64, t), -1);
+		cr_assert_eq(req.error_status, 414);
+	}
+}
+
+Test(http_limits, target_limit_above_the_ceiling)
+{
+	static char buf[HTTP_TARGET_MAX + 512];
+	size_t n;
+
+	/* req->path cannot hold more: a larger max_target is HTTP_TARGET_MAX. */
+	n = build_request(buf, sizeof(buf), HTTP_TARGET_MAX, 1);
+	cr_assert_eq(parse_lim(buf, n, 65536, 64, 1 << 20), (ssize_t)n);
+	n = build_request(buf, sizeof(buf), HTTP_TARGET_MAX + 1, 1);
+	cr_assert_eq(parse_lim(buf, n, 65536, 64, 1 << 20), -1);
+	cr_assert_eq(req.error_status, 414);
+	cr_assert_eq(parse_lim(buf, n, 65536, 64, SIZE_MAX), -1);
+	cr_assert_eq(req.error_status, 414);
+}
+
+Test(http_limits, target_limit_counts_absolute_form)
+{
+	const char *s = "GET http://h/abc HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	/* "http://h/abc" is 12 bytes. */
+	cr_assert_gt(parse_lim(s, strlen(s), 8192, 64, 12), 0);
+	cr_assert_str_eq(req.path, "/abc");
+	cr_assert_eq(parse_lim(s, strlen(s), 8192, 64, 11), -1);
+	cr_assert_eq(req.error_status, 414);
+}
+
+Test(http_limits, field_count_at_the_edge)
+{
+	static char buf[32768];
+	static const unsigned limits[] = { 1, 2, 3, 17, 64, 65, 1024 };
+	unsigned i, m;
+	size_t n;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		m = limits[i];
+		n = build_request(buf, sizeof(buf), 1, m);
+		cr_assert_eq(parse_lim(buf, n, sizeof(buf), m, 4096), (ssize_t)n,
+		    "%u fields with max_headers %u", m, m);
+		n = build_request(buf, sizeof(buf), 1, m + 1);
+		cr_assert_eq(parse_lim(buf, n, sizeof(buf), m, 4096), -1,
+		    "%u fields with max_headers %u", m + 1, m);
+		cr_assert_eq(req.error_status, 431);
+		/* A larger limit takes the same request. */
+		cr_assert_eq(parse_lim(buf, n, sizeof(buf), m + 1, 4096),
+		    (ssize_t)n);
+	}
+}
+
+Test(http_limits, field_count_refused_before_the_end)
+{
+	static char buf[1024];
+	size_t n, cut;
+
+	/* Host + X-1 + X-2 with max_headers 2: the third field's first byte
+	 * is enough to refuse, whatever follows. */
+	n = build_request(buf, sizeof(buf), 1, 3);
+	cut = (size_t)(strstr(buf, "X-2") - buf);
+	cr_assert_eq(parse_lim(buf, cut, sizeof(buf), 2, 4096), -2);
+	cr_assert_eq(parse_lim(buf, cut + 1, sizeof(buf), 2, 4096), -1);
+	cr_assert_eq(req.error_status, 431);
+	/* The end of the header right after the second field is fine. */
+	memcpy(buf + cut, "\r\n", 2);
+	cr_assert_eq(parse_lim(buf, cut + 2, sizeof(buf), 2, 4096),
+	    (ssize_t)(cut + 2));
+	(void)n;
+}
+
+Test(http_limits, zero_fields)
+{
+	const char *s10 = "GET / HTTP/1.0\r\n\r\n";
+	const char *s11 = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	cr_assert_eq(parse_lim(s10, strlen(s10), 8192, 0, 4096),
+	    (ssize_t)strlen(s10));
+	cr_assert_eq(parse_lim(s11, strlen(s11), 8192, 0, 4096), -1);
+	cr_assert_eq(req.error_status, 431);
+}
+
+Test(http_limits, header_size_with_other_limits)
+{
+	static char buf[8192];
+	size_t n;
+
+	/* 100 fields, a 2000-byte target: both within their own limits, so
+	 * max_header alone decides. */
+	n = build_request(buf, sizeof(buf), 2000, 100);
+	cr_assert_eq(parse_lim(buf, n, n, 100, 2000), (ssize_t)n);
+	cr_assert_eq(parse_lim(buf, n, n - 1, 100, 2000), -1);
+	cr_assert_eq(req.error_status, 431);
+	/* max_header ending inside the target: 414 (the target is what is
+	 * too long), even with max_target not reached. */
+	cr_assert_eq(parse_lim(buf, n, 1000, 100, 2000), -1);
+	cr_assert_eq(req.error_status, 414);
+}
+
+/* The wrapper is the limits call with the defaults. */
+Test(http_limits, wrapper_uses_defaults)
+{
+	static char buf[8192];
+	size_t n;
+	ssize_t a, b;
+	struct http_request other;
+	const struct http_limits lim = { 8192, HTTP_HEADERS_MAX, HTTP_TARGET_MAX };
+
+	n = build_request(buf, sizeof(buf), 100, HTTP_HEADERS_MAX);
+	a = http_parse_request(buf, n, 8192, &req);
+	b = http_parse_request_limits(buf, n, &lim, &other);
+	cr_assert_eq(a, (ssize_t)n);
+	cr_assert_eq(b, a);
+	cr_assert_str_eq(req.path, other.path);
+	n = build_request(buf, sizeof(buf), 100, HTTP_HEADERS_MAX + 1);
+	cr_assert_eq(http_parse_request(buf, n, 8192, &req), -1);
+	cr_assert_eq(req.error_status, 431);
+}
+
 Test(http_parse, need_more_is_not_failure)
 {
 	cr_assert_eq(parse_n("", 0), -2);
