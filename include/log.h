@@ -36,4 +36,16 @@ void access_log_close(void);
 void access_log_write(const char *line, int len);
 void access_log_flush(void);
 
+/*
+ * After a log rotation (SIGUSR1): flush the access log buffer, then open
+ * the error log and access log paths again and put each new file on the
+ * old descriptor number (dup3), so lines go to the file now at the path.
+ * Logs on stderr/stdout or off are left alone.  A log that cannot be
+ * reopened (missing directory, no permission after the privilege drop)
+ * keeps its old file and a warning says so.  Returns 0, or -1 with errno
+ * of the first failure.  Opens files: call it from the loop's signal
+ * handling, not from a signal handler.
+ */
+int log_reopen(void);
+
 #endif

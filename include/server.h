@@ -19,21 +19,28 @@
 #include "xfer.h"
 
 struct listener {
-	const struct conf_listener *conf;
+	struct conf_listener settings;   /* its own copy: outlives a reload */
+	const struct conf_listener *conf; /* = &settings */
 	int fd;
 	int root_fd;                 /* O_PATH directory fd of the root */
-	unsigned index;              /* slot in user_data */
+	struct sockaddr_storage bound; /* the address the socket really has */
+	unsigned index;              /* table slot, named in accept user_data */
 	bool accept_armed;
+	bool retired;                /* replaced or removed by a reload */
+	unsigned nconns;             /* connections it accepted, still open */
 	const struct xfer_engine_ops *engine;
 	struct open_how open_how;    /* how request paths open below root_fd */
 };
 
 struct server {
-	const struct conf *conf;
+	const struct conf *conf;      /* the one in force */
+	struct conf *owned_conf;      /* a reloaded one, freed by the server */
+	const char *conf_path;        /* NULL: built-in defaults */
 	struct ring ring;
 	bool ring_ready;
-	struct listener *listeners;
-	unsigned nlisteners;
+	struct listener **listeners;  /* table; NULL slots are free */
+	unsigned nlisteners;          /* table size */
+	unsigned max_conns;           /* slab size, fixed at start */
 	struct conn *conns;
 	char *rbufs;
 	struct conn *free_conns;
@@ -56,11 +63,22 @@ int server_init(struct server *s, const struct conf *conf);
 /* Run until SIGINT/SIGTERM; returns the exit status. */
 int server_run(struct server *s);
 void server_free(struct server *s);
+/* Read conf_path again (SIGHUP).  On any problem every file:line goes to
+ * the error log and the running configuration stays untouched. */
+int server_reload(struct server *s);
 
 /* listen.c */
 int listen_open(struct server *s);
 void listen_arm(struct server *s, struct listener *l);
-void listen_complete(struct server *s, struct listener *l, int res, unsigned flags);
+void listen_arm_all(struct server *s);
+void listen_complete(struct server *s, unsigned index, int res, unsigned flags);
+/* Stop accepting on every listener (stop). */
 void listen_close(struct server *s);
+/* Open what next names, hand over sockets whose address stays, close the
+ * rest.  On failure nothing changed.  0 or -1 after logging why. */
+int listen_reload(struct server *s, const struct conf *next);
+/* A connection of l ended: frees a retired listener's last user. */
+void listen_put(struct listener *l);
+void listen_free_all(struct server *s);
 
 #endif

@@ -43,6 +43,7 @@ conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 	size_t arena;
 
 	rbuf_size = rbuf_bytes;
+	s->max_conns = max;
 	slot_bytes = rbuf_bytes + CONN_PATH_MAX;
 	arena = (size_t)max * slot_bytes;
 	s->conns = calloc(max, sizeof(*s->conns));
@@ -78,7 +79,7 @@ void
 conn_slab_free(struct server *s)
 {
 	if (s->rbufs != NULL)
-		munmap(s->rbufs, (size_t)s->conf->max_connections * slot_bytes);
+		munmap(s->rbufs, (size_t)s->max_conns * slot_bytes);
 	free(s->conns);
 	s->conns = NULL;
 	s->rbufs = NULL;
@@ -221,6 +222,10 @@ conn_release(struct server *s, struct conn *c)
 	release_small_buf(s, c);
 	iplimit_release(&s->iplimit, c->ip);
 	c->ip = NULL;
+	if (c->lst != NULL) {
+		c->lst->nconns--;
+		listen_put(c->lst);
+	}
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	if (c->fd >= 0)
@@ -268,7 +273,7 @@ conn_close(struct server *s, struct conn *c, const char *why)
 void
 conn_close_all(struct server *s)
 {
-	for (unsigned i = 0; i < s->conf->max_connections; i++)
+	for (unsigned i = 0; i < s->max_conns; i++)
 		conn_close(s, &s->conns[i], "stopping");
 }
 
@@ -664,7 +669,13 @@ conn_process(struct server *s, struct conn *c)
 	c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
 	c->head = false;
 	c->version_minor = 1;
-	n = http_parse_request(c->rbuf, c->rlen, rbuf_size, &req);
+	const struct http_limits lim = {
+		.max_header = rbuf_size,
+		.max_headers = s->conf->max_headers,
+		.max_target = s->conf->max_target,
+	};
+
+	n = http_parse_request_limits(c->rbuf, c->rlen, &lim, &req);
 	if (n == -2 && c->rlen < rbuf_size) {
 		submit_recv(s, c);
 		return;
@@ -751,6 +762,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	s->accepted++;
 	c->fd = fd;
 	c->lst = l;
+	l->nconns++;
 	c->peer = peer;
 	c->ip = ip;
 	c->inflight = 0;
@@ -834,7 +846,7 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 	struct conn *c;
 
 	(void)cqe_flags;
-	if (slot >= s->conf->max_connections)
+	if (slot >= s->max_conns)
 		return;
 	c = &s->conns[slot];
 	if (c->gen != ring_ud_gen(user_data) || c->state == CONN_FREE) {

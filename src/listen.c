@@ -1,10 +1,19 @@
 /*
- * listen.c: listening sockets and multishot accept.
+ * listen.c: listening sockets, multishot accept, and listeners across a
+ * reload.
  *
  * Each listener has one multishot accept on the ring; accepted sockets
  * arrive non-blocking, so a splice into a full socket returns -EAGAIN
  * instead of parking an io-wq worker.  The kernel ends a multishot accept
  * (no IORING_CQE_F_MORE) on errors and CQ overflow: it is re-armed then.
+ *
+ * A listener object carries its own copy of its settings and its root's
+ * directory fd, and counts the connections it accepted.  A reload builds
+ * new objects: one whose address an old listener already serves takes
+ * over that socket (and its table slot, which the accept's user_data
+ * names), others bind new sockets.  The old objects retire: they accept
+ * nothing more, and are freed when their last connection ends, so a
+ * transfer in flight keeps the root, index and engine it started with.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,50 +76,118 @@ fail:
 	return -1;
 }
 
+/* The socket bound at `bound` serves what `want` asks for: the same
+ * address and port (port 0 asks for a new one), so it can be handed over. */
+static bool
+same_address(const struct sockaddr_storage *bound, const struct sockaddr_storage *want)
+{
+	if (bound->ss_family != want->ss_family)
+		return false;
+	if (want->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)bound, *y = (const void *)want;
+
+		return y->sin_port != 0 && x->sin_port == y->sin_port &&
+		    x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)bound, *y = (const void *)want;
+
+	return y->sin6_port != 0 && x->sin6_port == y->sin6_port &&
+	    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+static void
+listener_free(struct listener *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	if (l->root_fd >= 0)
+		close(l->root_fd);
+	free(l);
+}
+
+/* A listener for cl, without a socket yet.  NULL after logging why. */
+static struct listener *
+listener_new(const struct conf_listener *cl)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+
+	if (l == NULL) {
+		log_err("listener %s", cl->name);
+		return NULL;
+	}
+	l->settings = *cl;
+	l->conf = &l->settings;
+	l->fd = -1;
+	l->engine = xfer_engine(cl->engine);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	l->open_how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+	l->open_how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	if (cl->follow_symlinks == SYMLINKS_NO)
+		l->open_how.resolve |= RESOLVE_NO_SYMLINKS;
+	l->root_fd = open(cl->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->root_fd == -1) {
+		log_err("listener %s: root %s", cl->name, cl->root);
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static int
+listener_bind(struct listener *l)
+{
+	socklen_t len = sizeof(l->bound);
+	char where[INET6_ADDRSTRLEN + 16];
+
+	l->fd = listen_socket(l->conf);
+	if (l->fd == -1) {
+		log_err("listener %s: cannot listen on %s", l->conf->name, l->conf->address);
+		return -1;
+	}
+	if (getsockname(l->fd, (struct sockaddr *)&l->bound, &len) == -1)
+		l->bound = l->conf->addr;
+	addr_format(&l->bound, where, sizeof(where));
+	log_info("listening on %s (listener %s, root %s, engine %s)", where,
+	    l->conf->name, l->conf->root, l->engine->name);
+	return 0;
+}
+
+/* Put l in a free table slot.  0 or -1. */
+static int
+table_add(struct server *s, struct listener *l)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nlisteners; i++)
+		if (s->listeners[i] == NULL)
+			break;
+	if (i == s->nlisteners) {
+		struct listener **t = realloc(s->listeners, (i + 1) * sizeof(*t));
+
+		if (t == NULL) {
+			log_err("listener table");
+			return -1;
+		}
+		s->listeners = t;
+		s->nlisteners = i + 1;
+	}
+	s->listeners[i] = l;
+	l->index = i;
+	return 0;
+}
+
 int
 listen_open(struct server *s)
 {
-	const struct conf *conf = s->conf;
+	for (unsigned i = 0; i < s->conf->nlisteners; i++) {
+		struct listener *l = listener_new(&s->conf->listeners[i]);
 
-	s->listeners = calloc(conf->nlisteners, sizeof(*s->listeners));
-	if (s->listeners == NULL) {
-		log_err("listeners");
-		return -1;
-	}
-	s->nlisteners = conf->nlisteners;
-	for (unsigned i = 0; i < s->nlisteners; i++)
-		s->listeners[i].fd = s->listeners[i].root_fd = -1;
-
-	for (unsigned i = 0; i < s->nlisteners; i++) {
-		struct listener *l = &s->listeners[i];
-		struct sockaddr_storage bound;
-		socklen_t len = sizeof(bound);
-		char where[INET6_ADDRSTRLEN + 16];
-
-		l->conf = &conf->listeners[i];
-		l->index = i;
-		l->engine = xfer_engine(l->conf->engine);
-		/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-		l->open_how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
-		l->open_how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-		if (l->conf->follow_symlinks == SYMLINKS_NO)
-			l->open_how.resolve |= RESOLVE_NO_SYMLINKS;
-		l->root_fd = open(l->conf->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (l->root_fd == -1) {
-			log_err("listener %s: root %s", l->conf->name, l->conf->root);
+		if (l == NULL)
+			return -1;
+		if (listener_bind(l) == -1 || table_add(s, l) == -1) {
+			listener_free(l);
 			return -1;
 		}
-		l->fd = listen_socket(l->conf);
-		if (l->fd == -1) {
-			log_err("listener %s: cannot listen on %s", l->conf->name,
-			    l->conf->address);
-			return -1;
-		}
-		if (getsockname(l->fd, (struct sockaddr *)&bound, &len) == -1)
-			bound = l->conf->addr;
-		addr_format(&bound, where, sizeof(where));
-		log_info("listening on %s (listener %s, root %s, engine %s)", where,
-		    l->conf->name, l->conf->root, l->engine->name);
 	}
 	return 0;
 }
@@ -120,7 +197,7 @@ listen_arm(struct server *s, struct listener *l)
 {
 	struct io_uring_sqe *sqe;
 
-	if (l->fd < 0 || l->accept_armed)
+	if (l->fd < 0 || l->accept_armed || l->retired)
 		return;
 	sqe = ring_sqe(&s->ring);
 	io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -129,12 +206,27 @@ listen_arm(struct server *s, struct listener *l)
 }
 
 void
-listen_complete(struct server *s, struct listener *l, int res, unsigned flags)
+listen_arm_all(struct server *s)
 {
+	for (unsigned i = 0; i < s->nlisteners; i++)
+		if (s->listeners[i] != NULL)
+			listen_arm(s, s->listeners[i]);
+}
+
+void
+listen_complete(struct server *s, unsigned index, int res, unsigned flags)
+{
+	struct listener *l = index < s->nlisteners ? s->listeners[index] : NULL;
+
+	if (l == NULL) {
+		if (res >= 0)
+			close(res);
+		return;
+	}
 	if (!(flags & IORING_CQE_F_MORE))
 		l->accept_armed = false;
 	if (res >= 0) {
-		if (s->stopping)
+		if (s->stopping || l->retired)
 			close(res);
 		else
 			conn_accepted(s, l, res);
@@ -149,32 +241,128 @@ listen_complete(struct server *s, struct listener *l, int res, unsigned flags)
 		listen_arm(s, l);
 }
 
+/* l accepts nothing more: cancel its accept (the cancel looks the fd up
+ * when it is submitted, so submit before closing), close its socket,
+ * free it once no connection uses it. */
+static void
+listener_retire(struct server *s, struct listener *l)
+{
+	if (l->fd >= 0 && l->accept_armed) {
+		struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+		io_uring_prep_cancel_fd(sqe, l->fd, 0);
+		io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
+		io_uring_submit(&s->ring.uring);
+	}
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	l->accept_armed = false;
+	l->retired = true;
+	if (s->listeners[l->index] == l)
+		s->listeners[l->index] = NULL;
+	listen_put(l);
+}
+
+void
+listen_put(struct listener *l)
+{
+	if (l->retired && l->nconns == 0)
+		listener_free(l);
+}
+
 void
 listen_close(struct server *s)
 {
-	bool queued = false;
+	for (unsigned i = 0; i < s->nlisteners; i++)
+		if (s->listeners[i] != NULL)
+			listener_retire(s, s->listeners[i]);
+}
 
-	for (unsigned i = 0; i < s->nlisteners; i++) {
-		struct listener *l = &s->listeners[i];
+int
+listen_reload(struct server *s, const struct conf *next)
+{
+	struct listener **made = calloc(next->nlisteners ? next->nlisteners : 1, sizeof(*made));
+	struct listener **from = calloc(next->nlisteners ? next->nlisteners : 1, sizeof(*from));
+	unsigned i;
 
-		if (l->fd >= 0 && l->accept_armed) {
-			struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+	if (made == NULL || from == NULL) {
+		log_err("reload");
+		goto fail;
+	}
+	/* First everything that can fail: roots and new sockets. */
+	for (i = 0; i < next->nlisteners; i++) {
+		const struct conf_listener *cl = &next->listeners[i];
 
-			io_uring_prep_cancel_fd(sqe, l->fd, 0);
-			io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
-			queued = true;
+		made[i] = listener_new(cl);
+		if (made[i] == NULL)
+			goto fail;
+		for (unsigned j = 0; j < s->nlisteners; j++) {
+			struct listener *old = s->listeners[j];
+
+			if (old != NULL && old->fd >= 0 && same_address(&old->bound, &cl->addr)) {
+				from[i] = old;
+				break;
+			}
+		}
+		if (from[i] == NULL && listener_bind(made[i]) == -1)
+			goto fail;
+	}
+	/* Then nothing fails: hand sockets over, retire the old objects. */
+	for (i = 0; i < next->nlisteners; i++) {
+		struct listener *l = made[i], *old = from[i];
+
+		if (old != NULL) {
+			l->fd = old->fd;
+			l->bound = old->bound;
+			l->accept_armed = old->accept_armed;
+			l->index = old->index;
+			old->fd = -1;
+			old->accept_armed = false;
+			s->listeners[l->index] = l;
+			log_info("listener %s keeps %s (root %s, engine %s)", l->conf->name,
+			    l->conf->address, l->conf->root, l->engine->name);
+			old->retired = true;
+			listen_put(old);
 		}
 	}
-	/* The cancel looks the fd up when it is submitted: before close(). */
-	if (queued)
-		io_uring_submit(&s->ring.uring);
-	for (unsigned i = 0; i < s->nlisteners; i++) {
-		struct listener *l = &s->listeners[i];
+	for (i = 0; i < s->nlisteners; i++) {
+		struct listener *old = s->listeners[i];
+		bool kept = false;
 
-		if (l->fd >= 0)
-			close(l->fd);
-		if (l->root_fd >= 0)
-			close(l->root_fd);
-		l->fd = l->root_fd = -1;
+		for (unsigned k = 0; k < next->nlisteners; k++)
+			kept |= made[k] == old;
+		if (old != NULL && !kept) {
+			log_info("listener %s on %s closed", old->conf->name, old->conf->address);
+			listener_retire(s, old);
+		}
 	}
+	for (i = 0; i < next->nlisteners; i++) {
+		if (from[i] == NULL && table_add(s, made[i]) == -1) {
+			/* out of memory for a pointer: this listener is lost */
+			listener_free(made[i]);
+			continue;
+		}
+		listen_arm(s, made[i]);
+	}
+	free(made);
+	free(from);
+	return 0;
+fail:
+	if (made != NULL)
+		for (i = 0; i < next->nlisteners; i++)
+			if (made[i] != NULL)
+				listener_free(made[i]);
+	free(made);
+	free(from);
+	return -1;
+}
+
+void
+listen_free_all(struct server *s)
+{
+	listen_close(s);
+	free(s->listeners);
+	s->listeners = NULL;
+	s->nlisteners = 0;
 }

@@ -9,12 +9,17 @@
  * The access log is written by the event loop for every request, so lines
  * are gathered in a static buffer and written out once per loop turn by
  * access_log_flush(); nothing is allocated per request.
+ *
+ * Both remember the path they opened so that log_reopen() can follow a
+ * log rotation (SIGUSR1): the new file is put in place on the same fd
+ * number, so the logs never stop and nothing else needs telling.
  */
 
 #include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +35,10 @@
 
 static int log_fd = STDERR_FILENO;
 static enum log_level log_max = LOG_LEVEL_INFO;
+static char log_file[PATH_MAX];		/* "" = stderr */
 
 static int access_fd = -1;
+static char access_file[PATH_MAX];	/* "" = stdout or none */
 static char access_buf[ACCESS_LOG_BUFSIZE];
 static size_t access_used;
 static int access_failing;	/* a write failed; said so once */
@@ -43,28 +50,40 @@ static const char *const log_level_names[] = {
 	[LOG_LEVEL_DEBUG] = "debug",
 };
 
+/* Open a log file and remember its path in file (PATH_MAX bytes). */
 static int
-log_open_file(const char *path)
+log_open_file(const char *path, char *file)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	int fd;
+
+	if (strlen(path) >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    LOG_FILE_MODE);
+	if (fd != -1 && file != NULL)
+		strcpy(file, path);
+	return fd;
 }
 
 int
 log_open(const char *path, enum log_level level)
 {
 	int fd = STDERR_FILENO;
+	char file[PATH_MAX] = "";
 
 	if (level < LOG_LEVEL_ERROR || level > LOG_LEVEL_DEBUG) {
 		errno = EINVAL;
 		return -1;
 	}
 	if (path != NULL && strcmp(path, "-") != 0 &&
-	    (fd = log_open_file(path)) == -1)
+	    (fd = log_open_file(path, file)) == -1)
 		return -1;
 	log_close();
 	log_fd = fd;
 	log_max = level;
+	memcpy(log_file, file, sizeof(log_file));
 	return 0;
 }
 
@@ -75,6 +94,7 @@ log_close(void)
 		close(log_fd);
 	log_fd = STDERR_FILENO;
 	log_max = LOG_LEVEL_INFO;
+	log_file[0] = '\0';
 }
 
 int
@@ -237,17 +257,19 @@ fatalx(const char *fmt, ...)
 int
 access_log_open(const char *path)
 {
+	char file[PATH_MAX] = "";
 	int fd;
 
 	if (path == NULL || strcmp(path, "off") == 0)
 		fd = -1;
 	else if (strcmp(path, "-") == 0)
 		fd = STDOUT_FILENO;
-	else if ((fd = log_open_file(path)) == -1)
+	else if ((fd = log_open_file(path, file)) == -1)
 		return -1;
 	access_log_close();
 	access_fd = fd;
 	access_failing = 0;
+	memcpy(access_file, file, sizeof(access_file));
 	return 0;
 }
 
@@ -259,6 +281,7 @@ access_log_close(void)
 		close(access_fd);
 	access_fd = -1;
 	access_used = 0;
+	access_file[0] = '\0';
 }
 
 /*
@@ -310,4 +333,57 @@ access_log_write(const char *line, int len)
 	memcpy(access_buf + access_used, line, (size_t)len);
 	access_used += (size_t)len;
 	access_buf[access_used++] = '\n';
+}
+
+/*
+ * Put a freshly opened file at path on fd's number.  dup3 swaps it in
+ * one step, so there is no moment without a log, and the number stays, so
+ * nothing that copied it goes stale; O_CLOEXEC because dup2 would clear
+ * it.  On failure the old file stays in use and the error log says so
+ * (in the old file).
+ */
+static int
+log_reopen_one(int fd, const char *path, const char *what)
+{
+	int new_fd, saved;
+
+	if (path[0] == '\0' || fd == -1)
+		return 0;	/* stderr, stdout or off: nothing was moved */
+	if ((new_fd = log_open_file(path, NULL)) == -1)
+		goto fail;
+	if (dup3(new_fd, fd, O_CLOEXEC) == -1) {
+		saved = errno;
+		close(new_fd);
+		errno = saved;
+		goto fail;
+	}
+	close(new_fd);
+	return 0;
+
+fail:
+	saved = errno;
+	log_warn("cannot reopen %s %s: %s; still writing to the old file",
+	    what, path, strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+int
+log_reopen(void)
+{
+	int rc = 0, saved = 0;
+
+	/* Lines already logged belong to the old file. */
+	access_log_flush();
+	if (log_reopen_one(log_fd, log_file, "error log") == -1) {
+		saved = errno;
+		rc = -1;
+	}
+	if (log_reopen_one(access_fd, access_file, "access log") == -1) {
+		if (rc == 0)
+			saved = errno;
+		rc = -1;
+	}
+	errno = saved;
+	return rc;
 }

@@ -26,7 +26,8 @@
 #define TICK_MS 100
 
 static uint64_t signal_count;                 /* read target of the eventfd */
-static volatile sig_atomic_t pending_signal;  /* the last stop signal */
+static volatile sig_atomic_t stop_signal;     /* SIGTERM or SIGINT seen */
+static volatile sig_atomic_t reload_pending, reopen_pending;
 static int signal_event_fd = -1;
 
 static void
@@ -35,7 +36,12 @@ on_signal(int signo)
 	uint64_t one = 1;
 	int saved = errno;
 
-	pending_signal = signo;
+	if (signo == SIGHUP)
+		reload_pending = 1;
+	else if (signo == SIGUSR1)
+		reopen_pending = 1;
+	else
+		stop_signal = signo;
 	if (write(signal_event_fd, &one, sizeof(one)) == -1) {
 		/* the counter is saturated: a wake-up is pending anyway */
 	}
@@ -98,7 +104,8 @@ server_init(struct server *s, const struct conf *conf)
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1) {
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1 || sigaction(SIGUSR1, &sa, NULL) == -1) {
 		log_err("sigaction");
 		return -1;
 	}
@@ -143,6 +150,123 @@ server_stop(struct server *s, const char *why)
 	conn_close_all(s);
 }
 
+/* Keys whose value is fixed at start: sizes of what was allocated, the
+ * identity the daemon dropped to. */
+static void
+warn_restart_keys(const struct conf *old, const struct conf *next)
+{
+#define RESTART_KEY(field, name) \
+	if (old->field != next->field) \
+		log_warn("reload: %s changes only at restart", name)
+	RESTART_KEY(max_connections, "max_connections");
+	RESTART_KEY(ring_entries, "ring_entries");
+	RESTART_KEY(io_workers, "io_workers");
+	RESTART_KEY(pipe_size, "pipe_size");
+	RESTART_KEY(pipe_pool, "pipe_pool");
+	RESTART_KEY(max_request_header, "max_request_header");
+#undef RESTART_KEY
+	if (strcmp(old->user, next->user) != 0 || strcmp(old->group, next->group) != 0)
+		log_warn("reload: user and group change only at restart");
+}
+
+/* Log each line conf_load wrote to its error stream. */
+static void
+log_conf_errors(char *text)
+{
+	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"))
+		log_errx("reload: %s", line);
+}
+
+int
+server_reload(struct server *s)
+{
+	struct conf *next;
+	char *errors = NULL;
+	size_t errors_len = 0;
+	FILE *err;
+	int problems;
+
+	if (s->conf_path == NULL) {
+		log_info("reload: running on built-in defaults, nothing to read");
+		return 0;
+	}
+	next = calloc(1, sizeof(*next));
+	err = open_memstream(&errors, &errors_len);
+	if (next == NULL || err == NULL) {
+		log_err("reload");
+		free(next);
+		if (err != NULL)
+			fclose(err);
+		free(errors);
+		return -1;
+	}
+	problems = conf_load(next, s->conf_path, err);
+	fclose(err);
+	if (problems > 0) {
+		log_conf_errors(errors);
+		log_errx("reload: %s has %d problem%s: the running configuration stays",
+		    s->conf_path, problems, problems == 1 ? "" : "s");
+		goto fail;
+	}
+	if (listen_reload(s, next) == -1) {
+		log_errx("reload: listeners could not be opened: the running configuration stays");
+		goto fail;
+	}
+	warn_restart_keys(s->conf, next);
+	if (strcmp(next->error_log, s->conf->error_log) != 0 || next->log_level != s->conf->log_level) {
+		if (log_open(next->error_log, (enum log_level)next->log_level) == -1)
+			log_err("reload: error_log %s (the old one stays)", next->error_log);
+	}
+	if (strcmp(next->access_log, s->conf->access_log) != 0 &&
+	    access_log_open(next->access_log) == -1)
+		log_err("reload: access_log %s (the old one stays)", next->access_log);
+	/* Deadlines already running keep their expiry; new ones use the new
+	 * durations.  Limits apply to new connections and new chunks. */
+	s->timers.duration_ms[TIMER_HEADER] = next->header_timeout_ms;
+	s->timers.duration_ms[TIMER_IDLE] = next->idle_timeout_ms;
+	s->timers.duration_ms[TIMER_SEND] = next->send_timeout_ms;
+	s->rate_total.rate = next->rate_total;
+	if (s->iplimit.buckets == NULL && next->max_connections_per_ip > 0)
+		iplimit_init(&s->iplimit, s->max_conns, next->max_connections_per_ip);
+	else
+		s->iplimit.limit = next->max_connections_per_ip;
+	if (s->owned_conf != NULL) {
+		conf_free(s->owned_conf);
+		free(s->owned_conf);
+	}
+	s->owned_conf = next;
+	s->conf = next;
+	free(errors);
+	log_info("reload: %s applied (%u listener%s)", s->conf_path, next->nlisteners,
+	    next->nlisteners == 1 ? "" : "s");
+	return 0;
+fail:
+	conf_free(next);
+	free(next);
+	free(errors);
+	return -1;
+}
+
+static void
+server_signals(struct server *s)
+{
+	if (stop_signal != 0) {
+		server_stop(s, strsignal((int)stop_signal));
+		return;
+	}
+	if (reopen_pending) {
+		reopen_pending = 0;
+		log_info("SIGUSR1: reopening the logs");
+		if (log_reopen() == -1)
+			log_warn("SIGUSR1: could not reopen every log");
+	}
+	if (reload_pending) {
+		reload_pending = 0;
+		if (!s->stopping)
+			server_reload(s);
+	}
+}
+
 static void
 dispatch(struct server *s, struct io_uring_cqe *cqe)
 {
@@ -150,8 +274,7 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 
 	switch (ring_ud_op(ud)) {
 	case OP_ACCEPT:
-		if (ring_ud_slot(ud) < s->nlisteners)
-			listen_complete(s, &s->listeners[ring_ud_slot(ud)], cqe->res, cqe->flags);
+		listen_complete(s, ring_ud_slot(ud), cqe->res, cqe->flags);
 		break;
 	case OP_TICK:
 		/* valgrind (3.19) delivers a signal only when the program
@@ -162,14 +285,13 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		conn_expire(s, s->now_ms);
 		if (!s->stopping) {
 			/* re-arm accepts that ended on errors (EMFILE...) */
-			for (unsigned i = 0; i < s->nlisteners; i++)
-				listen_arm(s, &s->listeners[i]);
+			listen_arm_all(s);
 		}
 		arm_tick(s);
 		break;
 	case OP_SIGNAL:
 		if (cqe->res == (int)sizeof(signal_count)) {
-			server_stop(s, strsignal((int)pending_signal));
+			server_signals(s);
 			arm_signal(s);
 		} else if (cqe->res != -ECANCELED) {
 			log_errx("signal eventfd read: %s", strerror(-cqe->res));
@@ -188,8 +310,7 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 int
 server_run(struct server *s)
 {
-	for (unsigned i = 0; i < s->nlisteners; i++)
-		listen_arm(s, &s->listeners[i]);
+	listen_arm_all(s);
 	arm_signal(s);
 	arm_tick(s);
 
@@ -221,7 +342,7 @@ server_run(struct server *s)
 void
 server_free(struct server *s)
 {
-	listen_close(s);
+	listen_free_all(s);
 	if (s->ring_ready)
 		ring_exit(&s->ring);
 	s->ring_ready = false;
@@ -229,10 +350,15 @@ server_free(struct server *s)
 	pipepool_free(&s->pipes);
 	bufpool_free(&s->small_bufs);
 	iplimit_free(&s->iplimit);
-	free(s->listeners);
-	s->listeners = NULL;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	if (s->owned_conf != NULL) {
+		conf_free(s->owned_conf);
+		free(s->owned_conf);
+		s->owned_conf = NULL;
+	}
 	if (s->signal_fd >= 0)
 		close(s->signal_fd);
 	s->signal_fd = signal_event_fd = -1;
