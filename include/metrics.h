@@ -1,0 +1,93 @@
+/*
+ * metrics.h: the daemon's counters in the Prometheus text exposition
+ * format (version 0.0.4).
+ *
+ * The event loop keeps a struct metrics up to date; metrics_format() only
+ * turns a snapshot into text, so it is pure and testable, and costs
+ * nothing until something asks.  Labelled families are arrays indexed by
+ * the enums below.
+ */
+#ifndef RINGPUSH_METRICS_H
+#define RINGPUSH_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ringpushd_connections_refused_total{reason=...} */
+enum metrics_refused {
+	METRICS_REFUSED_MAX_CONNECTIONS,	/* "max_connections" */
+	METRICS_REFUSED_PER_IP,			/* "per_ip" */
+	METRICS_REFUSED_N
+};
+
+/* ringpushd_requests_total{code=...}: index = status / 100 - 1 */
+enum metrics_code {
+	METRICS_CODE_1XX,
+	METRICS_CODE_2XX,
+	METRICS_CODE_3XX,
+	METRICS_CODE_4XX,
+	METRICS_CODE_5XX,
+	METRICS_CODE_N
+};
+
+/* ringpushd_bytes_sent_total{engine=...} */
+enum metrics_engine {
+	METRICS_ENGINE_SPLICE,	/* "splice": file -> pipe -> socket */
+	METRICS_ENGINE_SMALL,	/* "small": read into a buffer, then send */
+	METRICS_ENGINE_N
+};
+
+/* ringpushd_file_open_total{result=...} */
+enum metrics_open {
+	METRICS_OPEN_OK,	/* "ok" */
+	METRICS_OPEN_ERROR,	/* "error" */
+	METRICS_OPEN_N
+};
+
+struct metrics {
+	/* gauges */
+	uint64_t connections_open;
+	uint64_t transfers_in_flight;
+	uint64_t pipes_free;
+	uint64_t pipes_used;
+	/* counters */
+	uint64_t connections_accepted_total;
+	uint64_t connections_refused_total[METRICS_REFUSED_N];
+	uint64_t requests_total[METRICS_CODE_N];
+	uint64_t bytes_sent_total[METRICS_ENGINE_N];
+	uint64_t file_open_total[METRICS_OPEN_N];
+	uint64_t ring_submissions_total;
+	uint64_t ring_completions_total;
+	uint64_t ring_cq_overflow_total;
+	uint64_t timer_expirations_total;
+	/* process_*: filled by metrics_read_process() */
+	double process_cpu_seconds_total;
+	uint64_t process_resident_memory_bytes;
+	double process_start_time_seconds;	/* since the Unix epoch */
+};
+
+/* The requests_total index for an HTTP status, or -1 outside 100..599. */
+int metrics_code_index(int status);
+
+/*
+ * Write the exposition text for m into buf: for each family one "# HELP"
+ * and one "# TYPE" line, then its samples, e.g.
+ *   ringpushd_requests_total{code="2xx"} 12
+ * Names carry the ringpushd_ prefix, except the process_* families, which
+ * keep the standard names dashboards expect.  The text is NUL-terminated.
+ * Returns its length (without the NUL), or -1 with ENOSPC when it does not
+ * fit in cap bytes (buf's content is then unspecified).
+ */
+int metrics_format(const struct metrics *m, char *buf, size_t cap);
+
+/*
+ * Fill the process_* fields from /proc/self/stat (utime + stime, in clock
+ * ticks, over sysconf(_SC_CLK_TCK); the start time in ticks since boot),
+ * /proc/self/statm (resident pages times the page size) and /proc/stat
+ * (btime, the boot time, read once per process).  Other fields are left
+ * alone.  Returns 0, or -1 with errno (fields unchanged).  Reads of /proc
+ * do not wait on a disk, so this is fit for the event loop.
+ */
+int metrics_read_process(struct metrics *m);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * metrics.c: Prometheus text exposition of the daemon's counters, and the
+ * standard process_* figures read from /proc.
+ *
+ * The families are one table, in the order they are printed, so adding a
+ * counter is one line here and one field in struct metrics.  Counters and
+ * gauges are integers printed exactly; only the process_* seconds are
+ * fractional.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "metrics.h"
+
+#define METRICS_PREFIX		"ringpushd_"
+/* /proc/self/stat is one line of about 52 numbers after a 16-byte name. */
+#define METRICS_PROC_BUF	4096
+/* Fields of /proc/self/stat, counted from 1 as in proc(5). */
+#define STAT_FIELD_UTIME	14
+#define STAT_FIELD_STIME	15
+#define STAT_FIELD_STARTTIME	22
+
+struct metrics_family {
+	const char *name;		/* without METRICS_PREFIX */
+	const char *type;		/* "counter" or "gauge" */
+	const char *help;
+	const char *label;		/* NULL: one sample without labels */
+	const char *const *values;	/* the label's values, in index order */
+	size_t nvalues;
+	size_t offset;			/* of the first uint64_t in struct metrics */
+};
+
+static const char *const refused_values[METRICS_REFUSED_N] = {
+	[METRICS_REFUSED_MAX_CONNECTIONS] = "max_connections",
+	[METRICS_REFUSED_PER_IP] = "per_ip",
+};
+static const char *const code_values[METRICS_CODE_N] = {
+	"1xx", "2xx", "3xx", "4xx", "5xx",
+};
+static const char *const engine_values[METRICS_ENGINE_N] = {
+	[METRICS_ENGINE_SPLICE] = "splice",
+	[METRICS_ENGINE_SMALL] = "small",
+};
+static const char *const open_values[METRICS_OPEN_N] = {
+	[METRICS_OPEN_OK] = "ok",
+	[METRICS_OPEN_ERROR] = "error",
+};
+
+#define PLAIN(field, type, help) \
+	{ #field, type, help, NULL, NULL, 1, offsetof(struct metrics, field) }
+#define LABELLED(field, type, help, label, values) \
+	{ #field, type, help, label, values, \
+	    sizeof(values) / sizeof(values[0]), offsetof(struct metrics, field) }
+
+static const struct metrics_family metrics_families[] = {
+	PLAIN(connections_open, "gauge",
+	    "Client connections open now."),
+	PLAIN(connections_accepted_total, "counter",
+	    "Client connections accepted."),
+	LABELLED(connections_refused_total, "counter",
+	    "Client connections closed at once because a limit was reached.",
+	    "reason", refused_values),
+	LABELLED(requests_total, "counter",
+	    "Requests answered, by status class.", "code", code_values),
+	LABELLED(bytes_sent_total, "counter",
+	    "Response body bytes sent, by transfer path.", "engine",
+	    engine_values),
+	PLAIN(transfers_in_flight, "gauge",
+	    "Response bodies being sent now."),
+	PLAIN(pipes_free, "gauge",
+	    "Pipes in the pool ready for a splice transfer."),
+	PLAIN(pipes_used, "gauge",
+	    "Pipes of the pool lent to transfers now."),
+	LABELLED(file_open_total, "counter",
+	    "Requested files opened, by result.", "result", open_values),
+	PLAIN(ring_submissions_total, "counter",
+	    "Submission queue entries submitted to the io_uring."),
+	PLAIN(ring_completions_total, "counter",
+	    "Completion queue entries reaped from the io_uring."),
+	PLAIN(ring_cq_overflow_total, "counter",
+	    "Completions the kernel had to hold back because the completion "
+	    "queue was full."),
+	PLAIN(timer_expirations_total, "counter",
+	    "Connections closed because a deadline expired."),
+};
+
+int
+metrics_code_index(int status)
+{
+	if (status < 100 || status > 599)
+		return -1;
+	return status / 100 - 1;
+}
+
+/* Text appended to a bounded buffer; once something does not fit,
+ * everything after is dropped and the result is an error. */
+struct metrics_out {
+	char *buf;
+	size_t cap;
+	size_t len;
+	int overflow;
+};
+
+static void out_printf(struct metrics_out *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct metrics_out *out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (out->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(out->buf + out->len, out->cap - out->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= out->cap - out->len) {
+		out->overflow = 1;
+		return;
+	}
+	out->len += (size_t)n;
+}
+
+static void
+out_header(struct metrics_out *out, const char *prefix, const char *name,
+    const char *type, const char *help)
+{
+	out_printf(out, "# HELP %s%s %s\n", prefix, name, help);
+	out_printf(out, "# TYPE %s%s %s\n", prefix, name, type);
+}
+
+/*
+ * %.15g prints the tick-based seconds exactly as they were computed
+ * (1732594560.37, 0.5, 12) without the noise digits of %.17g; every
+ * Prometheus parser reads it.
+ */
+static void
+out_double(struct metrics_out *out, const char *name, const char *type,
+    const char *help, double value)
+{
+	out_header(out, "", name, type, help);
+	out_printf(out, "%s %.15g\n", name, value);
+}
+
+int
+metrics_format(const struct metrics *m, char *buf, size_t cap)
+{
+	struct metrics_out out = { buf, cap, 0, 0 };
+	const struct metrics_family *f;
+	const uint64_t *values;
+	size_t i, j;
+
+	if (cap == 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(metrics_families) / sizeof(metrics_families[0]);
+	    i++) {
+		f = &metrics_families[i];
+		values = (const uint64_t *)(const void *)
+		    ((const char *)m + f->offset);
+		out_header(&out, METRICS_PREFIX, f->name, f->type, f->help);
+		for (j = 0; j < f->nvalues; j++) {
+			if (f->label == NULL)
+				out_printf(&out, METRICS_PREFIX "%s %llu\n",
+				    f->name, (unsigned long long)values[j]);
+			else
+				out_printf(&out,
+				    METRICS_PREFIX "%s{%s=\"%s\"} %llu\n",
+				    f->name, f->label, f->values[j],
+				    (unsigned long long)values[j]);
+		}
+	}
+	out_double(&out, "process_cpu_seconds_total", "counter",
+	    "Total user and system CPU time spent in seconds.",
+	    m->process_cpu_seconds_total);
+	out_header(&out, "", "process_resident_memory_bytes", "gauge",
+	    "Resident memory size in bytes.");
+	out_printf(&out, "process_resident_memory_bytes %llu\n",
+	    (unsigned long long)m->process_resident_memory_bytes);
+	out_double(&out, "process_start_time_seconds", "gauge",
+	    "Start time of the process since unix epoch in seconds.",
+	    m->process_start_time_seconds);
+	if (out.overflow || out.len > (size_t)INT_MAX) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return (int)out.len;
+}
+
+/* Read a small /proc file whole into buf, NUL-terminated. */
+static int
+metrics_slurp(const char *path, char *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while (len < cap - 1) {
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return 0;
+
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * The boot time in seconds since the epoch, from the "btime" line of
+ * /proc/stat.  It cannot change while the system runs, so it is read once;
+ * the lines before it grow with the number of CPUs and interrupts, so the
+ * file is read line by line rather than into a fixed buffer.
+ */
+static int
+metrics_boot_time(unsigned long long *btime)
+{
+	static unsigned long long cached;
+	char line[256];
+	int at_line_start = 1, found = 0;
+	FILE *f;
+
+	if (cached != 0) {
+		*btime = cached;
+		return 0;
+	}
+	if ((f = fopen("/proc/stat", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (at_line_start && sscanf(line, "btime %llu", &cached) == 1) {
+			found = 1;
+			break;
+		}
+		at_line_start = strchr(line, '\n') != NULL;
+	}
+	fclose(f);
+	if (!found || cached == 0) {
+		cached = 0;
+		errno = ENODATA;
+		return -1;
+	}
+	*btime = cached;
+	return 0;
+}
+
+/*
+ * The command name in /proc/self/stat is in parentheses and may itself
+ * hold spaces and ')': fields are counted from the last ')'.
+ */
+static int
+metrics_stat_fields(const char *stat, unsigned long long *utime,
+    unsigned long long *stime, unsigned long long *starttime)
+{
+	const char *p;
+	char *end;
+	unsigned long long v;
+	int field;
+
+	if ((p = strrchr(stat, ')')) == NULL)
+		return -1;
+	p++;
+	/* Field 3 is the one-letter state, not a number. */
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return -1;
+	p++;
+	for (field = 4; field <= STAT_FIELD_STARTTIME; field++) {
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (end == p || errno != 0)
+			return -1;
+		p = end;
+		if (field == STAT_FIELD_UTIME)
+			*utime = v;
+		else if (field == STAT_FIELD_STIME)
+			*stime = v;
+		else if (field == STAT_FIELD_STARTTIME)
+			*starttime = v;
+	}
+	return 0;
+}
+
+int
+metrics_read_process(struct metrics *m)
+{
+	char buf[METRICS_PROC_BUF];
+	unsigned long long utime = 0, stime = 0, starttime = 0, resident, btime;
+	long ticks, page;
+
+	ticks = sysconf(_SC_CLK_TCK);
+	page = sysconf(_SC_PAGESIZE);
+	if (ticks <= 0 || page <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (metrics_slurp("/proc/self/stat", buf, sizeof(buf)) == -1)
+		return -1;
+	if (metrics_stat_fields(buf, &utime, &stime, &starttime) == -1) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (metrics_slurp("/proc/self/statm", buf, sizeof(buf)) == -1)
+		return -1;
+	if (sscanf(buf, "%*u %llu", &resident) != 1) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (metrics_boot_time(&btime) == -1)
+		return -1;
+	m->process_cpu_seconds_total = (double)(utime + stime) / (double)ticks;
+	m->process_resident_memory_bytes = resident * (unsigned long long)page;
+	m->process_start_time_seconds = (double)btime +
+	    (double)starttime / (double)ticks;
+	return 0;
+}

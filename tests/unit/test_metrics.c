@@ -1,0 +1,242 @@
+/*
+ * test_metrics.c: the exact exposition text for a known snapshot, the
+ * too-small buffer, and the figures read from /proc.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "metrics.h"
+
+static const struct metrics known = {
+	.connections_open = 7,
+	.transfers_in_flight = 3,
+	.pipes_free = 60,
+	.pipes_used = 4,
+	.connections_accepted_total = 1000,
+	.connections_refused_total = {
+		[METRICS_REFUSED_MAX_CONNECTIONS] = 5,
+		[METRICS_REFUSED_PER_IP] = 6,
+	},
+	.requests_total = { 1, 900, 30, 40, 2 },
+	.bytes_sent_total = {
+		[METRICS_ENGINE_SPLICE] = 18446744073709551615ULL,
+		[METRICS_ENGINE_SMALL] = 4096,
+	},
+	.file_open_total = { [METRICS_OPEN_OK] = 950, [METRICS_OPEN_ERROR] = 21 },
+	.ring_submissions_total = 123456,
+	.ring_completions_total = 123450,
+	.ring_cq_overflow_total = 0,
+	.timer_expirations_total = 9,
+	.process_cpu_seconds_total = 12.37,
+	.process_resident_memory_bytes = 8388608,
+	.process_start_time_seconds = 1732594560.25,
+};
+
+static const char known_text[] =
+"# HELP ringpushd_connections_open Client connections open now.\n"
+"# TYPE ringpushd_connections_open gauge\n"
+"ringpushd_connections_open 7\n"
+"# HELP ringpushd_connections_accepted_total Client connections accepted.\n"
+"# TYPE ringpushd_connections_accepted_total counter\n"
+"ringpushd_connections_accepted_total 1000\n"
+"# HELP ringpushd_connections_refused_total Client connections closed at once because a limit was reached.\n"
+"# TYPE ringpushd_connections_refused_total counter\n"
+"ringpushd_connections_refused_total{reason=\"max_connections\"} 5\n"
+"ringpushd_connections_refused_total{reason=\"per_ip\"} 6\n"
+"# HELP ringpushd_requests_total Requests answered, by status class.\n"
+"# TYPE ringpushd_requests_total counter\n"
+"ringpushd_requests_total{code=\"1xx\"} 1\n"
+"ringpushd_requests_total{code=\"2xx\"} 900\n"
+"ringpushd_requests_total{code=\"3xx\"} 30\n"
+"ringpushd_requests_total{code=\"4xx\"} 40\n"
+"ringpushd_requests_total{code=\"5xx\"} 2\n"
+"# HELP ringpushd_bytes_sent_total Response body bytes sent, by transfer path.\n"
+"# TYPE ringpushd_bytes_sent_total counter\n"
+"ringpushd_bytes_sent_total{engine=\"splice\"} 18446744073709551615\n"
+"ringpushd_bytes_sent_total{engine=\"small\"} 4096\n"
+"# HELP ringpushd_transfers_in_flight Response bodies being sent now.\n"
+"# TYPE ringpushd_transfers_in_flight gauge\n"
+"ringpushd_transfers_in_flight 3\n"
+"# HELP ringpushd_pipes_free Pipes in the pool ready for a splice transfer.\n"
+"# TYPE ringpushd_pipes_free gauge\n"
+"ringpushd_pipes_free 60\n"
+"# HELP ringpushd_pipes_used Pipes of the pool lent to transfers now.\n"
+"# TYPE ringpushd_pipes_used gauge\n"
+"ringpushd_pipes_used 4\n"
+"# HELP ringpushd_file_open_total Requested files opened, by result.\n"
+"# TYPE ringpushd_file_open_total counter\n"
+"ringpushd_file_open_total{result=\"ok\"} 950\n"
+"ringpushd_file_open_total{result=\"error\"} 21\n"
+"# HELP ringpushd_ring_submissions_total Submission queue entries submitted to the io_uring.\n"
+"# TYPE ringpushd_ring_submissions_total counter\n"
+"ringpushd_ring_submissions_total 123456\n"
+"# HELP ringpushd_ring_completions_total Completion queue entries reaped from the io_uring.\n"
+"# TYPE ringpushd_ring_completions_total counter\n"
+"ringpushd_ring_completions_total 123450\n"
+"# HELP ringpushd_ring_cq_overflow_total Completions the kernel had to hold back because the completion queue was full.\n"
+"# TYPE ringpushd_ring_cq_overflow_total counter\n"
+"ringpushd_ring_cq_overflow_total 0\n"
+"# HELP ringpushd_timer_expirations_total Connections closed because a deadline expired.\n"
+"# TYPE ringpushd_timer_expirations_total counter\n"
+"ringpushd_timer_expirations_total 9\n"
+"# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+"# TYPE process_cpu_seconds_total counter\n"
+"process_cpu_seconds_total 12.37\n"
+"# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+"# TYPE process_resident_memory_bytes gauge\n"
+"process_resident_memory_bytes 8388608\n"
+"# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
+"# TYPE process_start_time_seconds gauge\n"
+"process_start_time_seconds 1732594560.25\n";
+
+Test(metrics, exact_text)
+{
+	static char buf[8192];
+	int len;
+
+	len = metrics_format(&known, buf, sizeof(buf));
+	cr_assert_eq(len, (int)strlen(known_text), "length %d", len);
+	cr_expect_str_eq(buf, known_text);
+}
+
+/* Counts of lines starting with prefix. */
+static int
+count_lines(const char *text, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	const char *line = text;
+	int n = 0;
+
+	while (*line != '\0') {
+		if (strncmp(line, prefix, plen) == 0)
+			n++;
+		if ((line = strchr(line, '\n')) == NULL)
+			break;
+		line++;
+	}
+	return n;
+}
+
+/* Each family: one HELP, one TYPE, before its first sample; every line
+ * ends in a newline; every sample name is one the format allows. */
+Test(metrics, one_header_per_family)
+{
+	static const char *const families[] = {
+		"ringpushd_connections_open", "ringpushd_connections_accepted_total",
+		"ringpushd_connections_refused_total", "ringpushd_requests_total",
+		"ringpushd_bytes_sent_total", "ringpushd_transfers_in_flight",
+		"ringpushd_pipes_free", "ringpushd_pipes_used",
+		"ringpushd_file_open_total", "ringpushd_ring_submissions_total",
+		"ringpushd_ring_completions_total",
+		"ringpushd_ring_cq_overflow_total",
+		"ringpushd_timer_expirations_total", "process_cpu_seconds_total",
+		"process_resident_memory_bytes", "process_start_time_seconds",
+	};
+	static char buf[8192];
+	char prefix[128];
+	size_t i;
+	int len, samples = 0;
+
+	len = metrics_format(&known, buf, sizeof(buf));
+	cr_assert_gt(len, 0);
+	cr_expect_eq(buf[len - 1], '\n');
+	cr_expect_eq(count_lines(buf, "# HELP "), 16);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 16);
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		char *help, *type, *sample;
+
+		snprintf(prefix, sizeof(prefix), "# HELP %s ", families[i]);
+		cr_expect_eq(count_lines(buf, prefix), 1, "%s", prefix);
+		help = strstr(buf, prefix);
+		snprintf(prefix, sizeof(prefix), "# TYPE %s ", families[i]);
+		cr_expect_eq(count_lines(buf, prefix), 1, "%s", prefix);
+		type = strstr(buf, prefix);
+		snprintf(prefix, sizeof(prefix), "\n%s", families[i]);
+		sample = strstr(buf, prefix);
+		cr_assert(help && type && sample, "%s", families[i]);
+		cr_expect(help < type && type < sample, "%s out of order",
+		    families[i]);
+		samples += count_lines(buf, families[i]);
+	}
+	/* 13 families of ours with 2 + 5 + 2 + 2 labelled samples, 3 of
+	 * process: 9 + 11 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 23);
+	cr_expect_eq(count_lines(buf, ""), 16 * 2 + 23);
+}
+
+Test(metrics, cap_too_small)
+{
+	static char buf[8192];
+	size_t len = strlen(known_text), cap;
+
+	/* Every cap short of the text plus its NUL is refused. */
+	for (cap = 0; cap <= len; cap++) {
+		errno = 0;
+		cr_assert_eq(metrics_format(&known, buf, cap), -1, "cap %zu",
+		    cap);
+		cr_assert_eq(errno, ENOSPC);
+	}
+	cr_expect_eq(metrics_format(&known, buf, len + 1), (int)len);
+	cr_expect_str_eq(buf, known_text);
+}
+
+Test(metrics, zero_snapshot)
+{
+	static char buf[8192];
+	struct metrics zero;
+
+	memset(&zero, 0, sizeof(zero));
+	cr_assert_gt(metrics_format(&zero, buf, sizeof(buf)), 0);
+	cr_expect(strstr(buf, "\nringpushd_requests_total{code=\"4xx\"} 0\n")
+	    != NULL);
+	cr_expect(strstr(buf, "\nprocess_cpu_seconds_total 0\n") != NULL);
+	cr_expect(strstr(buf, "\nprocess_start_time_seconds 0\n") != NULL);
+}
+
+Test(metrics, code_index)
+{
+	cr_expect_eq(metrics_code_index(100), METRICS_CODE_1XX);
+	cr_expect_eq(metrics_code_index(200), METRICS_CODE_2XX);
+	cr_expect_eq(metrics_code_index(206), METRICS_CODE_2XX);
+	cr_expect_eq(metrics_code_index(304), METRICS_CODE_3XX);
+	cr_expect_eq(metrics_code_index(499), METRICS_CODE_4XX);
+	cr_expect_eq(metrics_code_index(599), METRICS_CODE_5XX);
+	cr_expect_eq(metrics_code_index(99), -1);
+	cr_expect_eq(metrics_code_index(600), -1);
+	cr_expect_eq(metrics_code_index(0), -1);
+	cr_expect_eq(metrics_code_index(-200), -1);
+}
+
+Test(metrics, read_process)
+{
+	struct metrics m;
+	double before;
+	time_t now;
+
+	memset(&m, 0, sizeof(m));
+	m.requests_total[METRICS_CODE_2XX] = 77;
+	m.process_cpu_seconds_total = -1;
+	cr_assert_eq(metrics_read_process(&m), 0, "%s", strerror(errno));
+	now = time(NULL);
+	cr_expect_geq(m.process_cpu_seconds_total, 0);
+	cr_expect_gt(m.process_resident_memory_bytes, 0);
+	cr_expect_eq(m.process_resident_memory_bytes %
+	    (uint64_t)sysconf(_SC_PAGESIZE), 0);
+	/* Started since boot, not in the future (one tick of rounding). */
+	cr_expect_gt(m.process_start_time_seconds, 1e9);
+	cr_expect_leq(m.process_start_time_seconds, (double)now + 1,
+	    "start %.2f now %ld", m.process_start_time_seconds, (long)now);
+	cr_expect_eq(m.requests_total[METRICS_CODE_2XX], 77,
+	    "touched a counter");
+	/* CPU time only grows. */
+	before = m.process_cpu_seconds_total;
+	cr_assert_eq(metrics_read_process(&m), 0);
+	cr_expect_geq(m.process_cpu_seconds_total, before);
+}
