@@ -23,6 +23,9 @@ enum conf_symlinks {
 	SYMLINKS_NO,           /* never follow a symlink (RESOLVE_NO_SYMLINKS) */
 };
 #define CONF_USER_MAX 64
+#define CONF_STATUS_PATH_MAX 256
+enum conf_log_format { LOG_FORMAT_COMBINED, LOG_FORMAT_JSON };
+enum conf_status_allow { STATUS_ALLOW_LOOPBACK, STATUS_ALLOW_ANY };
 
 struct conf_listener {
 	char name[CONF_NAME_MAX];       /* from [listener NAME] */
@@ -41,6 +44,9 @@ struct conf {
 	/* [daemon] */
 	char error_log[PATH_MAX];       /* "-" = stderr */
 	char access_log[PATH_MAX];      /* "-" = stdout, "off" = none */
+	enum conf_log_format access_log_format;
+	char pid_file[PATH_MAX];        /* "" = none */
+	uint64_t shutdown_timeout_ms;   /* graceful stop: transfers may finish */
 	int log_level;                  /* enum log_level */
 	unsigned ring_entries;          /* SQ size; the CQ is 4x */
 	unsigned io_workers;            /* cap on io-wq workers per kind */
@@ -60,6 +66,9 @@ struct conf {
 	uint64_t idle_timeout_ms;
 	uint64_t send_timeout_ms;
 	uint64_t max_request_header;    /* bytes */
+	/* [status] */
+	char status_path[CONF_STATUS_PATH_MAX];  /* "" = no metrics */
+	enum conf_status_allow status_allow;
 	/* [listener NAME], in file order */
 	struct conf_listener *listeners;
 	unsigned nlisteners;

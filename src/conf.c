@@ -42,7 +42,7 @@
 #define CONF_RATE_MAX		(64ULL * GiB)
 
 enum conf_section { SECTION_NONE, SECTION_DAEMON, SECTION_LIMITS,
-	SECTION_LISTENER, SECTION_SKIP };
+	SECTION_LISTENER, SECTION_STATUS, SECTION_SKIP };
 
 enum conf_type {
 	TYPE_PATH,	/* a file or directory name, copied as written */
@@ -78,6 +78,9 @@ struct conf_key {
 static const char *const log_level_names[] = { "error", "warn", "info",
 	"debug", NULL };
 static const char *const engine_names[] = { "splice", NULL };
+/* In the order of enum conf_log_format and enum conf_status_allow. */
+static const char *const log_format_names[] = { "combined", "json", NULL };
+static const char *const status_allow_names[] = { "loopback", "any", NULL };
 /* In the order of enum conf_symlinks. */
 static const char *const symlinks_names[] = { "beneath", "no", NULL };
 
@@ -85,6 +88,8 @@ _Static_assert(sizeof(enum xfer_engine) == sizeof(int),
     "enum keys are stored as int");
 _Static_assert(sizeof(enum conf_symlinks) == sizeof(int),
     "enum keys are stored as int");
+_Static_assert(sizeof(enum conf_log_format) == sizeof(int) &&
+    sizeof(enum conf_status_allow) == sizeof(int), "enum keys are stored as int");
 _Static_assert(SYMLINKS_BENEATH == 0 && SYMLINKS_NO == 1,
     "symlinks_names follows enum conf_symlinks");
 
@@ -96,10 +101,14 @@ static int check_user(struct conf_parser *, const struct conf_key *,
     const char *);
 static int check_group(struct conf_parser *, const struct conf_key *,
     const char *);
+static int check_status_path(struct conf_parser *, const struct conf_key *,
+    const char *);
 
 #define D(field, type) SECTION_DAEMON, type, offsetof(struct conf, field), \
 	sizeof(((struct conf *)0)->field)
 #define L(field, type) SECTION_LIMITS, type, offsetof(struct conf, field), \
+	sizeof(((struct conf *)0)->field)
+#define S(field, type) SECTION_STATUS, type, offsetof(struct conf, field), \
 	sizeof(((struct conf *)0)->field)
 #define LS(field, type) SECTION_LISTENER, type, \
 	offsetof(struct conf_listener, field), \
@@ -109,6 +118,11 @@ static const struct conf_key conf_keys[] = {
 	{ "error_log",		D(error_log, TYPE_PATH), "-", 0, 0, NULL,
 	    check_error_log },
 	{ "access_log",		D(access_log, TYPE_PATH), "-", 0, 0, NULL, NULL },
+	{ "access_log_format",	D(access_log_format, TYPE_ENUM), "combined", 0,
+	    0, log_format_names, NULL },
+	{ "pid_file",		D(pid_file, TYPE_STRING), "", 0, 0, NULL, NULL },
+	{ "shutdown_timeout",	D(shutdown_timeout_ms, TYPE_DURATION), "10s", 0,
+	    24 * HOUR_MS, NULL, NULL },
 	{ "log_level",		D(log_level, TYPE_ENUM), "info", 0, 0,
 	    log_level_names, NULL },
 	{ "ring_entries",	D(ring_entries, TYPE_UINT), "4096", 64, 32768,
@@ -147,6 +161,11 @@ static const struct conf_key conf_keys[] = {
 	{ "max_request_header",	L(max_request_header, TYPE_SIZE), "8K", KiB,
 	    64 * KiB, NULL, NULL },
 
+	{ "path",		S(status_path, TYPE_STRING), "", 0, 0, NULL,
+	    check_status_path },
+	{ "allow",		S(status_allow, TYPE_ENUM), "loopback", 0, 0,
+	    status_allow_names, NULL },
+
 	{ "address",		LS(addr, TYPE_ADDRESS), NULL, 0, 0, NULL, NULL },
 	{ "root",		LS(root, TYPE_PATH), NULL, 0, 0, NULL,
 	    check_root },
@@ -162,6 +181,7 @@ static const struct conf_key conf_keys[] = {
 
 #undef D
 #undef L
+#undef S
 #undef LS
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -550,6 +570,20 @@ check_group(struct conf_parser *p, const struct conf_key *k,
 	return 0;
 }
 
+/* The metrics path is matched against decoded request paths, so it must
+ * look like one: absolute, without dot segments or a query. */
+static int
+check_status_path(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	if (value[0] != '/' || strstr(value, "/.") != NULL || strpbrk(value, "?# \t") != NULL) {
+		conf_error(p, p->lineno, "%s: \"%s\" is not a plain absolute path "
+		    "(expected e.g. /metrics)", k->name, value);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Two listeners cannot bind the same address and port.  Port 0 asks for
  * any free port and never collides.  A wildcard collides with every
@@ -755,6 +789,7 @@ conf_init(struct conf *c)
 	memset(c, 0, sizeof(*c));
 	conf_set_defaults(SECTION_DAEMON, c);
 	conf_set_defaults(SECTION_LIMITS, c);
+	conf_set_defaults(SECTION_STATUS, c);
 }
 
 void
@@ -792,6 +827,8 @@ section_label(enum conf_section s)
 		return "[daemon]";
 	case SECTION_LIMITS:
 		return "[limits]";
+	case SECTION_STATUS:
+		return "[status]";
 	default:
 		return "[listener]";
 	}
@@ -860,6 +897,8 @@ conf_section(struct conf_parser *p, const char *name)
 		p->section = SECTION_DAEMON;
 	else if (strcmp(name, "limits") == 0)
 		p->section = SECTION_LIMITS;
+	else if (strcmp(name, "status") == 0)
+		p->section = SECTION_STATUS;
 	else if (strncmp(name, "listener", 8) == 0 &&
 	    (name[8] == '\0' || isspace((unsigned char)name[8]))) {
 		name += 8;
@@ -868,7 +907,7 @@ conf_section(struct conf_parser *p, const char *name)
 		conf_new_listener(p, name);
 	} else {
 		conf_error(p, p->lineno, "unknown section [%s] (expected "
-		    "[daemon], [limits] or [listener NAME])", name);
+		    "[daemon], [limits], [status] or [listener NAME])", name);
 		p->section = SECTION_SKIP;
 	}
 }

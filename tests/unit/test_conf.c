@@ -632,7 +632,7 @@ Test(conf_error, only_daemon)
 Test(conf_error, unknown_section)
 {
 	expect_one(LISTENER "\n[server]\nlisten = 80\nfoo = bar\n", 5,
-	    "unknown section [server] (expected [daemon], [limits] or "
+	    "unknown section [server] (expected [daemon], [limits], [status] or "
 	    "[listener NAME])");
 }
 
@@ -1219,4 +1219,49 @@ Test(conf_listener, path_keys_bad)
 	    "follow_symlinks: \"No\" is not valid");
 	expect_one("[daemon]\nhidden_files = yes\n" LISTENER, 2,
 	    "unknown key \"hidden_files\" in [daemon]");
+}
+
+/* --- service keys: pid_file, shutdown_timeout, access_log_format, [status] --- */
+
+Test(conf_service, defaults)
+{
+	struct loaded l;
+
+	load(&l, LISTENER);
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	cr_assert_str_eq(l.conf.pid_file, "");
+	cr_assert_eq(l.conf.shutdown_timeout_ms, 10000);
+	cr_assert_eq(l.conf.access_log_format, LOG_FORMAT_COMBINED);
+	cr_assert_str_eq(l.conf.status_path, "");
+	cr_assert_eq(l.conf.status_allow, STATUS_ALLOW_LOOPBACK);
+	unload(&l);
+}
+
+Test(conf_service, values)
+{
+	struct loaded l;
+
+	load(&l, "[daemon]\npid_file = /run/ringpushd.pid\nshutdown_timeout = 0\n"
+	    "access_log_format = json\n[status]\npath = /metrics\nallow = any\n" LISTENER);
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	cr_assert_str_eq(l.conf.pid_file, "/run/ringpushd.pid");
+	cr_assert_eq(l.conf.shutdown_timeout_ms, 0);
+	cr_assert_eq(l.conf.access_log_format, LOG_FORMAT_JSON);
+	cr_assert_str_eq(l.conf.status_path, "/metrics");
+	cr_assert_eq(l.conf.status_allow, STATUS_ALLOW_ANY);
+	unload(&l);
+}
+
+Test(conf_service, bad_values)
+{
+	expect_one("[daemon]\naccess_log_format = xml\n" LISTENER, 2,
+	    "access_log_format: \"xml\" is not valid (expected combined or json)");
+	expect_one("[status]\n\npath = metrics\n" LISTENER, 3,
+	    "path: \"metrics\" is not a plain absolute path");
+	expect_one("[status]\npath = /a/../metrics\n" LISTENER, 2,
+	    "is not a plain absolute path");
+	expect_one("[status]\nallow = everyone\n" LISTENER, 2,
+	    "allow: \"everyone\" is not valid (expected loopback or any)");
+	expect_one("[daemon]\nshutdown_timeout = 25h\n" LISTENER, 2, "shutdown_timeout");
+	expect_one("[status]\nroot = /tmp\n" LISTENER, 2, "unknown key \"root\" in [status]");
 }
