@@ -11,6 +11,7 @@
 #include "bufpool.h"
 #include "conf.h"
 #include "iplimit.h"
+#include "metrics.h"
 #include "rate.h"
 #include "conn.h"
 #include "pipepool.h"
@@ -55,7 +56,8 @@ struct server {
 	int signal_fd;
 	bool stopping;
 	struct __kernel_timespec tick;
-	unsigned long accepted, refused, refused_per_ip, requests;
+	uint64_t stop_deadline_ms;    /* graceful stop ends here */
+	struct metrics m;             /* counters; gauges filled when read */
 };
 
 /* Set up everything from conf; returns 0, or -1 after logging why. */
@@ -66,6 +68,8 @@ void server_free(struct server *s);
 /* Read conf_path again (SIGHUP).  On any problem every file:line goes to
  * the error log and the running configuration stays untouched. */
 int server_reload(struct server *s);
+/* Fill the gauges of s->m from the current state. */
+void server_metrics_snapshot(struct server *s);
 
 /* listen.c */
 int listen_open(struct server *s);

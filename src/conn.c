@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "access.h"
 #include "file.h"
 #include "http.h"
 #include "log.h"
@@ -147,62 +148,33 @@ submit_send(struct server *s, struct conn *c)
 
 /* ---- the access log ---- */
 
-static size_t
-append_escaped(char *out, size_t pos, size_t cap, const char *p, size_t len)
-{
-	if (len == 0 && pos < cap)
-		out[pos++] = '-';
-	for (size_t i = 0; i < len && pos + 2 < cap; i++) {
-		unsigned char ch = (unsigned char)p[i];
-
-		if (ch == '"' || ch == '\\')
-			out[pos++] = '\\';
-		out[pos++] = (char)ch;
-	}
-	return pos;
-}
-
 static void
 log_access(struct server *s, struct conn *c)
 {
-	static time_t cached_sec = -1;
-	static char when[32];
-	char line[3072], host[INET6_ADDRSTRLEN] = "-";
-	size_t pos, cap = sizeof(line);
-	uint64_t body = c->bytes_sent > c->hlen ? c->bytes_sent - c->hlen : 0;
+	static char line[4 * ACCESS_FIELD_MAX + 512];
+	char host[INET6_ADDRSTRLEN] = "-";
+	struct access_entry e = {
+		.remote = host,
+		.when = s->now_sec,
+		.method = c->rbuf + c->method.off, .method_len = c->method.len,
+		.target = c->rbuf + c->target.off, .target_len = c->target.len,
+		.referer = c->rbuf + c->referer.off, .referer_len = c->referer.len,
+		.user_agent = c->rbuf + c->user_agent.off, .user_agent_len = c->user_agent.len,
+		.version_minor = c->version_minor,
+		.status = c->status,
+		.body_bytes = c->bytes_sent > c->hlen ? c->bytes_sent - c->hlen : 0,
+		.bytes_sent = c->bytes_sent,
+		.duration_us = now_us() - c->start_us,
+	};
+	int code = metrics_code_index(c->status);
 
-	if (s->now_sec != cached_sec) {
-		struct tm tm;
-
-		gmtime_r(&s->now_sec, &tm);
-		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-		cached_sec = s->now_sec;
-	}
+	if (code >= 0)
+		s->m.requests_total[code]++;
 	if (c->peer.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->peer)->sin6_addr, host, sizeof(host));
 	else if (c->peer.ss_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&c->peer)->sin_addr, host, sizeof(host));
-
-	pos = (size_t)snprintf(line, cap, "%s - - [%s] \"", host, when);
-	if (c->method.len > 0) {
-		pos = append_escaped(line, pos, cap, c->rbuf + c->method.off, c->method.len);
-		line[pos++] = ' ';
-		pos = append_escaped(line, pos, cap,
-		    c->rbuf + c->target.off, c->target.len > 1024 ? 1024 : c->target.len);
-		pos += (size_t)snprintf(line + pos, cap - pos, " HTTP/1.%u", c->version_minor);
-	} else {
-		line[pos++] = '-';
-	}
-	pos += (size_t)snprintf(line + pos, cap - pos, "\" %d %llu \"", c->status,
-	    (unsigned long long)body);
-	pos = append_escaped(line, pos, cap, c->rbuf + c->referer.off, c->referer.len);
-	pos += (size_t)snprintf(line + pos, cap - pos, "\" \"");
-	pos = append_escaped(line, pos, cap, c->rbuf + c->user_agent.off,
-	    c->user_agent.len > 512 ? 512 : c->user_agent.len);
-	pos += (size_t)snprintf(line + pos, cap - pos, "\" %llu %llu",
-	    (unsigned long long)c->bytes_sent,
-	    (unsigned long long)(now_us() - c->start_us));
-	access_log_write(line, (int)(pos < cap ? pos : cap - 1));
+	access_log_write(line, (int)access_format(&e, s->conf->access_log_format, line, sizeof(line)));
 }
 
 /* ---- closing ---- */
@@ -278,6 +250,17 @@ conn_close_all(struct server *s)
 }
 
 void
+conn_close_idle(struct server *s)
+{
+	for (unsigned i = 0; i < s->max_conns; i++) {
+		struct conn *c = &s->conns[i];
+
+		if (c->state == CONN_READ_REQUEST || c->state == CONN_LINGER)
+			conn_close(s, c, "stopping");
+	}
+}
+
+void
 conn_expire(struct server *s, uint64_t now_ms)
 {
 	struct timer_node *n;
@@ -291,6 +274,7 @@ conn_expire(struct server *s, uint64_t now_ms)
 			timer_set(&s->timers, &c->timer, TIMER_SEND, now_ms);
 			c->lst->engine->resume(s, c);
 		} else {
+			s->m.timer_expirations_total++;
 			conn_close(s, c, "deadline passed");
 		}
 	}
@@ -570,6 +554,7 @@ on_open(struct server *s, struct conn *c, int res)
 {
 	struct stat st;
 
+	s->m.file_open_total[res < 0 ? METRICS_OPEN_ERROR : METRICS_OPEN_OK]++;
 	if (res < 0) {
 		/* A directory without its index is not listed. */
 		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
@@ -612,6 +597,68 @@ on_open(struct server *s, struct conn *c, int res)
 	respond_file(s, c, res, &st);
 }
 
+static bool
+peer_is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+/* [status] path: the counters in Prometheus text, from a pool buffer. */
+static void
+respond_metrics(struct server *s, struct conn *c)
+{
+	struct http_response r = {
+		.status = 200,
+		.keep_alive = !c->close_after,
+		.announce_keep_alive = c->version_minor == 0,
+		.head = c->head,
+		.content_type = "text/plain; version=0.0.4; charset=utf-8",
+	};
+	char *buf;
+	int body, head;
+
+	if (s->conf->status_allow == STATUS_ALLOW_LOOPBACK && !peer_is_loopback(&c->peer)) {
+		respond_error(s, c, 403, false);
+		return;
+	}
+	buf = bufpool_get(&s->small_bufs);
+	if (buf == NULL) {
+		respond_error(s, c, 503, false);
+		return;
+	}
+	server_metrics_snapshot(s);
+	body = metrics_format(&s->m, buf + CONN_HEADER_MAX, CONN_SMALL_BODY_MAX);
+	r.content_length = body > 0 ? (uint64_t)body : 0;
+	head = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+	if (body < 0 || head < 0) {
+		bufpool_put(&s->small_bufs, buf);
+		respond_error(s, c, 500, false);
+		return;
+	}
+	if (c->head)
+		body = 0;
+	memmove(buf + head, buf + CONN_HEADER_MAX, (size_t)body);
+	memcpy(buf, c->hbuf, (size_t)head);
+	c->hlen = (uint32_t)head;
+	c->status = 200;
+	c->small_buf = buf;
+	c->out = buf;
+	c->out_len = (uint32_t)(head + body);
+	c->out_sent = 0;
+	c->bytes_sent = 0;
+	c->file_off = c->file_end = 0;
+	c->state = CONN_SEND_HEADER;
+	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	submit_send(s, c);
+}
+
 static void
 handle_request(struct server *s, struct conn *c, const struct http_request *req)
 {
@@ -624,6 +671,10 @@ handle_request(struct server *s, struct conn *c, const struct http_request *req)
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
 		/* A body may follow that we will not read: close after. */
 		respond_error(s, c, 405, true);
+		return;
+	}
+	if (s->conf->status_path[0] != '\0' && strcmp(req->path, s->conf->status_path) == 0) {
+		respond_metrics(s, c);
 		return;
 	}
 	/* Dotfiles (.git, .htpasswd, editor leftovers) are not served
@@ -680,7 +731,6 @@ conn_process(struct server *s, struct conn *c)
 		submit_recv(s, c);
 		return;
 	}
-	s->requests++;
 	if (n < 0) {
 		respond_error(s, c, n == -2 ? 431 : req.error_status, true);
 		return;
@@ -745,7 +795,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	if (c == NULL) {
 		/* At max_connections: accept and close at once, so the
 		 * client learns it now instead of waiting in the backlog. */
-		s->refused++;
+		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
 		close(fd);
 		return;
 	}
@@ -753,13 +803,13 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 		peer.ss_family = AF_UNSPEC;
 	ip = iplimit_acquire(&s->iplimit, &peer);
 	if (ip == NULL) {
-		s->refused_per_ip++;
+		s->m.connections_refused_total[METRICS_REFUSED_PER_IP]++;
 		close(fd);
 		return;
 	}
 	s->free_conns = c->next_free;
 	s->live_conns++;
-	s->accepted++;
+	s->m.connections_accepted_total++;
 	c->fd = fd;
 	c->lst = l;
 	l->nconns++;
@@ -825,6 +875,8 @@ on_send(struct server *s, struct conn *c, int res)
 	}
 	c->out_sent += (uint32_t)res;
 	c->bytes_sent += (uint64_t)res;
+	s->m.bytes_sent_total[c->small_buf != NULL ? METRICS_ENGINE_SMALL : METRICS_ENGINE_SPLICE] +=
+	    (uint64_t)res;
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
 	if (c->out_sent < c->out_len) {
 		submit_send(s, c);

@@ -3,14 +3,23 @@
  *
  * Exit status: 0 success (and a clean stop), 1 invalid configuration or a
  * failed start, 2 usage error.
+ *
+ * Start order: configuration, privilege check, pid file lock, fork (with
+ * -c and without -f; the parent waits for the child's start status so
+ * errors still reach the terminal), logs, listeners and pipes, privilege
+ * drop, pid written, READY=1 to the service manager, stdio detached.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "conf.h"
+#include "daemonize.h"
 #include "log.h"
+#include "notify.h"
+#include "pidfile.h"
 #include "priv.h"
 #include "server.h"
 #include "version.h"
@@ -37,7 +46,9 @@ int
 main(int argc, char **argv)
 {
 	const char *conf_path = NULL;
-	bool test_only = false;
+	bool test_only = false, foreground = false;
+	int report_fd = -1, pid_fd = -1;
+	pid_t holder;
 	struct conf conf;
 	struct server server;
 	int ch, status;
@@ -48,7 +59,7 @@ main(int argc, char **argv)
 			conf_path = optarg;
 			break;
 		case 'f':
-			/* The daemon stays in the foreground in this release. */
+			foreground = true;
 			break;
 		case 't':
 			test_only = true;
@@ -105,16 +116,39 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	/* The built-in defaults are for trying the daemon out: always in
+	 * the foreground. */
+	if (conf_path == NULL)
+		foreground = true;
+	if (notify_init() == -1)
+		fprintf(stderr, "ringpushd: NOTIFY_SOCKET: %m (no service manager messages)\n");
+	if (conf.pid_file[0] != '\0') {
+		pid_fd = pidfile_open(conf.pid_file, &holder);
+		if (pid_fd == -1) {
+			if (errno == EEXIST)
+				fprintf(stderr, "ringpushd: %s: already running (pid %ld)\n",
+				    conf.pid_file, (long)holder);
+			else
+				fprintf(stderr, "ringpushd: pid_file %s: %m\n", conf.pid_file);
+			conf_free(&conf);
+			return EXIT_CONFIG;
+		}
+	}
+	if (!foreground && daemonize_start(&report_fd) == -1) {
+		fprintf(stderr, "ringpushd: cannot start in the background: %m\n");
+		status = EXIT_CONFIG;
+		goto out_pid;
+	}
+
 	if (log_open(conf.error_log, (enum log_level)conf.log_level) == -1) {
 		fprintf(stderr, "ringpushd: error_log %s: %m\n", conf.error_log);
-		conf_free(&conf);
-		return EXIT_CONFIG;
+		status = EXIT_CONFIG;
+		goto out_pid;
 	}
 	if (access_log_open(conf.access_log) == -1) {
 		log_err("access_log %s", conf.access_log);
-		log_close();
-		conf_free(&conf);
-		return EXIT_CONFIG;
+		status = EXIT_CONFIG;
+		goto out_log;
 	}
 	if (conf_path == NULL) {
 		char cwd[PATH_MAX];
@@ -127,14 +161,30 @@ main(int argc, char **argv)
 	 * is made (server_init), before the first request is read. */
 	if (server_init(&server, &conf) == -1 || priv_drop(&conf) == -1) {
 		status = EXIT_CONFIG;
+		daemonize_ready(report_fd, status);
 	} else {
 		server.conf_path = conf_path;
+		if (pid_fd != -1 && pidfile_write(pid_fd, getpid()) == -1)
+			log_err("pid_file %s", conf.pid_file);
+		notify_ready(NULL);
+		notify_status("serving %u listener%s", conf.nlisteners,
+		    conf.nlisteners == 1 ? "" : "s");
+		if (!foreground) {
+			daemonize_detach_stdio();
+			daemonize_ready(report_fd, 0);
+		}
 		status = server_run(&server);
 	}
 	server_free(&server);
-	access_log_flush();
 	access_log_close();
+out_log:
 	log_close();
+out_pid:
+	/* After the privilege drop the pid file's directory may be out of
+	 * reach: the unlink can fail, the lock still ends with the process. */
+	if (pid_fd != -1)
+		pidfile_remove(conf.pid_file, pid_fd);
+	notify_close();
 	conf_free(&conf);
 	return status;
 }

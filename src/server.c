@@ -20,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 
 /* Deadline granularity: a timeout fires at most this late. */
@@ -139,15 +140,48 @@ server_init(struct server *s, const struct conf *conf)
 	return 0;
 }
 
+/* A graceful stop: accept nothing more, close the connections that wait
+ * for a request, let responses in flight finish (each connection closes
+ * after its response) until shutdown_timeout; then close what is left.  A
+ * second stop signal ends everything at once. */
 static void
 server_stop(struct server *s, const char *why)
 {
-	if (s->stopping)
+	if (s->stopping) {
+		log_info("%s again: closing %u connections now", why, s->live_conns);
+		conn_close_all(s);
 		return;
-	log_info("%s: stopping (%u connections open)", why, s->live_conns);
+	}
+	log_info("%s: stopping (%u connections open, up to %llu ms to finish)", why,
+	    s->live_conns, (unsigned long long)s->conf->shutdown_timeout_ms);
+	notify_stopping();
 	s->stopping = true;
+	s->stop_deadline_ms = s->now_ms + s->conf->shutdown_timeout_ms;
 	listen_close(s);
-	conn_close_all(s);
+	conn_close_idle(s);
+	if (s->conf->shutdown_timeout_ms == 0)
+		conn_close_all(s);
+}
+
+void
+server_metrics_snapshot(struct server *s)
+{
+	struct metrics *m = &s->m;
+
+	m->connections_open = s->live_conns;
+	m->transfers_in_flight = 0;
+	m->pipes_used = 0;
+	for (unsigned i = 0; i < s->max_conns; i++) {
+		const struct conn *c = &s->conns[i];
+
+		m->transfers_in_flight += c->state == CONN_SEND_BODY;
+		m->pipes_used += c->pipe.rd >= 0;
+	}
+	m->pipes_free = s->pipes.nfree;
+	m->ring_submissions_total = s->ring.submitted;
+	m->ring_completions_total = s->ring.completed;
+	m->ring_cq_overflow_total = ring_cq_overflow(&s->ring);
+	metrics_read_process(m);
 }
 
 /* Keys whose value is fixed at start: sizes of what was allocated, the
@@ -190,6 +224,7 @@ server_reload(struct server *s)
 		log_info("reload: running on built-in defaults, nothing to read");
 		return 0;
 	}
+	notify_reloading();
 	next = calloc(1, sizeof(*next));
 	err = open_memstream(&errors, &errors_len);
 	if (next == NULL || err == NULL) {
@@ -206,10 +241,12 @@ server_reload(struct server *s)
 		log_conf_errors(errors);
 		log_errx("reload: %s has %d problem%s: the running configuration stays",
 		    s->conf_path, problems, problems == 1 ? "" : "s");
+		notify_ready("reload refused: the previous configuration stays");
 		goto fail;
 	}
 	if (listen_reload(s, next) == -1) {
 		log_errx("reload: listeners could not be opened: the running configuration stays");
+		notify_ready("reload refused: the previous configuration stays");
 		goto fail;
 	}
 	warn_restart_keys(s->conf, next);
@@ -239,6 +276,8 @@ server_reload(struct server *s)
 	free(errors);
 	log_info("reload: %s applied (%u listener%s)", s->conf_path, next->nlisteners,
 	    next->nlisteners == 1 ? "" : "s");
+	notify_ready(NULL);
+	notify_status("serving %u listener%s", next->nlisteners, next->nlisteners == 1 ? "" : "s");
 	return 0;
 fail:
 	conf_free(next);
@@ -277,6 +316,10 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		listen_complete(s, ring_ud_slot(ud), cqe->res, cqe->flags);
 		break;
 	case OP_TICK:
+		if (s->stopping && s->now_ms >= s->stop_deadline_ms && s->live_conns > 0) {
+			log_info("shutdown_timeout passed: closing %u connections", s->live_conns);
+			conn_close_all(s);
+		}
 		/* valgrind (3.19) delivers a signal only when the program
 		 * enters a system call it knows may block, and io_uring_enter
 		 * is not one: a yield per tick lets SIGTERM through there.
@@ -324,6 +367,8 @@ server_run(struct server *s)
 			log_err("io_uring_submit_and_wait");
 			return 1;
 		}
+		if (ret > 0)
+			s->ring.submitted += (unsigned)ret;
 		server_clock(s);
 		io_uring_for_each_cqe(&s->ring.uring, head, cqe) {
 			dispatch(s, cqe);
@@ -333,9 +378,11 @@ server_run(struct server *s)
 		s->ring.completed += seen;
 		access_log_flush();
 	}
-	log_info("stopped: %lu connections accepted, %lu refused at max_connections, "
-	    "%lu at max_connections_per_ip, %lu requests",
-	    s->accepted, s->refused, s->refused_per_ip, s->requests);
+	log_info("stopped: %llu connections accepted, %llu refused at max_connections, "
+	    "%llu at max_connections_per_ip",
+	    (unsigned long long)s->m.connections_accepted_total,
+	    (unsigned long long)s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS],
+	    (unsigned long long)s->m.connections_refused_total[METRICS_REFUSED_PER_IP]);
 	return 0;
 }
 

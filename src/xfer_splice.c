@@ -153,6 +153,7 @@ splice_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		if (res > 0) {
 			c->bytes_in_pipe -= (uint32_t)res;
 			c->bytes_sent += (uint64_t)res;
+			s->m.bytes_sent_total[METRICS_ENGINE_SPLICE] += (uint64_t)res;
 			timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
 		}
 		break;

@@ -58,6 +58,7 @@ cat > "$dir/ringpushd.conf" <<EOF
 [daemon]
 error_log = -
 access_log = /dev/null
+allow_root = yes
 log_level = info
 
 [limits]

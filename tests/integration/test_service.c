@@ -1,0 +1,345 @@
+/*
+ * test_service.c: running as a service — background start with a pid
+ * file, graceful stop, the service manager's messages, metrics, and the
+ * JSON access log.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static bool
+process_exists(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/* Wait for a child daemon to exit; returns its wait status. */
+static int
+wait_exit(struct rp_daemon *d, int timeout_s)
+{
+	int status;
+
+	for (int i = 0; i < timeout_s * 20; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return status;
+		}
+		usleep(50000);
+	}
+	cr_assert_fail("ringpushd did not exit within %d s", timeout_s);
+	return -1;
+}
+
+Test(service, background_start_pid_file_and_second_instance, .timeout = 120)
+{
+	struct rp_daemon d;
+	char conf[4 * PATH_MAX], pidpath[PATH_MAX + 16], errlog[PATH_MAX + 16],
+	    out[PATH_MAX + 16], *text, *p;
+	char *argv[] = { (char *)rp_daemon_path(), "-c", d.conf, NULL };
+	struct rp_response r;
+	pid_t pid;
+	int status;
+
+	rp_setup(&d);
+	rp_write_file(&d, "f.txt", "background\n", 11);
+	snprintf(pidpath, sizeof(pidpath), "%s/ringpushd.pid", d.dir);
+	snprintf(errlog, sizeof(errlog), "%s/error.log", d.dir);
+	snprintf(out, sizeof(out), "%s/start.out", d.dir);
+	snprintf(conf, sizeof(conf),
+	    "[daemon]\nerror_log = %s\naccess_log = off\nallow_root = yes\npid_file = %s\n\n"
+	    "[listener test]\naddress = 127.0.0.1:0\nroot = %s\n", errlog, pidpath, d.root);
+	write_text(d.conf, conf);
+
+	/* the command returns once the daemon in the background is ready */
+	status = rp_run(argv, out, 60, false);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "start: status 0x%x:\n%s",
+	    status, rp_slurp(out, NULL));
+	text = rp_slurp(pidpath, NULL);
+	cr_assert_not_null(text, "no pid file");
+	pid = (pid_t)atol(text);
+	free(text);
+	cr_assert(pid > 0 && process_exists(pid), "pid file names no live process");
+	text = rp_slurp(errlog, NULL);
+	cr_assert_not_null(text);
+	p = strstr(text, "listening on 127.0.0.1:");
+	cr_assert_not_null(p, "%s", text);
+	d.port = atoi(p + strlen("listening on 127.0.0.1:"));
+	free(text);
+	rp_get(&d, "/f.txt", &r);
+	cr_assert_eq(r.status, 200);
+	rp_response_free(&r);
+
+	/* a second instance with the same pid file refuses, and says why */
+	status = rp_run(argv, out, 60, false);
+	text = rp_slurp(out, NULL);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "second start: 0x%x", status);
+	cr_assert(strstr(text, "already running") != NULL, "%s", text);
+	free(text);
+	cr_assert(process_exists(pid), "the first instance must survive the second start");
+
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	for (int i = 0; i < 600 && process_exists(pid); i++)
+		usleep(50000);
+	cr_assert(!process_exists(pid), "SIGTERM did not stop the background daemon");
+	cr_assert(access(pidpath, F_OK) == -1, "the pid file stayed after a clean stop");
+}
+
+/* True when a new connection to port gets a response: it may also be
+ * refused outright, which rp_connect() would take for a failure. */
+static bool
+accepts_requests(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = 10 };
+	static const char req[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+	char buf[16];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool answered = false;
+
+	cr_assert_neq(fd, -1);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(req) - 1))
+		answered = recv(fd, buf, sizeof(buf), 0) > 0;
+	close(fd);
+	return answered;
+}
+
+Test(service, sigterm_lets_transfers_finish, .timeout = 120)
+{
+	struct rp_daemon d;
+	char conf[4096];
+	struct rp_conn *c;
+	struct rp_response r;
+	static unsigned char buf[1 << 16];
+	uint64_t got = 0, size = 64u << 20;
+	int status;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, 9);
+	rp_default_conf(&d, conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "log_level", "info\nshutdown_timeout = 60s");
+	rp_start_conf(&d, conf);
+	c = rp_connect_rcvbuf(&d, 65536);
+	rp_sends(c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_head(c, &r), RP_OK);
+	cr_assert_eq(r.content_length, size);
+	rp_response_free(&r);
+
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	/* new connections are no longer accepted */
+	for (int i = 0; i < 100; i++) {
+		char *out = rp_daemon_output(&d);
+		bool seen = strstr(out, "stopping") != NULL;
+
+		free(out);
+		if (seen)
+			break;
+		usleep(20000);
+	}
+	cr_assert(!accepts_requests(d.port), "a request after SIGTERM was answered");
+
+	/* the transfer in flight ends intact */
+	while (got < size) {
+		ssize_t n = rp_read_some(c, buf, sizeof(buf));
+
+		cr_assert(n > 0, "body ended at %lu: %s", (unsigned long)got, rp_result_str((int)n));
+		cr_assert_eq(rp_pattern_mismatch(9, got, buf, (size_t)n), -1);
+		got += (uint64_t)n;
+	}
+	cr_assert_eq(rp_wait_close(c, 20), RP_CLOSED, "the connection must close after the response");
+	rp_close(c);
+	status = wait_exit(&d, 60);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
+}
+
+Test(service, shutdown_timeout_ends_stuck_transfers, .timeout = 120)
+{
+	struct rp_daemon d;
+	char conf[4096];
+	struct rp_conn *c;
+	struct rp_response r;
+	int status;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", 64u << 20, 9);
+	rp_default_conf(&d, conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "log_level", "info\nshutdown_timeout = 1s");
+	rp_start_conf(&d, conf);
+	c = rp_connect_rcvbuf(&d, 4096);
+	rp_sends(c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_head(c, &r), RP_OK);
+	rp_response_free(&r);
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	/* the client never reads on: the daemon still exits, cleanly */
+	status = wait_exit(&d, 60);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
+	rp_close(c);
+}
+
+Test(service, notify_socket_messages, .timeout = 120)
+{
+	struct rp_daemon d;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 30 };
+	char msg[1024];
+	ssize_t n;
+	int fd, status;
+
+	rp_setup(&d);
+	/* a short path of its own: sun_path holds 108 bytes */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ringpush-notify-%ld", (long)getpid());
+	unlink(sa.sun_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_neq(fd, -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	rp_start(&d);
+	unsetenv("NOTIFY_SOCKET");
+
+	n = recv(fd, msg, sizeof(msg) - 1, 0);
+	cr_assert(n > 0, "no READY message");
+	msg[n] = '\0';
+	cr_assert(strncmp(msg, "READY=1", 7) == 0, "first message: %s", msg);
+	n = recv(fd, msg, sizeof(msg) - 1, 0);
+	cr_assert(n > 0);
+	msg[n] = '\0';
+	cr_assert(strncmp(msg, "STATUS=serving 1 listener", 25) == 0, "%s", msg);
+
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	n = recv(fd, msg, sizeof(msg) - 1, 0);
+	cr_assert(n > 0);
+	msg[n] = '\0';
+	cr_assert(strncmp(msg, "RELOADING=1\nMONOTONIC_USEC=", 27) == 0, "%s", msg);
+	cr_assert(atoll(msg + 27) > 0, "%s", msg);
+	n = recv(fd, msg, sizeof(msg) - 1, 0);
+	cr_assert(n > 0);
+	msg[n] = '\0';
+	cr_assert(strncmp(msg, "READY=1", 7) == 0, "after a reload: %s", msg);
+
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	for (;;) {
+		n = recv(fd, msg, sizeof(msg) - 1, 0);
+		cr_assert(n > 0, "no STOPPING message");
+		msg[n] = '\0';
+		if (strncmp(msg, "STOPPING=1", 10) == 0)
+			break;
+	}
+	status = wait_exit(&d, 60);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	unlink(sa.sun_path);
+}
+
+/* The value of one sample line "name value" in exposition text. */
+static double
+sample(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = text; (p = strstr(p, name)) != NULL; p++) {
+		if ((p == text || p[-1] == '\n') && p[len] == ' ')
+			return atof(p + len + 1);
+	}
+	cr_assert_fail("no sample %s in:\n%s", name, text);
+	return -1;
+}
+
+static char *
+scrape(const struct rp_daemon *d)
+{
+	struct rp_response r;
+	char *text;
+
+	rp_get(d, "/metrics", &r);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	cr_assert(strstr(rp_hdr(&r, "Content-Type"), "text/plain; version=0.0.4") != NULL);
+	text = strndup((const char *)r.body, r.body_len);
+	rp_response_free(&r);
+	return text;
+}
+
+Test(service, metrics_move_with_traffic, .timeout = 120)
+{
+	struct rp_daemon d;
+	char conf[4096];
+	struct rp_response r;
+	char *before, *after;
+
+	rp_setup(&d);
+	rp_make_file(&d, "f.bin", 100000, 3);
+	rp_default_conf(&d, conf, sizeof(conf));
+	snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf), "\n[status]\npath = /metrics\n");
+	rp_start_conf(&d, conf);
+	before = scrape(&d);
+	for (int i = 0; i < 3; i++) {
+		rp_get(&d, "/f.bin", &r);
+		cr_assert_eq(r.status, 200);
+		rp_response_free(&r);
+	}
+	rp_get(&d, "/missing", &r);
+	cr_assert_eq(r.status, 404);
+	rp_response_free(&r);
+	after = scrape(&d);
+	cr_assert_eq(sample(after, "ringpushd_requests_total{code=\"2xx\"}") -
+	    sample(before, "ringpushd_requests_total{code=\"2xx\"}"), 4,
+	    "3 files and the first scrape");
+	cr_assert_eq(sample(after, "ringpushd_requests_total{code=\"4xx\"}") -
+	    sample(before, "ringpushd_requests_total{code=\"4xx\"}"), 1);
+	cr_assert_eq(sample(after, "ringpushd_connections_accepted_total") -
+	    sample(before, "ringpushd_connections_accepted_total"), 5);
+	cr_assert(sample(after, "ringpushd_bytes_sent_total{engine=\"splice\"}") -
+	    sample(before, "ringpushd_bytes_sent_total{engine=\"splice\"}") >= 300000,
+	    "three 100000-byte bodies went through the splice engine");
+	cr_assert(sample(after, "ringpushd_file_open_total{result=\"error\"}") >= 1);
+	cr_assert(sample(after, "ringpushd_connections_open") >= 1);
+	cr_assert(sample(after, "process_resident_memory_bytes") > 0);
+	free(before);
+	free(after);
+	rp_stop(&d);
+}
+
+Test(service, json_access_log, .timeout = 60)
+{
+	struct rp_daemon d;
+	char conf[4096], *text = NULL;
+	struct rp_response r;
+
+	rp_setup(&d);
+	rp_write_file(&d, "j.txt", "json\n", 5);
+	rp_default_conf(&d, conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "log_level", "info\naccess_log_format = json");
+	rp_start_conf(&d, conf);
+	rp_get(&d, "/j.txt", &r);
+	rp_response_free(&r);
+	rp_stop(&d);
+	text = rp_slurp(d.access_log, NULL);
+	cr_assert_not_null(text);
+	cr_assert(strstr(text, "{\"time\":\"") == text, "%s", text);
+	cr_assert(strstr(text, "\"method\":\"GET\",\"target\":\"/j.txt\",\"version\":\"HTTP/1.1\","
+	    "\"status\":200,\"body_bytes\":5,") != NULL, "%s", text);
+	free(text);
+}
