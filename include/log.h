@@ -35,6 +35,13 @@ void access_log_close(void);
  * access_log_flush() once per loop turn and at exit. */
 void access_log_write(const char *line, int len);
 void access_log_flush(void);
+/* The asynchronous path: hand the filled buffer (or what is left of it)
+ * to the ring: returns 1 with the bytes and fd to write, 0 when there is
+ * nothing to do or a write is still in flight.  access_log_done() takes
+ * the write's result; access_log_busy() says whether one is in flight. */
+int access_log_take(const char **buf, size_t *len, int *fd);
+void access_log_done(int res);
+int access_log_busy(void);
 
 /*
  * After a log rotation (SIGUSR1): flush the access log buffer, then open

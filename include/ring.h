@@ -25,6 +25,7 @@ enum ring_op {
 	OP_TICK,         /* the periodic timeout that drives deadlines */
 	OP_SIGNAL,       /* read of the eventfd the signal handler bumps */
 	OP_CANCEL,       /* completions of cancel requests: ignored */
+	OP_LOG_WRITE,    /* a buffer of access log lines */
 };
 
 #define RING_GEN_MASK 0xffffffu

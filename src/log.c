@@ -30,7 +30,7 @@
 #include "log.h"
 
 #define LOG_LINE_MAX		2048
-#define ACCESS_LOG_BUFSIZE	(64 * 1024)
+#define ACCESS_LOG_BUFSIZE	(256 * 1024)
 #define LOG_FILE_MODE		0640
 
 static int log_fd = STDERR_FILENO;
@@ -39,7 +39,18 @@ static char log_file[PATH_MAX];		/* "" = stderr */
 
 static int access_fd = -1;
 static char access_file[PATH_MAX];	/* "" = stdout or none */
-static char access_buf[ACCESS_LOG_BUFSIZE];
+/*
+ * Two buffers: lines are appended to one while the other is written
+ * through the ring (access_log_take / access_log_done), so the loop never
+ * waits on the disk.  A buffer that fills up while the other is still in
+ * flight is written synchronously: lines stay whole, and only such a
+ * burst costs the loop a write(2).
+ */
+static char access_bufs[2][ACCESS_LOG_BUFSIZE];
+static char *access_buf = access_bufs[0];
+static const char *ring_buf;	/* handed to the ring: [ring_off, ring_len) */
+static size_t ring_off, ring_len;
+static int ring_busy;
 static size_t access_used;
 static int access_failing;	/* a write failed; said so once */
 
@@ -297,9 +308,58 @@ access_log_failed(void)
 	access_failing = 1;
 }
 
+int
+access_log_take(const char **buf, size_t *len, int *fd)
+{
+	if (access_fd == -1 || ring_busy)
+		return 0;
+	if (ring_off == ring_len) {
+		if (access_used == 0)
+			return 0;
+		ring_buf = access_buf;
+		ring_off = 0;
+		ring_len = access_used;
+		access_buf = access_buf == access_bufs[0] ? access_bufs[1] : access_bufs[0];
+		access_used = 0;
+	}
+	*buf = ring_buf + ring_off;
+	*len = ring_len - ring_off;
+	*fd = access_fd;
+	ring_busy = 1;
+	return 1;
+}
+
+void
+access_log_done(int res)
+{
+	ring_busy = 0;
+	if (res <= 0) {
+		/* dropped, as a failed synchronous write would be */
+		access_log_failed();
+		ring_off = ring_len = 0;
+		return;
+	}
+	access_failing = 0;
+	ring_off += (size_t)res;
+	if (ring_off >= ring_len)
+		ring_off = ring_len = 0;
+}
+
+int
+access_log_busy(void)
+{
+	return ring_busy;
+}
+
 void
 access_log_flush(void)
 {
+	/* what the ring was handed but has not written goes first */
+	if (!ring_busy && ring_off < ring_len && access_fd != -1) {
+		if (write_all(access_fd, ring_buf + ring_off, ring_len - ring_off) == -1)
+			access_log_failed();
+		ring_off = ring_len = 0;
+	}
 	if (access_used == 0)
 		return;
 	if (access_fd == -1) {
@@ -321,9 +381,9 @@ access_log_write(const char *line, int len)
 	if (access_fd == -1 || len < 0)
 		return;
 	need = (size_t)len + 1;
-	if (access_used + need > sizeof(access_buf))
+	if (access_used + need > ACCESS_LOG_BUFSIZE)
 		access_log_flush();
-	if (need > sizeof(access_buf)) {
+	if (need > ACCESS_LOG_BUFSIZE) {
 		/* Longer than the whole buffer: straight out. */
 		if (write_all(access_fd, line, (size_t)len) == -1 ||
 		    write_all(access_fd, "\n", 1) == -1)

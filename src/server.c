@@ -341,6 +341,9 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 			arm_signal(s);
 		}
 		break;
+	case OP_LOG_WRITE:
+		access_log_done(cqe->res);
+		break;
 	case OP_CANCEL:
 	case OP_NONE:
 		break;
@@ -357,7 +360,10 @@ server_run(struct server *s)
 	arm_signal(s);
 	arm_tick(s);
 
-	while (!s->stopping || s->live_conns > 0) {
+	while (!s->stopping || s->live_conns > 0 || access_log_busy()) {
+		const char *logbuf;
+		size_t loglen;
+		int logfd;
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
 		int ret = io_uring_submit_and_wait(&s->ring.uring, 1);
@@ -376,7 +382,13 @@ server_run(struct server *s)
 		}
 		io_uring_cq_advance(&s->ring.uring, seen);
 		s->ring.completed += seen;
-		access_log_flush();
+		/* access log lines leave through the ring, never blocking */
+		if (access_log_take(&logbuf, &loglen, &logfd)) {
+			struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+			io_uring_prep_write(sqe, logfd, logbuf, (unsigned)loglen, (uint64_t)-1);
+			io_uring_sqe_set_data64(sqe, ring_ud(OP_LOG_WRITE, 0, 0));
+		}
 	}
 	log_info("stopped: %llu connections accepted, %llu refused at max_connections, "
 	    "%llu at max_connections_per_ip",

@@ -341,18 +341,18 @@ Test(access_log, full_buffer_flushes_first, .init = make_log_path,
 	int i;
 
 	cr_assert_eq(access_log_open(log_path), 0);
-	/* 66 lines of 1000 bytes + newline: more than 64 KiB. */
-	for (i = 0; i < 66; i++) {
+	/* 262 lines of 1000 bytes + newline: more than 256 KiB. */
+	for (i = 0; i < 262; i++) {
 		memset(line, 'a' + i % 26, sizeof(line));
 		access_log_write(line, sizeof(line));
 	}
 	text = slurp(log_path, &len);
-	cr_expect_eq(len, 65 * 1001, "len %zu", len);
+	cr_expect_eq(len, 261 * 1001, "len %zu", len);
 	free(text);
 	access_log_close();
 	text = slurp(log_path, &len);
-	cr_assert_eq(len, 66 * 1001);
-	for (i = 0; i < 66; i++) {
+	cr_assert_eq(len, 262 * 1001);
+	for (i = 0; i < 262; i++) {
 		cr_expect_eq(text[i * 1001], 'a' + i % 26);
 		cr_expect_eq(text[i * 1001 + 999], 'a' + i % 26);
 		cr_expect_eq(text[i * 1001 + 1000], '\n');
@@ -435,4 +435,45 @@ Test(access_log, dash_is_stdout, .init = cr_redirect_stdout)
 	access_log_close();
 	fflush(stdout);
 	cr_assert_stdout_eq_str("GET / 200\n");
+}
+
+/* The ring path: take hands out whole buffers in order, a short write's
+ * rest comes back first, nothing is taken while a write is in flight. */
+Test(access_log, ring_take_and_done_keep_order, .init = make_log_path,
+    .fini = remove_log_path)
+{
+	const char *buf;
+	size_t len;
+	int fd;
+	char *text;
+
+	cr_assert_eq(access_log_open(log_path), 0);
+	cr_assert_eq(access_log_take(&buf, &len, &fd), 0, "nothing to write yet");
+	access_log_write("one", 3);
+	access_log_write("two", 3);
+	cr_assert_eq(access_log_take(&buf, &len, &fd), 1);
+	cr_assert_eq(len, 8);
+	cr_assert_eq(memcmp(buf, "one\ntwo\n", 8), 0);
+	cr_assert(access_log_busy());
+	access_log_write("three", 5);
+	cr_assert_eq(access_log_take(&buf, &len, &fd), 0, "one write at a time");
+	/* the ring wrote 5 of 8 bytes */
+	cr_assert_eq(write(fd, buf, 5), 5);
+	access_log_done(5);
+	cr_assert(!access_log_busy());
+	cr_assert_eq(access_log_take(&buf, &len, &fd), 1);
+	cr_assert_eq(len, 3);
+	cr_assert_eq(memcmp(buf, "wo\n", 3), 0, "the rest of the short write first");
+	cr_assert_eq(write(fd, buf, len), 3);
+	access_log_done(3);
+	cr_assert_eq(access_log_take(&buf, &len, &fd), 1);
+	cr_assert_eq(len, 6);
+	cr_assert_eq(memcmp(buf, "three\n", 6), 0);
+	cr_assert_eq(write(fd, buf, len), 6);
+	access_log_done(6);
+	access_log_close();
+	text = slurp(log_path, &len);
+	cr_assert_eq(len, 14);
+	cr_assert_eq(memcmp(text, "one\ntwo\nthree\n", 14), 0);
+	free(text);
 }
