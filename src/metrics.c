@@ -71,7 +71,7 @@ static const struct metrics_family metrics_families[] = {
 	LABELLED(requests_total, "counter",
 	    "Requests answered, by status class.", "code", code_values),
 	LABELLED(bytes_sent_total, "counter",
-	    "Response body bytes sent, by transfer path.", "engine",
+	    "Response bytes sent (headers and bodies), by transfer path.", "engine",
 	    engine_values),
 	PLAIN(transfers_in_flight, "gauge",
 	    "Response bodies being sent now."),

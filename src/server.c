@@ -199,8 +199,11 @@ warn_restart_keys(const struct conf *old, const struct conf *next)
 	RESTART_KEY(pipe_pool, "pipe_pool");
 	RESTART_KEY(max_request_header, "max_request_header");
 #undef RESTART_KEY
-	if (strcmp(old->user, next->user) != 0 || strcmp(old->group, next->group) != 0)
-		log_warn("reload: user and group change only at restart");
+	if (strcmp(old->user, next->user) != 0 || strcmp(old->group, next->group) != 0 ||
+	    old->allow_root != next->allow_root)
+		log_warn("reload: user, group and allow_root change only at restart");
+	if (strcmp(old->pid_file, next->pid_file) != 0)
+		log_warn("reload: pid_file changes only at restart");
 }
 
 /* Log each line conf_load wrote to its error stream. */

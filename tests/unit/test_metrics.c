@@ -57,7 +57,7 @@ static const char known_text[] =
 "ringpushd_requests_total{code=\"3xx\"} 30\n"
 "ringpushd_requests_total{code=\"4xx\"} 40\n"
 "ringpushd_requests_total{code=\"5xx\"} 2\n"
-"# HELP ringpushd_bytes_sent_total Response body bytes sent, by transfer path.\n"
+"# HELP ringpushd_bytes_sent_total Response bytes sent (headers and bodies), by transfer path.\n"
 "# TYPE ringpushd_bytes_sent_total counter\n"
 "ringpushd_bytes_sent_total{engine=\"splice\"} 18446744073709551615\n"
 "ringpushd_bytes_sent_total{engine=\"small\"} 4096\n"
