@@ -129,7 +129,7 @@ static const struct conf_key conf_keys[] = {
 	    NULL, NULL },
 	{ "io_workers",		D(io_workers, TYPE_UINT), "4", 1, 256, NULL,
 	    NULL },
-	{ "pipe_size",		D(pipe_size, TYPE_SIZE), "64K", 4 * KiB, MiB,
+	{ "pipe_size",		D(pipe_size, TYPE_SIZE), "1M", 4 * KiB, MiB,
 	    NULL, NULL },
 	{ "pipe_pool",		D(pipe_pool, TYPE_UINT), "64", 0, 65536, NULL,
 	    NULL },

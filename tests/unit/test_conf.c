@@ -314,7 +314,7 @@ expect_default_values(const struct conf *c)
 	cr_expect_eq(c->log_level, LOG_LEVEL_INFO);
 	cr_expect_eq(c->ring_entries, 4096);
 	cr_expect_eq(c->io_workers, 4);
-	cr_expect_eq(c->pipe_size, 65536);
+	cr_expect_eq(c->pipe_size, 1048576);
 	cr_expect_eq(c->pipe_pool, 64);
 	cr_expect_eq(c->max_connections, 10000);
 	cr_expect_eq(c->header_timeout_ms, 10000);
