@@ -131,6 +131,17 @@ Test(paths, drops_to_the_configured_user)
 		cr_assert_eq(chmod(path, 0600), 0);
 	}
 	start_listener_keys(&d, "user = nobody\n", "");
+	/* "listening on" comes before the drop: wait for the drop's line */
+	for (int i = 0; i < 1200; i++) {
+		bool dropped;
+
+		out = rp_daemon_output(&d);
+		dropped = strstr(out, "running as nobody") != NULL;
+		free(out);
+		if (dropped)
+			break;
+		usleep(50000);
+	}
 	out = rp_daemon_output(&d);
 	cr_assert(strstr(out, "running as nobody") != NULL, "%s", out);
 	free(out);
