@@ -35,6 +35,8 @@ void access_log_close(void);
  * access_log_flush() once per loop turn and at exit. */
 void access_log_write(const char *line, int len);
 void access_log_flush(void);
+/* False when the access log is off: callers skip formatting lines. */
+int access_log_enabled(void);
 /* The asynchronous path: hand the filled buffer (or what is left of it)
  * to the ring: returns 1 with the bytes and fd to write, 0 when there is
  * nothing to do or a write is still in flight.  access_log_done() takes

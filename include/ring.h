@@ -55,6 +55,8 @@ void ring_exit(struct ring *r);
 /* An SQE, submitting the queued ones first when the SQ is full.  Never
  * NULL. */
 struct io_uring_sqe *ring_sqe(struct ring *r);
+/* Make room for n SQEs that must go in one submission (a link). */
+void ring_reserve(struct ring *r, unsigned n);
 /* Completions the kernel could not post at once (CQ overflow). */
 unsigned ring_cq_overflow(const struct ring *r);
 

@@ -170,6 +170,8 @@ log_access(struct server *s, struct conn *c)
 
 	if (code >= 0)
 		s->m.requests_total[code]++;
+	if (!access_log_enabled())
+		return;
 	if (c->peer.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->peer)->sin6_addr, host, sizeof(host));
 	else if (c->peer.ss_family == AF_INET)
@@ -337,10 +339,16 @@ start_small_response(struct server *s, struct conn *c, int fd, uint64_t off, uin
 	c->file_off = c->file_end = 0;
 	c->state = CONN_SEND_HEADER;
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	/* READ linked to SEND: a short read (the file shrank) fails the
+	 * link, so the SEND ends with -ECANCELED and never sends bytes the
+	 * buffer does not hold.  Both go in one submission. */
+	ring_reserve(&s->ring, 2);
 	sqe = ring_sqe(&s->ring);
 	io_uring_prep_read(sqe, fd, buf + c->hlen, len, off);
+	sqe->flags |= IOSQE_IO_LINK;
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_READ, c->slot, c->gen));
 	c->inflight++;
+	submit_send(s, c);
 	return true;
 }
 
@@ -857,13 +865,12 @@ on_read(struct server *s, struct conn *c, int res)
 	close(c->file_fd);
 	c->file_fd = -1;
 	if (res < 0 || (uint32_t)res != c->out_len - c->hlen) {
-		/* Short: the file shrank since it was opened.  Nothing was
-		 * sent yet; closing beats sending a body we do not have. */
+		/* Short: the file shrank since it was opened.  The linked
+		 * SEND is cancelled, nothing was sent; closing beats sending
+		 * a body we do not have. */
 		log_warn("read of a small body: %s", res < 0 ? strerror(-res) : "file shrank");
 		conn_close(s, c, "short read");
-		return;
 	}
-	submit_send(s, c);
 }
 
 static void

@@ -743,12 +743,27 @@ put_digits(char *s, int v, int n)
 void
 http_date(time_t t, char out[HTTP_DATE_LEN])
 {
+	/* Every response carries Date (the same second for many responses)
+	 * and Last-Modified (often the same file): two remembered dates
+	 * spare most gmtime_r calls. */
+	static struct {
+		time_t t;
+		char text[HTTP_DATE_LEN];
+		int valid;
+	} seen[2];
+	static unsigned next;
 	struct tm tm;
 
 	if ((long long)t < HTTP_DATE_MIN)
 		t = (time_t)HTTP_DATE_MIN;
 	if ((long long)t > HTTP_DATE_MAX)
 		t = (time_t)HTTP_DATE_MAX;
+	for (unsigned i = 0; i < 2; i++) {
+		if (seen[i].valid && seen[i].t == t) {
+			memcpy(out, seen[i].text, HTTP_DATE_LEN);
+			return;
+		}
+	}
 	gmtime_r(&t, &tm);
 	/* Own names and digits, not strftime(): the locale must not leak
 	 * into headers, and the layout is fixed. */
@@ -760,6 +775,10 @@ http_date(time_t t, char out[HTTP_DATE_LEN])
 	put_digits(out + 17, tm.tm_hour, 2);
 	put_digits(out + 20, tm.tm_min, 2);
 	put_digits(out + 23, tm.tm_sec, 2);
+	seen[next].t = t;
+	memcpy(seen[next].text, out, HTTP_DATE_LEN);
+	seen[next].valid = 1;
+	next ^= 1;
 }
 
 /* n digits at s, or -1. */

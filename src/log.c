@@ -346,6 +346,12 @@ access_log_done(int res)
 }
 
 int
+access_log_enabled(void)
+{
+	return access_fd != -1;
+}
+
+int
 access_log_busy(void)
 {
 	return ring_busy;

@@ -73,6 +73,17 @@ ring_sqe(struct ring *r)
 	return sqe;
 }
 
+void
+ring_reserve(struct ring *r, unsigned n)
+{
+	if (io_uring_sq_space_left(&r->uring) < n) {
+		int ret = io_uring_submit(&r->uring);
+
+		if (ret > 0)
+			r->submitted += (unsigned)ret;
+	}
+}
+
 unsigned
 ring_cq_overflow(const struct ring *r)
 {

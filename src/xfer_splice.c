@@ -24,15 +24,6 @@
 #define NOT_ISSUED INT_MIN
 
 static void
-ensure_sq_space(struct server *s, unsigned n)
-{
-	/* The two steps of a chunk must be submitted together, or the link
-	 * between them is lost. */
-	if (io_uring_sq_space_left(&s->ring.uring) < n)
-		io_uring_submit(&s->ring.uring);
-}
-
-static void
 splice_chunk(struct server *s, struct conn *c)
 {
 	uint64_t left = c->file_end - c->file_off;
@@ -46,7 +37,8 @@ splice_chunk(struct server *s, struct conn *c)
 
 	if (left > chunk)
 		out_flags |= SPLICE_F_MORE;
-	ensure_sq_space(s, 2);
+	/* both steps of a chunk in one submission, or the link is lost */
+	ring_reserve(&s->ring, 2);
 	sqe = ring_sqe(&s->ring);
 	io_uring_prep_splice(sqe, c->file_fd, (int64_t)c->file_off, c->pipe.wr, -1,
 	    chunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
