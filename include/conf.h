@@ -52,6 +52,8 @@ struct conf {
 	unsigned io_workers;            /* cap on io-wq workers per kind */
 	uint64_t pipe_size;             /* bytes per pipe in the pool */
 	unsigned pipe_pool;             /* pipes created at start-up */
+	unsigned open_file_cache;       /* files kept open for reuse; 0 = off */
+	uint64_t open_file_cache_valid_ms;
 	char user[CONF_USER_MAX];       /* "" = keep the starting user */
 	char group[CONF_USER_MAX];      /* "" = the user's primary group */
 	int allow_root;                 /* bool: may run as root with user unset */

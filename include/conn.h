@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include "fdcache.h"
 #include "iplimit.h"
 #include "pipepool.h"
 #include "rate.h"
@@ -70,6 +71,7 @@ struct conn {
 	 * and what the response still needs from the request */
 	char *path;
 	uint32_t path_len;
+	uint32_t req_path_len;          /* path[0..req_path_len): as requested */
 	bool head, opening_index;
 	struct conn_field range, if_range, if_none_match, if_modified_since;
 
@@ -83,8 +85,10 @@ struct conn {
 	char *small_buf;
 	bool close_after;               /* no keep-alive after this response */
 
-	/* body: the engine moves [file_off, file_end) of file_fd */
+	/* body: the engine moves [file_off, file_end) of file_fd, which
+	 * belongs to file_entry when the open-file cache holds it */
 	int file_fd;
+	struct fdcache_entry *file_entry;
 	uint64_t file_off, file_end;
 	struct pipe_pair pipe;
 	uint32_t bytes_in_pipe;

@@ -60,6 +60,8 @@ struct metrics {
 	uint64_t ring_completions_total;
 	uint64_t ring_cq_overflow_total;
 	uint64_t timer_expirations_total;
+	uint64_t open_file_cache_hits_total;
+	uint64_t open_file_cache_misses_total;
 	/* process_*: filled by metrics_read_process() */
 	double process_cpu_seconds_total;
 	uint64_t process_resident_memory_bytes;

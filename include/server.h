@@ -48,6 +48,7 @@ struct server {
 	unsigned live_conns;
 	struct pipepool pipes;
 	struct bufpool small_bufs;
+	struct fdcache files;
 	struct iplimit iplimit;
 	struct rate_bucket rate_total;
 	struct timer_lists timers;

@@ -188,6 +188,18 @@ release_small_buf(struct server *s, struct conn *c)
 	c->small_buf = NULL;
 }
 
+/* The response's file is done with: back to the cache, or closed. */
+static void
+file_put(struct server *s, struct conn *c)
+{
+	if (c->file_entry != NULL)
+		fdcache_release(&s->files, c->file_entry);
+	else if (c->file_fd >= 0)
+		close(c->file_fd);
+	c->file_entry = NULL;
+	c->file_fd = -1;
+}
+
 static void
 conn_release(struct server *s, struct conn *c)
 {
@@ -200,11 +212,10 @@ conn_release(struct server *s, struct conn *c)
 		c->lst->nconns--;
 		listen_put(c->lst);
 	}
-	if (c->file_fd >= 0)
-		close(c->file_fd);
+	file_put(s, c);
 	if (c->fd >= 0)
 		close(c->fd);
-	c->fd = c->file_fd = -1;
+	c->fd = -1;
 	timer_clear(&c->timer);
 	c->state = CONN_FREE;
 	c->gen = (c->gen + 1) & RING_GEN_MASK;
@@ -322,7 +333,7 @@ start_response(struct server *s, struct conn *c)
  * read first (page-cache reads complete inline), then one SEND carries
  * both.  Returns false when no buffer is free. */
 static bool
-start_small_response(struct server *s, struct conn *c, int fd, uint64_t off, uint32_t len)
+start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t len)
 {
 	struct io_uring_sqe *sqe;
 	char *buf = bufpool_get(&s->small_bufs);
@@ -335,7 +346,6 @@ start_small_response(struct server *s, struct conn *c, int fd, uint64_t off, uin
 	c->out_len = c->hlen + len;
 	c->out_sent = 0;
 	c->bytes_sent = 0;
-	c->file_fd = fd;
 	c->file_off = c->file_end = 0;
 	c->state = CONN_SEND_HEADER;
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
@@ -344,7 +354,7 @@ start_small_response(struct server *s, struct conn *c, int fd, uint64_t off, uin
 	 * buffer does not hold.  Both go in one submission. */
 	ring_reserve(&s->ring, 2);
 	sqe = ring_sqe(&s->ring);
-	io_uring_prep_read(sqe, fd, buf + c->hlen, len, off);
+	io_uring_prep_read(sqe, c->file_fd, buf + c->hlen, len, off);
 	sqe->flags |= IOSQE_IO_LINK;
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_READ, c->slot, c->gen));
 	c->inflight++;
@@ -381,10 +391,7 @@ respond_header(struct server *s, struct conn *c, const struct http_response *r)
 	int len = http_format_response(c->hbuf, sizeof(c->hbuf), r, s->now_sec);
 
 	if (len < 0) {
-		if (c->file_fd >= 0) {
-			close(c->file_fd);
-			c->file_fd = -1;
-		}
+		file_put(s, c);
 		respond_error(s, c, 500, true);
 		return;
 	}
@@ -476,10 +483,10 @@ span_of(const struct conn *c, struct conn_field f)
 	return sp;
 }
 
-/* The file is open and is a regular file: answer with its bytes, a part
- * of them, 304 or 416. */
+/* c->file_fd is open and is a regular file: answer with its bytes, a
+ * part of them, 304 or 416. */
 static void
-respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
+respond_file(struct server *s, struct conn *c, const struct stat *st)
 {
 	static struct http_request cond;   /* the fields the checks read */
 	char etag[FILE_ETAG_MAX];
@@ -505,7 +512,7 @@ respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
 
 	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec);
 	if (r.status == 304) {
-		close(fd);
+		file_put(s, c);
 		respond_header(s, c, &r);
 		return;
 	}
@@ -523,7 +530,7 @@ respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
 			r.content_length = last - first + 1;
 			break;
 		case RANGE_UNSATISFIABLE:
-			close(fd);
+			file_put(s, c);
 			r.status = 416;
 			r.content_range = true;
 			r.content_type = NULL;
@@ -535,7 +542,7 @@ respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
 		}
 	}
 	if (r.head || r.content_length == 0) {
-		close(fd);
+		file_put(s, c);
 		respond_header(s, c, &r);
 		return;
 	}
@@ -547,11 +554,10 @@ respond_file(struct server *s, struct conn *c, int fd, const struct stat *st)
 		if (len > 0) {
 			c->hlen = (uint32_t)len;
 			c->status = r.status;
-			if (start_small_response(s, c, fd, first, (uint32_t)r.content_length))
+			if (start_small_response(s, c, first, (uint32_t)r.content_length))
 				return;
 		}
 	}
-	c->file_fd = fd;
 	c->file_off = first;
 	c->file_end = first + r.content_length;
 	respond_header(s, c, &r);
@@ -602,7 +608,10 @@ on_open(struct server *s, struct conn *c, int res)
 		respond_error(s, c, 403, false);
 		return;
 	}
-	respond_file(s, c, res, &st);
+	c->file_fd = res;
+	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
+	    c->path, c->path_len, res, s->now_ms);
+	respond_file(s, c, &st);
 }
 
 static bool
@@ -667,6 +676,28 @@ respond_metrics(struct server *s, struct conn *c)
 	submit_send(s, c);
 }
 
+/* A file the open-file cache still holds for this path: no open at all.
+ * Its size and times come from fstat, never from the cache. */
+static bool
+try_cached(struct server *s, struct conn *c)
+{
+	struct fdcache_entry *e = fdcache_get(&s->files, c->lst, c->path, c->path_len, s->now_ms);
+	struct stat st;
+
+	if (e == NULL)
+		return false;
+	if (fstat(e->fd, &st) == -1) {
+		fdcache_release(&s->files, e);
+		return false;
+	}
+	memcpy(c->path, e->name, e->name_len + 1);
+	c->path_len = e->name_len;
+	c->file_entry = e;
+	c->file_fd = e->fd;
+	respond_file(s, c, &st);
+	return true;
+}
+
 static void
 handle_request(struct server *s, struct conn *c, const struct http_request *req)
 {
@@ -697,12 +728,14 @@ handle_request(struct server *s, struct conn *c, const struct http_request *req)
 	}
 	memcpy(c->path, req->path, req->path_len);
 	c->path[req->path_len] = '\0';
-	c->path_len = (uint32_t)req->path_len;
+	c->path_len = c->req_path_len = (uint32_t)req->path_len;
 	c->opening_index = false;
 	c->range = field_of(c, req->range);
 	c->if_range = field_of(c, req->if_range);
 	c->if_none_match = field_of(c, req->if_none_match);
 	c->if_modified_since = field_of(c, req->if_modified_since);
+	if (try_cached(s, c))
+		return;
 	submit_open(s, c);
 }
 
@@ -758,10 +791,7 @@ response_done(struct server *s, struct conn *c)
 {
 	log_access(s, c);
 	c->status = 0;
-	if (c->file_fd >= 0) {
-		close(c->file_fd);
-		c->file_fd = -1;
-	}
+	file_put(s, c);
 	c->lst->engine->release(s, c);
 	release_small_buf(s, c);
 	if (s->stopping) {
@@ -862,8 +892,7 @@ on_recv(struct server *s, struct conn *c, int res)
 static void
 on_read(struct server *s, struct conn *c, int res)
 {
-	close(c->file_fd);
-	c->file_fd = -1;
+	file_put(s, c);
 	if (res < 0 || (uint32_t)res != c->out_len - c->hlen) {
 		/* Short: the file shrank since it was opened.  The linked
 		 * SEND is cancelled, nothing was sent; closing beats sending

@@ -90,6 +90,10 @@ static const struct metrics_family metrics_families[] = {
 	    "queue was full."),
 	PLAIN(timer_expirations_total, "counter",
 	    "Connections closed because a deadline expired."),
+	PLAIN(open_file_cache_hits_total, "counter",
+	    "Requests served from a file kept open by the open-file cache."),
+	PLAIN(open_file_cache_misses_total, "counter",
+	    "Requests that had to open their file."),
 };
 
 int

@@ -131,6 +131,10 @@ server_init(struct server *s, const struct conf *conf)
 		return -1;
 	}
 	rate_init(&s->rate_total, conf->rate_total, s->now_ms);
+	if (fdcache_init(&s->files, conf->open_file_cache, conf->open_file_cache_valid_ms) == -1) {
+		log_err("open-file cache for %u files", conf->open_file_cache);
+		return -1;
+	}
 	if (conn_slab_init(s, conf->max_connections, (unsigned)conf->max_request_header) == -1) {
 		log_err("connection slab for %u connections", conf->max_connections);
 		return -1;
@@ -181,6 +185,8 @@ server_metrics_snapshot(struct server *s)
 	m->ring_submissions_total = s->ring.submitted;
 	m->ring_completions_total = s->ring.completed;
 	m->ring_cq_overflow_total = ring_cq_overflow(&s->ring);
+	m->open_file_cache_hits_total = s->files.hits;
+	m->open_file_cache_misses_total = s->files.misses;
 	metrics_read_process(m);
 }
 
@@ -198,6 +204,7 @@ warn_restart_keys(const struct conf *old, const struct conf *next)
 	RESTART_KEY(pipe_size, "pipe_size");
 	RESTART_KEY(pipe_pool, "pipe_pool");
 	RESTART_KEY(max_request_header, "max_request_header");
+	RESTART_KEY(open_file_cache, "open_file_cache");
 #undef RESTART_KEY
 	if (strcmp(old->user, next->user) != 0 || strcmp(old->group, next->group) != 0 ||
 	    old->allow_root != next->allow_root)
@@ -253,6 +260,9 @@ server_reload(struct server *s)
 		goto fail;
 	}
 	warn_restart_keys(s->conf, next);
+	/* cached files were opened below the old listeners' roots */
+	fdcache_flush(&s->files);
+	s->files.valid_ms = next->open_file_cache_valid_ms;
 	if (strcmp(next->error_log, s->conf->error_log) != 0 || next->log_level != s->conf->log_level) {
 		if (log_open(next->error_log, (enum log_level)next->log_level) == -1)
 			log_err("reload: error_log %s (the old one stays)", next->error_log);
@@ -411,6 +421,7 @@ server_free(struct server *s)
 	conn_slab_free(s);
 	pipepool_free(&s->pipes);
 	bufpool_free(&s->small_bufs);
+	fdcache_free(&s->files);
 	iplimit_free(&s->iplimit);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);

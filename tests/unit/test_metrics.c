@@ -34,6 +34,8 @@ static const struct metrics known = {
 	.ring_completions_total = 123450,
 	.ring_cq_overflow_total = 0,
 	.timer_expirations_total = 9,
+	.open_file_cache_hits_total = 700,
+	.open_file_cache_misses_total = 271,
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -86,6 +88,12 @@ static const char known_text[] =
 "# HELP ringpushd_timer_expirations_total Connections closed because a deadline expired.\n"
 "# TYPE ringpushd_timer_expirations_total counter\n"
 "ringpushd_timer_expirations_total 9\n"
+"# HELP ringpushd_open_file_cache_hits_total Requests served from a file kept open by the open-file cache.\n"
+"# TYPE ringpushd_open_file_cache_hits_total counter\n"
+"ringpushd_open_file_cache_hits_total 700\n"
+"# HELP ringpushd_open_file_cache_misses_total Requests that had to open their file.\n"
+"# TYPE ringpushd_open_file_cache_misses_total counter\n"
+"ringpushd_open_file_cache_misses_total 271\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -136,7 +144,9 @@ Test(metrics, one_header_per_family)
 		"ringpushd_file_open_total", "ringpushd_ring_submissions_total",
 		"ringpushd_ring_completions_total",
 		"ringpushd_ring_cq_overflow_total",
-		"ringpushd_timer_expirations_total", "process_cpu_seconds_total",
+		"ringpushd_timer_expirations_total",
+		"ringpushd_open_file_cache_hits_total",
+		"ringpushd_open_file_cache_misses_total", "process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
 	};
 	static char buf[8192];
@@ -147,8 +157,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 16);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 16);
+	cr_expect_eq(count_lines(buf, "# HELP "), 18);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 18);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -165,10 +175,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 13 families of ours with 2 + 5 + 2 + 2 labelled samples, 3 of
-	 * process: 9 + 11 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 23);
-	cr_expect_eq(count_lines(buf, ""), 16 * 2 + 23);
+	/* 15 families of ours with 2 + 5 + 2 + 2 labelled samples, 3 of
+	 * process: 11 + 11 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 25);
+	cr_expect_eq(count_lines(buf, ""), 18 * 2 + 25);
 }
 
 Test(metrics, cap_too_small)

@@ -1,0 +1,204 @@
+/*
+ * fdcache.c: the open-file cache (see fdcache.h): a hash of paths, an
+ * LRU list for eviction, entries from a fixed pool.  Paths are copied at
+ * insertion only, so a hit allocates nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fdcache.h"
+
+static uint64_t
+path_hash(const void *owner, const char *p, uint32_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)(uintptr_t)owner;
+
+	for (uint32_t i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void
+list_unlink(struct fdcache_entry *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+	e->prev = e->next = e;
+}
+
+static void
+list_append(struct fdcache_entry *head, struct fdcache_entry *e)
+{
+	e->prev = head->prev;
+	e->next = head;
+	head->prev->next = e;
+	head->prev = e;
+}
+
+int
+fdcache_init(struct fdcache *fc, unsigned capacity, uint64_t valid_ms)
+{
+	unsigned size = 1;
+
+	memset(fc, 0, sizeof(*fc));
+	fc->lru.prev = fc->lru.next = &fc->lru;
+	fc->valid_ms = valid_ms;
+	if (capacity == 0)
+		return 0;
+	while (size < capacity * 2)
+		size <<= 1;
+	/* Twice the capacity: evicted entries may still be held by
+	 * transfers while new ones take their place. */
+	fc->pool_size = capacity * 2;
+	fc->pool = calloc(fc->pool_size, sizeof(*fc->pool));
+	fc->buckets = calloc(size, sizeof(*fc->buckets));
+	if (fc->pool == NULL || fc->buckets == NULL) {
+		free(fc->pool);
+		free(fc->buckets);
+		memset(fc, 0, sizeof(*fc));
+		return -1;
+	}
+	fc->capacity = capacity;
+	fc->mask = size - 1;
+	for (unsigned i = 0; i < fc->pool_size; i++) {
+		fc->pool[i].fd = -1;
+		fc->pool[i].next = fc->free;
+		fc->free = &fc->pool[i];
+	}
+	return 0;
+}
+
+static void
+entry_free(struct fdcache *fc, struct fdcache_entry *e)
+{
+	close(e->fd);
+	free(e->path);
+	free(e->name);
+	memset(e, 0, sizeof(*e));
+	e->fd = -1;
+	e->next = fc->free;
+	fc->free = e;
+}
+
+void
+fdcache_release(struct fdcache *fc, struct fdcache_entry *e)
+{
+	if (--e->refs == 0)
+		entry_free(fc, e);
+}
+
+/* Take e out of the hash and the LRU list, dropping the table's ref. */
+static void
+table_remove(struct fdcache *fc, struct fdcache_entry *e)
+{
+	struct fdcache_entry **pp = &fc->buckets[e->hash & fc->mask];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	e->hnext = NULL;
+	list_unlink(e);
+	e->in_table = false;
+	fc->used--;
+	fdcache_release(fc, e);
+}
+
+struct fdcache_entry *
+fdcache_get(struct fdcache *fc, const void *owner, const char *path,
+    uint32_t path_len, uint64_t now_ms)
+{
+	uint64_t h;
+
+	if (fc->capacity == 0)
+		return NULL;
+	h = path_hash(owner, path, path_len);
+	for (struct fdcache_entry *e = fc->buckets[h & fc->mask]; e != NULL; e = e->hnext) {
+		if (e->hash != h || e->owner != owner || e->path_len != path_len ||
+		    memcmp(e->path, path, path_len) != 0)
+			continue;
+		if (now_ms - e->opened_ms >= fc->valid_ms) {
+			table_remove(fc, e);
+			break;
+		}
+		list_unlink(e);
+		list_append(&fc->lru, e);
+		e->refs++;
+		fc->hits++;
+		return e;
+	}
+	fc->misses++;
+	return NULL;
+}
+
+struct fdcache_entry *
+fdcache_put(struct fdcache *fc, const void *owner, const char *path,
+    uint32_t path_len, const char *name, uint32_t name_len, int fd, uint64_t now_ms)
+{
+	struct fdcache_entry *e, **pp;
+	uint64_t h;
+
+	if (fc->capacity == 0)
+		return NULL;
+	h = path_hash(owner, path, path_len);
+	/* a stale twin (a concurrent miss for the same path) makes way */
+	for (pp = &fc->buckets[h & fc->mask]; *pp != NULL; pp = &(*pp)->hnext) {
+		e = *pp;
+		if (e->hash == h && e->owner == owner && e->path_len == path_len &&
+		    memcmp(e->path, path, path_len) == 0) {
+			table_remove(fc, e);
+			break;
+		}
+	}
+	if (fc->used >= fc->capacity)
+		table_remove(fc, fc->lru.next);
+	e = fc->free;
+	if (e == NULL)
+		return NULL;
+	fc->free = e->next;
+	e->path = malloc(path_len + 1);
+	e->name = malloc(name_len + 1);
+	if (e->path == NULL || e->name == NULL) {
+		free(e->path);
+		free(e->name);
+		e->path = e->name = NULL;
+		e->next = fc->free;
+		fc->free = e;
+		return NULL;
+	}
+	memcpy(e->path, path, path_len);
+	e->path[path_len] = '\0';
+	memcpy(e->name, name, name_len);
+	e->name[name_len] = '\0';
+	e->path_len = path_len;
+	e->name_len = name_len;
+	e->owner = owner;
+	e->hash = h;
+	e->fd = fd;
+	e->opened_ms = now_ms;
+	e->refs = 2;           /* the table and the caller */
+	e->in_table = true;
+	e->hnext = fc->buckets[h & fc->mask];
+	fc->buckets[h & fc->mask] = e;
+	list_append(&fc->lru, e);
+	fc->used++;
+	return e;
+}
+
+void
+fdcache_flush(struct fdcache *fc)
+{
+	while (fc->lru.next != &fc->lru)
+		table_remove(fc, fc->lru.next);
+}
+
+void
+fdcache_free(struct fdcache *fc)
+{
+	fdcache_flush(fc);
+	free(fc->pool);
+	free(fc->buckets);
+	memset(fc, 0, sizeof(*fc));
+	fc->lru.prev = fc->lru.next = &fc->lru;
+}

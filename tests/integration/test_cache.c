@@ -1,0 +1,177 @@
+/*
+ * test_cache.c: the open-file cache keeps its contract: sizes and times
+ * are always current, a replaced file is noticed once open_file_cache_valid
+ * has passed, and a reload forgets everything.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+static void
+cache_conf(const struct rp_daemon *d, const char *valid, int port, char *conf, size_t cap)
+{
+	int n = snprintf(conf, cap,
+	    "[daemon]\nerror_log = -\naccess_log = off\nallow_root = yes\n"
+	    "open_file_cache = 16\nopen_file_cache_valid = %s\n\n"
+	    "[status]\npath = /metrics\n\n"
+	    "[listener test]\naddress = 127.0.0.1:%d\nroot = %s\n", valid, port, d->root);
+
+	cr_assert(n > 0 && (size_t)n < cap);
+}
+
+static void
+start_cache(struct rp_daemon *d, const char *valid)
+{
+	char conf[4 * PATH_MAX];
+
+	cache_conf(d, valid, 0, conf, sizeof(conf));
+	rp_start_conf(d, conf);
+}
+
+static void
+expect_body(const struct rp_daemon *d, const char *path, const char *body)
+{
+	struct rp_response r;
+
+	rp_get(d, path, &r);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	cr_assert_eq(r.body_len, strlen(body), "%s: %zu bytes, want %zu", path, r.body_len,
+	    strlen(body));
+	cr_assert_eq(memcmp(r.body, body, r.body_len), 0);
+	rp_response_free(&r);
+}
+
+/* Replace rel by a new file (new inode) with text. */
+static void
+replace(const struct rp_daemon *d, const char *rel, const char *text)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+
+	rp_path(d, rel, path);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(rename(tmp, path), 0);
+}
+
+static double
+metric(const struct rp_daemon *d, const char *name)
+{
+	struct rp_response r;
+	char *text, *p, line[128];
+	double v;
+
+	rp_get(d, "/metrics", &r);
+	cr_assert_eq(r.status, 200);
+	text = strndup((const char *)r.body, r.body_len);
+	rp_response_free(&r);
+	/* the sample line, not the HELP or TYPE line that names it too */
+	snprintf(line, sizeof(line), "\n%s ", name);
+	p = strstr(text, line);
+	cr_assert_not_null(p, "%s", text);
+	v = atof(p + strlen(line));
+	free(text);
+	return v;
+}
+
+Test(cache, changes_in_place_are_always_seen)
+{
+	struct rp_daemon d;
+	char path[PATH_MAX];
+	FILE *f;
+
+	rp_setup(&d);
+	rp_write_file(&d, "f.txt", "short\n", 6);
+	start_cache(&d, "1h");
+	expect_body(&d, "/f.txt", "short\n");
+	/* the same inode grows and shrinks: fstat on every request */
+	rp_path(&d, "f.txt", path);
+	f = fopen(path, "a");
+	cr_assert_not_null(f);
+	fputs("and longer\n", f);
+	fclose(f);
+	expect_body(&d, "/f.txt", "short\nand longer\n");
+	cr_assert_eq(truncate(path, 3), 0);
+	expect_body(&d, "/f.txt", "sho");
+	cr_assert(metric(&d, "ringpushd_open_file_cache_hits_total") >= 2);
+	rp_stop(&d);
+}
+
+Test(cache, a_replaced_file_is_seen_after_the_validity)
+{
+	struct rp_daemon d;
+
+	rp_setup(&d);
+	rp_write_file(&d, "f.txt", "old\n", 4);
+	start_cache(&d, "200ms");
+	expect_body(&d, "/f.txt", "old\n");
+	replace(&d, "f.txt", "new!\n");
+	usleep(400000);
+	expect_body(&d, "/f.txt", "new!\n");
+	rp_stop(&d);
+}
+
+Test(cache, a_reload_forgets_cached_files)
+{
+	struct rp_daemon d;
+	char *out;
+
+	rp_setup(&d);
+	rp_write_file(&d, "f.txt", "old\n", 4);
+	start_cache(&d, "1h");
+	expect_body(&d, "/f.txt", "old\n");
+	expect_body(&d, "/f.txt", "old\n");
+	replace(&d, "f.txt", "new!\n");
+	/* within the hour the cache may still answer with the old file;
+	 * after a reload (same listener, same port) it must not */
+	{
+		char conf[4 * PATH_MAX];
+		FILE *f;
+
+		cache_conf(&d, "1h", d.port, conf, sizeof(conf));
+		f = fopen(d.conf, "w");
+		cr_assert_not_null(f);
+		fputs(conf, f);
+		cr_assert_eq(fclose(f), 0);
+	}
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	for (int i = 0; i < 600; i++) {
+		bool done;
+
+		out = rp_daemon_output(&d);
+		done = strstr(out, "reload: ") != NULL && strstr(out, "applied") != NULL;
+		free(out);
+		if (done)
+			break;
+		usleep(50000);
+	}
+	expect_body(&d, "/f.txt", "new!\n");
+	rp_stop(&d);
+}
+
+Test(cache, a_removed_file_is_gone_after_the_validity)
+{
+	struct rp_daemon d;
+	struct rp_response r;
+	char path[PATH_MAX];
+
+	rp_setup(&d);
+	rp_write_file(&d, "f.txt", "here\n", 5);
+	start_cache(&d, "200ms");
+	expect_body(&d, "/f.txt", "here\n");
+	rp_path(&d, "f.txt", path);
+	cr_assert_eq(unlink(path), 0);
+	usleep(400000);
+	rp_get(&d, "/f.txt", &r);
+	cr_assert_eq(r.status, 404, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	rp_stop(&d);
+}

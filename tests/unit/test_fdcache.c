@@ -1,0 +1,124 @@
+/*
+ * test_fdcache.c: the open-file cache's lifetimes, with real fds.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include "fdcache.h"
+
+static int
+new_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	cr_assert_neq(fd, -1);
+	return fd;
+}
+
+static bool
+fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+static int owner_a, owner_b;
+
+Test(fdcache, hit_within_the_validity_then_expiry)
+{
+	struct fdcache fc;
+	struct fdcache_entry *e, *hit;
+	int fd = new_fd();
+
+	cr_assert_eq(fdcache_init(&fc, 4, 1000), 0);
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/a", 2, 0));
+	e = fdcache_put(&fc, &owner_a, "/a", 2, "/a", 2, fd, 0);
+	cr_assert_not_null(e);
+	fdcache_release(&fc, e);
+	hit = fdcache_get(&fc, &owner_a, "/a", 2, 999);
+	cr_assert_eq(hit, e);
+	cr_assert_eq(hit->fd, fd);
+	fdcache_release(&fc, hit);
+	cr_assert_null(fdcache_get(&fc, &owner_b, "/a", 2, 999), "another listener");
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/ab", 3, 999), "another path");
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/a", 2, 1000), "expired");
+	cr_assert(!fd_open(fd), "an expired entry nobody holds is closed");
+	cr_assert_eq(fc.hits, 1);
+	cr_assert_eq(fc.misses, 4);
+	fdcache_free(&fc);
+}
+
+Test(fdcache, entries_in_use_outlive_eviction)
+{
+	struct fdcache fc;
+	struct fdcache_entry *held, *e;
+	int fd1 = new_fd(), fd2 = new_fd(), fd3 = new_fd();
+
+	cr_assert_eq(fdcache_init(&fc, 2, 60000), 0);
+	held = fdcache_put(&fc, &owner_a, "/1", 2, "/1", 2, fd1, 0);
+	e = fdcache_put(&fc, &owner_a, "/2", 2, "/2", 2, fd2, 0);
+	fdcache_release(&fc, e);
+	/* a third evicts the oldest, /1, still held by a transfer */
+	e = fdcache_put(&fc, &owner_a, "/3", 2, "/3", 2, fd3, 0);
+	fdcache_release(&fc, e);
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/1", 2, 1), "evicted");
+	cr_assert(fd_open(fd1), "closed under a transfer");
+	fdcache_release(&fc, held);
+	cr_assert(!fd_open(fd1), "closed when the transfer ends");
+	cr_assert(fd_open(fd2) && fd_open(fd3));
+	fdcache_free(&fc);
+	cr_assert(!fd_open(fd2) && !fd_open(fd3), "free closes what the table held");
+}
+
+Test(fdcache, lru_keeps_what_is_used)
+{
+	struct fdcache fc;
+	struct fdcache_entry *e;
+	int fd1 = new_fd(), fd2 = new_fd(), fd3 = new_fd();
+
+	cr_assert_eq(fdcache_init(&fc, 2, 60000), 0);
+	fdcache_release(&fc, fdcache_put(&fc, &owner_a, "/1", 2, "/1", 2, fd1, 0));
+	fdcache_release(&fc, fdcache_put(&fc, &owner_a, "/2", 2, "/2", 2, fd2, 0));
+	e = fdcache_get(&fc, &owner_a, "/1", 2, 5);      /* /1 is now the newest */
+	fdcache_release(&fc, e);
+	fdcache_release(&fc, fdcache_put(&fc, &owner_a, "/3", 2, "/3", 2, fd3, 5));
+	e = fdcache_get(&fc, &owner_a, "/1", 2, 6);
+	cr_assert_not_null(e, "the recently used entry stays");
+	fdcache_release(&fc, e);
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/2", 2, 6), "the least recently used goes");
+	cr_assert(!fd_open(fd2));
+	fdcache_free(&fc);
+}
+
+Test(fdcache, a_second_put_replaces_the_first)
+{
+	struct fdcache fc;
+	struct fdcache_entry *e;
+	int fd1 = new_fd(), fd2 = new_fd();
+
+	cr_assert_eq(fdcache_init(&fc, 4, 60000), 0);
+	fdcache_release(&fc, fdcache_put(&fc, &owner_a, "/d/", 3, "/d/index.html", 13, fd1, 0));
+	fdcache_release(&fc, fdcache_put(&fc, &owner_a, "/d/", 3, "/d/index.html", 13, fd2, 1));
+	cr_assert(!fd_open(fd1));
+	e = fdcache_get(&fc, &owner_a, "/d/", 3, 2);
+	cr_assert_eq(e->fd, fd2);
+	cr_assert_str_eq(e->name, "/d/index.html");
+	fdcache_release(&fc, e);
+	fdcache_flush(&fc);
+	cr_assert(!fd_open(fd2), "flush closes unheld entries");
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/d/", 3, 2));
+	fdcache_free(&fc);
+}
+
+Test(fdcache, disabled_cache_keeps_nothing)
+{
+	struct fdcache fc;
+	int fd = new_fd();
+
+	cr_assert_eq(fdcache_init(&fc, 0, 1000), 0);
+	cr_assert_null(fdcache_put(&fc, &owner_a, "/a", 2, "/a", 2, fd, 0));
+	cr_assert(fd_open(fd), "the caller keeps its fd");
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/a", 2, 0));
+	close(fd);
+	fdcache_free(&fc);
+}
