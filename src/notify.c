@@ -139,38 +139,44 @@ notify_vformat(char *buf, size_t cap, const char *prefix, int status,
 	return (int)(plen + (size_t)n);
 }
 
-int
-notify_send(const char *fmt, ...)
+/* One message: prefix, then the formatted text (newlines in it become
+ * spaces when status is set). */
+static int
+notify_vsend(const char *prefix, int status, const char *fmt, va_list ap)
 {
 	char buf[NOTIFY_MSG_MAX + 1];
-	va_list ap;
 	int len;
 
 	if (notify_fd == -1)
 		return 0;
-	va_start(ap, fmt);
-	len = notify_vformat(buf, sizeof(buf), "", 0, fmt, ap);
-	va_end(ap);
+	len = notify_vformat(buf, sizeof(buf), prefix, status, fmt, ap);
 	if (len == -1)
 		return -1;
 	return notify_sendmsg(buf, (size_t)len);
 }
 
 int
+notify_send(const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = notify_vsend("", 0, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int
 notify_status(const char *fmt, ...)
 {
-	char buf[NOTIFY_MSG_MAX + 1];
 	va_list ap;
-	int len;
+	int ret;
 
-	if (notify_fd == -1)
-		return 0;
 	va_start(ap, fmt);
-	len = notify_vformat(buf, sizeof(buf), "STATUS=", 1, fmt, ap);
+	ret = notify_vsend("STATUS=", 1, fmt, ap);
 	va_end(ap);
-	if (len == -1)
-		return -1;
-	return notify_sendmsg(buf, (size_t)len);
+	return ret;
 }
 
 /* vformat wants a va_list; this passes a fixed "%s" through one. */
