@@ -9,6 +9,7 @@
 #define RINGPUSH_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
@@ -37,13 +38,19 @@ void access_log_write(const char *line, int len);
 void access_log_flush(void);
 /* False when the access log is off: callers skip formatting lines. */
 int access_log_enabled(void);
-/* The asynchronous path: hand the filled buffer (or what is left of it)
- * to the ring: returns 1 with the bytes and fd to write, 0 when there is
- * nothing to do or a write is still in flight.  access_log_done() takes
- * the write's result; access_log_busy() says whether one is in flight. */
-int access_log_take(const char **buf, size_t *len, int *fd);
-void access_log_done(int res);
-int access_log_busy(void);
+/*
+ * The asynchronous path, for the event loop.  log_ring_mode(1): lines of
+ * both logs are buffered; the loop hands them to the ring with
+ * log_ring_take() (1 with the bytes and fd to write, 0 when there is
+ * nothing to do or that stream has a write in flight) and reports each
+ * write's result to log_ring_done().  log_ring_mode(0) writes out what is
+ * left at once; log_ring_busy() says whether a write is in flight.
+ */
+enum log_stream { LOG_STREAM_ERROR, LOG_STREAM_ACCESS, LOG_STREAMS };
+void log_ring_mode(int on);
+int log_ring_take(enum log_stream which, const char **buf, size_t *len, int *fd);
+void log_ring_done(enum log_stream which, int res);
+int log_ring_busy(void);
 
 /*
  * After a log rotation (SIGUSR1): flush the access log buffer, then open

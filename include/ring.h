@@ -25,7 +25,7 @@ enum ring_op {
 	OP_TICK,         /* the periodic timeout that drives deadlines */
 	OP_SIGNAL,       /* read of the eventfd the signal handler bumps */
 	OP_CANCEL,       /* completions of cancel requests: ignored */
-	OP_LOG_WRITE,    /* a buffer of access log lines */
+	OP_LOG_WRITE,    /* a buffer of log lines; slot = enum log_stream */
 };
 
 #define RING_GEN_MASK 0xffffffu

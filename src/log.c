@@ -6,9 +6,10 @@
  * appending to one file never interleave.  Until log_open() is called they
  * go to standard error at level info.
  *
- * The access log is written by the event loop for every request, so lines
- * are gathered in a static buffer and written out once per loop turn by
- * access_log_flush(); nothing is allocated per request.
+ * While the event loop runs (log_ring_mode), lines of both logs are
+ * gathered in static buffers and written through the ring, so the loop
+ * never waits on a disk; before and after it, and for fatal(), they are
+ * written at once.  Nothing is allocated per line.
  *
  * Both remember the path they opened so that log_reopen() can follow a
  * log rotation (SIGUSR1): the new file is put in place on the same fd
@@ -31,6 +32,7 @@
 
 #define LOG_LINE_MAX		2048
 #define ACCESS_LOG_BUFSIZE	(256 * 1024)
+#define ERROR_LOG_BUFSIZE	(64 * 1024)
 #define LOG_FILE_MODE		0640
 
 static int log_fd = STDERR_FILENO;
@@ -39,20 +41,33 @@ static char log_file[PATH_MAX];		/* "" = stderr */
 
 static int access_fd = -1;
 static char access_file[PATH_MAX];	/* "" = stdout or none */
-/*
- * Two buffers: lines are appended to one while the other is written
- * through the ring (access_log_take / access_log_done), so the loop never
- * waits on the disk.  A buffer that fills up while the other is still in
- * flight is written synchronously: lines stay whole, and only such a
- * burst costs the loop a write(2).
- */
-static char access_bufs[2][ACCESS_LOG_BUFSIZE];
-static char *access_buf = access_bufs[0];
-static const char *ring_buf;	/* handed to the ring: [ring_off, ring_len) */
-static size_t ring_off, ring_len;
-static int ring_busy;
-static size_t access_used;
 static int access_failing;	/* a write failed; said so once */
+
+/*
+ * A log stream's two buffers: lines are appended to one while the other
+ * is written through the ring (log_ring_take / log_ring_done).  A buffer
+ * that fills up while the other is still in flight is written at once:
+ * lines stay whole, and only such a burst costs the loop a write(2).
+ */
+struct logbuf {
+	char *bufs[2];
+	size_t size;
+	char *cur;
+	size_t used;
+	const char *ring_buf;	/* handed to the ring: [ring_off, ring_len) */
+	size_t ring_off, ring_len;
+	int busy;
+};
+
+static char access_mem[2][ACCESS_LOG_BUFSIZE];
+static char error_mem[2][ERROR_LOG_BUFSIZE];
+static struct logbuf streams[LOG_STREAMS] = {
+	[LOG_STREAM_ERROR] = { { error_mem[0], error_mem[1] }, ERROR_LOG_BUFSIZE,
+	    error_mem[0], 0, NULL, 0, 0, 0 },
+	[LOG_STREAM_ACCESS] = { { access_mem[0], access_mem[1] }, ACCESS_LOG_BUFSIZE,
+	    access_mem[0], 0, NULL, 0, 0, 0 },
+};
+static int ring_mode;		/* the loop runs: buffer, write through the ring */
 
 static const char *const log_level_names[] = {
 	[LOG_LEVEL_ERROR] = "error",
@@ -137,6 +152,47 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+static int
+stream_fd(enum log_stream which)
+{
+	return which == LOG_STREAM_ERROR ? log_fd : access_fd;
+}
+
+/* Write out, at once, what the ring was handed but has not written, then
+ * the filling buffer.  Returns -1 if a write failed (the lines are
+ * dropped: the loop must not stall or grow memory behind a full disk). */
+static int
+stream_flush(struct logbuf *b, int fd)
+{
+	int rc = 0;
+
+	if (!b->busy && b->ring_off < b->ring_len) {
+		if (fd != -1 && write_all(fd, b->ring_buf + b->ring_off,
+		    b->ring_len - b->ring_off) == -1)
+			rc = -1;
+		b->ring_off = b->ring_len = 0;
+	}
+	if (b->used > 0) {
+		if (fd != -1 && write_all(fd, b->cur, b->used) == -1)
+			rc = -1;
+		b->used = 0;
+	}
+	return rc;
+}
+
+/* Append len bytes (a whole line); -1 if a write it forced failed. */
+static int
+stream_append(struct logbuf *b, int fd, const char *data, size_t len)
+{
+	if (b->used + len > b->size && stream_flush(b, fd) == -1)
+		return -1;
+	if (len > b->size)
+		return write_all(fd, data, len);
+	memcpy(b->cur + b->used, data, len);
+	b->used += len;
+	return 0;
+}
+
 /*
  * Format and write one line.  Control characters in the message become
  * \xNN so that text taken from requests cannot forge log lines.  errno is
@@ -177,7 +233,10 @@ log_vwrite(const char *label, int with_errno, const char *fmt, va_list ap)
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	(void)write_all(log_fd, line, len);
+	if (ring_mode)
+		(void)stream_append(&streams[LOG_STREAM_ERROR], log_fd, line, len);
+	else
+		(void)write_all(log_fd, line, len);
 	errno = saved;
 }
 
@@ -247,8 +306,10 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	ring_mode = 0;
 	log_vwrite("fatal", 1, fmt, ap);
 	va_end(ap);
+	(void)stream_flush(&streams[LOG_STREAM_ERROR], log_fd);
 	access_log_flush();
 	exit(1);
 }
@@ -259,8 +320,10 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	ring_mode = 0;
 	log_vwrite("fatal", 0, fmt, ap);
 	va_end(ap);
+	(void)stream_flush(&streams[LOG_STREAM_ERROR], log_fd);
 	access_log_flush();
 	exit(1);
 }
@@ -291,7 +354,6 @@ access_log_close(void)
 	if (access_fd != -1 && access_fd != STDOUT_FILENO)
 		close(access_fd);
 	access_fd = -1;
-	access_used = 0;
 	access_file[0] = '\0';
 }
 
@@ -308,41 +370,63 @@ access_log_failed(void)
 	access_failing = 1;
 }
 
-int
-access_log_take(const char **buf, size_t *len, int *fd)
+void
+log_ring_mode(int on)
 {
-	if (access_fd == -1 || ring_busy)
-		return 0;
-	if (ring_off == ring_len) {
-		if (access_used == 0)
-			return 0;
-		ring_buf = access_buf;
-		ring_off = 0;
-		ring_len = access_used;
-		access_buf = access_buf == access_bufs[0] ? access_bufs[1] : access_bufs[0];
-		access_used = 0;
+	ring_mode = on;
+	if (!on) {
+		(void)stream_flush(&streams[LOG_STREAM_ERROR], log_fd);
+		access_log_flush();
 	}
-	*buf = ring_buf + ring_off;
-	*len = ring_len - ring_off;
-	*fd = access_fd;
-	ring_busy = 1;
+}
+
+int
+log_ring_take(enum log_stream which, const char **buf, size_t *len, int *fd)
+{
+	struct logbuf *b = &streams[which];
+
+	if (stream_fd(which) == -1 || b->busy)
+		return 0;
+	if (b->ring_off == b->ring_len) {
+		if (b->used == 0)
+			return 0;
+		b->ring_buf = b->cur;
+		b->ring_off = 0;
+		b->ring_len = b->used;
+		b->cur = b->cur == b->bufs[0] ? b->bufs[1] : b->bufs[0];
+		b->used = 0;
+	}
+	*buf = b->ring_buf + b->ring_off;
+	*len = b->ring_len - b->ring_off;
+	*fd = stream_fd(which);
+	b->busy = 1;
 	return 1;
 }
 
 void
-access_log_done(int res)
+log_ring_done(enum log_stream which, int res)
 {
-	ring_busy = 0;
+	struct logbuf *b = &streams[which];
+
+	b->busy = 0;
 	if (res <= 0) {
-		/* dropped, as a failed synchronous write would be */
-		access_log_failed();
-		ring_off = ring_len = 0;
+		/* dropped, as a failed write at once would be */
+		if (which == LOG_STREAM_ACCESS)
+			access_log_failed();
+		b->ring_off = b->ring_len = 0;
 		return;
 	}
-	access_failing = 0;
-	ring_off += (size_t)res;
-	if (ring_off >= ring_len)
-		ring_off = ring_len = 0;
+	if (which == LOG_STREAM_ACCESS)
+		access_failing = 0;
+	b->ring_off += (size_t)res;
+	if (b->ring_off >= b->ring_len)
+		b->ring_off = b->ring_len = 0;
+}
+
+int
+log_ring_busy(void)
+{
+	return streams[LOG_STREAM_ERROR].busy || streams[LOG_STREAM_ACCESS].busy;
 }
 
 int
@@ -351,54 +435,34 @@ access_log_enabled(void)
 	return access_fd != -1;
 }
 
-int
-access_log_busy(void)
-{
-	return ring_busy;
-}
-
 void
 access_log_flush(void)
 {
-	/* what the ring was handed but has not written goes first */
-	if (!ring_busy && ring_off < ring_len && access_fd != -1) {
-		if (write_all(access_fd, ring_buf + ring_off, ring_len - ring_off) == -1)
-			access_log_failed();
-		ring_off = ring_len = 0;
-	}
-	if (access_used == 0)
-		return;
-	if (access_fd == -1) {
-		access_used = 0;
-		return;
-	}
-	if (write_all(access_fd, access_buf, access_used) == -1)
+	if (stream_flush(&streams[LOG_STREAM_ACCESS], access_fd) == -1)
 		access_log_failed();
-	else
+	else if (access_fd != -1)
 		access_failing = 0;
-	access_used = 0;
 }
 
 void
 access_log_write(const char *line, int len)
 {
-	size_t need;
+	struct logbuf *b = &streams[LOG_STREAM_ACCESS];
 
 	if (access_fd == -1 || len < 0)
 		return;
-	need = (size_t)len + 1;
-	if (access_used + need > ACCESS_LOG_BUFSIZE)
+	if (b->used + (size_t)len + 1 > b->size)
 		access_log_flush();
-	if (need > ACCESS_LOG_BUFSIZE) {
+	if ((size_t)len + 1 > b->size) {
 		/* Longer than the whole buffer: straight out. */
 		if (write_all(access_fd, line, (size_t)len) == -1 ||
 		    write_all(access_fd, "\n", 1) == -1)
 			access_log_failed();
 		return;
 	}
-	memcpy(access_buf + access_used, line, (size_t)len);
-	access_used += (size_t)len;
-	access_buf[access_used++] = '\n';
+	memcpy(b->cur + b->used, line, (size_t)len);
+	b->used += (size_t)len;
+	b->cur[b->used++] = '\n';
 }
 
 /*
@@ -440,6 +504,7 @@ log_reopen(void)
 	int rc = 0, saved = 0;
 
 	/* Lines already logged belong to the old file. */
+	(void)stream_flush(&streams[LOG_STREAM_ERROR], log_fd);
 	access_log_flush();
 	if (log_reopen_one(log_fd, log_file, "error log") == -1) {
 		saved = errno;

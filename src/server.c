@@ -355,7 +355,8 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		}
 		break;
 	case OP_LOG_WRITE:
-		access_log_done(cqe->res);
+		if (ring_ud_slot(ud) < LOG_STREAMS)
+			log_ring_done((enum log_stream)ring_ud_slot(ud), cqe->res);
 		break;
 	case OP_CANCEL:
 	case OP_NONE:
@@ -373,10 +374,8 @@ server_run(struct server *s)
 	arm_signal(s);
 	arm_tick(s);
 
-	while (!s->stopping || s->live_conns > 0 || access_log_busy()) {
-		const char *logbuf;
-		size_t loglen;
-		int logfd;
+	log_ring_mode(1);
+	while (!s->stopping || s->live_conns > 0 || log_ring_busy()) {
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
 		int ret = io_uring_submit_and_wait(&s->ring.uring, 1);
@@ -384,6 +383,7 @@ server_run(struct server *s)
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
 			errno = -ret;
 			log_err("io_uring_submit_and_wait");
+			log_ring_mode(0);
 			return 1;
 		}
 		if (ret > 0)
@@ -395,14 +395,21 @@ server_run(struct server *s)
 		}
 		io_uring_cq_advance(&s->ring.uring, seen);
 		s->ring.completed += seen;
-		/* access log lines leave through the ring, never blocking */
-		if (access_log_take(&logbuf, &loglen, &logfd)) {
-			struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+		/* log lines leave through the ring, never blocking */
+		for (unsigned which = 0; which < LOG_STREAMS; which++) {
+			const char *logbuf;
+			size_t loglen;
+			int logfd;
 
-			io_uring_prep_write(sqe, logfd, logbuf, (unsigned)loglen, (uint64_t)-1);
-			io_uring_sqe_set_data64(sqe, ring_ud(OP_LOG_WRITE, 0, 0));
+			if (log_ring_take((enum log_stream)which, &logbuf, &loglen, &logfd)) {
+				struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+				io_uring_prep_write(sqe, logfd, logbuf, (unsigned)loglen, (uint64_t)-1);
+				io_uring_sqe_set_data64(sqe, ring_ud(OP_LOG_WRITE, which, 0));
+			}
 		}
 	}
+	log_ring_mode(0);
 	log_info("stopped: %llu connections accepted, %llu refused at max_connections, "
 	    "%llu at max_connections_per_ip",
 	    (unsigned long long)s->m.connections_accepted_total,

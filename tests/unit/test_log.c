@@ -448,32 +448,65 @@ Test(access_log, ring_take_and_done_keep_order, .init = make_log_path,
 	char *text;
 
 	cr_assert_eq(access_log_open(log_path), 0);
-	cr_assert_eq(access_log_take(&buf, &len, &fd), 0, "nothing to write yet");
+	cr_assert_eq(log_ring_take(LOG_STREAM_ACCESS, &buf, &len, &fd), 0, "nothing to write yet");
 	access_log_write("one", 3);
 	access_log_write("two", 3);
-	cr_assert_eq(access_log_take(&buf, &len, &fd), 1);
+	cr_assert_eq(log_ring_take(LOG_STREAM_ACCESS, &buf, &len, &fd), 1);
 	cr_assert_eq(len, 8);
 	cr_assert_eq(memcmp(buf, "one\ntwo\n", 8), 0);
-	cr_assert(access_log_busy());
+	cr_assert(log_ring_busy());
 	access_log_write("three", 5);
-	cr_assert_eq(access_log_take(&buf, &len, &fd), 0, "one write at a time");
+	cr_assert_eq(log_ring_take(LOG_STREAM_ACCESS, &buf, &len, &fd), 0, "one write at a time");
 	/* the ring wrote 5 of 8 bytes */
 	cr_assert_eq(write(fd, buf, 5), 5);
-	access_log_done(5);
-	cr_assert(!access_log_busy());
-	cr_assert_eq(access_log_take(&buf, &len, &fd), 1);
+	log_ring_done(LOG_STREAM_ACCESS, 5);
+	cr_assert(!log_ring_busy());
+	cr_assert_eq(log_ring_take(LOG_STREAM_ACCESS, &buf, &len, &fd), 1);
 	cr_assert_eq(len, 3);
 	cr_assert_eq(memcmp(buf, "wo\n", 3), 0, "the rest of the short write first");
 	cr_assert_eq(write(fd, buf, len), 3);
-	access_log_done(3);
-	cr_assert_eq(access_log_take(&buf, &len, &fd), 1);
+	log_ring_done(LOG_STREAM_ACCESS, 3);
+	cr_assert_eq(log_ring_take(LOG_STREAM_ACCESS, &buf, &len, &fd), 1);
 	cr_assert_eq(len, 6);
 	cr_assert_eq(memcmp(buf, "three\n", 6), 0);
 	cr_assert_eq(write(fd, buf, len), 6);
-	access_log_done(6);
+	log_ring_done(LOG_STREAM_ACCESS, 6);
 	access_log_close();
 	text = slurp(log_path, &len);
 	cr_assert_eq(len, 14);
 	cr_assert_eq(memcmp(text, "one\ntwo\nthree\n", 14), 0);
+	free(text);
+}
+
+/* While the loop runs, error log lines wait for the ring too; leaving
+ * ring mode writes out what is left, in order. */
+Test(log, ring_mode_buffers_error_lines, .init = make_log_path,
+    .fini = remove_log_path)
+{
+	const char *buf;
+	size_t len;
+	int fd;
+	char *text;
+
+	cr_assert_eq(log_open(log_path, LOG_LEVEL_INFO), 0);
+	log_info("before");
+	log_ring_mode(1);
+	log_info("first");
+	text = slurp(log_path, &len);
+	cr_assert(strstr(text, "before") != NULL && strstr(text, "first") == NULL,
+	    "a line written at once in ring mode: %s", text);
+	free(text);
+	cr_assert_eq(log_ring_take(LOG_STREAM_ERROR, &buf, &len, &fd), 1);
+	cr_assert(memmem(buf, len, "info: first\n", 12) != NULL);
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	log_ring_done(LOG_STREAM_ERROR, (int)len);
+	log_warn("second");
+	log_ring_mode(0);
+	log_info("after");
+	log_close();
+	text = slurp(log_path, &len);
+	cr_assert(strstr(text, "before") < strstr(text, "first") &&
+	    strstr(text, "first") < strstr(text, "second") &&
+	    strstr(text, "second") < strstr(text, "after"), "%s", text);
 	free(text);
 }
