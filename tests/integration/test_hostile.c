@@ -666,10 +666,19 @@ Test(hostile, garbage_storm_while_downloading, .timeout = 600)
 	cr_assert(rp_pattern_mismatch(BIG_SEED, 0, body, BIG_SIZE) < 0,
 	    "download corrupted at byte %zd", rp_pattern_mismatch(BIG_SEED, 0, body, BIG_SIZE));
 	free(big);
-	/* The garbage was refused and its connections ended, over and over. */
+	/* How many garbage connections the daemon ended depends on its
+	 * speed (under valgrind few are answered before their senders give
+	 * up), so it is only logged.  What must hold after the storm: garbage
+	 * on a fresh connection still gets its 400 and a close. */
 	cr_log_info("garbage: %u connections", total_conns);
-	cr_assert_gt(total_conns, 2 * GARBAGE_CLIENTS,
-	    "only %u garbage connections: the daemon did not refuse garbage", total_conns);
+	{
+		struct rp_response r;
+		int res = rp_exchange(&d, "\x01\x02garbage \xff\r\n\r\n", false, &r);
+
+		cr_assert_eq(res, RP_OK, "garbage after the storm: %s", rp_result_str(res));
+		cr_assert_eq(r.status, 400, "%s", rp_describe(&r));
+		rp_response_free(&r);
+	}
 	assert_serving(&d, "the garbage storm");
 	rp_stop(&d);
 }
