@@ -317,15 +317,23 @@ conn_rate_grant(struct server *s, struct conn *c, uint32_t want)
 
 /* ---- responses ---- */
 
+/* The response's first bytes are out[0..len): the header, or a pool
+ * buffer holding the header and the whole body. */
 static void
-start_response(struct server *s, struct conn *c)
+begin_send(struct server *s, struct conn *c, char *out, uint32_t len)
 {
 	c->state = CONN_SEND_HEADER;
-	c->out = c->hbuf;
-	c->out_len = c->hlen;
+	c->out = out;
+	c->out_len = len;
 	c->out_sent = 0;
 	c->bytes_sent = 0;
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+}
+
+static void
+start_response(struct server *s, struct conn *c)
+{
+	begin_send(s, c, c->hbuf, c->hlen);
 	submit_send(s, c);
 }
 
@@ -342,13 +350,8 @@ start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t le
 		return false;
 	memcpy(buf, c->hbuf, c->hlen);
 	c->small_buf = buf;
-	c->out = buf;
-	c->out_len = c->hlen + len;
-	c->out_sent = 0;
-	c->bytes_sent = 0;
 	c->file_off = c->file_end = 0;
-	c->state = CONN_SEND_HEADER;
-	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	begin_send(s, c, buf, c->hlen + len);
 	/* READ linked to SEND: a short read (the file shrank) fails the
 	 * link, so the SEND ends with -ECANCELED and never sends bytes the
 	 * buffer does not hold.  Both go in one submission. */
@@ -666,13 +669,8 @@ respond_metrics(struct server *s, struct conn *c)
 	c->hlen = (uint32_t)head;
 	c->status = 200;
 	c->small_buf = buf;
-	c->out = buf;
-	c->out_len = (uint32_t)(head + body);
-	c->out_sent = 0;
-	c->bytes_sent = 0;
 	c->file_off = c->file_end = 0;
-	c->state = CONN_SEND_HEADER;
-	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	begin_send(s, c, buf, (uint32_t)(head + body));
 	submit_send(s, c);
 }
 
