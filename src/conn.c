@@ -418,9 +418,12 @@ respond_redirect(struct server *s, struct conn *c)
 		.announce_keep_alive = c->version_minor == 0,
 	};
 
-	/* absolute-form targets redirect to their path */
+	/* absolute-form targets (scheme://authority/path) redirect to their
+	 * path; the parser has checked the form */
 	if (tlen > 0 && t[0] != '/') {
-		const char *slash = memchr(t + (tlen > 8 ? 8 : tlen), '/', tlen - (tlen > 8 ? 8 : tlen));
+		const char *scheme_end = memmem(t, tlen, "://", 3);
+		const char *auth = scheme_end != NULL ? scheme_end + 3 : t;
+		const char *slash = memchr(auth, '/', tlen - (size_t)(auth - t));
 
 		if (slash == NULL) {
 			respond_error(s, c, 400, true);
@@ -440,7 +443,7 @@ respond_redirect(struct server *s, struct conn *c)
 	memcpy(location + plen + 1, t + plen, tlen - plen);
 	location[tlen + 1] = '\0';
 	r.location = location;
-	r.head = true;
+	r.head = true;          /* Content-Length: 0 and no body */
 	c->file_off = c->file_end = 0;
 	respond_header(s, c, &r);
 }

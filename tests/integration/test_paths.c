@@ -155,3 +155,19 @@ Test(paths, drops_to_the_configured_user)
 	cr_assert_eq(status_of(&d, "/secret.txt"), 403, "a root-only file read after the drop");
 	rp_stop(&d);
 }
+
+Test(paths, absolute_form_directory_redirects_to_its_path)
+{
+	struct rp_daemon d;
+	struct rp_response r;
+
+	rp_setup(&d);
+	rp_mkdir(&d, "dir");
+	start_listener_keys(&d, "allow_root = yes\n", "");
+	cr_assert_eq(rp_exchange(&d, "GET http://t/dir?x=1 HTTP/1.1\r\nHost: t\r\n\r\n", false, &r),
+	    RP_OK);
+	cr_assert_eq(r.status, 301, "%s", rp_describe(&r));
+	cr_assert_str_eq(rp_hdr(&r, "Location"), "/dir/?x=1");
+	rp_response_free(&r);
+	rp_stop(&d);
+}
