@@ -148,12 +148,25 @@ submit_send(struct server *s, struct conn *c)
 
 /* ---- the access log ---- */
 
+/* A response ended (whole or cut short): count it, and log it when the
+ * access log is on — nothing is formatted when it is off. */
 static void
 log_access(struct server *s, struct conn *c)
 {
 	static char line[4 * ACCESS_FIELD_MAX + 512];
 	char host[INET6_ADDRSTRLEN] = "-";
-	struct access_entry e = {
+	struct access_entry e;
+	int code = metrics_code_index(c->status);
+
+	if (code >= 0)
+		s->m.requests_total[code]++;
+	if (!access_log_enabled())
+		return;
+	if (c->peer.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->peer)->sin6_addr, host, sizeof(host));
+	else if (c->peer.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&c->peer)->sin_addr, host, sizeof(host));
+	e = (struct access_entry){
 		.remote = host,
 		.when = s->now_sec,
 		.method = c->rbuf + c->method.off, .method_len = c->method.len,
@@ -166,16 +179,6 @@ log_access(struct server *s, struct conn *c)
 		.bytes_sent = c->bytes_sent,
 		.duration_us = now_us() - c->start_us,
 	};
-	int code = metrics_code_index(c->status);
-
-	if (code >= 0)
-		s->m.requests_total[code]++;
-	if (!access_log_enabled())
-		return;
-	if (c->peer.ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->peer)->sin6_addr, host, sizeof(host));
-	else if (c->peer.ss_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&c->peer)->sin_addr, host, sizeof(host));
 	access_log_write(line, (int)access_format(&e, s->conf->access_log_format, line, sizeof(line)));
 }
 
