@@ -46,6 +46,8 @@
 struct target_path {
 	char *path;
 	uint64_t size;                  /* from HEAD */
+	char *get;                      /* the whole-file GET, built once */
+	int get_len;
 	char *local;                    /* verify_dir copy, or NULL */
 	uint64_t local_size;
 	uint8_t digest[BENCH_SHA256_LEN];       /* of the whole local file */
@@ -167,6 +169,26 @@ io:
 	return -1;
 }
 
+/*
+ * Every whole-file request of a path is the same bytes: make them once, so
+ * that issuing a request costs no formatting.
+ */
+static int
+build_get(const struct bench_job *j, struct bench_target *t,
+    struct target_path *tp)
+{
+	char req[1024];
+
+	tp->get_len = bench_http_request(req, sizeof(req), "GET", t->hostport,
+	    tp->path, 0, 0, j->keepalive);
+	if (tp->get_len < 0)
+		return -1;      /* the HEAD before it has said why */
+	tp->get = strdup(req);
+	if (tp->get == NULL)
+		abort();
+	return 0;
+}
+
 static int
 prepare_one(const struct bench_job *j, struct bench_target *t, FILE *err)
 {
@@ -201,6 +223,10 @@ prepare_one(const struct bench_job *j, struct bench_target *t, FILE *err)
 			break;
 		}
 		t->total_size += tp->size;
+		if (build_get(j, t, tp) < 0) {
+			problems++;
+			break;
+		}
 		if (j->rw == BENCH_RW_RANDREAD && tp->size == 0) {
 			fprintf(err, "job '%s': rw=randread: %s is empty\n",
 			    j->name, tp->path);
@@ -258,8 +284,10 @@ bench_targets_free(struct bench_target *targets, size_t njobs)
 	if (targets == NULL)
 		return;
 	for (i = 0; i < njobs; i++) {
-		for (k = 0; k < targets[i].npaths; k++)
+		for (k = 0; k < targets[i].npaths; k++) {
+			free(targets[i].paths[k].get);
 			free(targets[i].paths[k].local);
+		}
 		free(targets[i].paths);
 	}
 	free(targets);
@@ -514,11 +542,18 @@ conn_next(struct engine *e, struct conn *c)
 static void
 send_request(struct engine *e, struct conn *c)
 {
+	struct target_path *tp = &c->cl->t->paths[c->path];
 	struct io_uring_sqe *sqe;
+	const char *req = tp->get;
+	int len = tp->get_len;
 
-	c->req_len = bench_http_request(c->req, sizeof(c->req), "GET",
-	    c->cl->t->hostport, c->cl->t->paths[c->path].path, c->range_off,
-	    c->range_len, c->cl->job->keepalive);
+	if (c->range_len > 0) {
+		c->req_len = bench_http_request(c->req, sizeof(c->req), "GET",
+		    c->cl->t->hostport, tp->path, c->range_off, c->range_len,
+		    c->cl->job->keepalive);
+		req = c->req;
+		len = c->req_len;
+	}
 	c->state = C_HEAD;
 	c->buf_len = 0;
 	c->body_got = 0;
@@ -527,7 +562,7 @@ send_request(struct engine *e, struct conn *c)
 		bench_sha256_init(&c->sha);
 	/* the send's success needs no completion: the response says it all */
 	sqe = get_sqe(e);
-	io_uring_prep_send(sqe, c->fd, c->req, (size_t)c->req_len,
+	io_uring_prep_send(sqe, c->fd, req, (size_t)len,
 	    MSG_WAITALL | MSG_NOSIGNAL);
 	io_uring_sqe_set_data64(sqe, ud(e, c, OP_SEND));
 	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
@@ -881,6 +916,8 @@ ring_init(struct engine *e, FILE *err)
 		fprintf(err, "ringbench: io_uring_queue_init: %s\n", strerror(-rc));
 		return -1;
 	}
+	/* io_uring_enter then skips looking up the ring's file each turn */
+	(void)io_uring_register_ring_fd(&e->ring);
 	if (!(p.features & IORING_FEAT_CQE_SKIP)) {
 		fprintf(err, "ringbench: this kernel lacks IOSQE_CQE_SKIP_SUCCESS "
 		    "(Linux 5.17 or later is needed)\n");
