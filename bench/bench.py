@@ -7,8 +7,12 @@ bench/jobs with ringbench (pinned to CPU 1) against each server in turn,
 rotating the order every round, and prints one table of medians: per file
 size and connection count, requests/s, MiB/s, p99 latency, server CPU
 microseconds per request and CPU seconds per GiB, and ringpushd against the
-best reference.  Writes bench.json and, when gnuplot is installed,
-bench.png.  A benchmark, not a test: it never fails on a number.
+best reference.  Then, with wrk installed, a client check: wrk and
+ringbench take turns against the server that needed the least CPU per 4 KiB
+request (the one that asks the most of a client), and each client's
+requests/s and CPU per request are printed side by side.  Writes bench.json
+and, when gnuplot is installed, bench.png.  A benchmark, not a test: it
+never fails on a number.
 """
 import argparse
 import json
@@ -282,28 +286,119 @@ unset multiplot
         say("bench: gnuplot failed: " + r.stderr.strip()[-200:])
 
 
-def client_check(build, srv, runtime, pin):
-    """ringbench beside wrk, same server, same 4 KiB file, 64 connections."""
+def tree_cpu(pid):
+    """utime+stime in seconds of pid, its threads and its descendants."""
+    tck = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(d)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += stats.get(p, (0, 0))[1]
+        todo += [c for c, (pp, _) in stats.items() if pp == p]
+    return total / tck
+
+
+def run_wrk(srv, conns, secs, pin):
+    """One wrk run: requests/s, client CPU s, server CPU s, requests, wall s."""
+    pre = ["taskset", "-c", "1"] if pin else []
+    s0, t0 = tree_cpu(srv.proc.pid), time.time()
+    p = subprocess.Popen(pre + ["wrk", "-t1", f"-c{conns}", f"-d{secs}s",
+                                f"http://127.0.0.1:{srv.port}/4k.bin"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True)
+    out = p.stdout.read()
+    _, _, ru = os.wait4(p.pid, 0)
+    wall, srv_cpu = time.time() - t0, tree_cpu(srv.proc.pid) - s0
+    rps = reqs = None
+    for line in out.splitlines():
+        f = line.split()
+        if line.startswith("Requests/sec:"):
+            rps = float(f[1])
+        elif len(f) > 2 and f[1] == "requests" and f[2] == "in":
+            reqs = int(f[0])
+    if not rps or not reqs:
+        return None
+    return {"req_per_s": rps, "client_us_per_req":
+            (ru.ru_utime + ru.ru_stime) / reqs * 1e6,
+            "client_pct": (ru.ru_utime + ru.ru_stime) / wall * 100,
+            "server_pct": srv_cpu / wall * 100}
+
+
+def run_rb(build, srv, conns, secs, pin):
+    t, _ = ringbench(build, os.path.join(HERE, "jobs", "4k.job"), srv, conns,
+                     f"{secs}s", "0", pin)
+    if not t or t["requests"] == 0:
+        return None
+    wall = t["elapsed_ns"] / 1e9
+    cli = (t["client_cpu"]["usr_s"] + t["client_cpu"]["sys_s"])
+    sc = t.get("server_cpu") or {}
+    return {"req_per_s": t["req_per_s"],
+            "client_us_per_req": cli / t["requests"] * 1e6,
+            "client_pct": cli / wall * 100,
+            "server_pct": (sc.get("usr_s", 0) + sc.get("sys_s", 0)) / wall
+            * 100 if sc else None}
+
+
+def cheapest(cells, started):
+    """The server that needed the least CPU per 4 KiB request at 16
+    connections: the one that asks the most of a client."""
+    cell = next((c for c in cells if c["size"] == "4k" and c["conns"] == 16),
+                None)
+    costs = {n: v["server_cpu_us_per_req"] for n, v in
+             (cell["servers"].items() if cell else [])
+             if v.get("server_cpu_us_per_req")}
+    best = min(costs, key=costs.get) if costs else started[0].name
+    return next(s for s in started if s.name == best)
+
+
+def client_check(build, srv, runtime, rounds, pin):
+    """ringbench beside wrk: same server, 4 KiB file, 64 connections, each
+    client on CPU 1, alternating for several rounds.  A one-core server
+    can saturate before either client does, so the check reports each
+    client's CPU per request and share of its core beside the requests/s:
+    the client that needs less CPU per request can drive a faster server
+    harder."""
     if not shutil.which("wrk"):
+        say("bench: wrk not installed: no client check")
         return None
     secs = max(1, int(float(runtime.rstrip("s"))))
-    pre = ["taskset", "-c", "1"] if pin else []
-    r = subprocess.run(pre + ["wrk", "-t1", "-c64", f"-d{secs}s",
-                              f"http://127.0.0.1:{srv.port}/4k.bin"],
-                       capture_output=True, text=True, timeout=60)
-    wrk_rps = None
-    for line in r.stdout.splitlines():
-        if line.startswith("Requests/sec:"):
-            wrk_rps = float(line.split()[1])
-    t, _ = ringbench(build, os.path.join(HERE, "jobs", "4k.job"), srv, 64,
-                     f"{secs}s", "0", pin)
-    rb_rps = t["req_per_s"] if t else None
-    say(f"client check against {srv.name} (4 KiB, 64 connections, client on "
-        f"one core): wrk {fmt(wrk_rps, '.0f')} req/s, ringbench "
-        f"{fmt(rb_rps, '.0f')} req/s"
-        + (f" ({rb_rps / wrk_rps:.2f}x)" if wrk_rps and rb_rps else ""))
-    return {"server": srv.name, "wrk_req_per_s": wrk_rps,
-            "ringbench_req_per_s": rb_rps}
+    runs = {"wrk": [], "ringbench": []}
+    for rnd in range(rounds):
+        order = ["wrk", "ringbench"] if rnd % 2 == 0 else \
+            ["ringbench", "wrk"]
+        for who in order:
+            r = run_wrk(srv, 64, secs, pin) if who == "wrk" else \
+                run_rb(build, srv, 64, secs, pin)
+            if r:
+                runs[who].append(r)
+    if not runs["wrk"] or not runs["ringbench"]:
+        say("bench: client check: a client produced no result")
+        return None
+    med = {who: {k: statistics.median(v for v in (x[k] for x in rs)
+                                      if v is not None)
+                 for k in rs[0]} for who, rs in runs.items()}
+    say(f"client check against {srv.name} (4 KiB, 64 connections, each "
+        f"client on CPU 1, medians of {rounds} round(s)):")
+    for who in ("wrk", "ringbench"):
+        m = med[who]
+        say(f"  {who:<9} {m['req_per_s']:9.0f} req/s, client "
+            f"{m['client_us_per_req']:5.2f} us CPU/request, client "
+            f"{m['client_pct']:3.0f}% of its core, server "
+            f"{fmt(m['server_pct'], '3.0f')}% of its core")
+    w, b = med["wrk"], med["ringbench"]
+    say(f"  ringbench drives {b['req_per_s'] / w['req_per_s']:.2f}x wrk's "
+        f"req/s; wrk needs {w['client_us_per_req'] / b['client_us_per_req']:.2f}x"
+        " ringbench's client CPU per request")
+    return {"server": srv.name, "rounds": rounds, "conns": 64,
+            "wrk": med["wrk"], "ringbench": med["ringbench"]}
 
 
 def main():
@@ -358,9 +453,8 @@ def main():
                 cells.append({"size": size, "conns": depth, "servers": {
                     n: summarise(r) for n, r in runs.items() if r}})
                 say(f"bench: {size} x{depth} done ({time.time() - t0:.0f}s)")
-        check = client_check(build, next((s for s in started
-                                          if s.name == "ringpushd"),
-                                         started[0]), runtime, pin)
+        check = client_check(build, cheapest(cells, started), runtime,
+                             rounds, pin)
     finally:
         for s in started:
             s.stop()

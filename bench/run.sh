@@ -20,16 +20,17 @@ if [ ! -x "$BUILD/ringpushd" ] || [ ! -x "$BUILD/ringbench" ]; then
 	make "$BUILD/ringpushd" "$BUILD/ringbench"
 fi
 
-# Reference servers come from Debian packages.  Installing one must not
-# start its system instance (it would take port 80): a temporary
-# policy-rc.d tells the package scripts not to start services.
+# Reference servers (and wrk, for the client check) come from Debian
+# packages.  Installing one must not start its system instance (it would
+# take port 80): a temporary policy-rc.d tells the package scripts not to
+# start services.
 want=""
-for s in nginx lighttpd h2o; do
+for s in nginx lighttpd h2o wrk; do
 	command -v "$s" >/dev/null 2>&1 || want="$want $s"
 done
 if [ -n "$want" ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ] && [ "$(id -u)" = 0 ] &&
     command -v apt-get >/dev/null 2>&1; then
-	echo "bench: installing reference servers:$want"
+	echo "bench: installing:$want"
 	policy=/usr/sbin/policy-rc.d
 	made_policy=no
 	if [ ! -e "$policy" ]; then
