@@ -110,10 +110,12 @@ def servers(build, rundir, tree, wanted):
     """Every server we can run, each on its own free port."""
     found = []
     port = PORT_BASE
-    for name in ["ringpushd", "nginx", "lighttpd", "h2o"]:
+    for name in ["ringpushd", "ringpushd-sendfile", "nginx", "lighttpd",
+                 "h2o"]:
         if name not in wanted:
             continue
-        binary = os.path.join(build, "ringpushd") if name == "ringpushd" \
+        mine = name.startswith("ringpushd")
+        binary = os.path.join(build, "ringpushd") if mine \
             else shutil.which(name)
         if not binary or not os.access(binary, os.X_OK):
             say(f"bench: {name} not found: skipped")
@@ -121,14 +123,18 @@ def servers(build, rundir, tree, wanted):
         while not port_free(port):
             port += 1
         conf = os.path.join(rundir, f"{name}.conf")
-        with open(os.path.join(HERE, f"{name}.conf.in")) as f:
+        with open(os.path.join(HERE, "ringpushd.conf.in" if mine
+                               else f"{name}.conf.in")) as f:
             text = f.read()
         text = text.replace("@PORT@", str(port)).replace("@ROOT@", tree)
         text = text.replace("@RUNDIR@", rundir)
+        if name == "ringpushd-sendfile":
+            text += "engine = sendfile\n"
         with open(conf, "w") as f:
             f.write(text)
         argv = {
             "ringpushd": [binary, "-f", "-c", conf],
+            "ringpushd-sendfile": [binary, "-f", "-c", conf],
             "nginx": [binary, "-c", conf, "-e",
                       os.path.join(rundir, "nginx-error.log")],
             "lighttpd": [binary, "-D", "-f", conf],
@@ -200,7 +206,7 @@ def ratio(mine, refs, higher_better):
 
 
 def print_table(cells, names):
-    head = (f"{'size':>5} {'conns':>5} {'server':<10} {'req/s':>10} "
+    head = (f"{'size':>5} {'conns':>5} {'server':<18} {'req/s':>10} "
             f"{'MiB/s':>9} {'p99 us':>9} {'cpu us/req':>10} {'cpu s/GiB':>9}"
             f" {'errors':>6}")
     say(head)
@@ -214,13 +220,16 @@ def print_table(cells, names):
             label = (f"{cell['size']:>5} {cell['conns']:>5}" if first
                      else " " * 11)
             first = False
-            say(f"{label} {n:<10} {fmt(r['req_per_s'], '10.0f')} "
+            say(f"{label} {n:<18} {fmt(r['req_per_s'], '10.0f')} "
                 f"{fmt(r['mib_per_s'], '9.1f')} {fmt(r['p99_us'], '9.0f')} "
                 f"{fmt(r['server_cpu_us_per_req'], '10.2f')} "
                 f"{fmt(r['server_cpu_s_per_gib'], '9.3f')} {r['errors']:>6}")
-        mine = cell["servers"].get("ringpushd")
-        refs = [(n, r) for n, r in cell["servers"].items() if n != "ringpushd"]
-        if mine and refs:
+        refs = [(n, r) for n, r in cell["servers"].items()
+                if not n.startswith("ringpushd")]
+        for me in [n for n in names if n.startswith("ringpushd")]:
+            mine = cell["servers"].get(me)
+            if not mine or not refs:
+                continue
             parts = []
             for key, hb, what in [("req_per_s", True, "req/s"),
                                   ("mib_per_s", True, "MiB/s"),
@@ -229,10 +238,10 @@ def print_table(cells, names):
                 txt, who = ratio(mine[key], [(n, r[key]) for n, r in refs], hb)
                 if who:
                     parts.append(f"{what} {txt} of {who}")
-                cell.setdefault("ratio", {})[key] = \
+                cell.setdefault("ratio", {}).setdefault(me, {})[key] = \
                     None if who is None else {"ratio": float(txt[:-1]),
                                               "best": who}
-            say(" " * 11 + " ringpushd vs best: " + ", ".join(parts))
+            say(" " * 11 + f" {me} vs best: " + ", ".join(parts))
         say("")
 
 
@@ -466,7 +475,7 @@ def main():
     say("")
     print_table(cells, names)
     result = {
-        "format_version": 1,
+        "format_version": 2,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "kernel": platform.release(),
         "cpus": os.cpu_count(),

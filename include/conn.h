@@ -117,6 +117,10 @@ void conn_close(struct server *s, struct conn *c, const char *why);
  * from the buckets.  0 means wait: the connection is woken on a later
  * tick through its engine's resume(). */
 uint32_t conn_rate_grant(struct server *s, struct conn *c, uint32_t want);
+/* Queue a POLLOUT wait for c's socket (completes as OP_POLL_OUT). */
+void conn_wait_writable(struct server *s, struct conn *c);
+/* Return n granted bytes that were not sent. */
+void conn_rate_refund(struct server *s, struct conn *c, uint32_t n);
 /* Called by the engine when the body is complete. */
 void conn_body_done(struct server *s, struct conn *c);
 /* Expire deadlines; called on every tick. */

@@ -34,6 +34,7 @@ enum metrics_code {
 enum metrics_engine {
 	METRICS_ENGINE_SPLICE,	/* "splice": file -> pipe -> socket */
 	METRICS_ENGINE_SMALL,	/* "small": read into a buffer, then send */
+	METRICS_ENGINE_SENDFILE,	/* "sendfile": sendfile(2) on readiness */
 	METRICS_ENGINE_N
 };
 

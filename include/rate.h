@@ -28,5 +28,7 @@ void rate_init(struct rate_bucket *b, uint64_t rate, uint64_t now_ms);
 uint64_t rate_available(struct rate_bucket *b, uint64_t now_ms, uint64_t want);
 /* Spend n bytes (n <= what rate_available last allowed). */
 void rate_spend(struct rate_bucket *b, uint64_t n);
+/* Give back n bytes spent but not sent; the burst cap still holds. */
+void rate_refund(struct rate_bucket *b, uint64_t n);
 
 #endif

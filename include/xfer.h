@@ -22,6 +22,7 @@ struct conn;
 
 struct xfer_engine_ops {
 	const char *name;
+	int metric;             /* enum metrics_engine: its bytes_sent_total */
 	void (*start)(struct server *s, struct conn *c);
 	void (*complete)(struct server *s, struct conn *c, enum ring_op op, int res);
 	void (*release)(struct server *s, struct conn *c);
@@ -29,6 +30,7 @@ struct xfer_engine_ops {
 };
 
 extern const struct xfer_engine_ops xfer_splice_ops;
+extern const struct xfer_engine_ops xfer_sendfile_ops;
 
 const struct xfer_engine_ops *xfer_engine(enum xfer_engine e);
 

@@ -77,7 +77,7 @@ struct conf_key {
 
 static const char *const log_level_names[] = { "error", "warn", "info",
 	"debug", NULL };
-static const char *const engine_names[] = { "splice", NULL };
+static const char *const engine_names[] = { "splice", "sendfile", NULL };
 /* In the order of enum conf_log_format and enum conf_status_allow. */
 static const char *const log_format_names[] = { "combined", "json", NULL };
 static const char *const status_allow_names[] = { "loopback", "any", NULL };

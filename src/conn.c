@@ -13,6 +13,7 @@
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +317,26 @@ conn_rate_grant(struct server *s, struct conn *c, uint32_t want)
 	rate_spend(&c->rate, total);
 	rate_spend(&s->rate_total, total);
 	return (uint32_t)total;
+}
+
+/* Wait on the ring until the socket takes bytes again (an engine's
+ * OP_POLL_OUT). */
+void
+conn_wait_writable(struct server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_POLL_OUT, c->slot, c->gen));
+	c->inflight++;
+}
+
+/* Give back the part of a grant that the socket did not take. */
+void
+conn_rate_refund(struct server *s, struct conn *c, uint32_t n)
+{
+	rate_refund(&c->rate, n);
+	rate_refund(&s->rate_total, n);
 }
 
 /* ---- responses ---- */
@@ -915,7 +936,7 @@ on_send(struct server *s, struct conn *c, int res)
 	}
 	c->out_sent += (uint32_t)res;
 	c->bytes_sent += (uint64_t)res;
-	s->m.bytes_sent_total[c->small_buf != NULL ? METRICS_ENGINE_SMALL : METRICS_ENGINE_SPLICE] +=
+	s->m.bytes_sent_total[c->small_buf != NULL ? METRICS_ENGINE_SMALL : c->lst->engine->metric] +=
 	    (uint64_t)res;
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
 	if (c->out_sent < c->out_len) {

@@ -48,6 +48,7 @@ static const char *const code_values[METRICS_CODE_N] = {
 static const char *const engine_values[METRICS_ENGINE_N] = {
 	[METRICS_ENGINE_SPLICE] = "splice",
 	[METRICS_ENGINE_SMALL] = "small",
+	[METRICS_ENGINE_SENDFILE] = "sendfile",
 };
 static const char *const open_values[METRICS_OPEN_N] = {
 	[METRICS_OPEN_OK] = "ok",

@@ -49,3 +49,15 @@ rate_spend(struct rate_bucket *b, uint64_t n)
 	n *= 1000;
 	b->milli_tokens = n < b->milli_tokens ? b->milli_tokens - n : 0;
 }
+
+void
+rate_refund(struct rate_bucket *b, uint64_t n)
+{
+	uint64_t cap = burst_milli(b);
+
+	if (b->rate == 0)
+		return;
+	/* n is at most a grant, far below UINT64_MAX / 1000 */
+	n *= 1000;
+	b->milli_tokens = n < cap - b->milli_tokens ? b->milli_tokens + n : cap;
+}

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <string.h>
 #include "log.h"
 #include "server.h"
@@ -69,11 +68,7 @@ splice_drain(struct server *s, struct conn *c)
 static void
 wait_writable(struct server *s, struct conn *c)
 {
-	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
-
-	io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_POLL_OUT, c->slot, c->gen));
-	c->inflight++;
+	conn_wait_writable(s, c);
 	c->splice_in_res = c->splice_out_res = NOT_ISSUED;
 }
 
@@ -176,6 +171,7 @@ splice_resume(struct server *s, struct conn *c)
 
 const struct xfer_engine_ops xfer_splice_ops = {
 	.name = "splice",
+	.metric = METRICS_ENGINE_SPLICE,
 	.start = splice_start,
 	.complete = splice_complete,
 	.release = splice_release,
@@ -186,6 +182,8 @@ const struct xfer_engine_ops *
 xfer_engine(enum xfer_engine e)
 {
 	switch (e) {
+	case ENGINE_SENDFILE:
+		return &xfer_sendfile_ops;
 	case ENGINE_SPLICE:
 	default:
 		return &xfer_splice_ops;

@@ -278,6 +278,8 @@ rp_setup(struct rp_daemon *d)
 	rp_register(d->dir, d->output);
 }
 
+const char *rp_engine = "splice";
+
 void
 rp_default_conf(const struct rp_daemon *d, char *buf, size_t cap)
 {
@@ -299,8 +301,8 @@ rp_default_conf(const struct rp_daemon *d, char *buf, size_t cap)
 	    "address = 127.0.0.1:0\n"
 	    "root = %s\n"
 	    "index = index.html\n"
-	    "engine = splice\n",
-	    d->access_log, d->root);
+	    "engine = %s\n",
+	    d->access_log, d->root, rp_engine);
 
 	cr_assert(n > 0 && (size_t)n < cap);
 }

@@ -83,6 +83,24 @@ const char *rp_daemon_path(void);
  * daemon is still alive, sends SIGTERM and asserts exit status 0. */
 void rp_setup(struct rp_daemon *d);
 void rp_default_conf(const struct rp_daemon *d, char *buf, size_t cap);
+/* The engine the standard configuration names: "splice" unless a test
+ * sets another before rp_start() (each test runs in its own process). */
+extern const char *rp_engine;
+
+/*
+ * A test run once per transfer engine: NAME with splice, NAME_sendfile with
+ * sendfile.  Options (at least one, e.g. .timeout) apply to both.  The body
+ * follows as a function body.
+ */
+#define RP_ENGINE_TEST(suite, name, ...)				\
+	static void name##_body(void);					\
+	Test(suite, name, __VA_ARGS__) { name##_body(); }		\
+	Test(suite, name##_sendfile, __VA_ARGS__)			\
+	{								\
+		rp_engine = "sendfile";					\
+		name##_body();						\
+	}								\
+	static void name##_body(void)
 /* Replace the value of the first "key = ..." line in a configuration. */
 void rp_conf_set(char *conf, size_t cap, const char *key, const char *value);
 void rp_start(struct rp_daemon *d);

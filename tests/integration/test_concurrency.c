@@ -193,7 +193,7 @@ client_head(struct client *cl)
 	return true;
 }
 
-Test(concurrency, two_hundred_connections, .timeout = 600)
+RP_ENGINE_TEST(concurrency, two_hundred_connections, .timeout = 600)
 {
 	enum { N = 200 };
 	struct rp_daemon d;
@@ -287,7 +287,7 @@ Test(concurrency, two_hundred_connections, .timeout = 600)
  * than Content-Length and the connection closed, and every byte it got
  * must be the original byte at its offset.
  */
-Test(concurrency, file_truncated_during_transfer, .timeout = 600)
+RP_ENGINE_TEST(concurrency, file_truncated_during_transfer, .timeout = 600)
 {
 	enum { SIZE = 64 * MIB, SEED = 31 };
 	struct rp_daemon d;
@@ -407,7 +407,7 @@ stuck_clients(int nstuck)
 	rp_stop(&d);
 }
 
-Test(concurrency, stuck_reader_does_not_block_others, .timeout = 300)
+RP_ENGINE_TEST(concurrency, stuck_reader_does_not_block_others, .timeout = 300)
 {
 	stuck_clients(1);
 }

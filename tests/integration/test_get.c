@@ -85,7 +85,7 @@ get_and_check(const struct rp_daemon *d, const char *rel, const char *content_ty
 	rp_response_free(&r);
 }
 
-Test(get, small_sizes_exact)
+RP_ENGINE_TEST(get, small_sizes_exact, .timeout = 120)
 {
 	static const uint64_t sizes[] = { 0, 1, 2, 4095, 4096, 4097, 65536, MIB };
 	struct rp_daemon d;
@@ -105,7 +105,7 @@ Test(get, small_sizes_exact)
 	rp_stop(&d);
 }
 
-Test(get, file_64mib_exact, .timeout = 600)
+RP_ENGINE_TEST(get, file_64mib_exact, .timeout = 600)
 {
 	struct rp_daemon d;
 	struct rp_response r;

@@ -36,8 +36,9 @@ start_with(struct rp_daemon *d, const char *limits, const char *daemon_keys)
 	    "\n"
 	    "[listener test]\n"
 	    "address = 127.0.0.1:0\n"
-	    "root = %s\n",
-	    d->access_log, daemon_keys, limits, d->root);
+	    "root = %s\n"
+	    "engine = %s\n",
+	    d->access_log, daemon_keys, limits, d->root, rp_engine);
 
 	cr_assert(n > 0 && (size_t)n < sizeof(conf));
 	rp_start_conf(d, conf);
@@ -159,7 +160,7 @@ read_checked(struct rp_conn *c, uint64_t seed, uint64_t size)
 /* The limiter's burst: 200 ms of the rate (rate.h). */
 #define BURST_S 0.2
 
-Test(limits, rate_per_connection_is_never_exceeded, .timeout = 120)
+RP_ENGINE_TEST(limits, rate_per_connection_is_never_exceeded, .timeout = 120)
 {
 	struct rp_daemon d;
 	const uint64_t rate = 512 * 1024, size = 1536 * 1024;
@@ -182,7 +183,7 @@ Test(limits, rate_per_connection_is_never_exceeded, .timeout = 120)
 	rp_stop(&d);
 }
 
-Test(limits, rate_total_holds_over_many_transfers, .timeout = 120)
+RP_ENGINE_TEST(limits, rate_total_holds_over_many_transfers, .timeout = 120)
 {
 	enum { CLIENTS = 50 };
 	const uint64_t rate = 2 * 1024 * 1024, size = 96 * 1024;
@@ -272,7 +273,7 @@ Test(limits, idle_keep_alive_connection_is_closed, .timeout = 60)
 	rp_stop(&d);
 }
 
-Test(limits, send_deadline_closes_a_client_that_stopped_reading, .timeout = 60)
+RP_ENGINE_TEST(limits, send_deadline_closes_a_client_that_stopped_reading, .timeout = 60)
 {
 	struct rp_daemon d;
 	struct rp_conn *c;

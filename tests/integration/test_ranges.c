@@ -65,7 +65,7 @@ expect_whole_200(const struct rp_response *r, uint64_t size, const char *what)
 	cr_assert(bad < 0, "%s: wrong byte at offset %zd", what, bad);
 }
 
-Test(ranges, single_ranges_exact)
+RP_ENGINE_TEST(ranges, single_ranges_exact, .timeout = 120)
 {
 	static const struct {
 		const char *spec;
@@ -103,7 +103,7 @@ Test(ranges, single_ranges_exact)
 	rp_stop(&d);
 }
 
-Test(ranges, inside_a_large_file, .timeout = 300)
+RP_ENGINE_TEST(ranges, inside_a_large_file, .timeout = 300)
 {
 	static const struct {
 		const char *spec;

@@ -199,3 +199,61 @@ Test(reload, sigusr1_reopens_the_access_log, .timeout = 60)
 	free(old_text);
 	free(new_text);
 }
+
+/* The engine a reload names takes new transfers; one already running
+ * keeps the engine it started with, and both end intact. */
+Test(reload, engine_change_applies_to_new_transfers, .timeout = 180)
+{
+	const uint64_t size = 64u << 20;
+	struct rp_daemon d;
+	struct rp_conn *c, *c2;
+	struct rp_response r;
+	char conf[4 * PATH_MAX], *out, *text;
+	uint64_t off = 0, off2 = 0;
+	const char *p;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, 78);
+	rp_start(&d);
+	c = rp_connect_rcvbuf(&d, 65536);
+	rp_sends(c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_head(c, &r), RP_OK);
+	cr_assert_eq(r.content_length, size);
+	rp_response_free(&r);
+	read_pattern(c, 78, &off, 4 << 20);
+
+	snprintf(conf, sizeof(conf),
+	    "[daemon]\nerror_log = -\naccess_log = %s\nallow_root = yes\n\n"
+	    "[status]\npath = /metrics\n\n"
+	    "[listener test]\naddress = 127.0.0.1:%d\nroot = %s\nengine = sendfile\n",
+	    d.access_log, d.port, d.root);
+	write_conf(&d, conf);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_output(&d, "engine sendfile", 1, &out);
+	free(out);
+
+	c2 = rp_connect(&d);
+	rp_sends(c2, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_head(c2, &r), RP_OK);
+	cr_assert_eq(r.content_length, size);
+	rp_response_free(&r);
+	read_pattern(c2, 78, &off2, size);
+	read_pattern(c, 78, &off, size - off);
+	rp_close(c);
+	rp_close(c2);
+
+	rp_get(&d, "/metrics", &r);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	text = strndup((const char *)r.body, r.body_len);
+	rp_response_free(&r);
+	p = strstr(text, "ringpushd_bytes_sent_total{engine=\"sendfile\"} ");
+	cr_assert_not_null(p, "%s", text);
+	cr_assert_geq(strtoull(p + strlen("ringpushd_bytes_sent_total{engine=\"sendfile\"} "), NULL, 10),
+	    size, "the new transfer went through sendfile:\n%s", text);
+	p = strstr(text, "ringpushd_bytes_sent_total{engine=\"splice\"} ");
+	cr_assert_not_null(p, "%s", text);
+	cr_assert_geq(strtoull(p + strlen("ringpushd_bytes_sent_total{engine=\"splice\"} "), NULL, 10),
+	    size - (4u << 20), "the old one kept splice:\n%s", text);
+	free(text);
+	rp_stop(&d);
+}

@@ -110,7 +110,7 @@ opt(const char *name, const char *value)
 	return s;
 }
 
-Test(ringbench, read_verify_counts_every_byte)
+RP_ENGINE_TEST(ringbench, read_verify_counts_every_byte, .timeout = 120)
 {
 	struct rp_daemon d;
 	char *report, *out, *u, *vd;
@@ -137,7 +137,7 @@ Test(ringbench, read_verify_counts_every_byte)
 	rp_stop(&d);
 }
 
-Test(ringbench, randread_ranges_verify)
+RP_ENGINE_TEST(ringbench, randread_ranges_verify, .timeout = 120)
 {
 	struct rp_daemon d;
 	char *report, *out, *u, *vd;

@@ -417,6 +417,7 @@ Test(conf_load, full_file)
 	    "index = default.htm\n"
 	    "engine = splice\n"
 	    "[listener local_2]\n"
+	    "engine = sendfile\n"
 	    "   address = [::1]:8081\n"
 	    "\troot = /tmp\n"
 	    "[ listener   spaced ]\n"
@@ -453,6 +454,7 @@ Test(conf_load, full_file)
 	cr_expect(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
 	cr_expect_eq(ntohs(sin6->sin6_port), 8081);
 	cr_expect_str_eq(c->listeners[1].root, "/tmp");
+	cr_expect_eq(c->listeners[1].engine, ENGINE_SENDFILE);
 	cr_expect_str_eq(c->listeners[1].index, "index.html");
 	cr_expect_eq(c->listeners[1].line, 24);
 
@@ -461,7 +463,7 @@ Test(conf_load, full_file)
 	cr_expect_eq(sin->sin_family, AF_INET);
 	cr_expect_eq(c->listeners[2].addrlen, sizeof(*sin));
 	cr_expect_eq(ntohl(sin->sin_addr.s_addr), 0x0a000001);
-	cr_expect_eq(c->listeners[2].line, 27);
+	cr_expect_eq(c->listeners[2].line, 28);
 	unload(&l);
 }
 
@@ -780,8 +782,8 @@ Test(conf_error, bad_enum)
 	expect_one("[daemon]\nlog_level = loud\n" LISTENER, 2,
 	    "log_level: \"loud\" is not valid (expected error, warn, info or "
 	    "debug)");
-	expect_one(LISTENER "engine = sendfile\n", 4,
-	    "engine: \"sendfile\" is not valid (expected splice)");
+	expect_one(LISTENER "engine = mmap\n", 4,
+	    "engine: \"mmap\" is not valid (expected splice or sendfile)");
 	/* Names are exact: no case folding. */
 	expect_one("[daemon]\nlog_level = INFO\n" LISTENER, 2,
 	    "is not valid");

@@ -92,3 +92,20 @@ Test(rate, clock_going_backwards_adds_nothing)
 	cr_assert_eq(rate_available(&b, 500, UINT64_MAX), 0);
 	cr_assert_eq(rate_available(&b, 1001, UINT64_MAX), 1);
 }
+
+Test(rate, refund_returns_unsent_bytes_up_to_the_burst)
+{
+	struct rate_bucket b;
+
+	rate_init(&b, 10000, 0);             /* burst = 2000 bytes */
+	cr_assert_eq(rate_available(&b, 0, 1500), 1500);
+	rate_spend(&b, 1500);
+	rate_refund(&b, 1000);               /* the socket took 500 */
+	cr_assert_eq(rate_available(&b, 0, UINT64_MAX), 1500);
+	rate_refund(&b, 5000);
+	cr_assert_eq(rate_available(&b, 0, UINT64_MAX), 2000,
+	    "a refund never raises the bucket past one burst");
+	rate_init(&b, 0, 0);
+	rate_refund(&b, 5000);
+	cr_assert_eq(rate_available(&b, 0, 7), 7, "unlimited stays unlimited");
+}

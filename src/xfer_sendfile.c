@@ -1,0 +1,117 @@
+/*
+ * xfer_sendfile.c: the sendfile engine — the ring says when the socket
+ * takes bytes, then sendfile(2) moves them from the page cache, on the
+ * daemon's own thread, the way nginx does.
+ *
+ * No pipe and no io-wq worker: each call moves what the socket buffer
+ * takes, straight from the file.  The price is that sendfile runs on the
+ * one thread: a read that misses the page cache waits for the disk, and
+ * every other transfer waits with it.  So it suits trees that stay in
+ * memory; the splice engine, whose file reads run in workers, suits the
+ * rest.  Sockets are non-blocking: a full socket answers EAGAIN, and the
+ * engine waits for POLLOUT on the ring.  A sendfile that returns 0 before
+ * the promised length means the file shrank: the connection is closed so
+ * the client sees a short body.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include "log.h"
+#include "server.h"
+
+/* Bytes asked of one call: the socket buffer takes less, and a short call
+ * means it is full. */
+#define SENDFILE_CHUNK (4u << 20)
+/* Calls in a row for one connection before the others get a turn. */
+#define SENDFILE_CALLS_PER_TURN 4
+
+static void
+sendfile_push(struct server *s, struct conn *c)
+{
+	for (int calls = 0; c->file_off < c->file_end; calls++) {
+		uint64_t left = c->file_end - c->file_off;
+		uint32_t want = left < SENDFILE_CHUNK ? (uint32_t)left : SENDFILE_CHUNK;
+		off_t off = (off_t)c->file_off;
+		uint32_t grant;
+		ssize_t n;
+
+		if (calls == SENDFILE_CALLS_PER_TURN) {
+			/* yield: the poll completes at once if still writable */
+			conn_wait_writable(s, c);
+			return;
+		}
+		grant = conn_rate_grant(s, c, want);
+		if (grant == 0)
+			return;         /* throttled: sendfile_resume() on a later tick */
+		n = sendfile(c->fd, c->file_fd, &off, grant);
+		if (n < 0 && errno == EINTR)
+			errno = EAGAIN;         /* nothing moved: wait and retry */
+		if (n < 0) {
+			conn_rate_refund(s, c, grant);
+			if (errno == EAGAIN) {
+				conn_wait_writable(s, c);
+			} else {
+				int err = errno;
+
+				if (err != EPIPE && err != ECONNRESET)
+					log_warn("sendfile on connection %u: %s", c->slot, strerror(err));
+				conn_close(s, c, strerror(err));
+			}
+			return;
+		}
+		if (n == 0) {
+			/* End of file before the promised length: the file
+			 * shrank.  The client sees fewer bytes than
+			 * Content-Length, never wrong ones. */
+			log_warn("sendfile: file shrank during a transfer (connection %u)", c->slot);
+			conn_close(s, c, "file shrank");
+			return;
+		}
+		c->file_off += (uint64_t)n;
+		c->bytes_sent += (uint64_t)n;
+		s->m.bytes_sent_total[METRICS_ENGINE_SENDFILE] += (uint64_t)n;
+		timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+		if ((uint32_t)n < grant) {
+			conn_rate_refund(s, c, grant - (uint32_t)n);
+			if (c->file_off < c->file_end) {
+				/* the socket buffer is full */
+				conn_wait_writable(s, c);
+				return;
+			}
+		}
+	}
+	conn_body_done(s, c);
+}
+
+/* After the POLLOUT wait (the only operation of this engine) or a
+ * throttled tick: writable, or an error the next sendfile reports. */
+static void
+sendfile_resume(struct server *s, struct conn *c)
+{
+	if (c->state == CONN_SEND_BODY && c->inflight == 0)
+		sendfile_push(s, c);
+}
+
+static void
+sendfile_complete(struct server *s, struct conn *c, enum ring_op op, int res)
+{
+	(void)op;
+	(void)res;
+	sendfile_resume(s, c);
+}
+
+static void
+sendfile_release(struct server *s, struct conn *c)
+{
+	(void)s;
+	(void)c;         /* nothing held: no pipe, no buffer */
+}
+
+const struct xfer_engine_ops xfer_sendfile_ops = {
+	.name = "sendfile",
+	.metric = METRICS_ENGINE_SENDFILE,
+	.start = sendfile_push,
+	.complete = sendfile_complete,
+	.release = sendfile_release,
+	.resume = sendfile_resume,
+};
