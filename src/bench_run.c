@@ -568,6 +568,9 @@ send_request(struct engine *e, struct conn *c)
 	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
 	sqe = get_sqe(e);
 	io_uring_prep_recv(sqe, c->fd, c->buf, CONN_BUF, 0);
+	/* the response cannot be there yet: wait for it without first
+	 * trying a receive that must fail */
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
 	io_uring_sqe_set_data64(sqe, ud(e, c, OP_RECV));
 	c->inflight++;
 }
