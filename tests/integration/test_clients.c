@@ -67,7 +67,7 @@ same_as(const struct rp_daemon *d, const char *download, const char *rel, uint64
 	free(got);
 }
 
-Test(clients, curl, .timeout = 300)
+RP_ENGINE_TEST(clients, curl, .timeout = 300)
 {
 	struct rp_daemon d;
 	char url[128], url2[128], out[PATH_MAX], out2[PATH_MAX];
@@ -107,7 +107,7 @@ Test(clients, curl, .timeout = 300)
 	rp_stop(&d);
 }
 
-Test(clients, wget, .timeout = 300)
+RP_ENGINE_TEST(clients, wget, .timeout = 300)
 {
 	struct rp_daemon d;
 	char url[128], out[PATH_MAX];

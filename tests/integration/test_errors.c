@@ -267,7 +267,7 @@ Test(errors, request_in_pieces)
 }
 
 /* Garbage and abrupt disconnects in bulk do not take the daemon down. */
-Test(errors, garbage_and_resets)
+RP_ENGINE_TEST(errors, garbage_and_resets, .timeout = 120)
 {
 	struct rp_daemon d;
 	struct rp_conn *c;
