@@ -208,7 +208,7 @@ def ratio(mine, refs, higher_better):
 def print_table(cells, names):
     head = (f"{'size':>5} {'conns':>5} {'server':<18} {'req/s':>10} "
             f"{'MiB/s':>9} {'p99 us':>9} {'cpu us/req':>10} {'cpu s/GiB':>9}"
-            f" {'errors':>6}")
+            f" {'client%':>7} {'errors':>6}")
     say(head)
     say("-" * len(head))
     for cell in cells:
@@ -223,7 +223,8 @@ def print_table(cells, names):
             say(f"{label} {n:<18} {fmt(r['req_per_s'], '10.0f')} "
                 f"{fmt(r['mib_per_s'], '9.1f')} {fmt(r['p99_us'], '9.0f')} "
                 f"{fmt(r['server_cpu_us_per_req'], '10.2f')} "
-                f"{fmt(r['server_cpu_s_per_gib'], '9.3f')} {r['errors']:>6}")
+                f"{fmt(r['server_cpu_s_per_gib'], '9.3f')} "
+                f"{fmt(r['client_cpu_pct'], '7.0f')} {r['errors']:>6}")
         refs = [(n, r) for n, r in cell["servers"].items()
                 if not n.startswith("ringpushd")]
         for me in [n for n in names if n.startswith("ringpushd")]:
@@ -471,7 +472,9 @@ def main():
     say("")
     say(f"make bench: medians of {rounds} round(s) of {runtime} "
         f"(after {ramp} ramp); servers on CPU 0, ringbench on CPU 1; server "
-        "CPU = utime+stime of the process, its threads and children")
+        "CPU = utime+stime of the process, its threads and children; "
+        "client% = ringbench's share of its core (near 100: the client, not "
+        "the server, set the pace)")
     say("")
     print_table(cells, names)
     result = {
