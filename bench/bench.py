@@ -110,8 +110,8 @@ def servers(build, rundir, tree, wanted):
     """Every server we can run, each on its own free port."""
     found = []
     port = PORT_BASE
-    for name in ["ringpushd", "ringpushd-sendfile", "nginx", "lighttpd",
-                 "h2o"]:
+    for name in ["ringpushd", "ringpushd-splice", "ringpushd-sendfile",
+                 "ringpushd-auto", "nginx", "lighttpd", "h2o"]:
         if name not in wanted:
             continue
         mine = name.startswith("ringpushd")
@@ -128,13 +128,15 @@ def servers(build, rundir, tree, wanted):
             text = f.read()
         text = text.replace("@PORT@", str(port)).replace("@ROOT@", tree)
         text = text.replace("@RUNDIR@", rundir)
-        if name == "ringpushd-sendfile":
-            text += "engine = sendfile\n"
+        if name.startswith("ringpushd-"):
+            text += f"engine = {name.split('-', 1)[1]}\n"
         with open(conf, "w") as f:
             f.write(text)
         argv = {
             "ringpushd": [binary, "-f", "-c", conf],
+            "ringpushd-splice": [binary, "-f", "-c", conf],
             "ringpushd-sendfile": [binary, "-f", "-c", conf],
+            "ringpushd-auto": [binary, "-f", "-c", conf],
             "nginx": [binary, "-c", conf, "-e",
                       os.path.join(rundir, "nginx-error.log")],
             "lighttpd": [binary, "-D", "-f", conf],

@@ -9,8 +9,9 @@
 #
 # Environment: BENCH_QUICK=1 (one short round, under 2 minutes),
 # BENCH_OUT=DIR (results; default build/bench), BENCH_SERVERS="ringpushd
-# nginx lighttpd h2o" (the subset to run; ringpushd-sendfile adds ringpushd
-# with engine = sendfile), BENCH_NO_INSTALL=1.
+# nginx lighttpd h2o" (the subset to run; ringpushd-splice,
+# ringpushd-sendfile and ringpushd-auto add ringpushd with that engine),
+# BENCH_NO_INSTALL=1.
 set -eu
 
 cd "$(dirname "$0")/.."

@@ -17,7 +17,7 @@
 #define CONF_NAME_MAX 64
 #define CONF_INDEX_MAX 256
 
-enum xfer_engine { ENGINE_SPLICE, ENGINE_SENDFILE };
+enum xfer_engine { ENGINE_SPLICE, ENGINE_SENDFILE, ENGINE_AUTO };
 enum conf_symlinks {
 	SYMLINKS_BENEATH,      /* follow links whose target stays beneath the root */
 	SYMLINKS_NO,           /* never follow a symlink (RESOLVE_NO_SYMLINKS) */

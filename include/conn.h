@@ -93,6 +93,7 @@ struct conn {
 	struct pipe_pair pipe;
 	uint32_t bytes_in_pipe;
 	int splice_in_res, splice_out_res;
+	bool by_sendfile;               /* engine auto: this body's path */
 
 	/* for the access log */
 	uint64_t start_us;

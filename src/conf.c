@@ -77,7 +77,7 @@ struct conf_key {
 
 static const char *const log_level_names[] = { "error", "warn", "info",
 	"debug", NULL };
-static const char *const engine_names[] = { "splice", "sendfile", NULL };
+static const char *const engine_names[] = { "splice", "sendfile", "auto", NULL };
 /* In the order of enum conf_log_format and enum conf_status_allow. */
 static const char *const log_format_names[] = { "combined", "json", NULL };
 static const char *const status_allow_names[] = { "loopback", "any", NULL };
@@ -175,7 +175,7 @@ static const struct conf_key conf_keys[] = {
 	    check_root },
 	{ "index",		LS(index, TYPE_FILENAME), "index.html", 0, 0, NULL,
 	    NULL },
-	{ "engine",		LS(engine, TYPE_ENUM), "splice", 0, 0,
+	{ "engine",		LS(engine, TYPE_ENUM), "auto", 0, 0,
 	    engine_names, NULL },
 	{ "hidden_files",	LS(hidden_files, TYPE_BOOL), "no", 0, 0, NULL,
 	    NULL },

@@ -184,6 +184,8 @@ xfer_engine(enum xfer_engine e)
 	switch (e) {
 	case ENGINE_SENDFILE:
 		return &xfer_sendfile_ops;
+	case ENGINE_AUTO:
+		return &xfer_auto_ops;
 	case ENGINE_SPLICE:
 	default:
 		return &xfer_splice_ops;

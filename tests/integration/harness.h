@@ -89,8 +89,8 @@ extern const char *rp_engine;
 
 /*
  * A test run once per transfer engine: NAME with splice, NAME_sendfile with
- * sendfile.  Options (at least one, e.g. .timeout) apply to both.  The body
- * follows as a function body.
+ * sendfile, NAME_auto with auto.  Options (at least one, e.g. .timeout)
+ * apply to all three.  The body follows as a function body.
  */
 #define RP_ENGINE_TEST(suite, name, ...)				\
 	static void name##_body(void);					\
@@ -98,6 +98,11 @@ extern const char *rp_engine;
 	Test(suite, name##_sendfile, __VA_ARGS__)			\
 	{								\
 		rp_engine = "sendfile";					\
+		name##_body();						\
+	}								\
+	Test(suite, name##_auto, __VA_ARGS__)				\
+	{								\
+		rp_engine = "auto";					\
 		name##_body();						\
 	}								\
 	static void name##_body(void)

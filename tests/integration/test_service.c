@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -311,9 +313,14 @@ RP_ENGINE_TEST(service, metrics_move_with_traffic, .timeout = 120)
 	    sample(before, "ringpushd_requests_total{code=\"4xx\"}"), 1);
 	cr_assert_eq(sample(after, "ringpushd_connections_accepted_total") -
 	    sample(before, "ringpushd_connections_accepted_total"), 5);
-	snprintf(label, sizeof(label), "ringpushd_bytes_sent_total{engine=\"%s\"}", rp_engine);
+	/* auto sends a file the test has just written, so in memory, by
+	 * sendfile; under valgrind, which does not know cachestat(2), by
+	 * splice */
+	snprintf(label, sizeof(label), "ringpushd_bytes_sent_total{engine=\"%s\"}",
+	    strcmp(rp_engine, "auto") != 0 ? rp_engine :
+	    rp_under_valgrind() ? "splice" : "sendfile");
 	cr_assert(sample(after, label) - sample(before, label) >= 300000,
-	    "three 100000-byte bodies went through the %s engine", rp_engine);
+	    "three 100000-byte bodies went through the %s engine (%s)", rp_engine, label);
 	cr_assert(sample(after, "ringpushd_file_open_total{result=\"error\"}") >= 1);
 	cr_assert(sample(after, "ringpushd_connections_open") >= 1);
 	cr_assert(sample(after, "process_resident_memory_bytes") > 0);
@@ -342,4 +349,98 @@ Test(service, json_access_log, .timeout = 60)
 	cr_assert(strstr(text, "\"method\":\"GET\",\"target\":\"/j.txt\",\"version\":\"HTTP/1.1\","
 	    "\"status\":200,\"body_bytes\":5,") != NULL, "%s", text);
 	free(text);
+}
+
+/* Pages of the file at path that are in the page cache, and its pages. */
+static void
+resident(const char *path, size_t *in, size_t *pages)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = open(path, O_RDONLY);
+	off_t size;
+	unsigned char *vec;
+	void *map;
+
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	size = lseek(fd, 0, SEEK_END);
+	*pages = (size_t)((size + page - 1) / page);
+	map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	cr_assert(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	vec = malloc(*pages);
+	cr_assert_not_null(vec);
+	cr_assert_eq(mincore(map, (size_t)size, vec), 0, "mincore: %s", strerror(errno));
+	*in = 0;
+	for (size_t i = 0; i < *pages; i++)
+		*in += vec[i] & 1;
+	free(vec);
+	munmap(map, (size_t)size);
+	close(fd);
+}
+
+static double
+bytes_by(const struct rp_daemon *d, const char *engine)
+{
+	char label[96], *text = scrape(d);
+	double v;
+
+	snprintf(label, sizeof(label), "ringpushd_bytes_sent_total{engine=\"%s\"}", engine);
+	v = sample(text, label);
+	free(text);
+	return v;
+}
+
+/* engine = auto: a body the page cache does not hold goes by splice, one
+ * it holds by sendfile; both arrive intact. */
+Test(service, auto_engine_follows_the_page_cache, .timeout = 120)
+{
+	const uint64_t size = 8u << 20;
+	struct rp_daemon d;
+	struct rp_response r;
+	char conf[4096], path[PATH_MAX];
+	double splice0, sendfile0;
+	size_t in, pages;
+	int fd;
+
+	if (rp_under_valgrind())
+		cr_skip_test("valgrind does not know cachestat(2): auto always splices under it");
+	rp_engine = "auto";
+	rp_setup(&d);
+	rp_make_file(&d, "cold.bin", size, 21);
+	rp_path(&d, "cold.bin", path);
+	fd = open(path, O_RDONLY);
+	cr_assert(fd >= 0);
+	/* written back first: dirty pages cannot be dropped */
+	cr_assert_eq(fdatasync(fd), 0);
+	cr_assert_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+	resident(path, &in, &pages);
+	if (in == pages)
+		cr_skip_test("this file system keeps %s in memory", path);
+
+	rp_default_conf(&d, conf, sizeof(conf));
+	snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf), "\n[status]\npath = /metrics\n");
+	rp_start_conf(&d, conf);
+	splice0 = bytes_by(&d, "splice");
+	sendfile0 = bytes_by(&d, "sendfile");
+	rp_get(&d, "/cold.bin", &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(r.body_len, size);
+	cr_assert_eq(rp_pattern_mismatch(21, 0, r.body, r.body_len), -1);
+	rp_response_free(&r);
+	cr_assert_geq(bytes_by(&d, "splice") - splice0, (double)size,
+	    "a file out of memory must go by splice");
+	cr_assert_eq(bytes_by(&d, "sendfile"), sendfile0);
+
+	/* that transfer read the file into the page cache */
+	resident(path, &in, &pages);
+	if (in < pages)
+		cr_skip_test("%zu of %zu pages stayed out of memory", pages - in, pages);
+	rp_get(&d, "/cold.bin", &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(rp_pattern_mismatch(21, 0, r.body, r.body_len), -1);
+	cr_assert_eq(r.body_len, size);
+	rp_response_free(&r);
+	cr_assert_geq(bytes_by(&d, "sendfile") - sendfile0, (double)size,
+	    "a file in memory must go by sendfile");
+	rp_stop(&d);
 }

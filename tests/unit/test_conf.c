@@ -335,7 +335,7 @@ static void
 expect_default_listener(const struct conf_listener *l)
 {
 	cr_expect_str_eq(l->index, "index.html");
-	cr_expect_eq(l->engine, ENGINE_SPLICE);
+	cr_expect_eq(l->engine, ENGINE_AUTO);
 	cr_expect_eq(l->hidden_files, 0);
 	cr_expect_eq(l->follow_symlinks, SYMLINKS_BENEATH);
 }
@@ -358,7 +358,7 @@ Test(conf_load, builtin_defaults)
 	cr_expect_eq(c.listeners[0].addrlen, sizeof(*sin));
 	cr_expect_str_eq(c.listeners[0].root, ".");
 	cr_expect_str_eq(c.listeners[0].index, "index.html");
-	cr_expect_eq(c.listeners[0].engine, ENGINE_SPLICE);
+	cr_expect_eq(c.listeners[0].engine, ENGINE_AUTO);
 	cr_expect_eq(c.listeners[0].line, 0);
 	expect_default_listener(&c.listeners[0]);
 	conf_free(&c);
@@ -379,7 +379,7 @@ Test(conf_load, minimal_file_gets_defaults)
 	cr_expect_str_eq(l.conf.listeners[0].address, "127.0.0.1:0");
 	cr_expect_str_eq(l.conf.listeners[0].root, "/tmp");
 	cr_expect_str_eq(l.conf.listeners[0].index, "index.html");
-	cr_expect_eq(l.conf.listeners[0].engine, ENGINE_SPLICE);
+	cr_expect_eq(l.conf.listeners[0].engine, ENGINE_AUTO);
 	cr_expect_eq(l.conf.listeners[0].line, 1);
 	expect_default_listener(&l.conf.listeners[0]);
 	unload(&l);
@@ -783,7 +783,7 @@ Test(conf_error, bad_enum)
 	    "log_level: \"loud\" is not valid (expected error, warn, info or "
 	    "debug)");
 	expect_one(LISTENER "engine = mmap\n", 4,
-	    "engine: \"mmap\" is not valid (expected splice or sendfile)");
+	    "engine: \"mmap\" is not valid (expected splice, sendfile or auto)");
 	/* Names are exact: no case folding. */
 	expect_one("[daemon]\nlog_level = INFO\n" LISTENER, 2,
 	    "is not valid");

@@ -1,0 +1,88 @@
+/*
+ * xfer_auto.c: the auto engine — sendfile when the page cache holds the
+ * whole body, splice otherwise.
+ *
+ * The sendfile engine costs the least CPU, but a read that misses the page
+ * cache blocks the daemon's one thread.  The splice engine never blocks
+ * the thread, but every chunk passes through an io-wq worker, two context
+ * switches that show most on single transfers of a few hundred KiB.  At
+ * the start of each body, auto asks the kernel whether every page of the
+ * range is in memory (cachestat(2), Linux 6.5): if so the transfer goes
+ * by sendfile, if not by splice.  A page evicted after the check makes a
+ * sendfile wait for the disk, as engine = sendfile always may.  Where the
+ * kernel lacks cachestat every body goes by splice.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "server.h"
+
+#ifndef SYS_cachestat
+#define SYS_cachestat 451       /* the same number on every architecture */
+#endif
+
+struct cachestat_range {
+	uint64_t off, len;
+};
+
+struct cachestat {
+	uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+/* Every page of [off, off + len) of fd is in the page cache. */
+static bool
+range_cached(int fd, uint64_t off, uint64_t len)
+{
+	static uint64_t page;
+	struct cachestat_range range = { off, len };
+	struct cachestat cs;
+
+	if (page == 0)
+		page = (uint64_t)sysconf(_SC_PAGESIZE);
+	if (len == 0 || syscall(SYS_cachestat, fd, &range, &cs, 0) != 0)
+		return false;
+	return cs.nr_cache >= (off + len - 1) / page - off / page + 1;
+}
+
+static const struct xfer_engine_ops *
+chosen(const struct conn *c)
+{
+	return c->by_sendfile ? &xfer_sendfile_ops : &xfer_splice_ops;
+}
+
+static void
+auto_start(struct server *s, struct conn *c)
+{
+	c->by_sendfile = range_cached(c->file_fd, c->file_off, c->file_end - c->file_off);
+	chosen(c)->start(s, c);
+}
+
+static void
+auto_complete(struct server *s, struct conn *c, enum ring_op op, int res)
+{
+	chosen(c)->complete(s, c, op, res);
+}
+
+/* Only the splice path holds anything (a pipe); its release is a no-op
+ * without one, so it is always the one called. */
+static void
+auto_release(struct server *s, struct conn *c)
+{
+	xfer_splice_ops.release(s, c);
+}
+
+static void
+auto_resume(struct server *s, struct conn *c)
+{
+	chosen(c)->resume(s, c);
+}
+
+const struct xfer_engine_ops xfer_auto_ops = {
+	.name = "auto",
+	.metric = METRICS_ENGINE_SPLICE,        /* headers: see ringpushd(8) */
+	.start = auto_start,
+	.complete = auto_complete,
+	.release = auto_release,
+	.resume = auto_resume,
+};
