@@ -53,7 +53,8 @@ check_usable(const struct conf *c)
 
 		if (l->name[0] == '\0' || l->root[0] == '\0' ||
 		    l->index[0] == '\0' || strchr(l->index, '/') != NULL ||
-		    l->line < 1 || l->engine != ENGINE_SPLICE)
+		    l->line < 1 || (l->engine != ENGINE_SPLICE &&
+		    l->engine != ENGINE_SENDFILE && l->engine != ENGINE_AUTO))
 			abort();
 		if (!(l->addr.ss_family == AF_INET &&
 		    l->addrlen == sizeof(struct sockaddr_in)) &&
