@@ -360,6 +360,7 @@ struct engine {
 	bool measuring;
 	bool stopping;
 	bool time_based;
+	bool poll_first;                /* IORING_RECVSEND_POLL_FIRST known */
 };
 
 static uint64_t
@@ -570,7 +571,8 @@ send_request(struct engine *e, struct conn *c)
 	io_uring_prep_recv(sqe, c->fd, c->buf, CONN_BUF, 0);
 	/* the response cannot be there yet: wait for it without first
 	 * trying a receive that must fail */
-	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	if (e->poll_first)
+		sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
 	io_uring_sqe_set_data64(sqe, ud(e, c, OP_RECV));
 	c->inflight++;
 }
@@ -897,6 +899,7 @@ check_timeouts(struct engine *e)
 static int
 ring_init(struct engine *e, FILE *err)
 {
+	struct io_uring_probe *probe;
 	struct io_uring_params p;
 	unsigned entries = 256;
 	int rc;
@@ -921,6 +924,13 @@ ring_init(struct engine *e, FILE *err)
 	}
 	/* io_uring_enter then skips looking up the ring's file each turn */
 	(void)io_uring_register_ring_fd(&e->ring);
+	/* POLL_FIRST came with Linux 5.19, as did IORING_OP_SOCKET; before
+	 * it a receive with the flag fails with -EINVAL */
+	probe = io_uring_get_probe_ring(&e->ring);
+	e->poll_first = probe != NULL &&
+	    io_uring_opcode_supported(probe, IORING_OP_SOCKET);
+	if (probe != NULL)
+		io_uring_free_probe(probe);
 	if (!(p.features & IORING_FEAT_CQE_SKIP)) {
 		fprintf(err, "ringbench: this kernel lacks IOSQE_CQE_SKIP_SUCCESS "
 		    "(Linux 5.17 or later is needed)\n");
