@@ -33,6 +33,4 @@ extern const struct xfer_engine_ops xfer_splice_ops;
 extern const struct xfer_engine_ops xfer_sendfile_ops;
 extern const struct xfer_engine_ops xfer_auto_ops;
 
-const struct xfer_engine_ops *xfer_engine(enum xfer_engine e);
-
 #endif

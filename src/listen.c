@@ -29,6 +29,21 @@
 
 #define LISTEN_BACKLOG 4096
 
+/* The engine a listener names in its configuration. */
+static const struct xfer_engine_ops *
+xfer_engine(enum xfer_engine e)
+{
+	switch (e) {
+	case ENGINE_SENDFILE:
+		return &xfer_sendfile_ops;
+	case ENGINE_AUTO:
+		return &xfer_auto_ops;
+	case ENGINE_SPLICE:
+	default:
+		return &xfer_splice_ops;
+	}
+}
+
 static void
 addr_format(const struct sockaddr_storage *ss, char *out, size_t cap)
 {

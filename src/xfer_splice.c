@@ -177,17 +177,3 @@ const struct xfer_engine_ops xfer_splice_ops = {
 	.release = splice_release,
 	.resume = splice_resume,
 };
-
-const struct xfer_engine_ops *
-xfer_engine(enum xfer_engine e)
-{
-	switch (e) {
-	case ENGINE_SENDFILE:
-		return &xfer_sendfile_ops;
-	case ENGINE_AUTO:
-		return &xfer_auto_ops;
-	case ENGINE_SPLICE:
-	default:
-		return &xfer_splice_ops;
-	}
-}
