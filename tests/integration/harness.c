@@ -280,6 +280,19 @@ rp_setup(struct rp_daemon *d)
 
 const char *rp_engine = "splice";
 
+double
+rp_sample(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = text; (p = strstr(p, name)) != NULL; p++) {
+		if ((p == text || p[-1] == '\n') && p[len] == ' ')
+			return atof(p + len + 1);
+	}
+	cr_assert_fail("no sample %s in:\n%s", name, text);
+	return -1;
+}
+
 void
 rp_default_conf(const struct rp_daemon *d, char *buf, size_t cap)
 {

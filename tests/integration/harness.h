@@ -86,6 +86,9 @@ void rp_default_conf(const struct rp_daemon *d, char *buf, size_t cap);
 /* The engine the standard configuration names: "splice" unless a test
  * sets another before rp_start() (each test runs in its own process). */
 extern const char *rp_engine;
+/* The value of the sample line "name value" in Prometheus text; the test
+ * fails if there is none. */
+double rp_sample(const char *text, const char *name);
 
 /*
  * A test run once per transfer engine: NAME with splice, NAME_sendfile with

@@ -256,20 +256,6 @@ Test(service, notify_socket_messages, .timeout = 120)
 	unlink(sa.sun_path);
 }
 
-/* The value of one sample line "name value" in exposition text. */
-static double
-sample(const char *text, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (const char *p = text; (p = strstr(p, name)) != NULL; p++) {
-		if ((p == text || p[-1] == '\n') && p[len] == ' ')
-			return atof(p + len + 1);
-	}
-	cr_assert_fail("no sample %s in:\n%s", name, text);
-	return -1;
-}
-
 static char *
 scrape(const struct rp_daemon *d)
 {
@@ -306,24 +292,24 @@ RP_ENGINE_TEST(service, metrics_move_with_traffic, .timeout = 120)
 	cr_assert_eq(r.status, 404);
 	rp_response_free(&r);
 	after = scrape(&d);
-	cr_assert_eq(sample(after, "ringpushd_requests_total{code=\"2xx\"}") -
-	    sample(before, "ringpushd_requests_total{code=\"2xx\"}"), 4,
+	cr_assert_eq(rp_sample(after, "ringpushd_requests_total{code=\"2xx\"}") -
+	    rp_sample(before, "ringpushd_requests_total{code=\"2xx\"}"), 4,
 	    "3 files and the first scrape");
-	cr_assert_eq(sample(after, "ringpushd_requests_total{code=\"4xx\"}") -
-	    sample(before, "ringpushd_requests_total{code=\"4xx\"}"), 1);
-	cr_assert_eq(sample(after, "ringpushd_connections_accepted_total") -
-	    sample(before, "ringpushd_connections_accepted_total"), 5);
+	cr_assert_eq(rp_sample(after, "ringpushd_requests_total{code=\"4xx\"}") -
+	    rp_sample(before, "ringpushd_requests_total{code=\"4xx\"}"), 1);
+	cr_assert_eq(rp_sample(after, "ringpushd_connections_accepted_total") -
+	    rp_sample(before, "ringpushd_connections_accepted_total"), 5);
 	/* auto sends a file the test has just written, so in memory, by
 	 * sendfile; under valgrind, which does not know cachestat(2), by
 	 * splice */
 	snprintf(label, sizeof(label), "ringpushd_bytes_sent_total{engine=\"%s\"}",
 	    strcmp(rp_engine, "auto") != 0 ? rp_engine :
 	    rp_under_valgrind() ? "splice" : "sendfile");
-	cr_assert(sample(after, label) - sample(before, label) >= 300000,
+	cr_assert(rp_sample(after, label) - rp_sample(before, label) >= 300000,
 	    "three 100000-byte bodies went through the %s engine (%s)", rp_engine, label);
-	cr_assert(sample(after, "ringpushd_file_open_total{result=\"error\"}") >= 1);
-	cr_assert(sample(after, "ringpushd_connections_open") >= 1);
-	cr_assert(sample(after, "process_resident_memory_bytes") > 0);
+	cr_assert(rp_sample(after, "ringpushd_file_open_total{result=\"error\"}") >= 1);
+	cr_assert(rp_sample(after, "ringpushd_connections_open") >= 1);
+	cr_assert(rp_sample(after, "process_resident_memory_bytes") > 0);
 	free(before);
 	free(after);
 	rp_stop(&d);
@@ -384,7 +370,7 @@ bytes_by(const struct rp_daemon *d, const char *engine)
 	double v;
 
 	snprintf(label, sizeof(label), "ringpushd_bytes_sent_total{engine=\"%s\"}", engine);
-	v = sample(text, label);
+	v = rp_sample(text, label);
 	free(text);
 	return v;
 }
