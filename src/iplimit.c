@@ -63,8 +63,9 @@ iplimit_siphash(const unsigned char key[IPLIMIT_KEY_LEN], const void *data, size
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* A key nobody outside can guess.  getrandom() only fails on kernels
- * without it (before 3.17); then the clock and the pid still keep the
+/* A key nobody outside can guess.  GRND_NONBLOCK: a daemon started early
+ * in boot must not wait for entropy over a hash key; if getrandom() has
+ * none yet (or the kernel lacks it), the clock and the pid still keep the
  * key from being a constant. */
 static void
 hash_key_init(unsigned char key[IPLIMIT_KEY_LEN])
@@ -72,7 +73,7 @@ hash_key_init(unsigned char key[IPLIMIT_KEY_LEN])
 	struct timespec ts;
 	uint64_t mix[2];
 
-	if (getrandom(key, IPLIMIT_KEY_LEN, 0) == IPLIMIT_KEY_LEN)
+	if (getrandom(key, IPLIMIT_KEY_LEN, GRND_NONBLOCK) == IPLIMIT_KEY_LEN)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	mix[0] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
