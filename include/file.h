@@ -53,9 +53,17 @@ const char *file_mime_type(const char *path, size_t len);
 size_t file_mime_count(void);
 const char *file_mime_ext(size_t i);
 
+struct open_how;
+
+/* How a request path opens below a listener's root: O_RDONLY | O_CLOEXEC
+ * | O_NONBLOCK (so a FIFO never blocks), RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS, and RESOLVE_NO_SYMLINKS unless follow_symlinks.
+ * The daemon's IORING_OP_OPENAT2 and file_open_beneath() both take it. */
+void file_open_how(struct open_how *how, bool follow_symlinks);
+
 /* Open the request path (decoded, starting with '/') below rootfd with
- * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), O_RDONLY | O_CLOEXEC |
- * O_NONBLOCK (so a FIFO never blocks).  "/" opens the root itself.
+ * openat2 and file_open_how(follow_symlinks = true): the daemon's open as
+ * a plain system call.  "/" opens the root itself.
  * Where openat2 is missing (ENOSYS) it falls back to file_open_walk().
  * Returns the fd or -errno: -EXDEV for a path or symlink that leaves the
  * root. */

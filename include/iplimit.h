@@ -10,8 +10,11 @@
 #ifndef RINGPUSH_IPLIMIT_H
 #define RINGPUSH_IPLIMIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+#define IPLIMIT_KEY_LEN 16
 
 struct iplimit_entry {
 	uint64_t key;
@@ -25,6 +28,7 @@ struct iplimit {
 	struct iplimit_entry *pool, *free;
 	unsigned mask;
 	unsigned limit;             /* 0 = no limit */
+	unsigned char hash_key[IPLIMIT_KEY_LEN];  /* random, drawn by iplimit_init */
 };
 
 /* Room for max_connections clients; limit 0 disables counting.  0 or -1. */
@@ -36,5 +40,8 @@ void iplimit_free(struct iplimit *t);
  * release ignores. */
 struct iplimit_entry *iplimit_acquire(struct iplimit *t, const struct sockaddr_storage *addr);
 void iplimit_release(struct iplimit *t, struct iplimit_entry *e);
+/* SipHash-2-4 of data under key: the table's bucket hash. */
+uint64_t iplimit_siphash(const unsigned char key[IPLIMIT_KEY_LEN], const void *data,
+    size_t len);
 
 #endif

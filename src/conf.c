@@ -589,34 +589,66 @@ check_status_path(struct conf_parser *p, const struct conf_key *k,
 }
 
 /*
+ * What a bound listener takes, per family: nothing, the wildcard, or one
+ * address.  Every IPv6 listener is bound with IPV6_V6ONLY off, so "[::]"
+ * (and "*") takes the IPv4 wildcard too, and "[::ffff:a.b.c.d]" is the
+ * IPv4 address a.b.c.d (::ffff:0.0.0.0 the IPv4 wildcard), not an IPv6 one.
+ */
+enum take { TAKE_NONE, TAKE_ANY, TAKE_ONE };
+
+struct address_takes {
+	enum take v4, v6;
+	struct in_addr addr4;
+	struct in6_addr addr6;
+	uint16_t port;
+};
+
+static struct address_takes
+address_takes(const struct sockaddr_storage *ss)
+{
+	struct address_takes t = { .v4 = TAKE_NONE, .v6 = TAKE_NONE };
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		t.port = sin->sin_port;
+		t.addr4 = sin->sin_addr;
+		t.v4 = sin->sin_addr.s_addr == htonl(INADDR_ANY) ? TAKE_ANY : TAKE_ONE;
+		return t;
+	}
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	t.port = sin6->sin6_port;
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(&t.addr4, sin6->sin6_addr.s6_addr + 12, sizeof(t.addr4));
+		t.v4 = t.addr4.s_addr == htonl(INADDR_ANY) ? TAKE_ANY : TAKE_ONE;
+	} else if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)) {
+		t.v4 = t.v6 = TAKE_ANY;
+	} else {
+		t.addr6 = sin6->sin6_addr;
+		t.v6 = TAKE_ONE;
+	}
+	return t;
+}
+
+/*
  * Two listeners cannot bind the same address and port.  Port 0 asks for
  * any free port and never collides.  A wildcard collides with every
- * address of its family on the same port, and "*" (dual stack) with all.
+ * address of its family on the same port; "[::]" and "*" take both
+ * families, so they collide with every IPv4 address too.
  */
 static int
 address_overlaps(const struct conf_listener *a, const struct conf_listener *b)
 {
-	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->addr;
-	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->addr;
-	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->addr;
-	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&b->addr;
-	uint16_t aport, bport;
+	struct address_takes x = address_takes(&a->addr), y = address_takes(&b->addr);
 
-	aport = a->addr.ss_family == AF_INET ? a4->sin_port : a6->sin6_port;
-	bport = b->addr.ss_family == AF_INET ? b4->sin_port : b6->sin6_port;
-	if (aport != bport || aport == 0)
+	if (x.port != y.port || x.port == 0)
 		return 0;
-	if (a->address[0] == '*' || b->address[0] == '*')
+	if (x.v4 != TAKE_NONE && y.v4 != TAKE_NONE &&
+	    (x.v4 == TAKE_ANY || y.v4 == TAKE_ANY || x.addr4.s_addr == y.addr4.s_addr))
 		return 1;
-	if (a->addr.ss_family != b->addr.ss_family)
-		return 0;
-	if (a->addr.ss_family == AF_INET)
-		return a4->sin_addr.s_addr == b4->sin_addr.s_addr ||
-		    a4->sin_addr.s_addr == htonl(INADDR_ANY) ||
-		    b4->sin_addr.s_addr == htonl(INADDR_ANY);
-	return IN6_ARE_ADDR_EQUAL(&a6->sin6_addr, &b6->sin6_addr) ||
-	    IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr) ||
-	    IN6_IS_ADDR_UNSPECIFIED(&b6->sin6_addr);
+	return x.v6 != TAKE_NONE && y.v6 != TAKE_NONE &&
+	    (x.v6 == TAKE_ANY || y.v6 == TAKE_ANY || IN6_ARE_ADDR_EQUAL(&x.addr6, &y.addr6));
 }
 
 /*

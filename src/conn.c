@@ -488,7 +488,8 @@ field_of(const struct conn *c, struct http_span sp)
 /* Open c->path below the listener's root on the ring, the way the
  * listener's open_how says (RESOLVE_BENEATH always).  The kernel tries
  * a cached lookup inline and only punts to a worker on a cache miss.
- * file_open_beneath() is the same open as a plain system call. */
+ * file_open_how() made open_how; file_open_beneath() is the same open as
+ * a plain system call. */
 static void
 submit_open(struct server *s, struct conn *c)
 {

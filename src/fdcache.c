@@ -111,8 +111,12 @@ fdcache_get(struct fdcache *fc, const void *owner, const char *path,
 {
 	uint64_t h;
 
-	if (fc->capacity == 0)
+	/* With the cache off every request opens its file: a miss too, so
+	 * misses_total counts the opens whatever the setting. */
+	if (fc->capacity == 0) {
+		fc->misses++;
 		return NULL;
+	}
 	h = path_hash(owner, path, path_len);
 	for (struct fdcache_entry *e = fc->buckets[h & fc->mask]; e != NULL; e = e->hnext) {
 		if (e->hash != h || e->owner != owner || e->path_len != path_len ||

@@ -3,9 +3,10 @@
  *
  * Range parsing, entity tags, conditional requests and content types are
  * pure functions of the parsed request and the file's metadata, so they are
- * tested and fuzzed without a ring.  file_open_beneath() is the single
- * place where a request path turns into an open file, and the kernel
- * (openat2 RESOLVE_BENEATH) rather than string checks keeps it in the root.
+ * tested and fuzzed without a ring.  file_open_how() is the single
+ * definition of how a request path turns into an open file, on the ring
+ * or not, and the kernel (openat2 RESOLVE_BENEATH) rather than string
+ * checks keeps it in the root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -431,6 +432,16 @@ fail:
 	return err;
 }
 
+void
+file_open_how(struct open_how *how, bool follow_symlinks)
+{
+	memset(how, 0, sizeof(*how));
+	how->flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+	how->resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	if (!follow_symlinks)
+		how->resolve |= RESOLVE_NO_SYMLINKS;
+}
+
 int
 file_open_beneath(int rootfd, const char *path)
 {
@@ -447,9 +458,7 @@ file_open_beneath(int rootfd, const char *path)
 		rel++;
 	if (*rel == '\0')
 		rel = ".";
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	file_open_how(&how, true);
 	fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS) {
 		no_openat2 = true;

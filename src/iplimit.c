@@ -1,11 +1,85 @@
 /*
  * iplimit.c: a chained hash of client addresses with a fixed entry pool
  * (see iplimit.h).
+ *
+ * Clients choose their addresses (an IPv6 site picks any /64 of its /48),
+ * so the bucket comes from SipHash-2-4 under a key drawn at start: no
+ * choice of addresses can aim at one chain.  SipHash is written out here
+ * because the daemon links no crypto library and needs 64 bits of it.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 #include "iplimit.h"
+
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+#define SIPROUND(v0, v1, v2, v3) do {					\
+		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);	\
+		v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;			\
+		v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;			\
+		v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);	\
+	} while (0)
+
+static uint64_t
+load_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+uint64_t
+iplimit_siphash(const unsigned char key[IPLIMIT_KEY_LEN], const void *data, size_t len)
+{
+	const unsigned char *in = data;
+	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
+	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
+	uint64_t m, last = (uint64_t)len << 56;
+	size_t tail = len & 7;
+
+	for (; len >= 8; len -= 8, in += 8) {
+		m = load_le64(in);
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	for (size_t i = 0; i < tail; i++)
+		last |= (uint64_t)in[i] << (8 * i);
+	v3 ^= last;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= last;
+	v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* A key nobody outside can guess.  GRND_NONBLOCK: a daemon started early
+ * in boot must not wait for entropy over a hash key; if getrandom() has
+ * none yet (or the kernel lacks it), the clock and the pid still keep the
+ * key from being a constant. */
+static void
+hash_key_init(unsigned char key[IPLIMIT_KEY_LEN])
+{
+	struct timespec ts;
+	uint64_t mix[2];
+
+	if (getrandom(key, IPLIMIT_KEY_LEN, GRND_NONBLOCK) == IPLIMIT_KEY_LEN)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mix[0] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	mix[1] = ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)key;
+	memcpy(key, mix, IPLIMIT_KEY_LEN);
+}
 
 static struct iplimit_entry unlimited;
 
@@ -27,6 +101,7 @@ iplimit_init(struct iplimit *t, unsigned max_connections, unsigned limit)
 		return -1;
 	}
 	t->mask = size - 1;
+	hash_key_init(t->hash_key);
 	for (unsigned i = 0; i < max_connections; i++) {
 		t->pool[i].next = t->free;
 		t->free = &t->pool[i];
@@ -71,10 +146,14 @@ addr_key(const struct sockaddr_storage *ss, uint64_t *key, uint8_t *family)
 }
 
 static unsigned
-key_hash(uint64_t key, uint8_t family, unsigned mask)
+key_hash(const struct iplimit *t, uint64_t key, uint8_t family)
 {
-	/* Fibonacci hashing spreads sequential addresses over the table. */
-	return (unsigned)(((key ^ family) * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+	/* all 8 bytes of the key and the family go through the hash */
+	unsigned char in[9];
+
+	memcpy(in, &key, 8);
+	in[8] = family;
+	return (unsigned)iplimit_siphash(t->hash_key, in, sizeof(in)) & t->mask;
 }
 
 struct iplimit_entry *
@@ -87,7 +166,7 @@ iplimit_acquire(struct iplimit *t, const struct sockaddr_storage *addr)
 
 	if (t->limit == 0 || addr_key(addr, &key, &family) == -1)
 		return &unlimited;
-	h = key_hash(key, family, t->mask);
+	h = key_hash(t, key, family);
 	for (e = t->buckets[h]; e != NULL; e = e->next) {
 		if (e->key == key && e->family == family) {
 			if (e->count >= t->limit)
@@ -115,7 +194,7 @@ iplimit_release(struct iplimit *t, struct iplimit_entry *e)
 
 	if (e == NULL || e == &unlimited || --e->count > 0)
 		return;
-	for (pp = &t->buckets[key_hash(e->key, e->family, t->mask)]; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &t->buckets[key_hash(t, e->key, e->family)]; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == e) {
 			*pp = e->next;
 			break;

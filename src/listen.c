@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "file.h"
 #include "log.h"
 #include "server.h"
 
@@ -134,11 +135,7 @@ listener_new(const struct conf_listener *cl)
 	l->conf = &l->settings;
 	l->fd = -1;
 	l->engine = xfer_engine(cl->engine);
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	l->open_how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
-	l->open_how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-	if (cl->follow_symlinks == SYMLINKS_NO)
-		l->open_how.resolve |= RESOLVE_NO_SYMLINKS;
+	file_open_how(&l->open_how, cl->follow_symlinks != SYMLINKS_NO);
 	l->root_fd = open(cl->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (l->root_fd == -1) {
 		log_err("listener %s: root %s", cl->name, cl->root);
