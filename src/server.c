@@ -302,10 +302,13 @@ fail:
 static void
 server_signals(struct server *s)
 {
-	if (stop_signal != 0) {
-		server_stop(s, strsignal((int)stop_signal));
-		return;
-	}
+	/* Taken and cleared in one step (a second SIGTERM may land at any
+	 * moment): a SIGUSR1 or SIGHUP later in the graceful stop must not
+	 * pass for a second stop signal. */
+	int stop = __atomic_exchange_n(&stop_signal, 0, __ATOMIC_SEQ_CST);
+
+	if (stop != 0)
+		server_stop(s, strsignal(stop));
 	if (reopen_pending) {
 		reopen_pending = 0;
 		log_info("SIGUSR1: reopening the logs");

@@ -196,6 +196,35 @@ Test(process, usr1_and_hup_during_a_graceful_stop_do_not_cut_transfers, .timeout
 	cr_assert_eq(output_count(&d, "again"), 0);
 }
 
+/* The escalation itself stays: a second SIGTERM closes what is left. */
+Test(process, a_second_sigterm_still_closes_everything, .timeout = 120)
+{
+	struct rp_daemon d;
+	struct rp_conn *c;
+	struct rp_response r;
+	char conf[4096];
+	int status;
+
+	rp_setup(&d);
+	rp_make_file(&d, "slow.bin", 1000000, 22);
+	rp_default_conf(&d, conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "log_level", "info\nshutdown_timeout = 10m");
+	rp_conf_set(conf, sizeof(conf), "max_connections",
+	    "1000\nrate_per_connection = 16K");
+	rp_start_conf(&d, conf);
+	c = rp_connect(&d);
+	rp_sends(c, "GET /slow.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_head(c, &r), RP_OK);
+	rp_response_free(&r);
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	wait_output(&d, "stopping (", 1);
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	wait_output(&d, "again: closing 1 connections now", 1);
+	status = wait_exit(&d, 60);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
+	rp_close(c);
+}
+
 /* The daemon's working directory, as the kernel reports it. */
 static void
 proc_cwd(pid_t pid, char out[PATH_MAX])
