@@ -285,6 +285,16 @@ Test(process, working_directory_is_root_and_relative_paths_survive_reload, .time
 	}
 	cr_assert_not_null(log, "no reload in %s/error.log; output:\n%s", d.dir,
 	    rp_daemon_output(&d));
+	{
+		/* a listener on port 0 gets a new port on reload */
+		static const char marker[] = "listening on 127.0.0.1:";
+		char *p = log, *last = NULL;
+
+		while ((p = strstr(p, marker)) != NULL)
+			last = p++;
+		cr_assert_not_null(last, "%s", log);
+		d.port = atoi(last + sizeof(marker) - 1);
+	}
 	free(log);
 	{
 		struct rp_response r;
