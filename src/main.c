@@ -161,6 +161,9 @@ main(int argc, char **argv)
 			if (errno == EEXIST)
 				fprintf(stderr, "ringpushd: %s: already running (pid %ld)\n",
 				    conf.pid_file, (long)holder);
+			else if (errno == EINVAL)
+				fprintf(stderr, "ringpushd: pid_file %s: not a regular file\n",
+				    conf.pid_file);
 			else
 				fprintf(stderr, "ringpushd: pid_file %s: %m\n", conf.pid_file);
 			conf_free(&conf);
