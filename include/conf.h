@@ -88,6 +88,11 @@ void conf_defaults(struct conf *c);
  * and conf_free(c) is harmless. */
 int conf_load(struct conf *c, const char *path, FILE *err);
 void conf_free(struct conf *c);
+/* Read relative paths (roots, logs, the pid file, the default root ".")
+ * against dir, an absolute path, from now on: the daemon names the
+ * directory it started in before it moves to "/".  NULL: as written.
+ * Returns 0, or -1 (EINVAL) when dir is not absolute or too long. */
+int conf_set_base_dir(const char *dir);
 
 /* Value parsers, exported for tests.  Each returns 0 on success, -1 on a
  * malformed or out-of-range value. */

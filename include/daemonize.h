@@ -50,4 +50,13 @@ void daemonize_ready(int report_fd, int status);
  */
 int daemonize_detach_stdio(void);
 
+/*
+ * Close every descriptor above standard error.  Whatever the starting
+ * process left open (the lock of flock(1), a pipe of a shell or a CI
+ * runner) would otherwise stay open, and locked, for the daemon's whole
+ * life.  Call it first, before anything is opened.  Returns 0, or -1
+ * with errno.
+ */
+int daemonize_close_inherited(void);
+
 #endif

@@ -19,6 +19,9 @@
  * keeps open for the daemon's lifetime, or -1 with errno:
  *   EEXIST  another process holds the lock; *holder (when not NULL) is
  *           the pid written in the file, 0 when none is readable yet;
+ *   EINVAL  path names something else than a regular file (a device, a
+ *           FIFO, a directory), which the daemon would truncate and, at
+ *           exit, unlink;
  *   other   open(2)/flock(2)/fstat(2)'s error; *holder is 0.
  * Call it before the fork and before privileges are dropped (the file
  * usually lives in a directory only root may write).

@@ -59,6 +59,9 @@ struct server {
 	struct __kernel_timespec tick;
 	uint64_t stop_deadline_ms;    /* graceful stop ends here */
 	struct metrics m;             /* counters; gauges filled when read */
+	/* the configuration started with: what the keys fixed at start still
+	 * hold, whatever reloads asked for since */
+	const struct conf *start_conf;
 };
 
 /* Set up everything from conf; returns 0, or -1 after logging why. */

@@ -652,6 +652,45 @@ address_overlaps(const struct conf_listener *a, const struct conf_listener *b)
 }
 
 /*
+ * The directory relative paths are read against: the one the daemon was
+ * started in, named once before it moves to "/", so that a reload reads
+ * a relative root, log or pid file as the start did.  "" = the current
+ * directory, as written.
+ */
+static char conf_base_dir[PATH_MAX];
+
+int
+conf_set_base_dir(const char *dir)
+{
+	if (dir == NULL) {
+		conf_base_dir[0] = '\0';
+		return 0;
+	}
+	if (dir[0] != '/' || strlen(dir) >= sizeof(conf_base_dir)) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(conf_base_dir, sizeof(conf_base_dir), "%s", dir);
+	return 0;
+}
+
+/*
+ * value as the daemon will use it: below the base directory when it is
+ * relative and one is set, in out (cap bytes); else value itself.  NULL
+ * when the result would not fit.
+ */
+static const char *
+conf_resolve(const char *value, char *out, size_t cap)
+{
+	int n;
+
+	if (value[0] == '/' || value[0] == '\0' || conf_base_dir[0] == '\0')
+		return value;
+	n = snprintf(out, cap, "%s/%s", conf_base_dir, value);
+	return n < 0 || (size_t)n >= cap ? NULL : out;
+}
+
+/*
  * Parse value for key k into base (struct conf or struct conf_listener).
  * p == NULL while applying the built-in defaults, which cannot fail.
  * Returns 0 or -1 after printing the problem.
@@ -660,7 +699,7 @@ static int
 conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
     const char *value)
 {
-	char lo[32], hi[32], names[128];
+	char lo[32], hi[32], names[128], resolved[PATH_MAX];
 	char *target = (char *)base + k->offset;
 	const char *why = "";
 	uint64_t v = 0;
@@ -674,6 +713,14 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 			conf_error(p, line, "%s: empty value (expected %s)",
 			    k->name, k->type == TYPE_PATH ? "a path" :
 			    "a file name");
+			return -1;
+		}
+		/* "-" and "off" name standard streams or nothing, not files */
+		if (k->type == TYPE_PATH && strcmp(value, "-") != 0 &&
+		    strcmp(value, "off") != 0 &&
+		    (value = conf_resolve(value, resolved, sizeof(resolved))) == NULL) {
+			conf_error(p, line, "%s: value too long below %s",
+			    k->name, conf_base_dir);
 			return -1;
 		}
 		if (strlen(value) >= k->size) {
@@ -692,6 +739,14 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 		memcpy(target, value, strlen(value) + 1);
 		return 0;
 	case TYPE_STRING:
+		/* the pid file is a path that may be empty (none) */
+		if (k->section == SECTION_DAEMON &&
+		    k->offset == offsetof(struct conf, pid_file) &&
+		    (value = conf_resolve(value, resolved, sizeof(resolved))) == NULL) {
+			conf_error(p, line, "%s: value too long below %s",
+			    k->name, conf_base_dir);
+			return -1;
+		}
 		if (strlen(value) >= k->size) {
 			conf_error(p, line, "%s: value too long (at most %zu "
 			    "characters)", k->name, k->size - 1);
@@ -842,7 +897,8 @@ conf_defaults(struct conf *c)
 	snprintf(l->address, sizeof(l->address), "127.0.0.1:8080");
 	if (parse_address(l->address, &l->addr, &l->addrlen, &why) != 0)
 		fatalx("%s: %s", __func__, why);
-	snprintf(l->root, sizeof(l->root), ".");
+	snprintf(l->root, sizeof(l->root), "%s",
+	    conf_base_dir[0] != '\0' ? conf_base_dir : ".");
 	c->listeners = l;
 	c->nlisteners = 1;
 }

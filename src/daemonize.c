@@ -7,6 +7,7 @@
  * reports, and the parent turns the report into its exit status.
  */
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -132,4 +133,22 @@ fail:
 		close(fd);
 	errno = saved;
 	return -1;
+}
+
+int
+daemonize_close_inherited(void)
+{
+	struct rlimit lim;
+	unsigned fd;
+
+	if (close_range(STDERR_FILENO + 1, ~0U, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	/* Before Linux 5.9: one close per possible descriptor. */
+	if (getrlimit(RLIMIT_NOFILE, &lim) == -1)
+		return -1;
+	for (fd = STDERR_FILENO + 1; fd < lim.rlim_cur && fd < (1U << 20); fd++)
+		(void)close((int)fd);
+	return 0;
 }

@@ -45,9 +45,17 @@ static int access_failing;	/* a write failed; said so once */
 
 /*
  * A log stream's two buffers: lines are appended to one while the other
- * is written through the ring (log_ring_take / log_ring_done).  A buffer
- * that fills up while the other is still in flight is written at once:
- * lines stay whole, and only such a burst costs the loop a write(2).
+ * is written through the ring (log_ring_take / log_ring_done).  When the
+ * filling buffer is full and nothing is in flight, both are written at
+ * once, in order: only such a burst costs the loop a write(2).  When it is
+ * full while the other is still in flight, writing it at once would put
+ * its lines in the file ahead of older ones: error log lines are then
+ * dropped and counted, and the count is logged once the write in flight
+ * is done.
+ *
+ * A short ring write is resumed from where it stopped; should the rest
+ * then fail, the file ends inside a line, and the next line written
+ * starts with a newline of its own (torn) instead of gluing onto it.
  */
 struct logbuf {
 	char *bufs[2];
@@ -57,6 +65,8 @@ struct logbuf {
 	const char *ring_buf;	/* handed to the ring: [ring_off, ring_len) */
 	size_t ring_off, ring_len;
 	int busy;
+	int torn;		/* the file ends inside a line */
+	unsigned long dropped;	/* lines dropped behind a write in flight */
 };
 
 static char access_mem[2][ACCESS_LOG_BUFSIZE];
@@ -86,7 +96,10 @@ log_open_file(const char *path, char *file)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	/* Opened as root, possibly in a directory others may write: a
+	 * symlink planted at path must not send the lines (or the O_CREAT)
+	 * elsewhere. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    LOG_FILE_MODE);
 	if (fd != -1 && file != NULL)
 		strcpy(file, path);
@@ -158,6 +171,16 @@ stream_fd(enum log_stream which)
 	return which == LOG_STREAM_ERROR ? log_fd : access_fd;
 }
 
+/* Before the first bytes after a failure that cut a line: end it. */
+static int
+stream_untear(struct logbuf *b, int fd)
+{
+	if (!b->torn || fd == -1)
+		return 0;
+	b->torn = 0;
+	return write_all(fd, "\n", 1);
+}
+
 /* Write out, at once, what the ring was handed but has not written, then
  * the filling buffer.  Returns -1 if a write failed (the lines are
  * dropped: the loop must not stall or grow memory behind a full disk). */
@@ -167,27 +190,42 @@ stream_flush(struct logbuf *b, int fd)
 	int rc = 0;
 
 	if (!b->busy && b->ring_off < b->ring_len) {
+		/* a resumed short write continues its own line */
 		if (fd != -1 && write_all(fd, b->ring_buf + b->ring_off,
 		    b->ring_len - b->ring_off) == -1)
 			rc = -1;
 		b->ring_off = b->ring_len = 0;
 	}
 	if (b->used > 0) {
-		if (fd != -1 && write_all(fd, b->cur, b->used) == -1)
+		if (fd != -1 && (stream_untear(b, fd) == -1 ||
+		    write_all(fd, b->cur, b->used) == -1))
 			rc = -1;
 		b->used = 0;
 	}
 	return rc;
 }
 
-/* Append len bytes (a whole line); -1 if a write it forced failed. */
+/* Append len bytes (a whole line); -1 if a write it forced failed or the
+ * line was dropped behind a write in flight. */
 static int
 stream_append(struct logbuf *b, int fd, const char *data, size_t len)
 {
-	if (b->used + len > b->size && stream_flush(b, fd) == -1)
-		return -1;
-	if (len > b->size)
-		return write_all(fd, data, len);
+	size_t need = len + (b->torn ? 1 : 0);
+
+	if (b->used + need > b->size) {
+		if (b->busy) {
+			b->dropped++;
+			return -1;
+		}
+		if (stream_flush(b, fd) == -1)
+			return -1;
+	}
+	if (need > b->size)
+		return stream_untear(b, fd) == -1 ? -1 : write_all(fd, data, len);
+	if (b->torn) {
+		b->cur[b->used++] = '\n';
+		b->torn = 0;
+	}
 	memcpy(b->cur + b->used, data, len);
 	b->used += len;
 	return 0;
@@ -235,7 +273,7 @@ log_vwrite(const char *label, int with_errno, const char *fmt, va_list ap)
 	line[len++] = '\n';
 	if (ring_mode)
 		(void)stream_append(&streams[LOG_STREAM_ERROR], log_fd, line, len);
-	else
+	else if (stream_untear(&streams[LOG_STREAM_ERROR], log_fd) == 0)
 		(void)write_all(log_fd, line, len);
 	errno = saved;
 }
@@ -410,17 +448,28 @@ log_ring_done(enum log_stream which, int res)
 
 	b->busy = 0;
 	if (res <= 0) {
-		/* dropped, as a failed write at once would be */
+		/* dropped, as a failed write at once would be; a short write
+		 * before may have cut a line */
+		if (b->ring_off > 0 && b->ring_buf[b->ring_off - 1] != '\n')
+			b->torn = 1;
 		if (which == LOG_STREAM_ACCESS)
 			access_log_failed();
 		b->ring_off = b->ring_len = 0;
-		return;
+	} else {
+		if (which == LOG_STREAM_ACCESS)
+			access_failing = 0;
+		b->ring_off += (size_t)res;
+		if (b->ring_off >= b->ring_len)
+			b->ring_off = b->ring_len = 0;
 	}
-	if (which == LOG_STREAM_ACCESS)
-		access_failing = 0;
-	b->ring_off += (size_t)res;
-	if (b->ring_off >= b->ring_len)
-		b->ring_off = b->ring_len = 0;
+	if (which == LOG_STREAM_ERROR && b->dropped > 0) {
+		unsigned long dropped = b->dropped;
+
+		/* nothing is in flight now: this line goes out in order */
+		b->dropped = 0;
+		log_warn("%lu error log line%s dropped: logged faster than the "
+		    "file took them", dropped, dropped == 1 ? "" : "s");
+	}
 }
 
 int
@@ -451,8 +500,13 @@ access_log_write(const char *line, int len)
 
 	if (access_fd == -1 || len < 0)
 		return;
-	if (b->used + (size_t)len + 1 > b->size)
+	if (b->used + (size_t)len + 2 > b->size)
 		access_log_flush();
+	if (b->torn && (size_t)len + 2 <= b->size) {
+		/* a failed write cut the last line in the file: end it */
+		b->cur[b->used++] = '\n';
+		b->torn = 0;
+	}
 	if ((size_t)len + 1 > b->size) {
 		/* Longer than the whole buffer: straight out. */
 		if (write_all(access_fd, line, (size_t)len) == -1 ||

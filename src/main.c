@@ -4,10 +4,12 @@
  * Exit status: 0 success (and a clean stop), 1 invalid configuration or a
  * failed start, 2 usage error.
  *
- * Start order: configuration, privilege check, pid file lock, fork (with
- * -c and without -f; the parent waits for the child's start status so
- * errors still reach the terminal), logs, listeners and pipes, privilege
- * drop, pid written, READY=1 to the service manager, stdio detached.
+ * Start order: inherited descriptors closed, configuration (relative
+ * paths read against the starting directory), move to "/", privilege
+ * check, pid file lock, fork (with -c and without -f; the parent waits
+ * for the child's start status so errors still reach the terminal), logs,
+ * listeners and pipes, privilege drop, pid written, READY=1 to the
+ * service manager, stdio detached.
  */
 #include <errno.h>
 #include <limits.h>
@@ -46,6 +48,7 @@ int
 main(int argc, char **argv)
 {
 	const char *conf_path = NULL;
+	char start_dir[PATH_MAX], conf_abs[PATH_MAX];
 	bool test_only = false, foreground = false;
 	int report_fd = -1, pid_fd = -1;
 	pid_t holder;
@@ -53,6 +56,11 @@ main(int argc, char **argv)
 	struct server server;
 	int ch, status;
 
+	/* Nothing is open yet but stdio: all else was inherited. */
+	if (daemonize_close_inherited() == -1) {
+		fprintf(stderr, "ringpushd: closing inherited descriptors: %m\n");
+		return EXIT_CONFIG;
+	}
 	while ((ch = getopt(argc, argv, "c:ftVh")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -81,6 +89,26 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/*
+	 * The daemon moves to "/" so that it does not keep the mount it was
+	 * started on busy; the directory it started in gives relative paths
+	 * (-c, roots, logs, the pid file, the default root) their meaning,
+	 * now and on every reload.
+	 */
+	if (getcwd(start_dir, sizeof(start_dir)) == NULL ||
+	    conf_set_base_dir(start_dir) == -1) {
+		fprintf(stderr, "ringpushd: the current directory: %m\n");
+		return EXIT_CONFIG;
+	}
+	if (conf_path != NULL && conf_path[0] != '/') {
+		int n = snprintf(conf_abs, sizeof(conf_abs), "%s/%s", start_dir, conf_path);
+
+		if (n < 0 || (size_t)n >= sizeof(conf_abs)) {
+			fprintf(stderr, "ringpushd: %s: path too long\n", conf_path);
+			return EXIT_CONFIG;
+		}
+		conf_path = conf_abs;
+	}
 	if (conf_path != NULL) {
 		int errors = conf_load(&conf, conf_path, stderr);
 
@@ -115,6 +143,11 @@ main(int argc, char **argv)
 		conf_free(&conf);
 		return 0;
 	}
+	if (chdir("/") == -1) {
+		fprintf(stderr, "ringpushd: chdir /: %m\n");
+		conf_free(&conf);
+		return EXIT_CONFIG;
+	}
 
 	/* The built-in defaults are for trying the daemon out: always in
 	 * the foreground. */
@@ -128,6 +161,9 @@ main(int argc, char **argv)
 			if (errno == EEXIST)
 				fprintf(stderr, "ringpushd: %s: already running (pid %ld)\n",
 				    conf.pid_file, (long)holder);
+			else if (errno == EINVAL)
+				fprintf(stderr, "ringpushd: pid_file %s: not a regular file\n",
+				    conf.pid_file);
 			else
 				fprintf(stderr, "ringpushd: pid_file %s: %m\n", conf.pid_file);
 			conf_free(&conf);
@@ -151,10 +187,8 @@ main(int argc, char **argv)
 		goto out_log;
 	}
 	if (conf_path == NULL) {
-		char cwd[PATH_MAX];
-
 		log_info("no -c given: serving %s on 127.0.0.1:8080 with built-in defaults",
-		    getcwd(cwd, sizeof(cwd)) ? cwd : ".");
+		    start_dir);
 	}
 
 	/* Root is given up once the listeners are bound and the pipe pool

@@ -4,9 +4,14 @@
  * The protocol is one AF_UNIX datagram per notification, sent to the
  * address in NOTIFY_SOCKET; libsystemd's sd_notify() does no more than
  * that, so the daemon does it itself and keeps its dependencies to
- * liburing and inih.  The socket is opened once at start (before
- * privileges are dropped and before the ring exists) and kept, so that
- * later notifications need no lookup and cannot fail on permissions.
+ * liburing and inih.  The socket is opened and connected once at start,
+ * before privileges are dropped and before the ring exists: sendto() on
+ * an unconnected socket resolves the path with the credentials of the
+ * moment, and after the drop a manager socket in a directory only root
+ * may enter (as systemd's is) would refuse every message.  Connected, a
+ * send needs no lookup.  Should nobody listen yet at start, the address is
+ * kept and each send tries it.  A failed send is logged once, until one
+ * succeeds again.
  */
 
 #include <sys/socket.h>
@@ -21,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "notify.h"
 
 #define NOTIFY_ENV	"NOTIFY_SOCKET"
@@ -28,6 +34,8 @@
 static int notify_fd = -1;
 static struct sockaddr_un notify_addr;
 static socklen_t notify_addrlen;
+static int notify_connected;	/* sends need no address */
+static int notify_failing;	/* a send failed; said so once */
 
 int
 notify_init(void)
@@ -74,6 +82,8 @@ notify_init(void)
 	/* A child (a CGI-like helper, a test's daemon) must not speak for
 	 * this process to the manager. */
 	unsetenv(NOTIFY_ENV);
+	notify_connected = connect(fd, (const struct sockaddr *)&addr, addrlen) == 0;
+	notify_failing = 0;
 	notify_fd = fd;
 	notify_addr = addr;
 	notify_addrlen = addrlen;
@@ -93,6 +103,7 @@ notify_close(void)
 		close(notify_fd);
 	notify_fd = -1;
 	notify_addrlen = 0;
+	notify_connected = 0;
 }
 
 static int
@@ -103,10 +114,20 @@ notify_sendmsg(const char *msg, size_t len)
 	if (notify_fd == -1)
 		return 0;
 	do {
-		n = sendto(notify_fd, msg, len, MSG_NOSIGNAL,
-		    (const struct sockaddr *)&notify_addr, notify_addrlen);
+		if (notify_connected)
+			n = send(notify_fd, msg, len, MSG_NOSIGNAL);
+		else
+			n = sendto(notify_fd, msg, len, MSG_NOSIGNAL,
+			    (const struct sockaddr *)&notify_addr, notify_addrlen);
 	} while (n == -1 && errno == EINTR);
-	return n == -1 ? -1 : 0;
+	if (n == -1) {
+		if (!notify_failing)
+			log_err("NOTIFY_SOCKET: a message to the service manager was lost");
+		notify_failing = 1;
+		return -1;
+	}
+	notify_failing = 0;
+	return 0;
 }
 
 /*

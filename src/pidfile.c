@@ -65,10 +65,19 @@ pidfile_open(const char *path, pid_t *holder)
 	if (holder != NULL)
 		*holder = 0;
 	for (tries = 0; tries < PIDFILE_OPEN_TRIES; tries++) {
+		/* O_NONBLOCK: a FIFO or a device at path must not hang the
+		 * start before it is refused below. */
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-		    O_NOCTTY, PIDFILE_MODE);
+		    O_NOCTTY | O_NONBLOCK, PIDFILE_MODE);
 		if (fd == -1)
 			return -1;
+		if (fstat(fd, &fd_st) == -1)
+			goto fail;
+		if (!S_ISREG(fd_st.st_mode)) {
+			close(fd);
+			errno = EINVAL;
+			return -1;
+		}
 		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 			if (errno != EWOULDBLOCK)
 				goto fail;

@@ -85,6 +85,7 @@ server_init(struct server *s, const struct conf *conf)
 
 	memset(s, 0, sizeof(*s));
 	s->conf = conf;
+	s->start_conf = conf;
 	s->signal_fd = -1;
 	s->tick.tv_sec = TICK_MS / 1000;
 	s->tick.tv_nsec = (TICK_MS % 1000) * 1000000L;
@@ -191,7 +192,9 @@ server_metrics_snapshot(struct server *s)
 }
 
 /* Keys whose value is fixed at start: sizes of what was allocated, the
- * identity the daemon dropped to. */
+ * identity the daemon dropped to.  old is the configuration started with,
+ * not the one the last reload stored: a change that never took effect is
+ * named on every reload that still asks for it. */
 static void
 warn_restart_keys(const struct conf *old, const struct conf *next)
 {
@@ -259,7 +262,7 @@ server_reload(struct server *s)
 		notify_ready("reload refused: the previous configuration stays");
 		goto fail;
 	}
-	warn_restart_keys(s->conf, next);
+	warn_restart_keys(s->start_conf, next);
 	/* cached files were opened below the old listeners' roots */
 	fdcache_flush(&s->files);
 	s->files.valid_ms = next->open_file_cache_valid_ms;
@@ -302,10 +305,13 @@ fail:
 static void
 server_signals(struct server *s)
 {
-	if (stop_signal != 0) {
-		server_stop(s, strsignal((int)stop_signal));
-		return;
-	}
+	/* Taken and cleared in one step (a second SIGTERM may land at any
+	 * moment): a SIGUSR1 or SIGHUP later in the graceful stop must not
+	 * pass for a second stop signal. */
+	int stop = __atomic_exchange_n(&stop_signal, 0, __ATOMIC_SEQ_CST);
+
+	if (stop != 0)
+		server_stop(s, strsignal(stop));
 	if (reopen_pending) {
 		reopen_pending = 0;
 		log_info("SIGUSR1: reopening the logs");

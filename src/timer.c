@@ -1,15 +1,24 @@
 /*
- * timer.c: deadline lists, one per timeout kind, sorted by construction
- * (see timer.h).
+ * timer.c: deadline lists, one per duration in use, sorted by
+ * construction (see timer.h).
  */
 #include <time.h>
 #include "timer.h"
 
+static int
+list_empty(const struct timer_list *l)
+{
+	return l->head.next == &l->head;
+}
+
 void
 timer_init(struct timer_lists *t, uint64_t header_ms, uint64_t idle_ms, uint64_t send_ms)
 {
-	for (int k = 0; k < TIMER_KINDS; k++)
-		t->head[k].prev = t->head[k].next = &t->head[k];
+	for (int i = 0; i < TIMER_LISTS; i++) {
+		t->lists[i].head.prev = t->lists[i].head.next = &t->lists[i].head;
+		t->lists[i].head.kind = -1;
+		t->lists[i].duration_ms = 0;
+	}
 	t->duration_ms[TIMER_HEADER] = header_ms;
 	t->duration_ms[TIMER_IDLE] = idle_ms;
 	t->duration_ms[TIMER_SEND] = send_ms;
@@ -37,33 +46,83 @@ timer_clear(struct timer_node *n)
 	n->kind = -1;
 }
 
+/*
+ * The list deadlines of this duration go to: the one holding it, else an
+ * empty one (which takes the duration on), else, with every list busy
+ * with another duration, the one whose duration is nearest (the caller
+ * then inserts in order).
+ */
+static struct timer_list *
+list_for(struct timer_lists *t, uint64_t duration_ms)
+{
+	struct timer_list *empty = NULL, *nearest = NULL;
+	uint64_t nearest_gap = UINT64_MAX;
+
+	for (int i = 0; i < TIMER_LISTS; i++) {
+		struct timer_list *l = &t->lists[i];
+		uint64_t gap;
+
+		if (list_empty(l)) {
+			if (empty == NULL)
+				empty = l;
+			continue;
+		}
+		if (l->duration_ms == duration_ms)
+			return l;
+		gap = l->duration_ms > duration_ms ? l->duration_ms - duration_ms :
+		    duration_ms - l->duration_ms;
+		if (gap < nearest_gap) {
+			nearest_gap = gap;
+			nearest = l;
+		}
+	}
+	if (empty != NULL) {
+		empty->duration_ms = duration_ms;
+		return empty;
+	}
+	return nearest;
+}
+
 void
 timer_set(struct timer_lists *t, struct timer_node *n, enum timer_kind kind, uint64_t now_ms)
 {
-	struct timer_node *head = &t->head[kind];
+	uint64_t duration = t->duration_ms[kind];
+	struct timer_list *l;
+	struct timer_node *after;
 
 	timer_clear(n);
+	l = list_for(t, duration);
 	n->kind = kind;
-	n->expires_ms = now_ms + t->duration_ms[kind];
-	n->prev = head->prev;
-	n->next = head;
-	head->prev->next = n;
-	head->prev = n;
+	n->expires_ms = now_ms + duration;
+	/* from the tail back to the last node due no later: the tail itself
+	 * whenever the list holds this duration only */
+	after = l->head.prev;
+	while (after != &l->head && after->expires_ms > n->expires_ms)
+		after = after->prev;
+	n->prev = after;
+	n->next = after->next;
+	after->next->prev = n;
+	after->next = n;
 }
 
 struct timer_node *
 timer_pop_expired(struct timer_lists *t, uint64_t now_ms, enum timer_kind *kind)
 {
-	for (int k = 0; k < TIMER_KINDS; k++) {
-		struct timer_node *first = t->head[k].next;
+	struct timer_node *first = NULL;
 
-		if (first != &t->head[k] && first->expires_ms <= now_ms) {
-			timer_clear(first);
-			*kind = (enum timer_kind)k;
-			return first;
-		}
+	/* the earliest head, so deadlines come out in order across lists */
+	for (int i = 0; i < TIMER_LISTS; i++) {
+		struct timer_list *l = &t->lists[i];
+
+		if (!list_empty(l) && l->head.next->expires_ms <= now_ms &&
+		    (first == NULL || l->head.next->expires_ms < first->expires_ms))
+			first = l->head.next;
 	}
-	return NULL;
+	if (first == NULL)
+		return NULL;
+	*kind = (enum timer_kind)first->kind;
+	timer_clear(first);
+	return first;
 }
 
 uint64_t
