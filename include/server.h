@@ -26,6 +26,7 @@ struct listener {
 	int root_fd;                 /* O_PATH directory fd of the root */
 	struct sockaddr_storage bound; /* the address the socket really has */
 	unsigned index;              /* table slot, named in accept user_data */
+	uint32_t gen;                /* slot occupant, named in accept user_data */
 	bool accept_armed;
 	bool retired;                /* replaced or removed by a reload */
 	unsigned nconns;             /* connections it accepted, still open */
@@ -41,6 +42,7 @@ struct server {
 	bool ring_ready;
 	struct listener **listeners;  /* table; NULL slots are free */
 	unsigned nlisteners;          /* table size */
+	uint32_t listener_gen;        /* last generation given to a listener */
 	unsigned max_conns;           /* slab size, fixed at start */
 	struct conn *conns;
 	char *rbufs;
@@ -76,7 +78,9 @@ void server_metrics_snapshot(struct server *s);
 int listen_open(struct server *s);
 void listen_arm(struct server *s, struct listener *l);
 void listen_arm_all(struct server *s);
-void listen_complete(struct server *s, unsigned index, int res, unsigned flags);
+/* A completion of the accept named (index, gen): one that belongs to a
+ * listener no longer in that slot is dropped (its socket closed). */
+void listen_complete(struct server *s, unsigned index, uint32_t gen, int res, unsigned flags);
 /* Stop accepting on every listener (stop). */
 void listen_close(struct server *s);
 /* Open what next names, hand over sockets whose address stays, close the

@@ -326,7 +326,7 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 
 	switch (ring_ud_op(ud)) {
 	case OP_ACCEPT:
-		listen_complete(s, ring_ud_slot(ud), cqe->res, cqe->flags);
+		listen_complete(s, ring_ud_slot(ud), ring_ud_gen(ud), cqe->res, cqe->flags);
 		break;
 	case OP_TICK:
 		if (s->stopping && s->now_ms >= s->stop_deadline_ms && s->live_conns > 0) {
