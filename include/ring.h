@@ -57,6 +57,9 @@ void ring_exit(struct ring *r);
 struct io_uring_sqe *ring_sqe(struct ring *r);
 /* Make room for n SQEs that must go in one submission (a link). */
 void ring_reserve(struct ring *r, unsigned n);
+/* Submit everything queued now (an SQE that must reach the kernel before
+ * the caller goes on, e.g. a cancel that looks its fd up). */
+void ring_flush(struct ring *r);
 /* Completions the kernel could not post at once (CQ overflow). */
 unsigned ring_cq_overflow(const struct ring *r);
 

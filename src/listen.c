@@ -281,7 +281,7 @@ listener_retire(struct server *s, struct listener *l)
 
 		io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
 		io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
-		io_uring_submit(&s->ring.uring);
+		ring_flush(&s->ring);
 	}
 	if (l->fd >= 0)
 		close(l->fd);

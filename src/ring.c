@@ -10,10 +10,14 @@ int
 ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers)
 {
 	/* Tried in order: the cheapest task-work mode first, then what older
-	 * kernels accept.  DEFER_TASKRUN requires SINGLE_ISSUER. */
+	 * kernels accept.  DEFER_TASKRUN requires SINGLE_ISSUER.  SUBMIT_ALL
+	 * (5.18, older than the other two): without it a submission stops at
+	 * the first SQE that fails while the kernel reads it (an OPENAT2 of
+	 * a too long path), and what follows waits for the next one. */
 	static const unsigned modes[] = {
-		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-		IORING_SETUP_COOP_TASKRUN,
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+		IORING_SETUP_SUBMIT_ALL,
 		0,
 	};
 	struct io_uring_params p;
@@ -56,32 +60,48 @@ ring_exit(struct ring *r)
 	io_uring_queue_exit(&r->uring);
 }
 
+/* One submission of what is queued.  A failure to submit anything other
+ * than the transient ones ends the daemon: the ring is unusable. */
+static void
+ring_submit(struct ring *r)
+{
+	int n = io_uring_submit(&r->uring);
+
+	if (n > 0)
+		r->submitted += (unsigned)n;
+	else if (n < 0 && n != -EAGAIN && n != -EBUSY && n != -EINTR)
+		fatalx("io_uring_submit: %s", strerror(-n));
+}
+
 struct io_uring_sqe *
 ring_sqe(struct ring *r)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->uring);
 
 	while (sqe == NULL) {
-		int n = io_uring_submit(&r->uring);
-
-		if (n > 0)
-			r->submitted += (unsigned)n;
-		else if (n < 0 && n != -EAGAIN && n != -EBUSY && n != -EINTR)
-			fatalx("io_uring_submit: %s", strerror(-n));
+		ring_submit(r);
 		sqe = io_uring_get_sqe(&r->uring);
 	}
 	return sqe;
 }
 
+/* A link must reach the kernel in one submission: one split at the
+ * submission's end runs its first half alone and its second half at once
+ * (a small response's SEND before its READ filled the buffer).  So submit
+ * until n SQEs fit, not once: without SUBMIT_ALL one submission may stop
+ * at a failing SQE and leave the SQ nearly full. */
 void
 ring_reserve(struct ring *r, unsigned n)
 {
-	if (io_uring_sq_space_left(&r->uring) < n) {
-		int ret = io_uring_submit(&r->uring);
+	while (io_uring_sq_space_left(&r->uring) < n)
+		ring_submit(r);
+}
 
-		if (ret > 0)
-			r->submitted += (unsigned)ret;
-	}
+void
+ring_flush(struct ring *r)
+{
+	while (io_uring_sq_ready(&r->uring) > 0)
+		ring_submit(r);
 }
 
 unsigned

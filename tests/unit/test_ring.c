@@ -1,0 +1,112 @@
+/*
+ * test_ring.c: the SQE supply of ring.c against a real io_uring: a link
+ * reserved with ring_reserve() is never split across submissions, even
+ * when an SQE queued before it fails at set-up.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "ring.h"
+
+#define SQ_ENTRIES 8
+
+enum { UD_BAD_OPEN = 1, UD_NOP, UD_READ, UD_WRITE };
+
+static struct ring r;
+
+static void
+ring_up(void)
+{
+	int ret = ring_init(&r, SQ_ENTRIES, 0);
+
+	if (ret < 0)
+		cr_skip_test("no io_uring here: %s", strerror(-ret));
+}
+
+/* Wait for the completion with user_data ud; others are consumed. */
+static int
+wait_for(uint64_t ud)
+{
+	for (int i = 0; i < 64; i++) {
+		struct __kernel_timespec ts = { .tv_sec = 10 };
+		struct io_uring_cqe *cqe;
+		int ret = io_uring_wait_cqe_timeout(&r.uring, &cqe, &ts);
+
+		cr_assert_eq(ret, 0, "waiting for %llu: %s", (unsigned long long)ud,
+		    strerror(-ret));
+		if (cqe->user_data == ud) {
+			int res = cqe->res;
+
+			io_uring_cqe_seen(&r.uring, cqe);
+			return res;
+		}
+		io_uring_cqe_seen(&r.uring, cqe);
+	}
+	cr_assert_fail("no completion %llu", (unsigned long long)ud);
+	return 0;
+}
+
+/*
+ * The SQ is full and its first SQE, an OPENAT2 of a path of PATH_MAX
+ * bytes, fails while the kernel reads it.  A READ linked to a WRITE is
+ * then reserved and queued: the WRITE must not run before the READ has
+ * its bytes, as a small response's SEND must not go out before its READ
+ * filled the buffer.
+ */
+Test(ring, reserved_link_survives_a_failing_sqe_before_it, .init = ring_up)
+{
+	static char long_path[PATH_MAX + 1];
+	struct open_how how = { .flags = O_RDONLY };
+	struct io_uring_sqe *sqe;
+	char in_buf[4] = { 0 }, got[8];
+	int in[2], out[2];
+
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(out, O_CLOEXEC | O_NONBLOCK), 0);
+	memset(long_path, 'a', PATH_MAX);
+
+	sqe = ring_sqe(&r);
+	io_uring_prep_openat2(sqe, AT_FDCWD, long_path, &how);
+	io_uring_sqe_set_data64(sqe, UD_BAD_OPEN);
+	for (int i = 1; i < SQ_ENTRIES; i++) {
+		sqe = ring_sqe(&r);
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, UD_NOP);
+	}
+	cr_assert_eq(io_uring_sq_space_left(&r.uring), 0);
+
+	ring_reserve(&r, 2);
+	cr_assert_geq(io_uring_sq_space_left(&r.uring), 2,
+	    "ring_reserve(2) left room for %u SQEs", io_uring_sq_space_left(&r.uring));
+	sqe = ring_sqe(&r);
+	io_uring_prep_read(sqe, in[0], in_buf, sizeof(in_buf), 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, UD_READ);
+	sqe = ring_sqe(&r);
+	io_uring_prep_write(sqe, out[1], "sent", 4, 0);
+	io_uring_sqe_set_data64(sqe, UD_WRITE);
+	cr_assert_geq(io_uring_submit(&r.uring), 0);
+
+	/* The READ waits for bytes; a WRITE still linked to it waits too. */
+	cr_assert_eq(read(out[0], got, sizeof(got)), -1,
+	    "the WRITE ran before the READ it is linked to completed");
+	cr_assert_eq(errno, EAGAIN);
+
+	cr_assert_eq(write(in[1], "data", 4), 4);
+	cr_assert_eq(wait_for(UD_READ), 4);
+	cr_assert_eq(wait_for(UD_WRITE), 4);
+	cr_assert_eq(read(out[0], got, sizeof(got)), 4);
+	cr_assert_eq(memcmp(got, "sent", 4), 0);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
+	ring_exit(&r);
+}
