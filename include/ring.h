@@ -44,6 +44,8 @@ struct ring {
 	struct io_uring uring;
 	unsigned setup_flags;          /* what the kernel accepted */
 	unsigned long submitted, completed;
+	uint64_t cq_overflow;          /* the kernel's counter, past its 32 bits */
+	uint32_t cq_overflow_seen;     /* the kernel's counter at the last look */
 };
 
 /* Set up the ring with sq_entries SQEs and a CQ four times larger, asking
@@ -60,7 +62,8 @@ void ring_reserve(struct ring *r, unsigned n);
 /* Submit everything queued now (an SQE that must reach the kernel before
  * the caller goes on, e.g. a cancel that looks its fd up). */
 void ring_flush(struct ring *r);
-/* Completions the kernel could not post at once (CQ overflow). */
-unsigned ring_cq_overflow(const struct ring *r);
+/* Completions the kernel could not post at once (CQ overflow), counted
+ * in 64 bits. */
+uint64_t ring_cq_overflow(struct ring *r);
 
 #endif

@@ -104,8 +104,15 @@ ring_flush(struct ring *r)
 		ring_submit(r);
 }
 
-unsigned
-ring_cq_overflow(const struct ring *r)
+/* The kernel's counter is 32 bits wide: add what it moved since the last
+ * look, modulo 2^32, so the total keeps counting after it wraps.  Read at
+ * least once per loop turn, it never moves by 2^32 between two looks. */
+uint64_t
+ring_cq_overflow(struct ring *r)
 {
-	return *r->uring.cq.koverflow;
+	uint32_t now = IO_URING_READ_ONCE(*r->uring.cq.koverflow);
+
+	r->cq_overflow += (uint32_t)(now - r->cq_overflow_seen);
+	r->cq_overflow_seen = now;
+	return r->cq_overflow;
 }

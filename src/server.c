@@ -388,6 +388,8 @@ server_run(struct server *s)
 		}
 		if (ret > 0)
 			s->ring.submitted += (unsigned)ret;
+		/* keeps the 64-bit count of the kernel's 32-bit counter */
+		ring_cq_overflow(&s->ring);
 		server_clock(s);
 		io_uring_for_each_cqe(&s->ring.uring, head, cqe) {
 			dispatch(s, cqe);

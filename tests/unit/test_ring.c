@@ -110,3 +110,25 @@ Test(ring, reserved_link_survives_a_failing_sqe_before_it, .init = ring_up)
 	close(out[1]);
 	ring_exit(&r);
 }
+
+/* The kernel counts overflowed completions in 32 bits; the daemon's
+ * counter (ringpushd_ring_cq_overflow_total) must keep counting past 2^32
+ * instead of falling back to a small number. */
+Test(ring, cq_overflow_total_counts_past_32_bits)
+{
+	struct ring fake;
+	unsigned kernel_counter = 0;
+	uint64_t total;
+
+	memset(&fake, 0, sizeof(fake));
+	fake.uring.cq.koverflow = &kernel_counter;
+	cr_assert_eq(ring_cq_overflow(&fake), 0);
+	kernel_counter = 0xfffffff0u;
+	cr_assert_eq(ring_cq_overflow(&fake), 0xfffffff0u);
+	kernel_counter = 0x10u;   /* 0x20 more: the kernel's counter wrapped */
+	total = ring_cq_overflow(&fake);
+	cr_assert_eq(total, 0x100000010ull, "%#llx after the wrap", (unsigned long long)total);
+	cr_assert_eq(ring_cq_overflow(&fake), 0x100000010ull, "reading again changes nothing");
+	kernel_counter = 0x7fffffffu;
+	cr_assert_eq(ring_cq_overflow(&fake), 0x17fffffffull);
+}
