@@ -376,27 +376,23 @@ server_run(struct server *s)
 
 	log_ring_mode(1);
 	while (!s->stopping || s->live_conns > 0 || log_ring_busy()) {
-		struct io_uring_cqe *cqe;
-		unsigned head, seen = 0;
-		int ret = io_uring_submit_and_wait(&s->ring.uring, 1);
+		struct io_uring_cqe cqe;
+		unsigned batch;
+		int ret = ring_wait(&s->ring);
 
-		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+		if (ret < 0) {
 			errno = -ret;
 			log_err("io_uring_submit_and_wait");
 			log_ring_mode(0);
 			return 1;
 		}
-		if (ret > 0)
-			s->ring.submitted += (unsigned)ret;
-		/* keeps the 64-bit count of the kernel's 32-bit counter */
-		ring_cq_overflow(&s->ring);
 		server_clock(s);
-		io_uring_for_each_cqe(&s->ring.uring, head, cqe) {
-			dispatch(s, cqe);
-			seen++;
-		}
-		io_uring_cq_advance(&s->ring.uring, seen);
-		s->ring.completed += seen;
+		/* Each completion is consumed before its handler runs: a
+		 * handler that must reap to submit (ring_sqe) finds the CQ's
+		 * head where it should.  What arrives meanwhile waits for the
+		 * next turn, which reads the clock again. */
+		for (batch = ring_ready(&s->ring); batch > 0 && ring_next(&s->ring, &cqe); batch--)
+			dispatch(s, &cqe);
 		/* log lines leave through the ring, never blocking */
 		for (unsigned which = 0; which < LOG_STREAMS; which++) {
 			const char *logbuf;

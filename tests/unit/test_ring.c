@@ -4,22 +4,71 @@
  * when an SQE queued before it fails at set-up.
  */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 
+#include "conf.h"
 #include "ring.h"
+#include "server.h"
 
 #define SQ_ENTRIES 8
 
 enum { UD_BAD_OPEN = 1, UD_NOP, UD_READ, UD_WRITE };
 
 static struct ring r;
+
+/*
+ * The kernel's answers that this kernel does not give on demand, played by
+ * wrapping liburing's exported io_uring_submit(): with refuse_while_cq_full,
+ * a submission fails with -EBUSY while completions wait in the CQ, as
+ * kernels before 5.19 do while completions are held back (CQ overflow).
+ * Unset, the real function runs.
+ */
+static bool refuse_while_cq_full;
+static unsigned busy_answers;
+
+int
+io_uring_submit(struct io_uring *ring)
+{
+	static int (*real)(struct io_uring *);
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "io_uring_submit");
+	if (refuse_while_cq_full && io_uring_cq_ready(ring) > 0) {
+		if (++busy_answers > 1000000)
+			cr_assert_fail("a full CQ was never reaped: a million -EBUSY");
+		return -EBUSY;
+	}
+	return real(ring);
+}
+
+/* The same for the event loop's wait: the wait numbered lose_on_wait
+ * (from 1) answers -EBADR, as the kernel does once after it lost
+ * completions; the one numbered stop_on_wait first raises SIGTERM. */
+static int waits, lose_on_wait, stop_on_wait;
+
+int
+io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr)
+{
+	static int (*real)(struct io_uring *, unsigned);
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "io_uring_submit_and_wait");
+	waits++;
+	if (waits == lose_on_wait)
+		return -EBADR;
+	if (waits == stop_on_wait)
+		raise(SIGTERM);
+	return real(ring, wait_nr);
+}
 
 static void
 ring_up(void)
@@ -131,4 +180,64 @@ Test(ring, cq_overflow_total_counts_past_32_bits)
 	cr_assert_eq(ring_cq_overflow(&fake), 0x100000010ull, "reading again changes nothing");
 	kernel_counter = 0x7fffffffu;
 	cr_assert_eq(ring_cq_overflow(&fake), 0x17fffffffull);
+}
+
+/*
+ * The SQ is full and the kernel refuses submissions until completions are
+ * reaped: ring_sqe() must reap them (they are kept, in order, for
+ * ring_next()) instead of retrying the submission forever.
+ */
+Test(ring, full_sq_and_refusing_kernel_reaps_completions, .init = ring_up, .timeout = 30)
+{
+	struct io_uring_cqe cqe;
+	uint64_t next = 1;
+
+	/* CQ = 4 x SQ: four rounds of SQ_ENTRIES NOPs fill it */
+	for (uint64_t ud = 1; ud <= 4 * SQ_ENTRIES; ud++) {
+		struct io_uring_sqe *sqe = ring_sqe(&r);
+
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, ud);
+	}
+	cr_assert_geq(io_uring_submit(&r.uring), 0);
+	refuse_while_cq_full = true;
+	for (uint64_t ud = 4 * SQ_ENTRIES + 1; ud <= 6 * SQ_ENTRIES; ud++) {
+		struct io_uring_sqe *sqe = ring_sqe(&r);
+
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, ud);
+	}
+	refuse_while_cq_full = false;
+	ring_flush(&r);
+	while (next <= 6 * SQ_ENTRIES) {
+		cr_assert_eq(ring_wait(&r), 0);
+		while (ring_next(&r, &cqe)) {
+			cr_assert_eq(cqe.user_data, next, "completion %llu came as number %llu",
+			    (unsigned long long)cqe.user_data, (unsigned long long)next);
+			next++;
+		}
+	}
+	cr_assert_eq(r.completed, 6 * SQ_ENTRIES);
+	ring_exit(&r);
+}
+
+/* The kernel lost a completion: the daemon says so and serves on; only
+ * SIGTERM ends the loop, with status 0. */
+Test(ring, lost_completions_do_not_end_the_event_loop, .timeout = 60)
+{
+	struct conf conf;
+	struct server s;
+
+	conf_defaults(&conf);
+	cr_assert_eq(conf_parse_address("127.0.0.1:0", &conf.listeners[0].addr,
+	    &conf.listeners[0].addrlen), 0);
+	conf.max_connections = 16;
+	if (server_init(&s, &conf) == -1)
+		cr_skip_test("no server here (io_uring, pipes or a socket refused)");
+	lose_on_wait = 2;
+	stop_on_wait = 4;
+	cr_assert_eq(server_run(&s), 0, "the loop ended on -EBADR");
+	cr_assert_geq(waits, stop_on_wait, "the loop ended before SIGTERM");
+	server_free(&s);
+	conf_free(&conf);
 }
