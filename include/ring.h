@@ -47,6 +47,7 @@ struct ring {
 	unsigned long submitted, completed;
 	uint64_t cq_overflow;          /* the kernel's counter, past its 32 bits */
 	uint32_t cq_overflow_seen;     /* the kernel's counter at the last look */
+	unsigned long losses;          /* times the kernel said it lost completions */
 	/* completions taken off the CQ while the SQ waited for room, kept
 	 * in order for ring_next(): [backlog_head, backlog_len) */
 	struct io_uring_cqe *backlog;

@@ -58,6 +58,9 @@ struct server {
 	time_t now_sec;
 	int signal_fd;
 	bool stopping;
+	bool gave_up;                 /* stopped without connections stuck on lost completions */
+	uint32_t tick_gen, signal_gen; /* of the tick and the signal read in flight */
+	unsigned long losses_seen;    /* ring.losses already recovered from */
 	struct __kernel_timespec tick;
 	uint64_t stop_deadline_ms;    /* graceful stop ends here */
 	struct metrics m;             /* counters; gauges filled when read */
@@ -78,6 +81,9 @@ void server_metrics_snapshot(struct server *s);
 int listen_open(struct server *s);
 void listen_arm(struct server *s, struct listener *l);
 void listen_arm_all(struct server *s);
+/* After lost completions: every accept cancelled and armed again under a
+ * new generation (one whose end was lost would never be re-armed). */
+void listen_rearm_all(struct server *s);
 /* A completion of the accept named (index, gen): one that belongs to a
  * listener no longer in that slot is dropped (its socket closed). */
 void listen_complete(struct server *s, unsigned index, uint32_t gen, int res, unsigned flags);

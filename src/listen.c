@@ -238,6 +238,26 @@ listen_arm_all(struct server *s)
 }
 
 void
+listen_rearm_all(struct server *s)
+{
+	for (unsigned i = 0; i < s->nlisteners; i++) {
+		struct listener *l = s->listeners[i];
+		struct io_uring_sqe *sqe;
+
+		if (l == NULL || l->fd < 0)
+			continue;
+		/* queued before the new accept, so it cannot cancel it */
+		sqe = ring_sqe(&s->ring);
+		io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
+		io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
+		s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
+		l->gen = s->listener_gen;
+		l->accept_armed = false;
+		listen_arm(s, l);
+	}
+}
+
+void
 listen_complete(struct server *s, unsigned index, uint32_t gen, int res, unsigned flags)
 {
 	struct listener *l = index < s->nlisteners ? s->listeners[index] : NULL;

@@ -77,6 +77,7 @@ ring_exit(struct ring *r)
 static void
 ring_lost(struct ring *r)
 {
+	r->losses++;
 	log_warn("io_uring: the kernel lost completions (%llu so far): "
 	    "their requests never end", (unsigned long long)ring_cq_overflow(r));
 }

@@ -52,13 +52,19 @@ io_uring_submit(struct io_uring *ring)
 
 /* The same for the event loop's wait: the wait numbered lose_on_wait
  * (from 1) answers -EBADR, as the kernel does once after it lost
- * completions; the one numbered stop_on_wait first raises SIGTERM. */
-static int waits, lose_on_wait, stop_on_wait;
+ * completions; the one numbered stop_on_wait first raises SIGTERM.  With
+ * lose_signal, the completion of the signal eventfd's read is lost (made
+ * a no-op) as soon as it comes, and that wait answers -EBADR. */
+static int waits, lose_on_wait, stop_on_wait, waits_since_loss;
+static bool lose_signal;
 
 int
 io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr)
 {
 	static int (*real)(struct io_uring *, unsigned);
+	struct io_uring_cqe *cqe;
+	unsigned head;
+	int ret;
 
 	if (real == NULL)
 		*(void **)&real = dlsym(RTLD_NEXT, "io_uring_submit_and_wait");
@@ -67,7 +73,20 @@ io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr)
 		return -EBADR;
 	if (waits == stop_on_wait)
 		raise(SIGTERM);
-	return real(ring, wait_nr);
+	ret = real(ring, wait_nr);
+	if (waits_since_loss > 0 && ++waits_since_loss > 100)
+		return -EFAULT;         /* ends server_run: SIGTERM was never seen */
+	if (lose_signal) {
+		io_uring_for_each_cqe(ring, head, cqe) {
+			if (ring_ud_op(cqe->user_data) == OP_SIGNAL) {
+				cqe->user_data = ring_ud(OP_NONE, 0, 0);
+				lose_signal = false;
+				waits_since_loss = 1;
+				return -EBADR;
+			}
+		}
+	}
+	return ret;
 }
 
 static void
@@ -238,6 +257,28 @@ Test(ring, lost_completions_do_not_end_the_event_loop, .timeout = 60)
 	stop_on_wait = 4;
 	cr_assert_eq(server_run(&s), 0, "the loop ended on -EBADR");
 	cr_assert_geq(waits, stop_on_wait, "the loop ended before SIGTERM");
+	server_free(&s);
+	conf_free(&conf);
+}
+
+/* The completion the kernel lost was the signal read's, the one that said
+ * SIGTERM came: the loop must still see the signal (and read signals
+ * again), not run on deaf. */
+Test(ring, a_lost_signal_completion_still_stops_the_loop, .timeout = 60)
+{
+	struct conf conf;
+	struct server s;
+
+	conf_defaults(&conf);
+	cr_assert_eq(conf_parse_address("127.0.0.1:0", &conf.listeners[0].addr,
+	    &conf.listeners[0].addrlen), 0);
+	conf.max_connections = 16;
+	if (server_init(&s, &conf) == -1)
+		cr_skip_test("no server here (io_uring, pipes or a socket refused)");
+	stop_on_wait = 3;
+	lose_signal = true;
+	cr_assert_eq(server_run(&s), 0, "SIGTERM was lost with the completion");
+	cr_assert_eq(lose_signal, false, "the signal read never completed");
 	server_free(&s);
 	conf_free(&conf);
 }
