@@ -84,8 +84,9 @@ void listen_arm_all(struct server *s);
 /* After lost completions: every accept cancelled and armed again under a
  * new generation (one whose end was lost would never be re-armed). */
 void listen_rearm_all(struct server *s);
-/* A completion of the accept named (index, gen): one that belongs to a
- * listener no longer in that slot is dropped (its socket closed). */
+/* A completion of the accept named (index, gen): one of an accept that
+ * is no longer the slot's (its listener removed, or re-armed after lost
+ * completions) is dropped, and a socket it brings closed. */
 void listen_complete(struct server *s, unsigned index, uint32_t gen, int res, unsigned flags);
 /* Stop accepting on every listener (stop). */
 void listen_close(struct server *s);

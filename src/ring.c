@@ -72,8 +72,9 @@ ring_exit(struct ring *r)
 }
 
 /* -EBADR: the kernel lost completions (it had no memory to hold them
- * back).  Their requests never end; the deadlines reclaim what waits for
- * them.  Said once per loss, and counted in ring_cq_overflow(). */
+ * back).  Their requests never end: the caller sees losses move and arms
+ * again what re-arms itself.  Said once per loss; the completions lost
+ * are counted in ring_cq_overflow(). */
 static void
 ring_lost(struct ring *r)
 {
