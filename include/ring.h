@@ -9,6 +9,7 @@
 #ifndef RINGPUSH_RING_H
 #define RINGPUSH_RING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <liburing.h>
 
@@ -44,6 +45,13 @@ struct ring {
 	struct io_uring uring;
 	unsigned setup_flags;          /* what the kernel accepted */
 	unsigned long submitted, completed;
+	uint64_t cq_overflow;          /* the kernel's counter, past its 32 bits */
+	uint32_t cq_overflow_seen;     /* the kernel's counter at the last look */
+	unsigned long losses;          /* times the kernel said it lost completions */
+	/* completions taken off the CQ while the SQ waited for room, kept
+	 * in order for ring_next(): [backlog_head, backlog_len) */
+	struct io_uring_cqe *backlog;
+	unsigned backlog_head, backlog_len, backlog_cap;
 };
 
 /* Set up the ring with sq_entries SQEs and a CQ four times larger, asking
@@ -53,11 +61,24 @@ struct ring {
 int ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers);
 void ring_exit(struct ring *r);
 /* An SQE, submitting the queued ones first when the SQ is full.  Never
- * NULL. */
+ * NULL.  A kernel that refuses the submission until completions are
+ * reaped (-EBUSY, -EAGAIN) gets them reaped: they wait in the backlog. */
 struct io_uring_sqe *ring_sqe(struct ring *r);
 /* Make room for n SQEs that must go in one submission (a link). */
 void ring_reserve(struct ring *r, unsigned n);
-/* Completions the kernel could not post at once (CQ overflow). */
-unsigned ring_cq_overflow(const struct ring *r);
+/* Submit everything queued now (an SQE that must reach the kernel before
+ * the caller goes on, e.g. a cancel that looks its fd up). */
+void ring_flush(struct ring *r);
+/* Submit what is queued and wait for a completion (not when the backlog
+ * holds some).  Completions the kernel lost (-EBADR) are logged and the
+ * loop goes on.  0, or -errno when the ring is unusable. */
+int ring_wait(struct ring *r);
+/* Completions ready now, backlog included. */
+unsigned ring_ready(const struct ring *r);
+/* The next completion, copied to *cqe and consumed: the backlog's first,
+ * then the CQ's.  false when there is none. */
+bool ring_next(struct ring *r, struct io_uring_cqe *cqe);
+/* Completions the kernel lost (CQ overflow), counted in 64 bits. */
+uint64_t ring_cq_overflow(struct ring *r);
 
 #endif

@@ -26,6 +26,7 @@ struct listener {
 	int root_fd;                 /* O_PATH directory fd of the root */
 	struct sockaddr_storage bound; /* the address the socket really has */
 	unsigned index;              /* table slot, named in accept user_data */
+	uint32_t gen;                /* slot occupant, named in accept user_data */
 	bool accept_armed;
 	bool retired;                /* replaced or removed by a reload */
 	unsigned nconns;             /* connections it accepted, still open */
@@ -41,6 +42,7 @@ struct server {
 	bool ring_ready;
 	struct listener **listeners;  /* table; NULL slots are free */
 	unsigned nlisteners;          /* table size */
+	uint32_t listener_gen;        /* last generation given to a listener */
 	unsigned max_conns;           /* slab size, fixed at start */
 	struct conn *conns;
 	char *rbufs;
@@ -56,6 +58,9 @@ struct server {
 	time_t now_sec;
 	int signal_fd;
 	bool stopping;
+	bool gave_up;                 /* stopped without connections stuck on lost completions */
+	uint32_t tick_gen, signal_gen; /* of the tick and the signal read in flight */
+	unsigned long losses_seen;    /* ring.losses already recovered from */
 	struct __kernel_timespec tick;
 	uint64_t stop_deadline_ms;    /* graceful stop ends here */
 	struct metrics m;             /* counters; gauges filled when read */
@@ -79,7 +84,13 @@ void server_metrics_snapshot(struct server *s);
 int listen_open(struct server *s);
 void listen_arm(struct server *s, struct listener *l);
 void listen_arm_all(struct server *s);
-void listen_complete(struct server *s, unsigned index, int res, unsigned flags);
+/* After lost completions: every accept cancelled and armed again under a
+ * new generation (one whose end was lost would never be re-armed). */
+void listen_rearm_all(struct server *s);
+/* A completion of the accept named (index, gen): one of an accept that
+ * is no longer the slot's (its listener removed, or re-armed after lost
+ * completions) is dropped, and a socket it brings closed. */
+void listen_complete(struct server *s, unsigned index, uint32_t gen, int res, unsigned flags);
 /* Stop accepting on every listener (stop). */
 void listen_close(struct server *s);
 /* Open what next names, hand over sockets whose address stays, close the

@@ -256,7 +256,7 @@ conn_close(struct server *s, struct conn *c, const char *why)
 
 	io_uring_prep_cancel_fd(sqe, c->fd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, c->slot, c->gen));
-	io_uring_submit(&s->ring.uring);
+	ring_flush(&s->ring);
 }
 
 void

@@ -10,10 +10,17 @@
  * A listener object carries its own copy of its settings and its root's
  * directory fd, and counts the connections it accepted.  A reload builds
  * new objects: one whose address an old listener already serves takes
- * over that socket (and its table slot, which the accept's user_data
- * names), others bind new sockets.  The old objects retire: they accept
- * nothing more, and are freed when their last connection ends, so a
- * transfer in flight keeps the root, index and engine it started with.
+ * over that socket (and its table slot and generation, which the
+ * accept's user_data names), others bind new sockets.  The old objects
+ * retire: they accept nothing more, and are freed when their last
+ * connection ends, so a transfer in flight keeps the root, index and
+ * engine it started with.
+ *
+ * A retired listener's slot goes to the next new listener while the
+ * cancelled accept's last completion may still be on its way: the
+ * generation tells that completion from the new occupant's, so it can
+ * neither mark the new accept ended (a second accept would be armed on
+ * the same socket) nor hand a connection to the wrong listener.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -185,6 +192,8 @@ table_add(struct server *s, struct listener *l)
 	}
 	s->listeners[i] = l;
 	l->index = i;
+	s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
+	l->gen = s->listener_gen;
 	return 0;
 }
 
@@ -213,7 +222,7 @@ listen_arm(struct server *s, struct listener *l)
 		return;
 	sqe = ring_sqe(&s->ring);
 	io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_ACCEPT, l->index, 0));
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_ACCEPT, l->index, l->gen));
 	l->accept_armed = true;
 }
 
@@ -226,11 +235,33 @@ listen_arm_all(struct server *s)
 }
 
 void
-listen_complete(struct server *s, unsigned index, int res, unsigned flags)
+listen_rearm_all(struct server *s)
+{
+	for (unsigned i = 0; i < s->nlisteners; i++) {
+		struct listener *l = s->listeners[i];
+		struct io_uring_sqe *sqe;
+
+		if (l == NULL || l->fd < 0)
+			continue;
+		/* queued before the new accept, so it cannot cancel it */
+		sqe = ring_sqe(&s->ring);
+		io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
+		io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
+		s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
+		l->gen = s->listener_gen;
+		l->accept_armed = false;
+		listen_arm(s, l);
+	}
+}
+
+void
+listen_complete(struct server *s, unsigned index, uint32_t gen, int res, unsigned flags)
 {
 	struct listener *l = index < s->nlisteners ? s->listeners[index] : NULL;
 
-	if (l == NULL) {
+	if (l == NULL || l->gen != gen) {
+		/* the accept of a listener that was removed: the slot is
+		 * free or belongs to another one now */
 		if (res >= 0)
 			close(res);
 		return;
@@ -255,16 +286,19 @@ listen_complete(struct server *s, unsigned index, int res, unsigned flags)
 
 /* l accepts nothing more: cancel its accept (the cancel looks the fd up
  * when it is submitted, so submit before closing), close its socket,
- * free it once no connection uses it. */
+ * free it once no connection uses it.  Every accept on the socket is
+ * cancelled, not only the first one found, and whether or not l thinks
+ * one is armed: an accept the cancel missed would hold the socket open
+ * after the close, still accepting. */
 static void
 listener_retire(struct server *s, struct listener *l)
 {
-	if (l->fd >= 0 && l->accept_armed) {
+	if (l->fd >= 0) {
 		struct io_uring_sqe *sqe = ring_sqe(&s->ring);
 
-		io_uring_prep_cancel_fd(sqe, l->fd, 0);
+		io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
 		io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
-		io_uring_submit(&s->ring.uring);
+		ring_flush(&s->ring);
 	}
 	if (l->fd >= 0)
 		close(l->fd);
@@ -329,6 +363,7 @@ listen_reload(struct server *s, const struct conf *next)
 			l->bound = old->bound;
 			l->accept_armed = old->accept_armed;
 			l->index = old->index;
+			l->gen = old->gen;
 			old->fd = -1;
 			old->accept_armed = false;
 			s->listeners[l->index] = l;

@@ -87,8 +87,8 @@ static const struct metrics_family metrics_families[] = {
 	PLAIN(ring_completions_total, "counter",
 	    "Completion queue entries reaped from the io_uring."),
 	PLAIN(ring_cq_overflow_total, "counter",
-	    "Completions the kernel had to hold back because the completion "
-	    "queue was full."),
+	    "Completions the kernel lost because the completion queue was full "
+	    "and it could not hold them back."),
 	PLAIN(timer_expirations_total, "counter",
 	    "Connections closed because a deadline expired."),
 	PLAIN(open_file_cache_hits_total, "counter",

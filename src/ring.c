@@ -1,7 +1,15 @@
 /*
- * ring.c: io_uring set-up and the SQE supply.
+ * ring.c: io_uring set-up, the SQE supply, and the completions in order.
+ *
+ * A handler that needs an SQE when the SQ is full submits first.  Kernels
+ * before 5.19 refuse a submission with -EBUSY while completions they hold
+ * back (CQ overflow) find no room in the CQ, and any kernel may answer
+ * -EAGAIN when it cannot allocate: retrying alone would spin forever, so
+ * the CQ is emptied into a backlog, handed out by ring_next() before the
+ * CQ's own entries.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "log.h"
 #include "ring.h"
@@ -10,10 +18,14 @@ int
 ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers)
 {
 	/* Tried in order: the cheapest task-work mode first, then what older
-	 * kernels accept.  DEFER_TASKRUN requires SINGLE_ISSUER. */
+	 * kernels accept.  DEFER_TASKRUN requires SINGLE_ISSUER.  SUBMIT_ALL
+	 * (5.18, older than the other two): without it a submission stops at
+	 * the first SQE that fails while the kernel reads it (an OPENAT2 of
+	 * a too long path), and what follows waits for the next one. */
 	static const unsigned modes[] = {
-		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-		IORING_SETUP_COOP_TASKRUN,
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+		IORING_SETUP_SUBMIT_ALL,
 		0,
 	};
 	struct io_uring_params p;
@@ -54,6 +66,73 @@ void
 ring_exit(struct ring *r)
 {
 	io_uring_queue_exit(&r->uring);
+	free(r->backlog);
+	r->backlog = NULL;
+	r->backlog_head = r->backlog_len = r->backlog_cap = 0;
+}
+
+/* -EBADR: the kernel lost completions (it had no memory to hold them
+ * back).  Their requests never end: the caller sees losses move and arms
+ * again what re-arms itself.  Said once per loss; the completions lost
+ * are counted in ring_cq_overflow(). */
+static void
+ring_lost(struct ring *r)
+{
+	r->losses++;
+	log_warn("io_uring: the kernel lost completions (%llu so far): "
+	    "their requests never end", (unsigned long long)ring_cq_overflow(r));
+}
+
+/* Move every completion in the CQ to the backlog, so the kernel has room
+ * for what it holds back.  Returns how many moved. */
+static unsigned
+ring_take_cq(struct ring *r)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, moved = 0;
+
+	io_uring_for_each_cqe(&r->uring, head, cqe) {
+		if (r->backlog_len == r->backlog_cap) {
+			unsigned cap = r->backlog_cap ? 2 * r->backlog_cap : 64;
+			struct io_uring_cqe *grown = realloc(r->backlog, cap * sizeof(*grown));
+
+			if (grown == NULL)
+				break;  /* the next try frees room or fails again */
+			r->backlog = grown;
+			r->backlog_cap = cap;
+		}
+		r->backlog[r->backlog_len++] = *cqe;
+		moved++;
+	}
+	io_uring_cq_advance(&r->uring, moved);
+	return moved;
+}
+
+/* One submission of what is queued.  A failure to submit anything other
+ * than the transient ones ends the daemon: the ring is unusable. */
+static void
+ring_submit(struct ring *r)
+{
+	int n = io_uring_submit(&r->uring);
+
+	if (n > 0) {
+		r->submitted += (unsigned)n;
+	} else if (n == -EBUSY || n == -EAGAIN) {
+		/* Room in the CQ lets the kernel post what it holds back.
+		 * With nothing to take, wait (briefly) for something to. */
+		if (ring_take_cq(r) == 0) {
+			struct __kernel_timespec ts = { .tv_nsec = 1000000 };
+			struct io_uring_cqe *cqe;
+
+			if (io_uring_wait_cqe_timeout(&r->uring, &cqe, &ts) == -EBADR)
+				ring_lost(r);
+			ring_take_cq(r);
+		}
+	} else if (n == -EBADR) {
+		ring_lost(r);
+	} else if (n < 0 && n != -EINTR) {
+		fatalx("io_uring_submit: %s", strerror(-n));
+	}
 }
 
 struct io_uring_sqe *
@@ -62,30 +141,84 @@ ring_sqe(struct ring *r)
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->uring);
 
 	while (sqe == NULL) {
-		int n = io_uring_submit(&r->uring);
-
-		if (n > 0)
-			r->submitted += (unsigned)n;
-		else if (n < 0 && n != -EAGAIN && n != -EBUSY && n != -EINTR)
-			fatalx("io_uring_submit: %s", strerror(-n));
+		ring_submit(r);
 		sqe = io_uring_get_sqe(&r->uring);
 	}
 	return sqe;
 }
 
+/* A link must reach the kernel in one submission: one split at the
+ * submission's end runs its first half alone and its second half at once
+ * (a small response's SEND before its READ filled the buffer).  So submit
+ * until n SQEs fit, not once: without SUBMIT_ALL one submission may stop
+ * at a failing SQE and leave the SQ nearly full. */
 void
 ring_reserve(struct ring *r, unsigned n)
 {
-	if (io_uring_sq_space_left(&r->uring) < n) {
-		int ret = io_uring_submit(&r->uring);
+	while (io_uring_sq_space_left(&r->uring) < n)
+		ring_submit(r);
+}
 
-		if (ret > 0)
-			r->submitted += (unsigned)ret;
-	}
+int
+ring_wait(struct ring *r)
+{
+	bool backlog = r->backlog_head < r->backlog_len;
+	int ret = io_uring_submit_and_wait(&r->uring, backlog ? 0 : 1);
+
+	if (ret > 0)
+		r->submitted += (unsigned)ret;
+	/* keeps the 64-bit count of the kernel's 32-bit counter */
+	ring_cq_overflow(r);
+	if (ret == -EBADR)
+		ring_lost(r);
+	else if (ret == -EBUSY || ret == -EAGAIN)
+		ring_take_cq(r);
+	else if (ret < 0 && ret != -EINTR && ret != -ETIME)
+		return ret;
+	return 0;
 }
 
 unsigned
-ring_cq_overflow(const struct ring *r)
+ring_ready(const struct ring *r)
 {
-	return *r->uring.cq.koverflow;
+	return r->backlog_len - r->backlog_head + io_uring_cq_ready(&r->uring);
+}
+
+bool
+ring_next(struct ring *r, struct io_uring_cqe *out)
+{
+	struct io_uring_cqe *cqe;
+
+	if (r->backlog_head < r->backlog_len) {
+		*out = r->backlog[r->backlog_head++];
+		if (r->backlog_head == r->backlog_len)
+			r->backlog_head = r->backlog_len = 0;
+	} else if (io_uring_peek_cqe(&r->uring, &cqe) == 0 && cqe != NULL) {
+		*out = *cqe;
+		io_uring_cqe_seen(&r->uring, cqe);
+	} else {
+		return false;
+	}
+	r->completed++;
+	return true;
+}
+
+void
+ring_flush(struct ring *r)
+{
+	while (io_uring_sq_ready(&r->uring) > 0)
+		ring_submit(r);
+}
+
+/* The kernel's counter is 32 bits wide: add what it moved since the last
+ * look, modulo 2^32, so the total keeps counting after it wraps.  Read at
+ * least once per loop turn, it never moves by 2^32 between two looks. */
+uint64_t
+ring_cq_overflow(struct ring *r)
+{
+	uint32_t now = IO_URING_READ_ONCE(*r->uring.cq.koverflow);
+
+	r->cq_overflow += (uint32_t)(now - r->cq_overflow_seen);
+	r->cq_overflow_seen = now;
+	return r->cq_overflow;
 }

@@ -25,6 +25,9 @@
 
 /* Deadline granularity: a timeout fires at most this late. */
 #define TICK_MS 100
+/* After shutdown_timeout, how long connections that wait for completions
+ * the kernel lost may hold the stop up. */
+#define STOP_LOST_GRACE_MS 2000
 
 static uint64_t signal_count;                 /* read target of the eventfd */
 static volatile sig_atomic_t stop_signal;     /* SIGTERM or SIGINT seen */
@@ -55,7 +58,7 @@ arm_signal(struct server *s)
 	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
 
 	io_uring_prep_read(sqe, s->signal_fd, &signal_count, sizeof(signal_count), 0);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_SIGNAL, 0, 0));
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_SIGNAL, 0, s->signal_gen));
 }
 
 static void
@@ -64,7 +67,7 @@ arm_tick(struct server *s)
 	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
 
 	io_uring_prep_timeout(sqe, &s->tick, 0, 0);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_TICK, 0, 0));
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_TICK, 0, s->tick_gen));
 }
 
 static void
@@ -325,6 +328,39 @@ server_signals(struct server *s)
 	}
 }
 
+/*
+ * The kernel lost completions (-EBADR): the daemon cannot tell whose.  Each
+ * request that re-arms itself on its completion (the tick, the signal
+ * read, the accepts) would then be gone for good, so each is cancelled and
+ * armed again under a new generation; completions of the old ones are
+ * told apart and dropped.  The signal flags are looked at now, in case the
+ * lost completion was the one that said a signal came.  A connection
+ * whose completion was lost waits until the stop (STOP_LOST_GRACE_MS).
+ */
+static void
+server_recover_lost(struct server *s)
+{
+	struct io_uring_sqe *sqe;
+
+	log_warn("io_uring: completions were lost: re-arming the timer, the signal "
+	    "read and the accepts");
+	sqe = ring_sqe(&s->ring);
+	io_uring_prep_timeout_remove(sqe, ring_ud(OP_TICK, 0, s->tick_gen), 0);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
+	s->tick_gen = (s->tick_gen + 1) & RING_GEN_MASK;
+	arm_tick(s);
+	sqe = ring_sqe(&s->ring);
+	io_uring_prep_cancel64(sqe, ring_ud(OP_SIGNAL, 0, s->signal_gen), 0);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
+	s->signal_gen = (s->signal_gen + 1) & RING_GEN_MASK;
+	arm_signal(s);
+	/* once stopping, a look would take the first SIGTERM for a second */
+	if (!s->stopping) {
+		listen_rearm_all(s);
+		server_signals(s);
+	}
+}
+
 static void
 dispatch(struct server *s, struct io_uring_cqe *cqe)
 {
@@ -332,12 +368,20 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 
 	switch (ring_ud_op(ud)) {
 	case OP_ACCEPT:
-		listen_complete(s, ring_ud_slot(ud), cqe->res, cqe->flags);
+		listen_complete(s, ring_ud_slot(ud), ring_ud_gen(ud), cqe->res, cqe->flags);
 		break;
 	case OP_TICK:
+		if (ring_ud_gen(ud) != s->tick_gen)
+			break;          /* replaced after lost completions */
 		if (s->stopping && s->now_ms >= s->stop_deadline_ms && s->live_conns > 0) {
 			log_info("shutdown_timeout passed: closing %u connections", s->live_conns);
 			conn_close_all(s);
+		}
+		if (s->stopping && s->ring.losses > 0 && s->live_conns > 0 &&
+		    s->now_ms >= s->stop_deadline_ms + STOP_LOST_GRACE_MS) {
+			log_warn("%u connections wait for completions the kernel lost: "
+			    "stopping without them", s->live_conns);
+			s->gave_up = true;
 		}
 		/* valgrind (3.19) delivers a signal only when the program
 		 * enters a system call it knows may block, and io_uring_enter
@@ -352,7 +396,11 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		arm_tick(s);
 		break;
 	case OP_SIGNAL:
-		if (cqe->res == (int)sizeof(signal_count)) {
+		if (ring_ud_gen(ud) != s->signal_gen) {
+			/* replaced after lost completions: not re-armed */
+			if (cqe->res == (int)sizeof(signal_count))
+				server_signals(s);
+		} else if (cqe->res == (int)sizeof(signal_count)) {
 			server_signals(s);
 			arm_signal(s);
 		} else if (cqe->res != -ECANCELED) {
@@ -381,26 +429,28 @@ server_run(struct server *s)
 	arm_tick(s);
 
 	log_ring_mode(1);
-	while (!s->stopping || s->live_conns > 0 || log_ring_busy()) {
-		struct io_uring_cqe *cqe;
-		unsigned head, seen = 0;
-		int ret = io_uring_submit_and_wait(&s->ring.uring, 1);
+	while ((!s->stopping || s->live_conns > 0 || log_ring_busy()) && !s->gave_up) {
+		struct io_uring_cqe cqe;
+		unsigned batch;
+		int ret = ring_wait(&s->ring);
 
-		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+		if (ret < 0) {
 			errno = -ret;
 			log_err("io_uring_submit_and_wait");
 			log_ring_mode(0);
 			return 1;
 		}
-		if (ret > 0)
-			s->ring.submitted += (unsigned)ret;
 		server_clock(s);
-		io_uring_for_each_cqe(&s->ring.uring, head, cqe) {
-			dispatch(s, cqe);
-			seen++;
+		if (s->ring.losses != s->losses_seen) {
+			s->losses_seen = s->ring.losses;
+			server_recover_lost(s);
 		}
-		io_uring_cq_advance(&s->ring.uring, seen);
-		s->ring.completed += seen;
+		/* Each completion is consumed before its handler runs: a
+		 * handler that must reap to submit (ring_sqe) finds the CQ's
+		 * head where it should.  What arrives meanwhile waits for the
+		 * next turn, which reads the clock again. */
+		for (batch = ring_ready(&s->ring); batch > 0 && ring_next(&s->ring, &cqe); batch--)
+			dispatch(s, &cqe);
 		/* log lines leave through the ring, never blocking */
 		for (unsigned which = 0; which < LOG_STREAMS; which++) {
 			const char *logbuf;

@@ -84,7 +84,7 @@ static const char known_text[] =
 "# HELP ringpushd_ring_completions_total Completion queue entries reaped from the io_uring.\n"
 "# TYPE ringpushd_ring_completions_total counter\n"
 "ringpushd_ring_completions_total 123450\n"
-"# HELP ringpushd_ring_cq_overflow_total Completions the kernel had to hold back because the completion queue was full.\n"
+"# HELP ringpushd_ring_cq_overflow_total Completions the kernel lost because the completion queue was full and it could not hold them back.\n"
 "# TYPE ringpushd_ring_cq_overflow_total counter\n"
 "ringpushd_ring_cq_overflow_total 0\n"
 "# HELP ringpushd_timer_expirations_total Connections closed because a deadline expired.\n"
