@@ -71,6 +71,7 @@ conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 		c->rbuf = s->rbufs + (size_t)i * slot_bytes;
 		c->path = c->rbuf + rbuf_bytes;
 		timer_node_init(&c->timer);
+		timer_node_init(&c->throttle);
 		c->next_free = s->free_conns;
 		s->free_conns = c;
 	}
@@ -88,8 +89,10 @@ conn_slab_free(struct server *s)
 }
 
 static struct conn *
-conn_of_timer(struct timer_node *n)
+conn_of_timer(struct timer_node *n, enum timer_kind kind)
 {
+	if (kind == TIMER_THROTTLE)
+		return (struct conn *)((char *)n - offsetof(struct conn, throttle));
 	return (struct conn *)((char *)n - offsetof(struct conn, timer));
 }
 
@@ -221,6 +224,7 @@ conn_release(struct server *s, struct conn *c)
 		close(c->fd);
 	c->fd = -1;
 	timer_clear(&c->timer);
+	timer_clear(&c->throttle);
 	c->state = CONN_FREE;
 	c->gen = (c->gen + 1) & RING_GEN_MASK;
 	c->lst = NULL;
@@ -243,6 +247,7 @@ conn_close(struct server *s, struct conn *c, const char *why)
 	}
 	c->state = CONN_CLOSING;
 	timer_clear(&c->timer);
+	timer_clear(&c->throttle);
 	if (c->inflight == 0) {
 		conn_release(s, c);
 		return;
@@ -277,6 +282,25 @@ conn_close_idle(struct server *s)
 	}
 }
 
+/* How often a transfer waiting for tokens looks at its socket. */
+#define CONN_PEER_CHECK_MS 1000
+
+/* The client of a throttled transfer reset the connection or closed it
+ * both ways.  Nothing of the transfer is in flight while it waits, so no
+ * completion would tell; a zero-timeout poll(2) does, at most once a
+ * second per connection.  A half-close (FIN) is not leaving: the client
+ * may still read the response, and the next send finds out if not. */
+static bool
+peer_gone(struct server *s, struct conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = 0 };
+
+	if (s->now_ms - c->peer_checked_ms < CONN_PEER_CHECK_MS)
+		return false;
+	c->peer_checked_ms = s->now_ms;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
 void
 conn_expire(struct server *s, uint64_t now_ms)
 {
@@ -284,34 +308,39 @@ conn_expire(struct server *s, uint64_t now_ms)
 	enum timer_kind kind;
 
 	while ((n = timer_pop_expired(&s->timers, now_ms, &kind)) != NULL) {
-		struct conn *c = conn_of_timer(n);
+		struct conn *c = conn_of_timer(n, kind);
 
-		if (kind == TIMER_THROTTLE) {
-			/* the wait was ours: the send deadline starts afresh */
-			timer_set(&s->timers, &c->timer, TIMER_SEND, now_ms);
-			c->lst->engine->resume(s, c);
-		} else {
+		if (kind != TIMER_THROTTLE) {
 			s->m.timer_expirations_total++;
 			conn_close(s, c, "deadline passed");
+		} else if (peer_gone(s, c)) {
+			conn_close(s, c, "peer left while throttled");
+		} else {
+			/* the send deadline runs on: a wait for tokens is
+			 * not progress */
+			c->lst->engine->resume(s, c);
 		}
 	}
 }
 
 /* Below this a grant waits for the next tick rather than moving a few
- * bytes per system call. */
+ * bytes per system call, unless a bucket never holds this much. */
 #define RATE_MIN_GRANT 1024
 
 uint32_t
 conn_rate_grant(struct server *s, struct conn *c, uint32_t want)
 {
-	uint64_t own, total;
+	uint64_t own, total, least;
 
 	if (c->rate.rate == 0 && s->rate_total.rate == 0)
 		return want;
 	own = rate_available(&c->rate, s->now_ms, want);
 	total = rate_available(&s->rate_total, s->now_ms, own);
-	if (total < want && total < RATE_MIN_GRANT) {
-		timer_set(&s->timers, &c->timer, TIMER_THROTTLE, s->now_ms);
+	/* A floor above what a bucket can hold would be waited for
+	 * forever: at 1K a bucket holds 204 bytes. */
+	least = rate_min_grant(&s->rate_total, rate_min_grant(&c->rate, RATE_MIN_GRANT));
+	if (total < want && total < least) {
+		timer_set(&s->timers, &c->throttle, TIMER_THROTTLE, s->now_ms);
 		return 0;
 	}
 	rate_spend(&c->rate, total);
@@ -885,6 +914,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->start_us = 0;
 	c->close_after = false;
 	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
+	c->peer_checked_ms = s->now_ms;
 	/* Responses are written in pieces (header, then body); without
 	 * NODELAY the last piece of a small response can wait for a delayed
 	 * ACK. */
