@@ -66,6 +66,7 @@ struct conn {
 	 * deadline in timer keeps measuring the time since the last byte */
 	struct timer_node throttle;
 	uint64_t peer_checked_ms;       /* last look for a vanished client */
+	bool rate_probe;                /* FIN seen: send one byte to see */
 	struct conn *next_free;
 
 	/* request bytes: [0, rlen) received, [0, req_len) the current request */

@@ -285,20 +285,28 @@ conn_close_idle(struct server *s)
 /* How often a transfer waiting for tokens looks at its socket. */
 #define CONN_PEER_CHECK_MS 1000
 
-/* The client of a throttled transfer reset the connection or closed it
- * both ways.  Nothing of the transfer is in flight while it waits, so no
- * completion would tell; a zero-timeout poll(2) does, at most once a
- * second per connection.  A half-close (FIN) is not leaving: the client
- * may still read the response, and the next send finds out if not. */
+/* A look at the socket of a transfer waiting for tokens.  Nothing of the
+ * transfer is in flight while it waits, so no completion would tell that
+ * its client left; a zero-timeout poll(2) does, at most once a second
+ * per connection.  A reset, or a close both ways, is gone.  A FIN alone
+ * may be a client that half-closed and still reads, or one that closed
+ * its socket: the next send tells them apart (a closed socket answers
+ * with a reset), so such a transfer sends one byte without waiting for
+ * its tokens (it is charged, so the rate still holds). */
 static bool
 peer_gone(struct server *s, struct conn *c)
 {
-	struct pollfd p = { .fd = c->fd, .events = 0 };
+	struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
 
 	if (s->now_ms - c->peer_checked_ms < CONN_PEER_CHECK_MS)
 		return false;
 	c->peer_checked_ms = s->now_ms;
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
+	if (poll(&p, 1, 0) != 1)
+		return false;
+	if (p.revents & (POLLERR | POLLHUP))
+		return true;
+	c->rate_probe = (p.revents & POLLRDHUP) != 0;
+	return false;
 }
 
 void
@@ -334,6 +342,13 @@ conn_rate_grant(struct server *s, struct conn *c, uint32_t want)
 
 	if (c->rate.rate == 0 && s->rate_total.rate == 0)
 		return want;
+	if (c->rate_probe && want > 0) {
+		/* the client sent a FIN: find out whether it is still there */
+		c->rate_probe = false;
+		rate_charge(&c->rate, s->now_ms, 1);
+		rate_charge(&s->rate_total, s->now_ms, 1);
+		return 1;
+	}
 	own = rate_available(&c->rate, s->now_ms, want);
 	total = rate_available(&s->rate_total, s->now_ms, own);
 	/* A floor above what a bucket can hold would be waited for
@@ -915,6 +930,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->close_after = false;
 	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
 	c->peer_checked_ms = s->now_ms;
+	c->rate_probe = false;
 	/* Responses are written in pieces (header, then body); without
 	 * NODELAY the last piece of a small response can wait for a delayed
 	 * ACK. */
