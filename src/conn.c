@@ -395,6 +395,11 @@ begin_send(struct server *s, struct conn *c, char *out, uint32_t len)
 	c->out_len = len;
 	c->out_sent = 0;
 	c->bytes_sent = 0;
+	/* The rates count these bytes too.  They never wait (a header held
+	 * back would need a throttled state of its own): they are charged,
+	 * and the body that follows waits for the debt to be paid. */
+	rate_charge(&c->rate, s->now_ms, len);
+	rate_charge(&s->rate_total, s->now_ms, len);
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
 }
 

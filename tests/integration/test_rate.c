@@ -243,3 +243,47 @@ RP_ENGINE_TEST(rate, client_that_left_while_throttled_is_noticed, .timeout = 120
 	rp_assert_serving(&d);
 	rp_stop(&d);
 }
+
+/*
+ * Rates count response headers as well as bodies.  Forty HEAD responses
+ * on one kept-alive connection, then a GET: header and body bytes
+ * together cannot arrive faster than the rate allows after the first
+ * burst.  Headers themselves never wait; the body after them does.
+ */
+RP_ENGINE_TEST(rate, headers_count_against_the_rate, .timeout = 120)
+{
+	enum { HEADS = 40 };
+	const uint64_t rate = 8 * 1024, size = 8 * 1024;
+	const double burst = (double)rate * 0.2;
+	struct rp_daemon d;
+	struct rp_conn *c;
+	struct rp_response r;
+	uint64_t header_bytes = 0;
+	double t0, elapsed;
+
+	rp_setup(&d);
+	rp_make_file(&d, "f.bin", size, 27);
+	start_rated(&d, "rate_per_connection = 8K\n");
+	c = rp_connect(&d);
+	t0 = now_s();
+	for (int i = 0; i < HEADS; i++) {
+		rp_sends(c, "HEAD /f.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+		cr_assert_eq(rp_read_response(c, &r, true), RP_OK);
+		cr_assert_eq(r.status, 200);
+		header_bytes += r.head_len;
+		rp_response_free(&r);
+	}
+	rp_sends(c, "GET /f.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(r.body_len, size);
+	cr_assert_eq(rp_pattern_mismatch(27, 0, r.body, r.body_len), -1);
+	header_bytes += r.head_len;
+	rp_response_free(&r);
+	elapsed = now_s() - t0;
+	cr_assert(elapsed >= ((double)(header_bytes + size) - burst) / (double)rate - 0.15,
+	    "%lu header and %lu body bytes at %lu B/s took only %.2f s",
+	    (unsigned long)header_bytes, (unsigned long)size, (unsigned long)rate, elapsed);
+	rp_close(c);
+	rp_stop(&d);
+}
