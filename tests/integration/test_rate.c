@@ -287,3 +287,55 @@ RP_ENGINE_TEST(rate, headers_count_against_the_rate, .timeout = 120)
 	rp_close(c);
 	rp_stop(&d);
 }
+
+/*
+ * A splice from the file that reads less than its grant (here the first
+ * chunk of a range that starts inside a page: a 64 KiB pipe has 16 slots
+ * and the chunk spans 17 pages) gives the unused tokens back, and the
+ * rate still holds over the whole body.
+ */
+Test(rate, short_splice_gives_back_its_tokens, .timeout = 120)
+{
+	const uint64_t rate = 1024 * 1024, size = 1024 * 1024, first = 1000;
+	static unsigned char buf[1 << 16];
+	char conf[4 * PATH_MAX], *out;
+	struct rp_daemon d;
+	struct rp_conn *c;
+	struct rp_response r;
+	uint64_t got = 0;
+	double t0, elapsed;
+
+	rp_setup(&d);
+	rp_make_file(&d, "f.bin", size, 28);
+	snprintf(conf, sizeof(conf),
+	    "[daemon]\nerror_log = -\naccess_log = %s\nlog_level = debug\n"
+	    "allow_root = yes\npipe_size = 64K\n\n"
+	    "[limits]\nrate_per_connection = 1M\n\n"
+	    "[listener test]\naddress = 127.0.0.1:0\nroot = %s\nengine = splice\n",
+	    d.access_log, d.root);
+	rp_start_conf(&d, conf);
+	c = rp_connect(&d);
+	t0 = now_s();
+	rp_sendf(c, "GET /f.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=%lu-\r\n\r\n",
+	    (unsigned long)first);
+	cr_assert_eq(rp_read_head(c, &r), RP_OK);
+	cr_assert_eq(r.status, 206, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	while (got < size - first) {
+		ssize_t n = rp_read_some(c, buf, sizeof(buf));
+
+		cr_assert(n > 0, "body ended at %lu: %s", (unsigned long)got, rp_result_str((int)n));
+		cr_assert_eq(rp_pattern_mismatch(28, first + got, buf, (size_t)n), -1);
+		got += (uint64_t)n;
+	}
+	elapsed = now_s() - t0;
+	cr_assert(elapsed >= (double)(size - first) / (double)rate - 0.2 - 0.15,
+	    "%lu bytes at %lu B/s took only %.2f s", (unsigned long)(size - first),
+	    (unsigned long)rate, elapsed);
+	rp_close(c);
+	rp_stop(&d);
+	out = rp_daemon_output(&d);
+	cr_assert(strstr(out, "granted bytes read") != NULL,
+	    "no short splice was given its tokens back:\n%s", out);
+	free(out);
+}
