@@ -687,6 +687,17 @@ on_open(struct server *s, struct conn *c, int res)
 		respond_error(s, c, 403, false);
 		return;
 	}
+	/* O_NONBLOCK was for the open only.  Left on a regular file, it
+	 * makes io_uring answer a read with -EAGAIN instead of retrying it
+	 * in a worker wherever the file system lacks non-blocking buffered
+	 * reads, and a small body's READ would fail on every request. */
+	if (fcntl(res, F_SETFL, 0) == -1) {
+		int err = errno;
+
+		close(res);
+		respond_error(s, c, errno_status(err), false);
+		return;
+	}
 	c->file_fd = res;
 	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
 	    c->path, c->path_len, res, s->now_ms);
