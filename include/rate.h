@@ -4,14 +4,14 @@
  * Pure arithmetic on a clock the caller passes in, so it is testable
  * without a ring.  Tokens are kept in thousandths of a byte, so a refill
  * after any number of milliseconds loses nothing to rounding.  A bucket
- * holds at most RATE_BURST_MS worth of tokens (below 10 B/s, one byte
- * more than a tick's refill, so that even the smallest rate moves bytes
- * at its rate): an idle connection
- * cannot save up for a burst larger than that.  The burst is two of the
- * daemon's 100 ms ticks, so a tick that runs a little late loses no
- * tokens.  Bytes that are sent without waiting (response headers) may
- * overdraw a bucket: the debt is paid by later refills before anything
- * else is allowed, so the rate still holds over time.
+ * holds at most RATE_BURST_MS worth of tokens: an idle connection cannot
+ * save up for a burst larger than that.  The burst is two of the daemon's
+ * 100 ms ticks, so a tick that runs a little late loses no tokens.  Below
+ * 10 B/s a bucket holds one byte more than a tick's refill instead, so
+ * that even the smallest rate moves bytes at its rate.  Bytes that are
+ * sent without waiting (response headers) may overdraw a bucket: the
+ * debt is paid by later refills before anything else is allowed, so the
+ * rate still holds over time.
  */
 #ifndef RINGPUSH_RATE_H
 #define RINGPUSH_RATE_H

@@ -342,19 +342,20 @@ conn_rate_grant(struct server *s, struct conn *c, uint32_t want)
 
 	if (c->rate.rate == 0 && s->rate_total.rate == 0)
 		return want;
-	if (c->rate_probe && want > 0) {
-		/* the client sent a FIN: find out whether it is still there */
-		c->rate_probe = false;
-		rate_charge(&c->rate, s->now_ms, 1);
-		rate_charge(&s->rate_total, s->now_ms, 1);
-		return 1;
-	}
 	own = rate_available(&c->rate, s->now_ms, want);
 	total = rate_available(&s->rate_total, s->now_ms, own);
 	/* A floor above what a bucket can hold would be waited for
 	 * forever: at 1K a bucket holds 204 bytes. */
 	least = rate_min_grant(&s->rate_total, rate_min_grant(&c->rate, RATE_MIN_GRANT));
 	if (total < want && total < least) {
+		if (c->rate_probe) {
+			/* the client sent a FIN: a byte finds out whether
+			 * it is still there (see peer_gone) */
+			c->rate_probe = false;
+			rate_charge(&c->rate, s->now_ms, 1);
+			rate_charge(&s->rate_total, s->now_ms, 1);
+			return 1;
+		}
 		timer_set(&s->timers, &c->throttle, TIMER_THROTTLE, s->now_ms);
 		return 0;
 	}
