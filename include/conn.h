@@ -62,6 +62,11 @@ struct conn {
 	struct timer_node timer;
 	struct iplimit_entry *ip;
 	struct rate_bucket rate;
+	/* a rate-limited body waits for tokens on its own list, so the send
+	 * deadline in timer keeps measuring the time since the last byte */
+	struct timer_node throttle;
+	uint64_t peer_checked_ms;       /* last look for a vanished client */
+	bool rate_probe;                /* FIN seen: send one byte to see */
 	struct conn *next_free;
 
 	/* request bytes: [0, rlen) received, [0, req_len) the current request */
@@ -92,6 +97,7 @@ struct conn {
 	uint64_t file_off, file_end;
 	struct pipe_pair pipe;
 	uint32_t bytes_in_pipe;
+	uint32_t splice_granted;        /* tokens of the chunk in flight */
 	int splice_in_res, splice_out_res;
 	bool by_sendfile;               /* engine auto: this body's path */
 
@@ -116,7 +122,8 @@ void conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_f
 void conn_close(struct server *s, struct conn *c, const char *why);
 /* Bytes of body the rate limits allow now, at most want, already spent
  * from the buckets.  0 means wait: the connection is woken on a later
- * tick through its engine's resume(). */
+ * tick through its engine's resume().  Waiting is not progress: the send
+ * deadline keeps running. */
 uint32_t conn_rate_grant(struct server *s, struct conn *c, uint32_t want);
 /* Queue a POLLOUT wait for c's socket (completes as OP_POLL_OUT). */
 void conn_wait_writable(struct server *s, struct conn *c);

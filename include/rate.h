@@ -6,7 +6,12 @@
  * after any number of milliseconds loses nothing to rounding.  A bucket
  * holds at most RATE_BURST_MS worth of tokens: an idle connection cannot
  * save up for a burst larger than that.  The burst is two of the daemon's
- * 100 ms ticks, so a tick that runs a little late loses no tokens.
+ * 100 ms ticks, so a tick that runs a little late loses no tokens.  Below
+ * 10 B/s a bucket holds one byte more than a tick's refill instead, so
+ * that even the smallest rate moves bytes at its rate.  Bytes that are
+ * sent without waiting (response headers) may overdraw a bucket: the
+ * debt is paid by later refills before anything else is allowed, so the
+ * rate still holds over time.
  */
 #ifndef RINGPUSH_RATE_H
 #define RINGPUSH_RATE_H
@@ -17,17 +22,30 @@
 
 struct rate_bucket {
 	uint64_t rate;            /* bytes per second; 0 = unlimited */
-	uint64_t milli_tokens;    /* bytes x 1000 */
+	int64_t milli_tokens;     /* bytes x 1000; below 0: a debt */
 	uint64_t last_ms;
 };
 
 /* A bucket for rate bytes/s, full at now_ms. */
 void rate_init(struct rate_bucket *b, uint64_t rate, uint64_t now_ms);
+/* A new rate for a bucket in use (a reload): what was saved stays, cut
+ * to the new burst; from unlimited, the bucket starts full. */
+void rate_set(struct rate_bucket *b, uint64_t rate, uint64_t now_ms);
+/* Bytes the bucket holds when full; 0 for an unlimited bucket. */
+uint64_t rate_burst(const struct rate_bucket *b);
+/* The smallest grant worth waiting for: floor, or the whole burst when
+ * the bucket can never hold floor bytes (a wait for more would never
+ * end).  floor for an unlimited bucket. */
+uint64_t rate_min_grant(const struct rate_bucket *b, uint64_t floor);
 /* Bytes the bucket allows now (after refilling), at most want.
  * UINT64_MAX-safe; unlimited buckets allow want. */
 uint64_t rate_available(struct rate_bucket *b, uint64_t now_ms, uint64_t want);
-/* Spend n bytes (n <= what rate_available last allowed). */
+/* Spend n bytes, normally at most what rate_available last allowed;
+ * more leaves a debt. */
 void rate_spend(struct rate_bucket *b, uint64_t n);
+/* Spend n bytes sent without asking (headers): refill up to now_ms
+ * first, so that an old refill time cannot forgive the debt. */
+void rate_charge(struct rate_bucket *b, uint64_t now_ms, uint64_t n);
 /* Give back n bytes spent but not sent; the burst cap still holds. */
 void rate_refund(struct rate_bucket *b, uint64_t n);
 

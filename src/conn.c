@@ -71,6 +71,7 @@ conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 		c->rbuf = s->rbufs + (size_t)i * slot_bytes;
 		c->path = c->rbuf + rbuf_bytes;
 		timer_node_init(&c->timer);
+		timer_node_init(&c->throttle);
 		c->next_free = s->free_conns;
 		s->free_conns = c;
 	}
@@ -88,8 +89,10 @@ conn_slab_free(struct server *s)
 }
 
 static struct conn *
-conn_of_timer(struct timer_node *n)
+conn_of_timer(struct timer_node *n, enum timer_kind kind)
 {
+	if (kind == TIMER_THROTTLE)
+		return (struct conn *)((char *)n - offsetof(struct conn, throttle));
 	return (struct conn *)((char *)n - offsetof(struct conn, timer));
 }
 
@@ -221,6 +224,7 @@ conn_release(struct server *s, struct conn *c)
 		close(c->fd);
 	c->fd = -1;
 	timer_clear(&c->timer);
+	timer_clear(&c->throttle);
 	c->state = CONN_FREE;
 	c->gen = (c->gen + 1) & RING_GEN_MASK;
 	c->lst = NULL;
@@ -243,6 +247,7 @@ conn_close(struct server *s, struct conn *c, const char *why)
 	}
 	c->state = CONN_CLOSING;
 	timer_clear(&c->timer);
+	timer_clear(&c->throttle);
 	if (c->inflight == 0) {
 		conn_release(s, c);
 		return;
@@ -277,6 +282,33 @@ conn_close_idle(struct server *s)
 	}
 }
 
+/* How often a transfer waiting for tokens looks at its socket. */
+#define CONN_PEER_CHECK_MS 1000
+
+/* A look at the socket of a transfer waiting for tokens.  Nothing of the
+ * transfer is in flight while it waits, so no completion would tell that
+ * its client left; a zero-timeout poll(2) does, at most once a second
+ * per connection.  A reset, or a close both ways, is gone.  A FIN alone
+ * may be a client that half-closed and still reads, or one that closed
+ * its socket: the next send tells them apart (a closed socket answers
+ * with a reset), so such a transfer sends one byte without waiting for
+ * its tokens (it is charged, so the rate still holds). */
+static bool
+peer_gone(struct server *s, struct conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+
+	if (s->now_ms - c->peer_checked_ms < CONN_PEER_CHECK_MS)
+		return false;
+	c->peer_checked_ms = s->now_ms;
+	if (poll(&p, 1, 0) != 1)
+		return false;
+	if (p.revents & (POLLERR | POLLHUP))
+		return true;
+	c->rate_probe = (p.revents & POLLRDHUP) != 0;
+	return false;
+}
+
 void
 conn_expire(struct server *s, uint64_t now_ms)
 {
@@ -284,34 +316,47 @@ conn_expire(struct server *s, uint64_t now_ms)
 	enum timer_kind kind;
 
 	while ((n = timer_pop_expired(&s->timers, now_ms, &kind)) != NULL) {
-		struct conn *c = conn_of_timer(n);
+		struct conn *c = conn_of_timer(n, kind);
 
-		if (kind == TIMER_THROTTLE) {
-			/* the wait was ours: the send deadline starts afresh */
-			timer_set(&s->timers, &c->timer, TIMER_SEND, now_ms);
-			c->lst->engine->resume(s, c);
-		} else {
+		if (kind != TIMER_THROTTLE) {
 			s->m.timer_expirations_total++;
 			conn_close(s, c, "deadline passed");
+		} else if (peer_gone(s, c)) {
+			conn_close(s, c, "peer left while throttled");
+		} else {
+			/* the send deadline runs on: a wait for tokens is
+			 * not progress */
+			c->lst->engine->resume(s, c);
 		}
 	}
 }
 
 /* Below this a grant waits for the next tick rather than moving a few
- * bytes per system call. */
+ * bytes per system call, unless a bucket never holds this much. */
 #define RATE_MIN_GRANT 1024
 
 uint32_t
 conn_rate_grant(struct server *s, struct conn *c, uint32_t want)
 {
-	uint64_t own, total;
+	uint64_t own, total, least;
 
 	if (c->rate.rate == 0 && s->rate_total.rate == 0)
 		return want;
 	own = rate_available(&c->rate, s->now_ms, want);
 	total = rate_available(&s->rate_total, s->now_ms, own);
-	if (total < want && total < RATE_MIN_GRANT) {
-		timer_set(&s->timers, &c->timer, TIMER_THROTTLE, s->now_ms);
+	/* A floor above what a bucket can hold would be waited for
+	 * forever: at 1K a bucket holds 204 bytes. */
+	least = rate_min_grant(&s->rate_total, rate_min_grant(&c->rate, RATE_MIN_GRANT));
+	if (total < want && total < least) {
+		if (c->rate_probe) {
+			/* the client sent a FIN: a byte finds out whether
+			 * it is still there (see peer_gone) */
+			c->rate_probe = false;
+			rate_charge(&c->rate, s->now_ms, 1);
+			rate_charge(&s->rate_total, s->now_ms, 1);
+			return 1;
+		}
+		timer_set(&s->timers, &c->throttle, TIMER_THROTTLE, s->now_ms);
 		return 0;
 	}
 	rate_spend(&c->rate, total);
@@ -351,6 +396,11 @@ begin_send(struct server *s, struct conn *c, char *out, uint32_t len)
 	c->out_len = len;
 	c->out_sent = 0;
 	c->bytes_sent = 0;
+	/* The rates count these bytes too.  They never wait (a header held
+	 * back would need a throttled state of its own): they are charged,
+	 * and the body that follows waits for the debt to be paid. */
+	rate_charge(&c->rate, s->now_ms, len);
+	rate_charge(&s->rate_total, s->now_ms, len);
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
 }
 
@@ -639,6 +689,17 @@ on_open(struct server *s, struct conn *c, int res)
 		respond_error(s, c, 403, false);
 		return;
 	}
+	/* O_NONBLOCK was for the open only.  Left on a regular file, it
+	 * makes io_uring answer a read with -EAGAIN instead of retrying it
+	 * in a worker wherever the file system lacks non-blocking buffered
+	 * reads, and a small body's READ would fail on every request. */
+	if (fcntl(res, F_SETFL, 0) == -1) {
+		int err = errno;
+
+		close(res);
+		respond_error(s, c, errno_status(err), false);
+		return;
+	}
 	c->file_fd = res;
 	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
 	    c->path, c->path_len, res, s->now_ms);
@@ -886,6 +947,8 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->start_us = 0;
 	c->close_after = false;
 	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
+	c->peer_checked_ms = s->now_ms;
+	c->rate_probe = false;
 	/* Responses are written in pieces (header, then body); without
 	 * NODELAY the last piece of a small response can wait for a delayed
 	 * ACK. */

@@ -281,7 +281,8 @@ server_reload(struct server *s)
 	s->timers.duration_ms[TIMER_HEADER] = next->header_timeout_ms;
 	s->timers.duration_ms[TIMER_IDLE] = next->idle_timeout_ms;
 	s->timers.duration_ms[TIMER_SEND] = next->send_timeout_ms;
-	s->rate_total.rate = next->rate_total;
+	/* tokens saved under a higher rate are cut to the new burst */
+	rate_set(&s->rate_total, next->rate_total, s->now_ms);
 	if (s->iplimit.buckets == NULL && next->max_connections_per_ip > 0)
 		iplimit_init(&s->iplimit, s->max_conns, next->max_connections_per_ip);
 	else

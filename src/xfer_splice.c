@@ -33,6 +33,7 @@ splice_chunk(struct server *s, struct conn *c)
 	chunk = conn_rate_grant(s, c, chunk);
 	if (chunk == 0)
 		return;         /* throttled: splice_resume() on a later tick */
+	c->splice_granted = chunk;
 
 	if (left > chunk)
 		out_flags |= SPLICE_F_MORE;
@@ -134,6 +135,15 @@ splice_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 			c->bytes_in_pipe += (uint32_t)res;
 			c->file_off += (uint64_t)res;
 		}
+		/* A short read (the pipe's slots filled before its bytes
+		 * did, an unaligned start, -EAGAIN, the end of the file)
+		 * leaves tokens that no byte used: the next chunk gets them. */
+		if ((uint32_t)(res > 0 ? res : 0) < c->splice_granted) {
+			log_debug("splice: %u of %u granted bytes read (connection %u)",
+			    (unsigned)(res > 0 ? res : 0), c->splice_granted, c->slot);
+			conn_rate_refund(s, c, c->splice_granted - (uint32_t)(res > 0 ? res : 0));
+		}
+		c->splice_granted = 0;
 		break;
 	case OP_SPLICE_OUT:
 		c->splice_out_res = res;

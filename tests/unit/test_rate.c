@@ -109,3 +109,103 @@ Test(rate, refund_returns_unsent_bytes_up_to_the_burst)
 	rate_refund(&b, 5000);
 	cr_assert_eq(rate_available(&b, 0, 7), 7, "unlimited stays unlimited");
 }
+
+/* A reload that lowers a rate leaves a bucket holding more than the new
+ * burst; a refund then must neither wrap nor add past the new burst. */
+Test(rate, refund_after_the_rate_was_lowered_stays_within_the_burst)
+{
+	struct rate_bucket b;
+
+	rate_init(&b, 10000, 0);             /* full: 2000 bytes */
+	b.rate = 1000;                       /* what a reload used to do */
+	rate_refund(&b, 100);
+	cr_assert_eq(rate_available(&b, 0, UINT64_MAX), 200,
+	    "the bucket holds at most the new burst");
+	rate_spend(&b, 200);
+	cr_assert_eq(rate_available(&b, 0, UINT64_MAX), 0);
+
+	rate_init(&b, 10000, 0);
+	rate_set(&b, 1000, 0);
+	cr_assert_eq(rate_available(&b, 0, UINT64_MAX), 200, "rate_set cuts to the new burst");
+	rate_refund(&b, 5000);
+	cr_assert_eq(rate_available(&b, 0, UINT64_MAX), 200);
+}
+
+Test(rate, set_keeps_what_was_spent_and_starts_full_from_unlimited)
+{
+	struct rate_bucket b;
+
+	rate_init(&b, 10000, 0);
+	rate_spend(&b, 2000);
+	rate_set(&b, 20000, 0);              /* more is allowed from now on */
+	cr_assert_eq(rate_available(&b, 0, UINT64_MAX), 0, "a reload mints no tokens");
+	cr_assert_eq(rate_available(&b, 100, UINT64_MAX), 2000);
+	rate_set(&b, 0, 100);
+	cr_assert_eq(rate_available(&b, 100, 77), 77, "0 is unlimited");
+	rate_set(&b, 5000, 100);
+	cr_assert_eq(rate_available(&b, 100, UINT64_MAX), 1000, "from unlimited: one burst");
+}
+
+/* Rates below 5 B/s would make a bucket of 200 ms hold less than one
+ * byte: it holds one, and every rate moves bytes at that rate. */
+Test(rate, the_smallest_rates_still_move_bytes)
+{
+	for (uint64_t rate = 1; rate <= 6; rate++) {
+		struct rate_bucket b;
+		uint64_t sent = 0;
+
+		rate_init(&b, rate, 0);
+		cr_assert_geq(rate_burst(&b), 1);
+		for (uint64_t ms = 0; ms <= 100000; ms += 100) {
+			uint64_t n = rate_available(&b, ms, 1 << 20);
+
+			rate_spend(&b, n);
+			sent += n;
+		}
+		/* 100 s: rate x 100 bytes, plus the initial burst */
+		cr_assert(sent >= rate * 100 && sent <= rate * 100 + rate_burst(&b),
+		    "rate %lu: %lu bytes in 100 s", (unsigned long)rate, (unsigned long)sent);
+	}
+}
+
+/* A grant floor larger than a bucket's burst would never be reached: the
+ * floor drops to the burst.  The daemon's 1 KiB floor against 1K and 5K. */
+Test(rate, min_grant_never_exceeds_the_burst)
+{
+	struct rate_bucket b;
+
+	rate_init(&b, 1024, 0);
+	cr_assert_eq(rate_burst(&b), 204);
+	cr_assert_eq(rate_min_grant(&b, 1024), 204);
+	rate_spend(&b, 204);
+	/* the wait ends: two ticks later the bucket holds the floor */
+	cr_assert_geq(rate_available(&b, 200, 1 << 20), rate_min_grant(&b, 1024));
+	rate_init(&b, 5 * 1024, 0);
+	cr_assert_eq(rate_min_grant(&b, 1024), 1024);
+	rate_init(&b, 1 << 20, 0);
+	cr_assert_eq(rate_min_grant(&b, 1024), 1024);
+	rate_init(&b, 0, 0);
+	cr_assert_eq(rate_min_grant(&b, 1024), 1024, "unlimited");
+	cr_assert_eq(rate_burst(&b), 0);
+}
+
+/* Headers are charged without waiting: the debt delays what follows, so
+ * header and body bytes together keep to the rate. */
+Test(rate, a_charge_beyond_the_tokens_is_a_debt_paid_first)
+{
+	struct rate_bucket b;
+
+	rate_init(&b, 1000, 0);              /* burst = 200 bytes */
+	rate_charge(&b, 0, 500);             /* 300 bytes of debt */
+	cr_assert_eq(rate_available(&b, 0, UINT64_MAX), 0);
+	cr_assert_eq(rate_available(&b, 300, UINT64_MAX), 0, "300 ms pay the debt");
+	cr_assert_eq(rate_available(&b, 400, UINT64_MAX), 100);
+	/* an idle hour: full again, and the old refill time forgives no
+	 * charge made now */
+	rate_charge(&b, 3600000, 150);
+	cr_assert_eq(rate_available(&b, 3600000, UINT64_MAX), 50);
+	rate_charge(&b, 3600000, UINT64_MAX / 2);
+	cr_assert_eq(rate_available(&b, 3600000 + 1000, UINT64_MAX), 0, "a huge charge saturates");
+	rate_refund(&b, 10);
+	cr_assert_eq(rate_available(&b, 3600000 + 1000, UINT64_MAX), 0);
+}
