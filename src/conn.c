@@ -266,13 +266,17 @@ conn_close_all(struct server *s)
 		conn_close(s, &s->conns[i], "stopping");
 }
 
+/* LINGER connections are left to end on their own (client EOF,
+ * header_timeout, or the stop's deadline): their response may still be
+ * in the socket, and closing now would reset it as soon as the client
+ * sends another byte. */
 void
 conn_close_idle(struct server *s)
 {
 	for (unsigned i = 0; i < s->max_conns; i++) {
 		struct conn *c = &s->conns[i];
 
-		if (c->state == CONN_READ_REQUEST || c->state == CONN_LINGER)
+		if (c->state == CONN_READ_REQUEST)
 			conn_close(s, c, "stopping");
 	}
 }
@@ -819,11 +823,11 @@ response_done(struct server *s, struct conn *c)
 	file_put(s, c);
 	c->lst->engine->release(s, c);
 	release_small_buf(s, c);
-	if (s->stopping) {
-		conn_close(s, c, NULL);
-		return;
-	}
-	if (c->close_after) {
+	/* A stop ends the connection through LINGER too: bytes the client
+	 * sent behind this request (pipelined) may sit unread in the socket,
+	 * and close() would answer them with a reset that destroys the tail
+	 * of the response still queued for sending. */
+	if (c->close_after || s->stopping) {
 		c->state = CONN_LINGER;
 		c->rlen = c->req_len = 0;
 		shutdown(c->fd, SHUT_WR);
