@@ -553,7 +553,9 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.status = 200;
 	r.content_type = file_mime_type(c->path, c->path_len);
 	r.content_length = (uint64_t)st->st_size;
-	if (cond.range.len > 0 && file_if_range(&cond, etag, st->st_mtim.tv_sec)) {
+	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
+	 * describes the whole representation. */
+	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag, st->st_mtim.tv_sec)) {
 		switch (range_parse(cond.range.p, cond.range.len, (uint64_t)st->st_size,
 		    &first, &last)) {
 		case RANGE_OK:
