@@ -126,7 +126,8 @@ struct http_response {
 
 /* Write the status line and header fields, ending with the blank line.
  * Server and Date always; Content-Length always except on 304 (which also
- * drops Content-Type); Connection: close when !keep_alive.  head changes
+ * drops Content-Type); Connection: close when !keep_alive; a last_modified
+ * later than now goes out as now (RFC 9110 8.8.2.1).  head changes
  * nothing in the header: it tells the caller to send no body.
  * Returns the length written, or -1 if cap is too small. */
 int http_format_response(char *buf, size_t cap, const struct http_response *r, time_t now);

@@ -544,7 +544,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.file_size = (uint64_t)st->st_size;
 	c->file_off = c->file_end = 0;
 
-	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec);
+	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec, s->now_sec);
 	if (r.status == 304) {
 		file_put(s, c);
 		respond_header(s, c, &r);
@@ -555,7 +555,8 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.content_length = (uint64_t)st->st_size;
 	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
 	 * describes the whole representation. */
-	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag, st->st_mtim.tv_sec)) {
+	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag, st->st_mtim.tv_sec,
+	    s->now_sec)) {
 		switch (range_parse(cond.range.p, cond.range.len, (uint64_t)st->st_size,
 		    &first, &last)) {
 		case RANGE_OK:

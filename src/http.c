@@ -978,7 +978,10 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 		out_str(&o, "\r\n");
 	}
 	if (r->last_modified != 0) {
-		http_date(r->last_modified, date);
+		/* RFC 9110 8.8.2.1: never later than Date.  A future mtime
+		 * sent as is would, once the file changes to an earlier
+		 * mtime, make If-Modified-Since keep caches on stale bytes. */
+		http_date(r->last_modified < now ? r->last_modified : now, date);
 		out_field(&o, "Last-Modified", date);
 	}
 	if (r->etag != NULL)

@@ -161,8 +161,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* The helpers accept whatever the parser hands them. */
-	(void)file_conditional(&req, "\"1-2-3\"", 784111777);
-	(void)file_if_range(&req, "\"1-2-3\"", 784111777);
+	(void)file_conditional(&req, "\"1-2-3\"", 784111777, 1700000000);
+	(void)file_if_range(&req, "\"1-2-3\"", 784111777, 1700000000);
 	(void)file_mime_type(req.path, req.path_len);
 	(void)http_path_hidden(req.path);
 	if (req.range.p != NULL) {
