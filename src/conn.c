@@ -431,49 +431,60 @@ respond_header(struct server *s, struct conn *c, const struct http_response *r)
 	start_response(s, c);
 }
 
+/* A redirect's header goes out from a pool buffer when its Location does
+ * not fit hbuf; the buffer holds the longest one. */
+_Static_assert(HTTP_LOCATION_MAX + 512 <= CONN_HEADER_MAX + CONN_SMALL_BODY_MAX,
+    "a pool buffer must hold a 301 with the longest Location");
+
 /* A directory named without its trailing slash: send the client to the
- * name with one, keeping the query. */
+ * name with one, keeping the query.  The Location comes from the decoded
+ * path (see http_format_location), not from the raw target. */
 static void
 respond_redirect(struct server *s, struct conn *c)
 {
-	char location[HTTP_TARGET_MAX + 2];
+	static char location[HTTP_LOCATION_MAX];
 	const char *t = c->rbuf + c->target.off;
-	size_t tlen = c->target.len, plen;
-	const char *q = memchr(t, '?', tlen);
+	const char *q = memchr(t, '?', c->target.len);
 	struct http_response r = {
 		.status = 301,
 		.keep_alive = !c->close_after,
 		.announce_keep_alive = c->version_minor == 0,
+		.head = true,           /* Content-Length: 0 and no body */
+		.location = location,
 	};
+	char *buf;
+	int len;
 
-	/* absolute-form targets (scheme://authority/path) redirect to their
-	 * path; the parser has checked the form */
-	if (tlen > 0 && t[0] != '/') {
-		const char *scheme_end = memmem(t, tlen, "://", 3);
-		const char *auth = scheme_end != NULL ? scheme_end + 3 : t;
-		const char *slash = memchr(auth, '/', tlen - (size_t)(auth - t));
-
-		if (slash == NULL) {
-			respond_error(s, c, 400, true);
-			return;
-		}
-		tlen -= (size_t)(slash - t);
-		t = slash;
-		q = memchr(t, '?', tlen);
-	}
-	plen = q ? (size_t)(q - t) : tlen;
-	if (plen + 1 + (tlen - plen) >= sizeof(location)) {
+	if (http_format_location(c->path, c->path_len, q != NULL ? q + 1 : NULL,
+	    q != NULL ? c->target.len - (size_t)(q + 1 - t) : 0, location,
+	    sizeof(location)) < 0) {
 		respond_error(s, c, 414, true);
 		return;
 	}
-	memcpy(location, t, plen);
-	location[plen] = '/';
-	memcpy(location + plen + 1, t + plen, tlen - plen);
-	location[tlen + 1] = '\0';
-	r.location = location;
-	r.head = true;          /* Content-Length: 0 and no body */
 	c->file_off = c->file_end = 0;
-	respond_header(s, c, &r);
+	len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+	if (len > 0) {
+		c->hlen = (uint32_t)len;
+		c->status = r.status;
+		start_response(s, c);
+		return;
+	}
+	buf = bufpool_get(&s->small_bufs);
+	if (buf == NULL) {
+		respond_error(s, c, 503, false);
+		return;
+	}
+	len = http_format_response(buf, CONN_HEADER_MAX + CONN_SMALL_BODY_MAX, &r, s->now_sec);
+	if (len < 0) {
+		bufpool_put(&s->small_bufs, buf);
+		respond_error(s, c, 500, true);
+		return;
+	}
+	c->hlen = (uint32_t)len;
+	c->status = r.status;
+	c->small_buf = buf;
+	begin_send(s, c, buf, (uint32_t)len);
+	submit_send(s, c);
 }
 
 static struct conn_field
