@@ -11,12 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -266,17 +268,39 @@ conn_close_all(struct server *s)
 		conn_close(s, &s->conns[i], "stopping");
 }
 
-/* LINGER connections are left to end on their own (client EOF,
- * header_timeout, or the stop's deadline): their response may still be
- * in the socket, and closing now would reset it as soon as the client
- * sends another byte. */
+/* End the connection the gentle way: shut the sending side (the client
+ * reads the whole response, then EOF) and read and drop whatever the
+ * client still sends until it closes or header_timeout passes.  The
+ * caller makes sure a receive is in flight. */
+static void
+conn_linger(struct server *s, struct conn *c)
+{
+	c->state = CONN_LINGER;
+	c->rlen = c->req_len = 0;
+	shutdown(c->fd, SHUT_WR);
+	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+}
+
+/* A connection that waits for a request may still have the tail of its
+ * last response in the socket, and a request the client sends after
+ * close() would be answered with a reset that destroys that tail: such a
+ * connection lingers.  One whose bytes have all been acknowledged is
+ * closed at once.  LINGER connections are left to end on their own
+ * (client EOF, header_timeout, or the stop's deadline) for the same
+ * reason. */
 void
 conn_close_idle(struct server *s)
 {
 	for (unsigned i = 0; i < s->max_conns; i++) {
 		struct conn *c = &s->conns[i];
+		int unacked = 0;
 
-		if (c->state == CONN_READ_REQUEST)
+		if (c->state != CONN_READ_REQUEST)
+			continue;
+		/* its receive is in flight: LINGER goes on with it */
+		if (ioctl(c->fd, SIOCOUTQ, &unacked) == 0 && unacked > 0)
+			conn_linger(s, c);
+		else
 			conn_close(s, c, "stopping");
 	}
 }
@@ -842,10 +866,7 @@ response_done(struct server *s, struct conn *c)
 	 * and close() would answer them with a reset that destroys the tail
 	 * of the response still queued for sending. */
 	if (c->close_after || s->stopping) {
-		c->state = CONN_LINGER;
-		c->rlen = c->req_len = 0;
-		shutdown(c->fd, SHUT_WR);
-		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+		conn_linger(s, c);
 		submit_recv(s, c);
 		return;
 	}

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -191,3 +193,87 @@ Test(stop, lingering_response_survives_client_bytes, .timeout = 180)
 	status = wait_exit(&d);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
 }
+
+/*
+ * A keep-alive response handed to the kernel whole, the connection back
+ * to waiting for a request while the tail of that response is still in
+ * the socket: the stop must not close it in a way that the client's next
+ * request answers with a reset.
+ */
+Test(stop, keep_alive_response_tail_survives_next_request, .timeout = 180)
+{
+	static const char next[] = "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+	static unsigned char buf[1 << 16];
+	struct rp_daemon d;
+	struct rp_conn *c;
+	struct rp_response r;
+	uint64_t size = 16u << 20, got = 0;
+	int status;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, SEED);
+	start_with_timeout(&d);
+	c = rp_connect_rcvbuf(&d, 65536);
+	rp_sends(c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_head(c, &r), RP_OK);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	cr_assert_null(rp_hdr(&r, "Connection"), "%s", rp_describe(&r));
+	rp_response_free(&r);
+	while (!access_logged(&d)) {
+		ssize_t n = rp_read_some(c, buf, 16384);
+
+		cr_assert(n > 0, "body ended at %llu: %s", (unsigned long long)got,
+		    rp_result_str((int)n));
+		cr_assert_eq(rp_pattern_mismatch(SEED, got, buf, (size_t)n), -1);
+		got += (uint64_t)n;
+		usleep(2000);
+	}
+	cr_assert(got < size, "the whole body arrived before the daemon logged it");
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	wait_stopping(&d);
+	usleep(300000);
+	/* the client's next request, sent before it read the whole body */
+	cr_assert(rp_send_try(c, next, sizeof(next) - 1), "the daemon reset the connection");
+	usleep(300000);
+
+	read_rest_and_eof(c, got, size);
+	rp_close(c);
+	status = wait_exit(&d);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
+}
+
+/* An idle keep-alive connection whose responses were all delivered is
+ * still closed at once: with header_timeout and shutdown_timeout far
+ * away, the daemon exits while the client keeps its end open only if it
+ * did not linger. */
+Test(stop, idle_connection_closed_at_once, .timeout = 180)
+{
+	struct rp_daemon d;
+	struct rp_conn *c;
+	struct rp_response r;
+	char conf[4096];
+	int status, one = 1;
+
+	rp_setup(&d);
+	rp_make_file(&d, "small.bin", 100000, SEED);
+	rp_default_conf(&d, conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "header_timeout", "10m");
+	rp_conf_set(conf, sizeof(conf), "log_level", "info\nshutdown_timeout = 10m");
+	rp_start_conf(&d, conf);
+	c = rp_connect(&d);
+	/* acknowledge what arrives at once, not after a delayed-ACK timer */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	rp_sends(c, "GET /small.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	cr_assert_eq(rp_pattern_mismatch(SEED, 0, r.body, r.body_len), -1);
+	rp_response_free(&r);
+	/* the client has read it all; give the ACKs a moment to return */
+	usleep(500000);
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	status = wait_exit(&d);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
+	cr_assert_eq(rp_wait_close(c, rp_io_timeout()), RP_CLOSED);
+	rp_close(c);
+}
+
