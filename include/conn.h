@@ -135,7 +135,8 @@ void conn_body_done(struct server *s, struct conn *c);
 void conn_expire(struct server *s, uint64_t now_ms);
 /* Close every connection (stop). */
 void conn_close_all(struct server *s);
-/* Close the connections that wait for a request (graceful stop). */
+/* Close the connections that wait for a request (graceful stop); those
+ * in LINGER go on reading to the client's end. */
 void conn_close_idle(struct server *s);
 
 #endif

@@ -37,12 +37,19 @@ void file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, uint32_t mtime_ns
     char out[FILE_ETAG_MAX]);
 
 /* RFC 9110 13.2.2: If-None-Match (weak comparison, "*" matches) decides
- * when present; otherwise If-Modified-Since.  Returns 304 or 0. */
-int file_conditional(const struct http_request *req, const char *etag, time_t mtime);
+ * when present; otherwise If-Modified-Since, compared with mtime.  An
+ * If-Modified-Since later than now (the response's Date) is ignored like
+ * one that does not parse: it cannot come from a Last-Modified this daemon
+ * sends, and a file changed since would get 304.  Returns 304 or 0. */
+int file_conditional(const struct http_request *req, const char *etag, time_t mtime,
+    time_t now);
 
 /* If-Range: true when the Range header may be honoured (no If-Range, or a
- * strong ETag match, or an HTTP-date equal to mtime). */
-bool file_if_range(const struct http_request *req, const char *etag, time_t mtime);
+ * strong ETag match, or an HTTP-date equal to mtime).  An mtime later than
+ * now is sent as now (RFC 9110 8.8.2.1) and is no strong validator: no
+ * date matches it. */
+bool file_if_range(const struct http_request *req, const char *etag, time_t mtime,
+    time_t now);
 
 /* Content type from the extension (case-insensitive);
  * "application/octet-stream" when unknown. */

@@ -126,7 +126,8 @@ struct http_response {
 
 /* Write the status line and header fields, ending with the blank line.
  * Server and Date always; Content-Length always except on 304 (which also
- * drops Content-Type); Connection: close when !keep_alive.  head changes
+ * drops Content-Type); Connection: close when !keep_alive; a last_modified
+ * later than now goes out as now (RFC 9110 8.8.2.1).  head changes
  * nothing in the header: it tells the caller to send no body.
  * Returns the length written, or -1 if cap is too small. */
 int http_format_response(char *buf, size_t cap, const struct http_response *r, time_t now);
@@ -142,5 +143,25 @@ bool http_status_closes(int status);
 /* The same header for a HEAD request, without the body. */
 int http_format_error_head(char *buf, size_t cap, int status, bool keep_alive,
     const char *allow, time_t now);
+
+/* The longest http_format_location() result, NUL included: every byte of
+ * the longest request-target encoded as %XX, and the added '/'. */
+#define HTTP_LOCATION_MAX (3 * HTTP_TARGET_MAX + 2)
+
+/*
+ * The Location of the redirect from a directory named without its slash
+ * to the name with one, into out (NUL-terminated).  path is the decoded
+ * request path (starting with '/'); query the raw bytes after '?', or NULL
+ * when the target had none.  Empty segments are dropped, so the result
+ * starts with exactly one '/' and is never a protocol-relative reference
+ * ("//host/"), whatever the request said ("//dir", "/%2Fdir").  Path bytes
+ * other than RFC 3986 unreserved, sub-delims, ':' and '@' are encoded as
+ * %XX (so '\', '?', '#', '%', spaces and UTF-8 are); in the query only
+ * bytes a query may not hold are, and '%' that starts no %XX.  Returns the
+ * length, or -1 when cap is too small (never with HTTP_LOCATION_MAX for a
+ * path and query the parser accepted).
+ */
+int http_format_location(const char *path, size_t path_len, const char *query,
+    size_t query_len, char *out, size_t cap);
 
 #endif

@@ -11,12 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -271,13 +273,39 @@ conn_close_all(struct server *s)
 		conn_close(s, &s->conns[i], "stopping");
 }
 
+/* End the connection the gentle way: shut the sending side (the client
+ * reads the whole response, then EOF) and read and drop whatever the
+ * client still sends until it closes or header_timeout passes.  The
+ * caller makes sure a receive is in flight. */
+static void
+conn_linger(struct server *s, struct conn *c)
+{
+	c->state = CONN_LINGER;
+	c->rlen = c->req_len = 0;
+	shutdown(c->fd, SHUT_WR);
+	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+}
+
+/* A connection that waits for a request may still have the tail of its
+ * last response in the socket, and a request the client sends after
+ * close() would be answered with a reset that destroys that tail: such a
+ * connection lingers.  One whose bytes have all been acknowledged is
+ * closed at once.  LINGER connections are left to end on their own
+ * (client EOF, header_timeout, or the stop's deadline) for the same
+ * reason. */
 void
 conn_close_idle(struct server *s)
 {
 	for (unsigned i = 0; i < s->max_conns; i++) {
 		struct conn *c = &s->conns[i];
+		int unacked = 0;
 
-		if (c->state == CONN_READ_REQUEST || c->state == CONN_LINGER)
+		if (c->state != CONN_READ_REQUEST)
+			continue;
+		/* its receive is in flight: LINGER goes on with it */
+		if (ioctl(c->fd, SIOCOUTQ, &unacked) == 0 && unacked > 0)
+			conn_linger(s, c);
+		else
 			conn_close(s, c, "stopping");
 	}
 }
@@ -477,49 +505,60 @@ respond_header(struct server *s, struct conn *c, const struct http_response *r)
 	start_response(s, c);
 }
 
+/* A redirect's header goes out from a pool buffer when its Location does
+ * not fit hbuf; the buffer holds the longest one. */
+_Static_assert(HTTP_LOCATION_MAX + 512 <= CONN_HEADER_MAX + CONN_SMALL_BODY_MAX,
+    "a pool buffer must hold a 301 with the longest Location");
+
 /* A directory named without its trailing slash: send the client to the
- * name with one, keeping the query. */
+ * name with one, keeping the query.  The Location comes from the decoded
+ * path (see http_format_location), not from the raw target. */
 static void
 respond_redirect(struct server *s, struct conn *c)
 {
-	char location[HTTP_TARGET_MAX + 2];
+	static char location[HTTP_LOCATION_MAX];
 	const char *t = c->rbuf + c->target.off;
-	size_t tlen = c->target.len, plen;
-	const char *q = memchr(t, '?', tlen);
+	const char *q = memchr(t, '?', c->target.len);
 	struct http_response r = {
 		.status = 301,
 		.keep_alive = !c->close_after,
 		.announce_keep_alive = c->version_minor == 0,
+		.head = true,           /* Content-Length: 0 and no body */
+		.location = location,
 	};
+	char *buf;
+	int len;
 
-	/* absolute-form targets (scheme://authority/path) redirect to their
-	 * path; the parser has checked the form */
-	if (tlen > 0 && t[0] != '/') {
-		const char *scheme_end = memmem(t, tlen, "://", 3);
-		const char *auth = scheme_end != NULL ? scheme_end + 3 : t;
-		const char *slash = memchr(auth, '/', tlen - (size_t)(auth - t));
-
-		if (slash == NULL) {
-			respond_error(s, c, 400, true);
-			return;
-		}
-		tlen -= (size_t)(slash - t);
-		t = slash;
-		q = memchr(t, '?', tlen);
-	}
-	plen = q ? (size_t)(q - t) : tlen;
-	if (plen + 1 + (tlen - plen) >= sizeof(location)) {
+	if (http_format_location(c->path, c->path_len, q != NULL ? q + 1 : NULL,
+	    q != NULL ? c->target.len - (size_t)(q + 1 - t) : 0, location,
+	    sizeof(location)) < 0) {
 		respond_error(s, c, 414, true);
 		return;
 	}
-	memcpy(location, t, plen);
-	location[plen] = '/';
-	memcpy(location + plen + 1, t + plen, tlen - plen);
-	location[tlen + 1] = '\0';
-	r.location = location;
-	r.head = true;          /* Content-Length: 0 and no body */
 	c->file_off = c->file_end = 0;
-	respond_header(s, c, &r);
+	len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+	if (len > 0) {
+		c->hlen = (uint32_t)len;
+		c->status = r.status;
+		start_response(s, c);
+		return;
+	}
+	buf = bufpool_get(&s->small_bufs);
+	if (buf == NULL) {
+		respond_error(s, c, 503, false);
+		return;
+	}
+	len = http_format_response(buf, CONN_HEADER_MAX + CONN_SMALL_BODY_MAX, &r, s->now_sec);
+	if (len < 0) {
+		bufpool_put(&s->small_bufs, buf);
+		respond_error(s, c, 500, true);
+		return;
+	}
+	c->hlen = (uint32_t)len;
+	c->status = r.status;
+	c->small_buf = buf;
+	begin_send(s, c, buf, (uint32_t)len);
+	submit_send(s, c);
 }
 
 static struct conn_field
@@ -591,7 +630,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.file_size = (uint64_t)st->st_size;
 	c->file_off = c->file_end = 0;
 
-	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec);
+	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec, s->now_sec);
 	if (r.status == 304) {
 		file_put(s, c);
 		respond_header(s, c, &r);
@@ -600,7 +639,10 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.status = 200;
 	r.content_type = file_mime_type(c->path, c->path_len);
 	r.content_length = (uint64_t)st->st_size;
-	if (cond.range.len > 0 && file_if_range(&cond, etag, st->st_mtim.tv_sec)) {
+	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
+	 * describes the whole representation. */
+	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag, st->st_mtim.tv_sec,
+	    s->now_sec)) {
 		switch (range_parse(cond.range.p, cond.range.len, (uint64_t)st->st_size,
 		    &first, &last)) {
 		case RANGE_OK:
@@ -881,15 +923,12 @@ response_done(struct server *s, struct conn *c)
 	file_put(s, c);
 	c->lst->engine->release(s, c);
 	release_small_buf(s, c);
-	if (s->stopping) {
-		conn_close(s, c, NULL);
-		return;
-	}
-	if (c->close_after) {
-		c->state = CONN_LINGER;
-		c->rlen = c->req_len = 0;
-		shutdown(c->fd, SHUT_WR);
-		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+	/* A stop ends the connection through LINGER too: bytes the client
+	 * sent behind this request (pipelined) may sit unread in the socket,
+	 * and close() would answer them with a reset that destroys the tail
+	 * of the response still queued for sending. */
+	if (c->close_after || s->stopping) {
+		conn_linger(s, c);
 		submit_recv(s, c);
 		return;
 	}

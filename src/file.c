@@ -184,7 +184,7 @@ if_none_match(const char *v, size_t len, const char *etag)
 
 int
 file_conditional(const struct http_request *req, const char *etag,
-    time_t mtime)
+    time_t mtime, time_t now)
 {
 	time_t since;
 
@@ -199,11 +199,17 @@ file_conditional(const struct http_request *req, const char *etag,
 	if (http_parse_date(req->if_modified_since.p,
 	    req->if_modified_since.len, &since) != 0)
 		return 0;
+	/* A date from the future (a Last-Modified some server sent for a
+	 * file whose clock ran ahead) would hold a cached copy past every
+	 * later change of the file (RFC 2616 14.25: such a date is invalid). */
+	if (since > now)
+		return 0;
 	return mtime <= since ? 304 : 0;
 }
 
 bool
-file_if_range(const struct http_request *req, const char *etag, time_t mtime)
+file_if_range(const struct http_request *req, const char *etag, time_t mtime,
+    time_t now)
 {
 	const char *v = req->if_range.p;
 	size_t len = req->if_range.len;
@@ -222,7 +228,9 @@ file_if_range(const struct http_request *req, const char *etag, time_t mtime)
 	}
 	if (http_parse_date(v, len, &date) != 0)
 		return false;
-	return date == mtime;
+	/* RFC 9110 13.1.5: the date must be the Last-Modified the response
+	 * would carry, and a strong one; an mtime ahead of now is neither. */
+	return mtime <= now && date == mtime;
 }
 
 struct mime_type {

@@ -978,7 +978,10 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 		out_str(&o, "\r\n");
 	}
 	if (r->last_modified != 0) {
-		http_date(r->last_modified, date);
+		/* RFC 9110 8.8.2.1: never later than Date.  A future mtime
+		 * sent as is would, once the file changes to an earlier
+		 * mtime, make If-Modified-Since keep caches on stale bytes. */
+		http_date(r->last_modified < now ? r->last_modified : now, date);
 		out_field(&o, "Last-Modified", date);
 	}
 	if (r->etag != NULL)
@@ -1065,4 +1068,83 @@ http_format_error_head(char *buf, size_t cap, int status, bool keep_alive,
     const char *allow, time_t now)
 {
 	return format_error(buf, cap, status, keep_alive, true, allow, now);
+}
+
+/* RFC 3986 pchar without '%': unreserved, sub-delims, ':' and '@'. */
+static const bool location_pchar[256] = {
+	['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true,
+	['-'] = true, ['.'] = true, ['_'] = true, ['~'] = true,
+	['!'] = true, ['$'] = true, ['&'] = true, ['\''] = true, ['('] = true,
+	[')'] = true, ['*'] = true, ['+'] = true, [','] = true, [';'] = true,
+	['='] = true, [':'] = true, ['@'] = true,
+};
+
+static bool
+location_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* One byte into out[*n], encoded unless keep; false when out is full
+ * (room is kept for the NUL). */
+static bool
+location_put(char *out, size_t cap, size_t *n, unsigned char c, bool keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (keep) {
+		if (cap - *n < 2)
+			return false;
+		out[(*n)++] = (char)c;
+		return true;
+	}
+	if (cap - *n < 4)
+		return false;
+	out[(*n)++] = '%';
+	out[(*n)++] = hex[c >> 4];
+	out[(*n)++] = hex[c & 15];
+	return true;
+}
+
+int
+http_format_location(const char *path, size_t path_len, const char *query,
+    size_t query_len, char *out, size_t cap)
+{
+	size_t n = 0, i;
+
+	if (cap == 0)
+		return -1;
+	/* Built from the decoded path, never from the raw target: a target
+	 * of "//dir" must not come back as "//dir/", which names a host. */
+	for (i = 0; i < path_len; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c == '/')
+			continue;
+		if (n == 0 || path[i - 1] == '/') {
+			if (!location_put(out, cap, &n, '/', true))
+				return -1;
+		}
+		if (!location_put(out, cap, &n, c, location_pchar[c]))
+			return -1;
+	}
+	if (!location_put(out, cap, &n, '/', true))
+		return -1;
+	if (query != NULL) {
+		if (!location_put(out, cap, &n, '?', true))
+			return -1;
+		for (i = 0; i < query_len; i++) {
+			unsigned char c = (unsigned char)query[i];
+			bool keep = location_pchar[c] || c == '/' || c == '?' ||
+			    (c == '%' && query_len - i > 2 && location_hex(query[i + 1]) &&
+			    location_hex(query[i + 2]));
+
+			if (!location_put(out, cap, &n, c, keep))
+				return -1;
+		}
+	}
+	if (n > INT_MAX)
+		return -1;
+	out[n] = '\0';
+	return (int)n;
 }

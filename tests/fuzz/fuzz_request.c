@@ -161,10 +161,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* The helpers accept whatever the parser hands them. */
-	(void)file_conditional(&req, "\"1-2-3\"", 784111777);
-	(void)file_if_range(&req, "\"1-2-3\"", 784111777);
+	(void)file_conditional(&req, "\"1-2-3\"", 784111777, 1700000000);
+	(void)file_if_range(&req, "\"1-2-3\"", 784111777, 1700000000);
 	(void)file_mime_type(req.path, req.path_len);
 	(void)http_path_hidden(req.path);
+	/* A redirect's Location fits its bound and never names a host. */
+	{
+		static char location[HTTP_LOCATION_MAX];
+		const char *q = memchr(req.target.p, '?', req.target.len);
+		int len = http_format_location(req.path, req.path_len,
+		    q != NULL ? q + 1 : NULL,
+		    q != NULL ? req.target.len - (size_t)(q + 1 - req.target.p) : 0,
+		    location, sizeof(location));
+
+		if (len < 0 || location[0] != '/' || location[1] == '/' ||
+		    strpbrk(location, " \r\n\\#\"") != NULL)
+			abort();
+	}
 	if (req.range.p != NULL) {
 		uint64_t first, last;
 
