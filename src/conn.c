@@ -154,7 +154,7 @@ submit_send(struct server *s, struct conn *c)
 static void
 log_access(struct server *s, struct conn *c)
 {
-	static char line[4 * ACCESS_FIELD_MAX + 512];
+	static char line[ACCESS_LINE_MAX];
 	char host[INET6_ADDRSTRLEN] = "-";
 	struct access_entry e;
 	int code = metrics_code_index(c->status);
