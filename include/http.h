@@ -83,6 +83,38 @@ ssize_t http_parse_request_limits(const char *buf, size_t len,
     const struct http_limits *lim, struct http_request *req);
 
 /*
+ * Where the parse of a request header stands between receives.  Zero it
+ * (or http_progress_reset) before the first bytes of each request.
+ */
+struct http_progress {
+	size_t start;             /* bytes of empty lines before the
+				     request-line */
+	size_t searched;          /* buf[0..searched) holds no CRLF CRLF that
+				     ends the header */
+	size_t parsed;            /* len at the last full parse; 0: none */
+	size_t work;              /* bytes looked at so far, searches and
+				     parses together (for tests) */
+};
+
+void http_progress_reset(struct http_progress *pg);
+
+/*
+ * http_parse_request_limits() for a buffer that only grows between calls
+ * (the bytes already given stay, at the same offsets; more follow).  Same
+ * return contract, but the whole header is parsed again only when that
+ * can answer something new: when the new bytes, with the three before
+ * them, hold a CRLF CRLF (the header may be complete), when len reaches
+ * max_header, or when len has doubled since the last parse (so bytes that
+ * can never make a request are still refused early).  Otherwise it
+ * returns -2 after searching only the new bytes, and req is untouched.
+ * A header that arrives one byte at a time thus costs work linear in its
+ * length (at most four times it, plus three bytes a call), not quadratic.
+ */
+ssize_t http_parse_more(const char *buf, size_t len,
+    const struct http_limits *lim, struct http_progress *pg,
+    struct http_request *req);
+
+/*
  * Percent-decode the path of a request-target (up to the first '?') into
  * out, NUL-terminated, exactly once ("%2541" -> "%41").  target must start
  * with '/'.  Returns 0 and sets *outlen, or -1 for a bad %-escape, a decoded

@@ -792,7 +792,7 @@ conn_process(struct server *s, struct conn *c)
 		.max_target = s->conf->max_target,
 	};
 
-	n = http_parse_request_limits(c->rbuf, c->rlen, &lim, &req);
+	n = http_parse_more(c->rbuf, c->rlen, &lim, &c->parse, &req);
 	if (n == -2 && c->rlen < rbuf_size) {
 		submit_recv(s, c);
 		return;
@@ -836,6 +836,7 @@ response_done(struct server *s, struct conn *c)
 		memmove(c->rbuf, c->rbuf + c->req_len, c->rlen);
 		c->req_len = 0;
 	}
+	http_progress_reset(&c->parse);
 	c->start_us = 0;
 	conn_process(s, c);
 }
@@ -880,6 +881,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->ip = ip;
 	c->inflight = 0;
 	c->rlen = c->req_len = 0;
+	http_progress_reset(&c->parse);
 	c->bytes_in_pipe = 0;
 	c->status = 0;
 	c->start_us = 0;

@@ -2,11 +2,11 @@
  * http.c: the strict HTTP/1.1 request parser (RFC 9112), the request path
  * decoder, HTTP dates and the response header writer.
  *
- * Nothing here does I/O or allocates.  The parser re-reads the buffer from
- * its start on every call and walks it once, so a client that sends one
- * byte at a time costs the connection code one linear scan per read, and
- * every byte that can never become a valid request is refused as soon as
- * it arrives.
+ * Nothing here does I/O or allocates.  The parser reads the buffer from
+ * its start and walks it once; http_parse_more() calls it again only when
+ * that can answer something new, so a client that sends one byte at a
+ * time costs work linear in its header, not one scan per read, and bytes
+ * that can never become a valid request are still refused early.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -1065,4 +1065,41 @@ http_format_error_head(char *buf, size_t cap, int status, bool keep_alive,
     const char *allow, time_t now)
 {
 	return format_error(buf, cap, status, keep_alive, true, allow, now);
+}
+
+void
+http_progress_reset(struct http_progress *pg)
+{
+	pg->start = pg->searched = pg->parsed = pg->work = 0;
+}
+
+/*
+ * A header ends with CRLF CRLF, so until one arrives the parse can only
+ * say "need more" or refuse bytes it has already seen.  The search looks
+ * at the new bytes only (with the three before them, which may start the
+ * CRLF CRLF), and only past the empty lines that may come before the
+ * request-line: they hold CRLF CRLF too, and must not make every pair of
+ * them cost a parse.  The full parse runs at the end, at max_header, and
+ * each time the buffer has doubled, which keeps early refusals and costs
+ * at most three times the header in total.
+ */
+ssize_t
+http_parse_more(const char *buf, size_t len, const struct http_limits *lim,
+    struct http_progress *pg, struct http_request *req)
+{
+	size_t from;
+	bool may_end;
+
+	while (pg->start + 1 < len && buf[pg->start] == '\r' &&
+	    buf[pg->start + 1] == '\n')
+		pg->start += 2;
+	from = pg->searched > pg->start ? pg->searched : pg->start;
+	may_end = len > from && memmem(buf + from, len - from, "\r\n\r\n", 4) != NULL;
+	pg->work += len > from ? len - from : 0;
+	pg->searched = len > 3 ? len - 3 : 0;
+	if (!may_end && len < lim->max_header && len / 2 < pg->parsed)
+		return -2;
+	pg->work += len;
+	pg->parsed = len;
+	return http_parse_request_limits(buf, len, lim, req);
 }
