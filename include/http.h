@@ -39,7 +39,9 @@ struct http_request {
 	size_t path_len;
 	bool has_host;
 	struct http_span host, range, if_range, if_none_match, if_modified_since,
-		user_agent, referer;
+		user_agent, referer;      /* if_none_match may span several
+					     field lines: see
+					     http_field_lines_next() */
 	uint64_t content_length;          /* body bytes that follow the header */
 	bool transfer_encoding;           /* body of unknown length follows
 					     (never on GET/HEAD): answer and
@@ -78,7 +80,10 @@ struct http_limits {
 /* http_parse_request() with every limit given; http_parse_request() is this
  * with max_headers HTTP_HEADERS_MAX and max_target HTTP_TARGET_MAX.  Same
  * return contract.  When the header reaches max_header inside the
- * request-target, the answer is 414, not 431. */
+ * request-target, the answer is 414, not 431.  An absolute-form target
+ * names the resource and Host is then ignored (RFC 9112 3.2.2); CONNECT
+ * with an authority-form target ("host:port") parses, with path "/", so
+ * that the caller can answer 405. */
 ssize_t http_parse_request_limits(const char *buf, size_t len,
     const struct http_limits *lim, struct http_request *req);
 
@@ -125,6 +130,17 @@ ssize_t http_parse_more(const char *buf, size_t len,
 int http_decode_path(const char *target, size_t len, char *out, size_t cap,
     size_t *outlen);
 
+/*
+ * A list field sent on several lines (RFC 9110 5.3: they combine into one
+ * list) is one span, from the first line's value to the end of the last
+ * line's; the field lines between may be others.  This walks the values
+ * of the lines named name (case-insensitive) in such a span: *pos starts
+ * at 0; returns false at the end, else sets *value (OWS trimmed).  The
+ * span of a field sent once yields its one value.
+ */
+bool http_field_lines_next(struct http_span all, const char *name, size_t *pos,
+    struct http_span *value);
+
 /* True when any segment of a decoded path starts with '.' (dotfiles). */
 bool http_path_hidden(const char *path);
 
@@ -137,6 +153,10 @@ void http_date(time_t t, char out[HTTP_DATE_LEN]);
 /* Accepts IMF-fixdate (and the obsolete RFC 850 / asctime forms).
  * Returns 0 and sets *t, or -1. */
 int http_parse_date(const char *s, size_t len, time_t *t);
+/* The same, with the two-digit year of an RFC 850 date read relative to
+ * now (RFC 9110 5.6.7: more than 50 years in the future is the past
+ * century); http_parse_date() is this with time(NULL). */
+int http_parse_date_at(const char *s, size_t len, time_t now, time_t *t);
 
 struct http_response {
 	int status;
