@@ -41,7 +41,9 @@ void file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, uint32_t mtime_ns
 int file_conditional(const struct http_request *req, const char *etag, time_t mtime);
 
 /* If-Range: true when the Range header may be honoured (no If-Range, or a
- * strong ETag match, or an HTTP-date equal to mtime). */
+ * strong ETag match).  An HTTP-date never matches: a Last-Modified second
+ * is not a strong validator (RFC 9110 13.1.5), as the file may change
+ * twice within it. */
 bool file_if_range(const struct http_request *req, const char *etag, time_t mtime);
 
 /* Content type from the extension (case-insensitive);

@@ -110,3 +110,20 @@ Test(http_conformance, rfc850_years_are_relative_to_now)
 	cr_assert_eq(http_parse_date_at("Thu, 01 Jan 1970 00:00:00 GMT", 29, now, &t), 0);
 	cr_assert_eq(t, 0);
 }
+
+/* RFC 9110 13.1.5: an HTTP-date in If-Range counts only if it is a strong
+ * validator, and a Last-Modified second is not one here: a file may be
+ * rewritten within the second, and a resumed download would then join
+ * two versions.  Only the (strong) ETag can say the file is the same. */
+Test(http_conformance, if_range_date_is_not_strong)
+{
+	const time_t mtime = 784111777;       /* Sun, 06 Nov 1994 08:49:37 GMT */
+
+	cr_assert_gt(parse("GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=1-2\r\n"
+	    "If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"), 0);
+	cr_assert(!file_if_range(&req, "\"1-2-3\"", mtime),
+	    "a date equal to Last-Modified resumed the transfer");
+	cr_assert_gt(parse("GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=1-2\r\n"
+	    "If-Range: \"1-2-3\"\r\n\r\n"), 0);
+	cr_assert(file_if_range(&req, "\"1-2-3\"", mtime));
+}
