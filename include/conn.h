@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include "fdcache.h"
+#include "http.h"
 #include "iplimit.h"
 #include "pipepool.h"
 #include "rate.h"
@@ -72,6 +73,7 @@ struct conn {
 	/* request bytes: [0, rlen) received, [0, req_len) the current request */
 	char *rbuf;
 	uint32_t rlen, req_len;
+	struct http_progress parse;     /* how far [0, rlen) has been looked at */
 	/* the decoded path being opened (NUL-terminated, CONN_PATH_MAX bytes),
 	 * and what the response still needs from the request */
 	char *path;

@@ -45,11 +45,10 @@ int file_conditional(const struct http_request *req, const char *etag, time_t mt
     time_t now);
 
 /* If-Range: true when the Range header may be honoured (no If-Range, or a
- * strong ETag match, or an HTTP-date equal to mtime).  An mtime later than
- * now is sent as now (RFC 9110 8.8.2.1) and is no strong validator: no
- * date matches it. */
-bool file_if_range(const struct http_request *req, const char *etag, time_t mtime,
-    time_t now);
+ * strong ETag match).  An HTTP-date never matches: a Last-Modified second
+ * is not a strong validator (RFC 9110 13.1.5), as the file may change
+ * twice within it. */
+bool file_if_range(const struct http_request *req, const char *etag);
 
 /* Content type from the extension (case-insensitive);
  * "application/octet-stream" when unknown. */

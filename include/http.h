@@ -39,7 +39,9 @@ struct http_request {
 	size_t path_len;
 	bool has_host;
 	struct http_span host, range, if_range, if_none_match, if_modified_since,
-		user_agent, referer;
+		user_agent, referer;      /* if_none_match may span several
+					     field lines: see
+					     http_field_lines_next() */
 	uint64_t content_length;          /* body bytes that follow the header */
 	bool transfer_encoding;           /* body of unknown length follows
 					     (never on GET/HEAD): answer and
@@ -78,9 +80,44 @@ struct http_limits {
 /* http_parse_request() with every limit given; http_parse_request() is this
  * with max_headers HTTP_HEADERS_MAX and max_target HTTP_TARGET_MAX.  Same
  * return contract.  When the header reaches max_header inside the
- * request-target, the answer is 414, not 431. */
+ * request-target, the answer is 414, not 431.  An absolute-form target
+ * names the resource and Host is then ignored (RFC 9112 3.2.2); CONNECT
+ * with an authority-form target ("host:port") parses, with path "/", so
+ * that the caller can answer 405. */
 ssize_t http_parse_request_limits(const char *buf, size_t len,
     const struct http_limits *lim, struct http_request *req);
+
+/*
+ * Where the parse of a request header stands between receives.  Zero it
+ * (or http_progress_reset) before the first bytes of each request.
+ */
+struct http_progress {
+	size_t start;             /* bytes of empty lines before the
+				     request-line */
+	size_t searched;          /* buf[0..searched) holds no CRLF CRLF that
+				     ends the header */
+	size_t parsed;            /* len at the last full parse; 0: none */
+	size_t work;              /* bytes looked at so far, searches and
+				     parses together (for tests) */
+};
+
+void http_progress_reset(struct http_progress *pg);
+
+/*
+ * http_parse_request_limits() for a buffer that only grows between calls
+ * (the bytes already given stay, at the same offsets; more follow).  Same
+ * return contract, but the whole header is parsed again only when that
+ * can answer something new: when the new bytes, with the three before
+ * them, hold a CRLF CRLF (the header may be complete), when len reaches
+ * max_header, or when len has doubled since the last parse (so bytes that
+ * can never make a request are still refused early).  Otherwise it
+ * returns -2 after searching only the new bytes, and req is untouched.
+ * A header that arrives one byte at a time thus costs work linear in its
+ * length (at most four times it, plus three bytes a call), not quadratic.
+ */
+ssize_t http_parse_more(const char *buf, size_t len,
+    const struct http_limits *lim, struct http_progress *pg,
+    struct http_request *req);
 
 /*
  * Percent-decode the path of a request-target (up to the first '?') into
@@ -92,6 +129,17 @@ ssize_t http_parse_request_limits(const char *buf, size_t len,
  */
 int http_decode_path(const char *target, size_t len, char *out, size_t cap,
     size_t *outlen);
+
+/*
+ * A list field sent on several lines (RFC 9110 5.3: they combine into one
+ * list) is one span, from the first line's value to the end of the last
+ * line's; the field lines between may be others.  This walks the values
+ * of the lines named name (case-insensitive) in such a span: *pos starts
+ * at 0; returns false at the end, else sets *value (OWS trimmed).  The
+ * span of a field sent once yields its one value.
+ */
+bool http_field_lines_next(struct http_span all, const char *name, size_t *pos,
+    struct http_span *value);
 
 /* True when any segment of a decoded path starts with '.' (dotfiles). */
 bool http_path_hidden(const char *path);
@@ -105,6 +153,10 @@ void http_date(time_t t, char out[HTTP_DATE_LEN]);
 /* Accepts IMF-fixdate (and the obsolete RFC 850 / asctime forms).
  * Returns 0 and sets *t, or -1. */
 int http_parse_date(const char *s, size_t len, time_t *t);
+/* The same, with the two-digit year of an RFC 850 date read relative to
+ * now (RFC 9110 5.6.7: more than 50 years in the future is the past
+ * century); http_parse_date() is this with time(NULL). */
+int http_parse_date_at(const char *s, size_t len, time_t now, time_t *t);
 
 struct http_response {
 	int status;

@@ -36,10 +36,55 @@ putf(struct out *o, const char *fmt, ...)
 		o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - 1 - o->len;
 }
 
-/* Field text, escaped; "-" (combined) or null (json) when absent. */
+/*
+ * Length of the UTF-8 character that starts at p[0..n) (2 to 4), or 0
+ * when the bytes there are not one (RFC 3629: no overlongs, surrogates,
+ * code points past U+10FFFF, or truncated sequences).  p[0] >= 0x80.
+ */
+static size_t
+utf8_char_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t len, k;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (k = 2; k < len; k++)
+		if (p[k] < 0x80 || p[k] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * Field text, escaped; "-" (combined) or null (json) when absent.  At most
+ * ACCESS_FIELD_MAX bytes of p are taken, counted before escaping (so a
+ * field can grow at most ACCESS_ESCAPE_MAX times, which ACCESS_LINE_MAX
+ * allows for) and cut only between characters.  A byte that is not part
+ * of a valid UTF-8 character is escaped, never copied: a JSON line must
+ * be UTF-8, and a log reader should never meet a broken character.
+ */
 static void
 put_field(struct out *o, const char *p, size_t n, enum conf_log_format format)
 {
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i, take;
+
 	if (p == NULL || n == 0) {
 		if (format == LOG_FORMAT_JSON)
 			put(o, "null", 4);
@@ -47,14 +92,23 @@ put_field(struct out *o, const char *p, size_t n, enum conf_log_format format)
 			put(o, "-", 1);
 		return;
 	}
-	if (n > ACCESS_FIELD_MAX)
-		n = ACCESS_FIELD_MAX;
 	if (format == LOG_FORMAT_JSON)
 		put(o, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)p[i];
+	for (i = 0; i < n; i += take) {
+		unsigned char ch = u[i];
 
-		if (ch == '"' || ch == '\\') {
+		take = ch < 0x80 ? 1 : utf8_char_len(u + i, n - i);
+		if (i + (take > 0 ? take : 1) > ACCESS_FIELD_MAX)
+			break;
+		if (take == 0) {
+			take = 1;
+			if (format == LOG_FORMAT_JSON)
+				put(o, "\\ufffd", 6);
+			else
+				putf(o, "\\x%02x", ch);
+		} else if (take > 1) {
+			put(o, p + i, take);
+		} else if (ch == '"' || ch == '\\') {
 			char esc[2] = { '\\', (char)ch };
 
 			put(o, esc, 2);
@@ -64,7 +118,7 @@ put_field(struct out *o, const char *p, size_t n, enum conf_log_format format)
 			else
 				putf(o, "\\x%02x", ch);
 		} else {
-			put(o, (const char *)&p[i], 1);
+			put(o, p + i, 1);
 		}
 	}
 	if (format == LOG_FORMAT_JSON)

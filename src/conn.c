@@ -159,7 +159,7 @@ submit_send(struct server *s, struct conn *c)
 static void
 log_access(struct server *s, struct conn *c)
 {
-	static char line[4 * ACCESS_FIELD_MAX + 512];
+	static char line[ACCESS_LINE_MAX];
 	char host[INET6_ADDRSTRLEN] = "-";
 	struct access_entry e;
 	int code = metrics_code_index(c->status);
@@ -641,8 +641,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.content_length = (uint64_t)st->st_size;
 	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
 	 * describes the whole representation. */
-	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag, st->st_mtim.tv_sec,
-	    s->now_sec)) {
+	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag)) {
 		switch (range_parse(cond.range.p, cond.range.len, (uint64_t)st->st_size,
 		    &first, &last)) {
 		case RANGE_OK:
@@ -896,7 +895,7 @@ conn_process(struct server *s, struct conn *c)
 		.max_target = s->conf->max_target,
 	};
 
-	n = http_parse_request_limits(c->rbuf, c->rlen, &lim, &req);
+	n = http_parse_more(c->rbuf, c->rlen, &lim, &c->parse, &req);
 	if (n == -2 && c->rlen < rbuf_size) {
 		submit_recv(s, c);
 		return;
@@ -937,6 +936,7 @@ response_done(struct server *s, struct conn *c)
 		memmove(c->rbuf, c->rbuf + c->req_len, c->rlen);
 		c->req_len = 0;
 	}
+	http_progress_reset(&c->parse);
 	c->start_us = 0;
 	conn_process(s, c);
 }
@@ -981,6 +981,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->ip = ip;
 	c->inflight = 0;
 	c->rlen = c->req_len = 0;
+	http_progress_reset(&c->parse);
 	c->bytes_in_pipe = 0;
 	c->status = 0;
 	c->start_us = 0;

@@ -134,23 +134,20 @@ etag_valid(const char *p, size_t len)
 }
 
 /*
- * If-None-Match list: does any member match etag under weak comparison
- * (RFC 9110 8.8.3.2)?  A malformed list matches nothing, so the full
- * response goes out: never a wrong 304.
+ * One line of an If-None-Match list: 1 when a member matches etag under
+ * weak comparison (RFC 9110 8.8.3.2), 0 when none does, -1 when the line
+ * is malformed, 2 for "*".
  */
-static bool
-if_none_match(const char *v, size_t len, const char *etag)
+static int
+if_none_match_line(const char *v, size_t len, const char *tag, size_t taglen)
 {
-	const char *tag = etag, *e;
-	size_t taglen = strlen(etag), i = 0, start, n;
-	bool weak, matched = false;
+	const char *e;
+	size_t i = 0, start, n;
+	bool weak;
+	int matched = 0;
 
-	while (i < len && (v[i] == ' ' || v[i] == '\t'))
-		i++;
-	if (len - i == 1 && v[i] == '*')
-		return true;
-	etag_opaque(&tag, &taglen, &weak);
-
+	if (len == 1 && v[0] == '*')
+		return 2;
 	for (;;) {
 		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
 			i++;
@@ -160,26 +157,54 @@ if_none_match(const char *v, size_t len, const char *etag)
 		if (len - i >= 2 && v[i] == 'W' && v[i + 1] == '/')
 			i += 2;
 		if (i == len || v[i] != '"')
-			return false;
+			return -1;
 		/* The closing quote: commas may appear inside a tag. */
 		for (i++; i < len && v[i] != '"'; i++)
 			;
 		if (i == len)
-			return false;
+			return -1;
 		i++;
 		e = v + start;
 		n = i - start;
 		etag_opaque(&e, &n, &weak);
 		if (!etag_valid(e, n))
-			return false;
+			return -1;
 		if (n == taglen && memcmp(e, tag, n) == 0)
-			matched = true;
+			matched = 1;
 		while (i < len && (v[i] == ' ' || v[i] == '\t'))
 			i++;
 		if (i < len && v[i] != ',')
-			return false;
+			return -1;
 	}
 	return matched;
+}
+
+/*
+ * If-None-Match, one line or several combined into one list (RFC 9110
+ * 5.3): does any member match etag?  A malformed list, or "*" beside
+ * other members, matches nothing, so the full response goes out: never a
+ * wrong 304.
+ */
+static bool
+if_none_match(struct http_span all, const char *etag)
+{
+	const char *tag = etag;
+	size_t taglen = strlen(etag), pos = 0;
+	struct http_span line;
+	unsigned lines = 0;
+	bool weak, star = false, matched = false;
+	int r;
+
+	etag_opaque(&tag, &taglen, &weak);
+	while (http_field_lines_next(all, "if-none-match", &pos, &line)) {
+		lines++;
+		r = if_none_match_line(line.p, line.len, tag, taglen);
+		if (r < 0)
+			return false;
+		star |= r == 2;
+		matched |= r == 1;
+	}
+	return star ? lines == 1 : matched;
 }
 
 int
@@ -189,8 +214,8 @@ file_conditional(const struct http_request *req, const char *etag,
 	time_t since;
 
 	if (req->if_none_match.p != NULL)
-		return etag != NULL && if_none_match(req->if_none_match.p,
-		    req->if_none_match.len, etag) ? 304 : 0;
+		return etag != NULL && if_none_match(req->if_none_match, etag) ?
+		    304 : 0;
 	/* RFC 9110 13.1.3: If-Modified-Since only for GET and HEAD; a date
 	 * that does not parse is ignored. */
 	if (req->if_modified_since.p == NULL ||
@@ -208,12 +233,10 @@ file_conditional(const struct http_request *req, const char *etag,
 }
 
 bool
-file_if_range(const struct http_request *req, const char *etag, time_t mtime,
-    time_t now)
+file_if_range(const struct http_request *req, const char *etag)
 {
 	const char *v = req->if_range.p;
 	size_t len = req->if_range.len;
-	time_t date;
 
 	if (v == NULL)
 		return true;
@@ -226,11 +249,13 @@ file_if_range(const struct http_request *req, const char *etag, time_t mtime,
 		return etag_valid(v, len) && strlen(etag) == len &&
 		    memcmp(v, etag, len) == 0;
 	}
-	if (http_parse_date(v, len, &date) != 0)
-		return false;
-	/* RFC 9110 13.1.5: the date must be the Last-Modified the response
-	 * would carry, and a strong one; an mtime ahead of now is neither. */
-	return mtime <= now && date == mtime;
+	/* An HTTP-date counts only if it is a strong validator (RFC 9110
+	 * 13.1.5), and a Last-Modified second is not one here: the file may
+	 * have been rewritten within the second it names, after a client
+	 * got that date, and the resumed range would then join two
+	 * versions.  Only the ETag (inode, size, mtime in ns) says the file
+	 * is the one the client has; a date sends the whole file. */
+	return false;
 }
 
 struct mime_type {

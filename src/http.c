@@ -2,11 +2,11 @@
  * http.c: the strict HTTP/1.1 request parser (RFC 9112), the request path
  * decoder, HTTP dates and the response header writer.
  *
- * Nothing here does I/O or allocates.  The parser re-reads the buffer from
- * its start on every call and walks it once, so a client that sends one
- * byte at a time costs the connection code one linear scan per read, and
- * every byte that can never become a valid request is refused as soon as
- * it arrives.
+ * Nothing here does I/O or allocates.  The parser reads the buffer from
+ * its start and walks it once; http_parse_more() calls it again only when
+ * that can answer something new, so a client that sends one byte at a
+ * time costs work linear in its header, not one scan per read, and bytes
+ * that can never become a valid request are still refused early.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -275,8 +275,13 @@ header_field(struct http_request *req, struct parse_state *st,
 		}
 		break;
 	case 13:
-		if (span_is(name, name_len, "if-none-match"))
-			return record_once(&req->if_none_match, v, len);
+		/* A list field (RFC 9110 5.3): later lines extend the span,
+		 * which http_field_lines_next() walks line by line. */
+		if (span_is(name, name_len, "if-none-match")) {
+			if (req->if_none_match.p == NULL)
+				req->if_none_match.p = v;
+			req->if_none_match.len = (size_t)(v + len - req->if_none_match.p);
+		}
 		break;
 	case 14:
 		if (span_is(name, name_len, "content-length"))
@@ -392,6 +397,42 @@ http_decode_path(const char *target, size_t len, char *out, size_t cap,
 }
 
 bool
+http_field_lines_next(struct http_span all, const char *name, size_t *pos,
+    struct http_span *value)
+{
+	const char *p = all.p, *end = all.p + all.len, *line, *colon, *eol, *v;
+	bool first;
+
+	if (p == NULL)
+		return false;
+	for (;;) {
+		if (*pos > all.len)
+			return false;
+		first = *pos == 0;
+		line = p + *pos;
+		eol = memchr(line, '\r', (size_t)(end - line));
+		if (eol == NULL)
+			eol = end;
+		/* Past the end once the last line is taken. */
+		*pos = eol == end ? all.len + 1 : (size_t)(eol + 2 - p);
+		if (first) {
+			v = line;       /* the first line is a value already */
+		} else {
+			colon = memchr(line, ':', (size_t)(eol - line));
+			if (colon == NULL || !span_is(line, (size_t)(colon - line), name))
+				continue;
+			for (v = colon + 1; v < eol && is_ows(*v); v++)
+				;
+		}
+		while (eol > v && is_ows(eol[-1]))
+			eol--;
+		value->p = v;
+		value->len = (size_t)(eol - v);
+		return true;
+	}
+}
+
+bool
 http_path_hidden(const char *path)
 {
 	const char *p;
@@ -403,9 +444,33 @@ http_path_hidden(const char *path)
 }
 
 /*
+ * authority-form, CONNECT's target (RFC 9112 3.2.3): uri-host ":" port,
+ * nothing else.  The daemon does not tunnel, so it only checks the form
+ * and the caller answers 405.
+ */
+static bool
+authority_form_valid(const char *t, size_t n)
+{
+	const char *colon = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i] == ':')
+			colon = t + i;
+	if (colon == NULL || colon == t || colon + 1 == t + n ||
+	    !host_valid(t, (size_t)(colon - t)))
+		return false;
+	for (i = (size_t)(colon + 1 - t); i < n; i++)
+		if (!is_digit(t[i]))
+			return false;
+	return true;
+}
+
+/*
  * The request-target's path into req->path.  origin-form is decoded as is;
- * absolute-form ("http://authority/path") must name the same authority as
- * Host; asterisk-form only with OPTIONS, and then the path is "/".
+ * absolute-form ("http://authority/path") names the resource by itself,
+ * so Host is ignored (RFC 9112 3.2.2); asterisk-form only with OPTIONS,
+ * authority-form only with CONNECT, and then the path is "/".
  */
 static int
 target_path(struct http_request *req)
@@ -426,6 +491,13 @@ target_path(struct http_request *req)
 			return 400;
 		return 0;
 	}
+	if (req->method == HTTP_CONNECT) {
+		if (!authority_form_valid(t, n))
+			return 400;
+		memcpy(req->path, "/", 2);
+		req->path_len = 1;
+		return 0;
+	}
 
 	if (n >= 7 && strncasecmp(t, "http://", 7) == 0)
 		skip = 7;
@@ -439,9 +511,6 @@ target_path(struct http_request *req)
 		if (*rest == '@')
 			return 400;     /* userinfo: RFC 9110 4.2.4 */
 	if (rest == auth || !host_valid(auth, (size_t)(rest - auth)))
-		return 400;
-	if (req->has_host && (req->host.len != (size_t)(rest - auth) ||
-	    strncasecmp(req->host.p, auth, req->host.len) != 0))
 		return 400;
 	if (rest == tend || *rest == '?') {
 		memcpy(req->path, "/", 2);
@@ -846,8 +915,41 @@ make_time(int year, int mon, int day, int h, int m, int s, time_t *t)
 	return 0;
 }
 
+/*
+ * RFC 9110 5.6.7: a two-digit year is taken in now's century, unless that
+ * puts the date more than 50 years after now: then it is the century
+ * before.  "50 years after" is now's calendar date 50 years on (29
+ * February becomes 1 March).
+ */
+static int
+rfc850_time(int yy, int mon, int day, int h, int m, int s, time_t now,
+    time_t *t)
+{
+	struct tm tm;
+	time_t limit;
+	int year;
+
+	if (gmtime_r(&now, &tm) == NULL)
+		return -1;
+	year = (tm.tm_year + 1900) / 100 * 100 + yy;
+	if (make_time(year, mon, day, h, m, s, t) != 0)
+		return make_time(year - 100, mon, day, h, m, s, t);
+	limit = (time_t)(days_from_civil(tm.tm_year + 1900 + 50, tm.tm_mon + 1, 1) *
+	    86400) + (time_t)(tm.tm_mday - 1) * 86400 + tm.tm_hour * 3600 +
+	    tm.tm_min * 60 + tm.tm_sec;
+	if (*t > limit)
+		return make_time(year - 100, mon, day, h, m, s, t);
+	return 0;
+}
+
 int
 http_parse_date(const char *s, size_t len, time_t *t)
+{
+	return http_parse_date_at(s, len, time(NULL), t);
+}
+
+int
+http_parse_date_at(const char *s, size_t len, time_t now, time_t *t)
 {
 	int year, mon, day, h, m, sec, i;
 	size_t dl;
@@ -894,9 +996,7 @@ http_parse_date(const char *s, size_t len, time_t *t)
 	year = digits(s + 9, 2);
 	if (day < 0 || year < 0 || parse_clock(s + 12, &h, &m, &sec) != 0)
 		return -1;
-	/* Two-digit years: 70-99 are 19xx, 00-69 are 20xx. */
-	year += year >= 70 ? 1900 : 2000;
-	return make_time(year, mon, day, h, m, sec, t);
+	return rfc850_time(year, mon, day, h, m, sec, now, t);
 }
 
 /* A bounded writer: remembers running out instead of writing past cap,
@@ -1147,4 +1247,41 @@ http_format_location(const char *path, size_t path_len, const char *query,
 		return -1;
 	out[n] = '\0';
 	return (int)n;
+}
+
+void
+http_progress_reset(struct http_progress *pg)
+{
+	pg->start = pg->searched = pg->parsed = pg->work = 0;
+}
+
+/*
+ * A header ends with CRLF CRLF, so until one arrives the parse can only
+ * say "need more" or refuse bytes it has already seen.  The search looks
+ * at the new bytes only (with the three before them, which may start the
+ * CRLF CRLF), and only past the empty lines that may come before the
+ * request-line: they hold CRLF CRLF too, and must not make every pair of
+ * them cost a parse.  The full parse runs at the end, at max_header, and
+ * each time the buffer has doubled, which keeps early refusals and costs
+ * at most three times the header in total.
+ */
+ssize_t
+http_parse_more(const char *buf, size_t len, const struct http_limits *lim,
+    struct http_progress *pg, struct http_request *req)
+{
+	size_t from;
+	bool may_end;
+
+	while (pg->start + 1 < len && buf[pg->start] == '\r' &&
+	    buf[pg->start + 1] == '\n')
+		pg->start += 2;
+	from = pg->searched > pg->start ? pg->searched : pg->start;
+	may_end = len > from && memmem(buf + from, len - from, "\r\n\r\n", 4) != NULL;
+	pg->work += len > from ? len - from : 0;
+	pg->searched = len > 3 ? len - 3 : 0;
+	if (!may_end && len < lim->max_header && len / 2 < pg->parsed)
+		return -2;
+	pg->work += len;
+	pg->parsed = len;
+	return http_parse_request_limits(buf, len, lim, req);
 }

@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    len == 0)
 		abort();
 	/* Weak tags never satisfy If-Range. */
-	if (file_if_range(&req, "\"1-2-3\"", 784111777, 1700000000) && len >= 2 &&
+	if (file_if_range(&req, "\"1-2-3\"") && len >= 2 &&
 	    v[0] == 'W' && v[1] == '/')
 		abort();
 	(void)file_mime_type(v, len);

@@ -112,18 +112,15 @@ Test(validators, if_range_never_matches_a_future_mtime)
 	char date[HTTP_DATE_LEN];
 	struct http_request r;
 
+	/* Neither the future mtime nor the Date it is sent as resumes a
+	 * transfer: no HTTP-date is taken as a strong validator. */
 	http_date(NOW + 86400, date);
 	r = request_with(NULL, date);
-	cr_assert(!file_if_range(&r, ETAG, NOW + 86400, NOW));
+	cr_assert(!file_if_range(&r, ETAG));
 	http_date(NOW, date);
 	r = request_with(NULL, date);
-	cr_assert(!file_if_range(&r, ETAG, NOW + 86400, NOW));
-	/* a date that is the Last-Modified sent still matches */
-	cr_assert(file_if_range(&r, ETAG, NOW, NOW));
-	http_date(NOW - 60, date);
-	r = request_with(NULL, date);
-	cr_assert(file_if_range(&r, ETAG, NOW - 60, NOW));
+	cr_assert(!file_if_range(&r, ETAG));
 	/* the ETag form does not depend on dates */
 	r = request_with(NULL, ETAG);
-	cr_assert(file_if_range(&r, ETAG, NOW + 86400, NOW));
+	cr_assert(file_if_range(&r, ETAG));
 }
