@@ -117,7 +117,6 @@ Test(http_conformance, rfc850_years_are_relative_to_now)
  * two versions.  Only the (strong) ETag can say the file is the same. */
 Test(http_conformance, if_range_date_is_not_strong)
 {
-
 	cr_assert_gt(parse("GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=1-2\r\n"
 	    "If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"), 0);
 	cr_assert(!file_if_range(&req, "\"1-2-3\""),
