@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 #include "access.h"
-#include "../json_check.h"
+#include "../../json_check.h"
 
 static char line[ACCESS_LINE_MAX];
 static char field[4][4 * ACCESS_FIELD_MAX];
