@@ -119,8 +119,6 @@ int bench_jobs_build(const struct bench_spec *s, struct bench_job **jobs,
 void bench_jobs_free(struct bench_job *jobs, size_t njobs);
 
 /* Value parsers, exported for tests: 0 on success, -1 when malformed. */
-int bench_parse_size(const char *s, uint64_t *out);      /* 4k, 64KiB, 1M, 1g */
-int bench_parse_duration(const char *s, uint64_t *ms);   /* 500ms, 10s, 2m, 1h; bare = s */
 int bench_parse_bool(const char *s, bool *out);
 /* "[http://]host:port[/path][,/path...]" into host, port and paths. */
 int bench_parse_url(const char *s, char **host, char **port, char ***paths,

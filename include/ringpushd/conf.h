@@ -96,8 +96,6 @@ int conf_set_base_dir(const char *dir);
 
 /* Value parsers, exported for tests.  Each returns 0 on success, -1 on a
  * malformed or out-of-range value. */
-int conf_parse_size(const char *s, uint64_t *bytes);       /* 512, 8K, 64M, 1G */
-int conf_parse_duration(const char *s, uint64_t *ms);      /* 500ms, 10s, 5m, 1h; bare number = seconds */
 int conf_parse_address(const char *s, struct sockaddr_storage *ss, socklen_t *len);
                                      /* 1.2.3.4:80, [::1]:80, *:80 (all IPv4+IPv6) */
 int conf_parse_bool(const char *s, int *out);               /* yes/no/on/off/true/false/1/0 */

@@ -16,6 +16,7 @@
 #include <ini.h>
 
 #include "bench_job.h"
+#include "units.h"
 
 enum opt_type { T_UINT, T_SIZE, T_DURATION, T_BOOL, T_STR, T_RW, T_SINK,
     T_VERIFY, T_NAME };
@@ -77,74 +78,6 @@ bench_options_usage(FILE *out)
 }
 
 /* Value parsers */
-
-static int
-parse_u64(const char *s, uint64_t *out, char **end)
-{
-	unsigned long long v;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, end, 10);
-	if (errno != 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Sizes are binary, as fio's default kb_base=1024: 4k = 4096. */
-int
-bench_parse_size(const char *s, uint64_t *out)
-{
-	static const char units[] = "kmgtp";
-	const char *u;
-	char *end;
-	uint64_t v, mult = 1;
-
-	if (parse_u64(s, &v, &end) < 0)
-		return -1;
-	if (*end != '\0') {
-		u = strchr(units, tolower((unsigned char)*end));
-		if (u == NULL)
-			return -1;
-		mult = UINT64_C(1) << (10 * (u - units + 1));
-		end++;
-		/* accept k, kb, kib (any case) */
-		if (strcasecmp(end, "ib") == 0 || strcasecmp(end, "b") == 0)
-			end += strlen(end);
-		if (*end != '\0')
-			return -1;
-	}
-	if (v > UINT64_MAX / mult)
-		return -1;
-	*out = v * mult;
-	return 0;
-}
-
-int
-bench_parse_duration(const char *s, uint64_t *ms)
-{
-	char *end;
-	uint64_t v, mult;
-
-	if (parse_u64(s, &v, &end) < 0)
-		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		mult = 1000;
-	else if (strcmp(end, "ms") == 0)
-		mult = 1;
-	else if (strcmp(end, "m") == 0)
-		mult = 60 * 1000;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600 * 1000;
-	else
-		return -1;
-	if (v > UINT64_MAX / mult)
-		return -1;
-	*ms = v * mult;
-	return 0;
-}
 
 int
 bench_parse_bool(const char *s, bool *out)
@@ -685,19 +618,15 @@ apply(struct bench_job *j, const struct bench_entry *e, FILE *err)
 	case T_NAME:
 		return 0;
 	case T_UINT:
-		{
-			char *end;
-
-			if (parse_u64(e->value, &v, &end) < 0 || *end != '\0')
-				expect = "a number";
-		}
+		if (units_parse_count(e->value, &v) != 0)
+			expect = "a number";
 		break;
 	case T_SIZE:
-		if (bench_parse_size(e->value, &v) < 0)
+		if (units_parse_size(e->value, &v) != 0)
 			expect = "a size such as 4k, 64KiB, 1M";
 		break;
 	case T_DURATION:
-		if (bench_parse_duration(e->value, &v) < 0)
+		if (units_parse_duration(e->value, &v) != 0)
 			expect = "a duration such as 500ms, 10s, 2m";
 		break;
 	case T_BOOL:

@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "log.h"
 #include "priv.h"
+#include "units.h"
 
 #define KiB	1024ULL
 #define MiB	(1024ULL * KiB)
@@ -49,7 +50,7 @@ enum conf_type {
 	TYPE_FILENAME,	/* a plain file name: no '/' */
 	TYPE_STRING,	/* any text, may be empty */
 	TYPE_ADDRESS,	/* IPv4:port, [IPv6]:port, *:port */
-	TYPE_SIZE,	/* bytes with an optional K, M or G; unsigned or
+	TYPE_SIZE,	/* bytes with an optional K, M, G, T or P (units.h); unsigned or
 			 * uint64_t, as the target's size says */
 	TYPE_DURATION,	/* milliseconds; ms, s, m or h */
 	TYPE_UINT,	/* unsigned or uint64_t, as for TYPE_SIZE */
@@ -238,95 +239,6 @@ conf_error(struct conf_parser *p, int line, const char *fmt, ...)
  * the expected shape, -2 when the number does not fit.
  */
 
-/* Digits only: no sign, no space, no base prefix, which strtoull allows. */
-static int
-parse_digits(const char **sp, uint64_t *out)
-{
-	const char *s = *sp;
-	uint64_t v = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	for (; isdigit((unsigned char)*s); s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -2;
-		v = v * 10 + d;
-	}
-	*sp = s;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_uint64(const char *s, uint64_t *out)
-{
-	int r;
-
-	if ((r = parse_digits(&s, out)) != 0)
-		return r;
-	return *s == '\0' ? 0 : -1;
-}
-
-static int
-parse_size(const char *s, uint64_t *bytes)
-{
-	uint64_t v, unit = 1;
-	int r;
-
-	if ((r = parse_digits(&s, &v)) != 0)
-		return r;
-	switch (*s) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		unit = KiB;
-		s++;
-		break;
-	case 'm': case 'M':
-		unit = MiB;
-		s++;
-		break;
-	case 'g': case 'G':
-		unit = GiB;
-		s++;
-		break;
-	default:
-		return -1;
-	}
-	if (*s != '\0')
-		return -1;
-	if (v > UINT64_MAX / unit)
-		return -2;
-	*bytes = v * unit;
-	return 0;
-}
-
-static int
-parse_duration(const char *s, uint64_t *ms)
-{
-	uint64_t v, unit;
-	int r;
-
-	if ((r = parse_digits(&s, &v)) != 0)
-		return r;
-	if (*s == '\0' || strcasecmp(s, "s") == 0)
-		unit = SECOND_MS;
-	else if (strcasecmp(s, "ms") == 0)
-		unit = 1;
-	else if (strcasecmp(s, "m") == 0)
-		unit = MINUTE_MS;
-	else if (strcasecmp(s, "h") == 0)
-		unit = HOUR_MS;
-	else
-		return -1;
-	if (v > UINT64_MAX / unit)
-		return -2;
-	*ms = v * unit;
-	return 0;
-}
-
 /* why, when not NULL, receives what is wrong with the address. */
 static int
 parse_address(const char *s, struct sockaddr_storage *ss, socklen_t *len,
@@ -361,7 +273,7 @@ parse_address(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 		}
 	}
 	port_s = colon + 1;
-	switch (parse_uint64(port_s, &port)) {
+	switch (units_parse_count(port_s, &port)) {
 	case 0:
 		if (port <= 65535)
 			break;
@@ -416,18 +328,6 @@ parse_address(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 		*len = sizeof(*sin);
 	}
 	return 0;
-}
-
-int
-conf_parse_size(const char *s, uint64_t *bytes)
-{
-	return parse_size(s, bytes) == 0 ? 0 : -1;
-}
-
-int
-conf_parse_duration(const char *s, uint64_t *ms)
-{
-	return parse_duration(s, ms) == 0 ? 0 : -1;
 }
 
 int
@@ -795,9 +695,9 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 	case TYPE_SIZE:
 		format_size(lo, sizeof(lo), k->min);
 		format_size(hi, sizeof(hi), k->max);
-		if ((r = parse_size(value, &v)) == -1) {
+		if ((r = units_parse_size(value, &v)) == -1) {
 			conf_error(p, line, "%s: \"%s\" is not a size (expected "
-			    "%s..%s: bytes, or a number with K, M or G)",
+			    "%s..%s: bytes, or a number with K, M, G, T or P)",
 			    k->name, value, lo, hi);
 			return -1;
 		}
@@ -805,7 +705,7 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 	case TYPE_DURATION:
 		format_duration(lo, sizeof(lo), k->min);
 		format_duration(hi, sizeof(hi), k->max);
-		if ((r = parse_duration(value, &v)) == -1) {
+		if ((r = units_parse_duration(value, &v)) == -1) {
 			conf_error(p, line, "%s: \"%s\" is not a duration "
 			    "(expected %s..%s: seconds, or a number with ms, s, "
 			    "m or h)", k->name, value, lo, hi);
@@ -815,7 +715,7 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 	case TYPE_UINT:
 		snprintf(lo, sizeof(lo), "%llu", (unsigned long long)k->min);
 		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)k->max);
-		if ((r = parse_uint64(value, &v)) == -1) {
+		if ((r = units_parse_count(value, &v)) == -1) {
 			conf_error(p, line, "%s: \"%s\" is not a number "
 			    "(expected %s..%s)", k->name, value, lo, hi);
 			return -1;
