@@ -1,5 +1,6 @@
 /*
- * conn.h: one client connection and its state machine.
+ * conn.h: one client connection and its state machine.  conn.c runs the
+ * states; respond.c (respond.h) chooses each response.
  *
  *   READ_REQUEST -> OPEN (openat2 on the ring; again for a directory's
  *     index) -> (conditionals, ranges) -> SEND_HEADER
@@ -131,6 +132,16 @@ uint32_t conn_rate_grant(struct server *s, struct conn *c, uint32_t want);
 void conn_wait_writable(struct server *s, struct conn *c);
 /* Return n granted bytes that were not sent. */
 void conn_rate_refund(struct server *s, struct conn *c, uint32_t n);
+/* Start a response whose first bytes are out[0..len) (c->hbuf, or a pool
+ * buffer in c->small_buf holding the header and a small body); the body,
+ * if [file_off, file_end) is not empty, follows through the engine. */
+void conn_send(struct server *s, struct conn *c, char *out, uint32_t len);
+/* The response's file is done with: back to the open-file cache, or
+ * closed. */
+void conn_file_put(struct server *s, struct conn *c);
+/* Where a span of c->rbuf lies, kept across the request's life. */
+struct conn_field conn_field_of(const struct conn *c, struct http_span sp);
+
 /* Called by the engine when the body is complete. */
 void conn_body_done(struct server *s, struct conn *c);
 /* Expire deadlines; called on every tick. */

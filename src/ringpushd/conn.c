@@ -1,16 +1,16 @@
 /*
- * conn.c: the connection state machine (see conn.h).
+ * conn.c: the connection's life (see conn.h): the slab, receiving and
+ * parsing requests, sending responses, deadlines, rate grants, lingering
+ * and closing.  What to answer is respond.c's decision.
  *
  * Requests are read with one IORING_OP_RECV at a time into the slot's
- * request buffer; a complete request is parsed, opened and answered; the
- * header goes out with IORING_OP_SEND (MSG_MORE when a body follows), the
+ * request buffer; a complete request is parsed and handed to
+ * respond_request(); the header goes out with IORING_OP_SEND (MSG_MORE when a body follows), the
  * body through the listener's engine.  Bytes that arrived behind a request
  * (pipelining) stay in the buffer and are parsed when its response is done.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/openat2.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,15 +20,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "access.h"
-#include "file.h"
 #include "http.h"
 #include "log.h"
+#include "respond.h"
 #include "server.h"
 
-#define ALLOW_METHODS "GET, HEAD"
 
 static size_t rbuf_size, slot_bytes;
 
@@ -96,33 +94,6 @@ conn_of_timer(struct timer_node *n, enum timer_kind kind)
 	if (kind == TIMER_THROTTLE)
 		return (struct conn *)((char *)n - offsetof(struct conn, throttle));
 	return (struct conn *)((char *)n - offsetof(struct conn, timer));
-}
-
-/* Map an errno from opening a request path to the status it deserves —
- * the one place this mapping is made. */
-static int
-errno_status(int err)
-{
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-	case EXDEV:       /* RESOLVE_BENEATH: the path leaves the root */
-	case ELOOP:       /* a symlink loop or a magic link */
-		return 404;
-	case EACCES:
-	case EPERM:
-	case ENXIO:       /* a socket or a FIFO without writer */
-	case ENODEV:
-		return 403;
-	case ENAMETOOLONG:
-		return 414;
-	case EMFILE:
-	case ENFILE:
-	case ENOMEM:
-		return 503;
-	default:
-		return 500;
-	}
 }
 
 /* ---- submission helpers ---- */
@@ -198,8 +169,8 @@ release_small_buf(struct server *s, struct conn *c)
 }
 
 /* The response's file is done with: back to the cache, or closed. */
-static void
-file_put(struct server *s, struct conn *c)
+void
+conn_file_put(struct server *s, struct conn *c)
 {
 	if (c->file_entry != NULL)
 		fdcache_release(&s->files, c->file_entry);
@@ -221,7 +192,7 @@ conn_release(struct server *s, struct conn *c)
 		c->lst->nconns--;
 		listen_put(c->lst);
 	}
-	file_put(s, c);
+	conn_file_put(s, c);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -416,8 +387,8 @@ conn_rate_refund(struct server *s, struct conn *c, uint32_t n)
 
 /* The response's first bytes are out[0..len): the header, or a pool
  * buffer holding the header and the whole body. */
-static void
-begin_send(struct server *s, struct conn *c, char *out, uint32_t len)
+void
+conn_send(struct server *s, struct conn *c, char *out, uint32_t len)
 {
 	c->state = CONN_SEND_HEADER;
 	c->out = out;
@@ -430,139 +401,12 @@ begin_send(struct server *s, struct conn *c, char *out, uint32_t len)
 	rate_charge(&c->rate, s->now_ms, len);
 	rate_charge(&s->rate_total, s->now_ms, len);
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
-}
-
-static void
-start_response(struct server *s, struct conn *c)
-{
-	begin_send(s, c, c->hbuf, c->hlen);
 	submit_send(s, c);
 }
 
-/* The small-body path: header and body in one pool buffer.  The body is
- * read first (page-cache reads complete inline), then one SEND carries
- * both.  Returns false when no buffer is free. */
-static bool
-start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t len)
-{
-	struct io_uring_sqe *sqe;
-	char *buf = bufpool_get(&s->small_bufs);
 
-	if (buf == NULL)
-		return false;
-	memcpy(buf, c->hbuf, c->hlen);
-	c->small_buf = buf;
-	c->file_off = c->file_end = 0;
-	begin_send(s, c, buf, c->hlen + len);
-	/* READ linked to SEND: a short read (the file shrank) fails the
-	 * link, so the SEND ends with -ECANCELED and never sends bytes the
-	 * buffer does not hold.  Both go in one submission. */
-	ring_reserve(&s->ring, 2);
-	sqe = ring_sqe(&s->ring);
-	io_uring_prep_read(sqe, c->file_fd, buf + c->hlen, len, off);
-	sqe->flags |= IOSQE_IO_LINK;
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_READ, c->slot, c->gen));
-	c->inflight++;
-	submit_send(s, c);
-	return true;
-}
-
-static void
-respond_error(struct server *s, struct conn *c, int status, bool close_after)
-{
-	const char *allow = status == 405 || status == 501 ? ALLOW_METHODS : NULL;
-	int len;
-
-	/* An HTTP/1.0 client is not told about keep-alive in an error
-	 * response, so it cannot reuse the connection: close it. */
-	if (close_after || http_status_closes(status) || c->version_minor == 0)
-		c->close_after = true;
-	len = c->head ?
-	    http_format_error_head(c->hbuf, sizeof(c->hbuf), status, !c->close_after, allow, s->now_sec) :
-	    http_format_error(c->hbuf, sizeof(c->hbuf), status, !c->close_after, allow, s->now_sec);
-	if (len < 0) {
-		conn_close(s, c, "cannot format an error response");
-		return;
-	}
-	c->hlen = (uint32_t)len;
-	c->status = status;
-	c->file_off = c->file_end = 0;
-	start_response(s, c);
-}
-
-static void
-respond_header(struct server *s, struct conn *c, const struct http_response *r)
-{
-	int len = http_format_response(c->hbuf, sizeof(c->hbuf), r, s->now_sec);
-
-	if (len < 0) {
-		file_put(s, c);
-		respond_error(s, c, 500, true);
-		return;
-	}
-	c->hlen = (uint32_t)len;
-	c->status = r->status;
-	start_response(s, c);
-}
-
-/* A redirect's header goes out from a pool buffer when its Location does
- * not fit hbuf; the buffer holds the longest one. */
-_Static_assert(HTTP_LOCATION_MAX + 512 <= CONN_HEADER_MAX + CONN_SMALL_BODY_MAX,
-    "a pool buffer must hold a 301 with the longest Location");
-
-/* A directory named without its trailing slash: send the client to the
- * name with one, keeping the query.  The Location comes from the decoded
- * path (see http_format_location), not from the raw target. */
-static void
-respond_redirect(struct server *s, struct conn *c)
-{
-	static char location[HTTP_LOCATION_MAX];
-	const char *t = c->rbuf + c->target.off;
-	const char *q = memchr(t, '?', c->target.len);
-	struct http_response r = {
-		.status = 301,
-		.keep_alive = !c->close_after,
-		.announce_keep_alive = c->version_minor == 0,
-		.head = true,           /* Content-Length: 0 and no body */
-		.location = location,
-	};
-	char *buf;
-	int len;
-
-	if (http_format_location(c->path, c->path_len, q != NULL ? q + 1 : NULL,
-	    q != NULL ? c->target.len - (size_t)(q + 1 - t) : 0, location,
-	    sizeof(location)) < 0) {
-		respond_error(s, c, 414, true);
-		return;
-	}
-	c->file_off = c->file_end = 0;
-	len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
-	if (len > 0) {
-		c->hlen = (uint32_t)len;
-		c->status = r.status;
-		start_response(s, c);
-		return;
-	}
-	buf = bufpool_get(&s->small_bufs);
-	if (buf == NULL) {
-		respond_error(s, c, 503, false);
-		return;
-	}
-	len = http_format_response(buf, CONN_HEADER_MAX + CONN_SMALL_BODY_MAX, &r, s->now_sec);
-	if (len < 0) {
-		bufpool_put(&s->small_bufs, buf);
-		respond_error(s, c, 500, true);
-		return;
-	}
-	c->hlen = (uint32_t)len;
-	c->status = r.status;
-	c->small_buf = buf;
-	begin_send(s, c, buf, (uint32_t)len);
-	submit_send(s, c);
-}
-
-static struct conn_field
-field_of(const struct conn *c, struct http_span sp)
+struct conn_field
+conn_field_of(const struct conn *c, struct http_span sp)
 {
 	struct conn_field f = { 0, 0 };
 
@@ -573,299 +417,6 @@ field_of(const struct conn *c, struct http_span sp)
 	return f;
 }
 
-
-/* Open c->path below the listener's root on the ring, the way the
- * listener's open_how says (RESOLVE_BENEATH always).  The kernel tries
- * a cached lookup inline and only punts to a worker on a cache miss.
- * file_open_how() made open_how; file_open_beneath() is the same open as
- * a plain system call. */
-static void
-submit_open(struct server *s, struct conn *c)
-{
-	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
-	const char *rel = c->path;
-
-	while (*rel == '/')
-		rel++;
-	if (*rel == '\0')
-		rel = ".";
-	c->state = CONN_OPEN;
-	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, &c->lst->open_how);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
-	c->inflight++;
-}
-
-static struct http_span
-span_of(const struct conn *c, struct conn_field f)
-{
-	struct http_span sp = { f.len ? c->rbuf + f.off : NULL, f.len };
-
-	return sp;
-}
-
-/* c->file_fd is open and is a regular file: answer with its bytes, a
- * part of them, 304 or 416. */
-static void
-respond_file(struct server *s, struct conn *c, const struct stat *st)
-{
-	static struct http_request cond;   /* the fields the checks read */
-	char etag[FILE_ETAG_MAX];
-	struct http_response r = { 0 };
-	uint64_t first = 0, last = 0;
-
-	cond.method = c->head ? HTTP_HEAD : HTTP_GET;
-	cond.range = span_of(c, c->range);
-	cond.if_range = span_of(c, c->if_range);
-	cond.if_none_match = span_of(c, c->if_none_match);
-	cond.if_modified_since = span_of(c, c->if_modified_since);
-
-	file_etag((uint64_t)st->st_ino, (uint64_t)st->st_size, st->st_mtim.tv_sec,
-	    (uint32_t)st->st_mtim.tv_nsec, etag);
-	r.keep_alive = !c->close_after;
-	r.announce_keep_alive = c->version_minor == 0;
-	r.head = c->head;
-	r.etag = etag;
-	r.last_modified = st->st_mtim.tv_sec;
-	r.ranges = true;
-	r.file_size = (uint64_t)st->st_size;
-	c->file_off = c->file_end = 0;
-
-	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec, s->now_sec);
-	if (r.status == 304) {
-		file_put(s, c);
-		respond_header(s, c, &r);
-		return;
-	}
-	r.status = 200;
-	r.content_type = file_mime_type(c->path, c->path_len);
-	r.content_length = (uint64_t)st->st_size;
-	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
-	 * describes the whole representation. */
-	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag)) {
-		switch (range_parse(cond.range.p, cond.range.len, (uint64_t)st->st_size,
-		    &first, &last)) {
-		case RANGE_OK:
-			r.status = 206;
-			r.content_range = true;
-			r.range_first = first;
-			r.range_last = last;
-			r.content_length = last - first + 1;
-			break;
-		case RANGE_UNSATISFIABLE:
-			file_put(s, c);
-			r.status = 416;
-			r.content_range = true;
-			r.content_type = NULL;
-			r.content_length = 0;
-			respond_header(s, c, &r);
-			return;
-		case RANGE_NONE:
-			break;
-		}
-	}
-	if (r.head || r.content_length == 0) {
-		file_put(s, c);
-		respond_header(s, c, &r);
-		return;
-	}
-	/* Rate-limited bodies take the engine, which sends them in grants. */
-	if (r.content_length <= CONN_SMALL_BODY_MAX && c->rate.rate == 0 &&
-	    s->rate_total.rate == 0) {
-		int len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
-
-		if (len > 0) {
-			c->hlen = (uint32_t)len;
-			c->status = r.status;
-			if (start_small_response(s, c, first, (uint32_t)r.content_length))
-				return;
-		}
-	}
-	c->file_off = first;
-	c->file_end = first + r.content_length;
-	respond_header(s, c, &r);
-}
-
-static void
-on_open(struct server *s, struct conn *c, int res)
-{
-	struct stat st;
-
-	s->m.file_open_total[res < 0 ? METRICS_OPEN_ERROR : METRICS_OPEN_OK]++;
-	if (res < 0) {
-		/* A directory without its index is not listed. */
-		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
-		    errno_status(-res), false);
-		return;
-	}
-	if (fstat(res, &st) == -1) {
-		int err = errno;
-
-		close(res);
-		respond_error(s, c, errno_status(err), false);
-		return;
-	}
-	if (S_ISDIR(st.st_mode) && !c->opening_index) {
-		const char *index = c->lst->conf->index;
-		size_t ilen = strlen(index);
-
-		close(res);
-		if (c->path[c->path_len - 1] != '/') {
-			respond_redirect(s, c);
-			return;
-		}
-		if (c->path_len + ilen + 1 > CONN_PATH_MAX) {
-			respond_error(s, c, 414, false);
-			return;
-		}
-		memcpy(c->path + c->path_len, index, ilen + 1);
-		c->path_len += (uint32_t)ilen;
-		c->opening_index = true;
-		submit_open(s, c);
-		return;
-	}
-	/* FIFOs, devices, sockets and an index that is a directory are never
-	 * read: the open was non-blocking, so nothing waited on them. */
-	if (!S_ISREG(st.st_mode)) {
-		close(res);
-		respond_error(s, c, 403, false);
-		return;
-	}
-	/* O_NONBLOCK was for the open only.  Left on a regular file, it
-	 * makes io_uring answer a read with -EAGAIN instead of retrying it
-	 * in a worker wherever the file system lacks non-blocking buffered
-	 * reads, and a small body's READ would fail on every request. */
-	if (fcntl(res, F_SETFL, 0) == -1) {
-		int err = errno;
-
-		close(res);
-		respond_error(s, c, errno_status(err), false);
-		return;
-	}
-	c->file_fd = res;
-	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
-	    c->path, c->path_len, res, s->now_ms);
-	respond_file(s, c, &st);
-}
-
-static bool
-peer_is_loopback(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
-	if (ss->ss_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-
-		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
-	return false;
-}
-
-/* [status] path: the counters in Prometheus text, from a pool buffer. */
-static void
-respond_metrics(struct server *s, struct conn *c)
-{
-	struct http_response r = {
-		.status = 200,
-		.keep_alive = !c->close_after,
-		.announce_keep_alive = c->version_minor == 0,
-		.head = c->head,
-		.content_type = "text/plain; version=0.0.4; charset=utf-8",
-	};
-	char *buf;
-	int body, head;
-
-	if (s->conf->status_allow == STATUS_ALLOW_LOOPBACK && !peer_is_loopback(&c->peer)) {
-		respond_error(s, c, 403, false);
-		return;
-	}
-	buf = bufpool_get(&s->small_bufs);
-	if (buf == NULL) {
-		respond_error(s, c, 503, false);
-		return;
-	}
-	server_metrics_snapshot(s);
-	body = metrics_format(&s->m, buf + CONN_HEADER_MAX, CONN_SMALL_BODY_MAX);
-	r.content_length = body > 0 ? (uint64_t)body : 0;
-	head = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
-	if (body < 0 || head < 0) {
-		bufpool_put(&s->small_bufs, buf);
-		respond_error(s, c, 500, false);
-		return;
-	}
-	if (c->head)
-		body = 0;
-	memmove(buf + head, buf + CONN_HEADER_MAX, (size_t)body);
-	memcpy(buf, c->hbuf, (size_t)head);
-	c->hlen = (uint32_t)head;
-	c->status = 200;
-	c->small_buf = buf;
-	c->file_off = c->file_end = 0;
-	begin_send(s, c, buf, (uint32_t)(head + body));
-	submit_send(s, c);
-}
-
-/* A file the open-file cache still holds for this path: no open at all.
- * Its size and times come from fstat, never from the cache. */
-static bool
-try_cached(struct server *s, struct conn *c)
-{
-	struct fdcache_entry *e = fdcache_get(&s->files, c->lst, c->path, c->path_len, s->now_ms);
-	struct stat st;
-
-	if (e == NULL)
-		return false;
-	if (fstat(e->fd, &st) == -1) {
-		fdcache_release(&s->files, e);
-		return false;
-	}
-	memcpy(c->path, e->name, e->name_len + 1);
-	c->path_len = e->name_len;
-	c->file_entry = e;
-	c->file_fd = e->fd;
-	respond_file(s, c, &st);
-	return true;
-}
-
-static void
-handle_request(struct server *s, struct conn *c, const struct http_request *req)
-{
-	c->close_after = !req->keep_alive || s->stopping;
-	c->head = req->method == HTTP_HEAD;
-	if (req->method == HTTP_UNKNOWN) {
-		respond_error(s, c, 501, true);
-		return;
-	}
-	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
-		/* A body may follow that we will not read: close after. */
-		respond_error(s, c, 405, true);
-		return;
-	}
-	if (s->conf->status_path[0] != '\0' && strcmp(req->path, s->conf->status_path) == 0) {
-		respond_metrics(s, c);
-		return;
-	}
-	/* Dotfiles (.git, .htpasswd, editor leftovers) are not served
-	 * unless the listener says hidden_files = yes. */
-	if (!c->lst->conf->hidden_files && http_path_hidden(req->path)) {
-		respond_error(s, c, 404, false);
-		return;
-	}
-	if (req->path_len + 1 > CONN_PATH_MAX) {
-		respond_error(s, c, 414, true);
-		return;
-	}
-	memcpy(c->path, req->path, req->path_len);
-	c->path[req->path_len] = '\0';
-	c->path_len = c->req_path_len = (uint32_t)req->path_len;
-	c->opening_index = false;
-	c->range = field_of(c, req->range);
-	c->if_range = field_of(c, req->if_range);
-	c->if_none_match = field_of(c, req->if_none_match);
-	c->if_modified_since = field_of(c, req->if_modified_since);
-	if (try_cached(s, c))
-		return;
-	submit_open(s, c);
-}
 
 /* Parse what the buffer holds: answer a complete request, or read more. */
 static void
@@ -905,12 +456,12 @@ conn_process(struct server *s, struct conn *c)
 		return;
 	}
 	c->req_len = (uint32_t)n;
-	c->method = field_of(c, req.method_name);
-	c->target = field_of(c, req.target);
-	c->referer = field_of(c, req.referer);
-	c->user_agent = field_of(c, req.user_agent);
+	c->method = conn_field_of(c, req.method_name);
+	c->target = conn_field_of(c, req.target);
+	c->referer = conn_field_of(c, req.referer);
+	c->user_agent = conn_field_of(c, req.user_agent);
 	c->version_minor = (uint8_t)req.version_minor;
-	handle_request(s, c, &req);
+	respond_request(s, c, &req);
 }
 
 /* The response is complete: log it, then read the next request or end. */
@@ -919,7 +470,7 @@ response_done(struct server *s, struct conn *c)
 {
 	log_access(s, c);
 	c->status = 0;
-	file_put(s, c);
+	conn_file_put(s, c);
 	c->lst->engine->release(s, c);
 	release_small_buf(s, c);
 	/* A stop ends the connection through LINGER too: bytes the client
@@ -1021,7 +572,7 @@ on_recv(struct server *s, struct conn *c, int res)
 static void
 on_read(struct server *s, struct conn *c, int res)
 {
-	file_put(s, c);
+	conn_file_put(s, c);
 	if (res < 0 || (uint32_t)res != c->out_len - c->hlen) {
 		/* Short: the file shrank since it was opened.  The linked
 		 * SEND is cancelled, nothing was sent; closing beats sending
@@ -1087,7 +638,7 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 		on_recv(s, c, res);
 		break;
 	case OP_OPEN:
-		on_open(s, c, res);
+		respond_opened(s, c, res);
 		break;
 	case OP_READ:
 		on_read(s, c, res);

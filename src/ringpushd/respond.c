@@ -1,0 +1,480 @@
+/*
+ * respond.c: what to answer a request with.
+ *
+ * conn.c owns the connection's life (receive, send, deadlines, close);
+ * this file decides the response: the method and path rules, the status
+ * endpoint, the open on the ring (or the open-file cache), directories
+ * and their redirects, conditionals, ranges, the small-body path and
+ * every error status.  It starts a response through conn_send() and
+ * leaves the body to the listener's engine.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "http.h"
+#include "respond.h"
+#include "server.h"
+
+#define ALLOW_METHODS "GET, HEAD"
+
+/* Map an errno from opening a request path to the status it deserves —
+ * the one place this mapping is made. */
+static int
+errno_status(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+	case EXDEV:       /* RESOLVE_BENEATH: the path leaves the root */
+	case ELOOP:       /* a symlink loop or a magic link */
+		return 404;
+	case EACCES:
+	case EPERM:
+	case ENXIO:       /* a socket or a FIFO without writer */
+	case ENODEV:
+		return 403;
+	case ENAMETOOLONG:
+		return 414;
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+
+/* The small-body path: header and body in one pool buffer.  The body is
+ * read first (page-cache reads complete inline), then one SEND carries
+ * both.  Returns false when no buffer is free. */
+static bool
+start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t len)
+{
+	struct io_uring_sqe *sqe;
+	char *buf = bufpool_get(&s->small_bufs);
+
+	if (buf == NULL)
+		return false;
+	memcpy(buf, c->hbuf, c->hlen);
+	c->small_buf = buf;
+	c->file_off = c->file_end = 0;
+	/* READ linked to SEND: a short read (the file shrank) fails the
+	 * link, so the SEND ends with -ECANCELED and never sends bytes the
+	 * buffer does not hold.  Both go in one submission. */
+	ring_reserve(&s->ring, 2);
+	sqe = ring_sqe(&s->ring);
+	io_uring_prep_read(sqe, c->file_fd, buf + c->hlen, len, off);
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_READ, c->slot, c->gen));
+	c->inflight++;
+	conn_send(s, c, buf, c->hlen + len);
+	return true;
+}
+
+
+void
+respond_error(struct server *s, struct conn *c, int status, bool close_after)
+{
+	const char *allow = status == 405 || status == 501 ? ALLOW_METHODS : NULL;
+	int len;
+
+	/* An HTTP/1.0 client is not told about keep-alive in an error
+	 * response, so it cannot reuse the connection: close it. */
+	if (close_after || http_status_closes(status) || c->version_minor == 0)
+		c->close_after = true;
+	len = c->head ?
+	    http_format_error_head(c->hbuf, sizeof(c->hbuf), status, !c->close_after, allow, s->now_sec) :
+	    http_format_error(c->hbuf, sizeof(c->hbuf), status, !c->close_after, allow, s->now_sec);
+	if (len < 0) {
+		conn_close(s, c, "cannot format an error response");
+		return;
+	}
+	c->hlen = (uint32_t)len;
+	c->status = status;
+	c->file_off = c->file_end = 0;
+	conn_send(s, c, c->hbuf, c->hlen);
+}
+
+
+static void
+respond_header(struct server *s, struct conn *c, const struct http_response *r)
+{
+	int len = http_format_response(c->hbuf, sizeof(c->hbuf), r, s->now_sec);
+
+	if (len < 0) {
+		conn_file_put(s, c);
+		respond_error(s, c, 500, true);
+		return;
+	}
+	c->hlen = (uint32_t)len;
+	c->status = r->status;
+	conn_send(s, c, c->hbuf, c->hlen);
+}
+
+
+/* A redirect's header goes out from a pool buffer when its Location does
+ * not fit hbuf; the buffer holds the longest one. */
+_Static_assert(HTTP_LOCATION_MAX + 512 <= CONN_HEADER_MAX + CONN_SMALL_BODY_MAX,
+    "a pool buffer must hold a 301 with the longest Location");
+
+
+/* A directory named without its trailing slash: send the client to the
+ * name with one, keeping the query.  The Location comes from the decoded
+ * path (see http_format_location), not from the raw target. */
+static void
+respond_redirect(struct server *s, struct conn *c)
+{
+	static char location[HTTP_LOCATION_MAX];
+	const char *t = c->rbuf + c->target.off;
+	const char *q = memchr(t, '?', c->target.len);
+	struct http_response r = {
+		.status = 301,
+		.keep_alive = !c->close_after,
+		.announce_keep_alive = c->version_minor == 0,
+		.head = true,           /* Content-Length: 0 and no body */
+		.location = location,
+	};
+	char *buf;
+	int len;
+
+	if (http_format_location(c->path, c->path_len, q != NULL ? q + 1 : NULL,
+	    q != NULL ? c->target.len - (size_t)(q + 1 - t) : 0, location,
+	    sizeof(location)) < 0) {
+		respond_error(s, c, 414, true);
+		return;
+	}
+	c->file_off = c->file_end = 0;
+	len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+	if (len > 0) {
+		c->hlen = (uint32_t)len;
+		c->status = r.status;
+		conn_send(s, c, c->hbuf, c->hlen);
+		return;
+	}
+	buf = bufpool_get(&s->small_bufs);
+	if (buf == NULL) {
+		respond_error(s, c, 503, false);
+		return;
+	}
+	len = http_format_response(buf, CONN_HEADER_MAX + CONN_SMALL_BODY_MAX, &r, s->now_sec);
+	if (len < 0) {
+		bufpool_put(&s->small_bufs, buf);
+		respond_error(s, c, 500, true);
+		return;
+	}
+	c->hlen = (uint32_t)len;
+	c->status = r.status;
+	c->small_buf = buf;
+	conn_send(s, c, buf, (uint32_t)len);
+}
+
+
+
+/* Open c->path below the listener's root on the ring, the way the
+ * listener's open_how says (RESOLVE_BENEATH always).  The kernel tries
+ * a cached lookup inline and only punts to a worker on a cache miss.
+ * file_open_how() made open_how; file_open_beneath() is the same open as
+ * a plain system call. */
+static void
+submit_open(struct server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+	const char *rel = c->path;
+
+	while (*rel == '/')
+		rel++;
+	if (*rel == '\0')
+		rel = ".";
+	c->state = CONN_OPEN;
+	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, &c->lst->open_how);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
+	c->inflight++;
+}
+
+
+static struct http_span
+span_of(const struct conn *c, struct conn_field f)
+{
+	struct http_span sp = { f.len ? c->rbuf + f.off : NULL, f.len };
+
+	return sp;
+}
+
+
+/* c->file_fd is open and is a regular file: answer with its bytes, a
+ * part of them, 304 or 416. */
+static void
+respond_file(struct server *s, struct conn *c, const struct stat *st)
+{
+	/* Only the fields file_conditional() and file_if_range() read are
+	 * set: the rest of a request (its 4 KiB path) is not needed here. */
+	struct http_request cond;
+	char etag[FILE_ETAG_MAX];
+	struct http_response r = { 0 };
+	uint64_t first = 0, last = 0;
+
+	cond.method = c->head ? HTTP_HEAD : HTTP_GET;
+	cond.range = span_of(c, c->range);
+	cond.if_range = span_of(c, c->if_range);
+	cond.if_none_match = span_of(c, c->if_none_match);
+	cond.if_modified_since = span_of(c, c->if_modified_since);
+
+	file_etag((uint64_t)st->st_ino, (uint64_t)st->st_size, st->st_mtim.tv_sec,
+	    (uint32_t)st->st_mtim.tv_nsec, etag);
+	r.keep_alive = !c->close_after;
+	r.announce_keep_alive = c->version_minor == 0;
+	r.head = c->head;
+	r.etag = etag;
+	r.last_modified = st->st_mtim.tv_sec;
+	r.ranges = true;
+	r.file_size = (uint64_t)st->st_size;
+	c->file_off = c->file_end = 0;
+
+	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec, s->now_sec);
+	if (r.status == 304) {
+		conn_file_put(s, c);
+		respond_header(s, c, &r);
+		return;
+	}
+	r.status = 200;
+	r.content_type = file_mime_type(c->path, c->path_len);
+	r.content_length = (uint64_t)st->st_size;
+	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
+	 * describes the whole representation. */
+	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag)) {
+		switch (range_parse(cond.range.p, cond.range.len, (uint64_t)st->st_size,
+		    &first, &last)) {
+		case RANGE_OK:
+			r.status = 206;
+			r.content_range = true;
+			r.range_first = first;
+			r.range_last = last;
+			r.content_length = last - first + 1;
+			break;
+		case RANGE_UNSATISFIABLE:
+			conn_file_put(s, c);
+			r.status = 416;
+			r.content_range = true;
+			r.content_type = NULL;
+			r.content_length = 0;
+			respond_header(s, c, &r);
+			return;
+		case RANGE_NONE:
+			break;
+		}
+	}
+	if (r.head || r.content_length == 0) {
+		conn_file_put(s, c);
+		respond_header(s, c, &r);
+		return;
+	}
+	/* Rate-limited bodies take the engine, which sends them in grants. */
+	if (r.content_length <= CONN_SMALL_BODY_MAX && c->rate.rate == 0 &&
+	    s->rate_total.rate == 0) {
+		int len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+
+		if (len > 0) {
+			c->hlen = (uint32_t)len;
+			c->status = r.status;
+			if (start_small_response(s, c, first, (uint32_t)r.content_length))
+				return;
+		}
+	}
+	c->file_off = first;
+	c->file_end = first + r.content_length;
+	respond_header(s, c, &r);
+}
+
+
+void
+respond_opened(struct server *s, struct conn *c, int res)
+{
+	struct stat st;
+
+	s->m.file_open_total[res < 0 ? METRICS_OPEN_ERROR : METRICS_OPEN_OK]++;
+	if (res < 0) {
+		/* A directory without its index is not listed. */
+		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
+		    errno_status(-res), false);
+		return;
+	}
+	if (fstat(res, &st) == -1) {
+		int err = errno;
+
+		close(res);
+		respond_error(s, c, errno_status(err), false);
+		return;
+	}
+	if (S_ISDIR(st.st_mode) && !c->opening_index) {
+		const char *index = c->lst->conf->index;
+		size_t ilen = strlen(index);
+
+		close(res);
+		if (c->path[c->path_len - 1] != '/') {
+			respond_redirect(s, c);
+			return;
+		}
+		if (c->path_len + ilen + 1 > CONN_PATH_MAX) {
+			respond_error(s, c, 414, false);
+			return;
+		}
+		memcpy(c->path + c->path_len, index, ilen + 1);
+		c->path_len += (uint32_t)ilen;
+		c->opening_index = true;
+		submit_open(s, c);
+		return;
+	}
+	/* FIFOs, devices, sockets and an index that is a directory are never
+	 * read: the open was non-blocking, so nothing waited on them. */
+	if (!S_ISREG(st.st_mode)) {
+		close(res);
+		respond_error(s, c, 403, false);
+		return;
+	}
+	/* O_NONBLOCK was for the open only.  Left on a regular file, it
+	 * makes io_uring answer a read with -EAGAIN instead of retrying it
+	 * in a worker wherever the file system lacks non-blocking buffered
+	 * reads, and a small body's READ would fail on every request. */
+	if (fcntl(res, F_SETFL, 0) == -1) {
+		int err = errno;
+
+		close(res);
+		respond_error(s, c, errno_status(err), false);
+		return;
+	}
+	c->file_fd = res;
+	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
+	    c->path, c->path_len, res, s->now_ms);
+	respond_file(s, c, &st);
+}
+
+
+static bool
+peer_is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+
+/* [status] path: the counters in Prometheus text, from a pool buffer. */
+static void
+respond_metrics(struct server *s, struct conn *c)
+{
+	struct http_response r = {
+		.status = 200,
+		.keep_alive = !c->close_after,
+		.announce_keep_alive = c->version_minor == 0,
+		.head = c->head,
+		.content_type = "text/plain; version=0.0.4; charset=utf-8",
+	};
+	char *buf;
+	int body, head;
+
+	if (s->conf->status_allow == STATUS_ALLOW_LOOPBACK && !peer_is_loopback(&c->peer)) {
+		respond_error(s, c, 403, false);
+		return;
+	}
+	buf = bufpool_get(&s->small_bufs);
+	if (buf == NULL) {
+		respond_error(s, c, 503, false);
+		return;
+	}
+	server_metrics_snapshot(s);
+	body = metrics_format(&s->m, buf + CONN_HEADER_MAX, CONN_SMALL_BODY_MAX);
+	r.content_length = body > 0 ? (uint64_t)body : 0;
+	head = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+	if (body < 0 || head < 0) {
+		bufpool_put(&s->small_bufs, buf);
+		respond_error(s, c, 500, false);
+		return;
+	}
+	if (c->head)
+		body = 0;
+	memmove(buf + head, buf + CONN_HEADER_MAX, (size_t)body);
+	memcpy(buf, c->hbuf, (size_t)head);
+	c->hlen = (uint32_t)head;
+	c->status = 200;
+	c->small_buf = buf;
+	c->file_off = c->file_end = 0;
+	conn_send(s, c, buf, (uint32_t)(head + body));
+}
+
+
+/* A file the open-file cache still holds for this path: no open at all.
+ * Its size and times come from fstat, never from the cache. */
+static bool
+try_cached(struct server *s, struct conn *c)
+{
+	struct fdcache_entry *e = fdcache_get(&s->files, c->lst, c->path, c->path_len, s->now_ms);
+	struct stat st;
+
+	if (e == NULL)
+		return false;
+	if (fstat(e->fd, &st) == -1) {
+		fdcache_release(&s->files, e);
+		return false;
+	}
+	memcpy(c->path, e->name, e->name_len + 1);
+	c->path_len = e->name_len;
+	c->file_entry = e;
+	c->file_fd = e->fd;
+	respond_file(s, c, &st);
+	return true;
+}
+
+
+void
+respond_request(struct server *s, struct conn *c, const struct http_request *req)
+{
+	c->close_after = !req->keep_alive || s->stopping;
+	c->head = req->method == HTTP_HEAD;
+	if (req->method == HTTP_UNKNOWN) {
+		respond_error(s, c, 501, true);
+		return;
+	}
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
+		/* A body may follow that we will not read: close after. */
+		respond_error(s, c, 405, true);
+		return;
+	}
+	if (s->conf->status_path[0] != '\0' && strcmp(req->path, s->conf->status_path) == 0) {
+		respond_metrics(s, c);
+		return;
+	}
+	/* Dotfiles (.git, .htpasswd, editor leftovers) are not served
+	 * unless the listener says hidden_files = yes. */
+	if (!c->lst->conf->hidden_files && http_path_hidden(req->path)) {
+		respond_error(s, c, 404, false);
+		return;
+	}
+	if (req->path_len + 1 > CONN_PATH_MAX) {
+		respond_error(s, c, 414, true);
+		return;
+	}
+	memcpy(c->path, req->path, req->path_len);
+	c->path[req->path_len] = '\0';
+	c->path_len = c->req_path_len = (uint32_t)req->path_len;
+	c->opening_index = false;
+	c->range = conn_field_of(c, req->range);
+	c->if_range = conn_field_of(c, req->if_range);
+	c->if_none_match = conn_field_of(c, req->if_none_match);
+	c->if_modified_since = conn_field_of(c, req->if_modified_since);
+	if (try_cached(s, c))
+		return;
+	submit_open(s, c);
+}
+
