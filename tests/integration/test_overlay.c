@@ -60,18 +60,25 @@ resident_pages(const char *path, size_t len)
 	return in;
 }
 
-static void
+/* Drop the file from the page cache.  Pages a finished transfer still
+ * holds (in a pipe, in a socket buffer) are dropped only once released:
+ * a few tries, a bounded wait. */
+static bool
 evict(const char *path)
 {
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY), tries;
 
 	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
 	/* written back first: dirty pages cannot be dropped */
 	cr_assert_eq(fdatasync(fd), 0);
-	cr_assert_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	for (tries = 0; tries < 100; tries++) {
+		cr_assert_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+		if (resident_pages(path, OVERLAY_FILE_SIZE) == 0)
+			break;
+		usleep(20000);
+	}
 	close(fd);
-	if (resident_pages(path, OVERLAY_FILE_SIZE) > 0)
-		cr_skip_test("this file system keeps %s in memory", path);
+	return tries < 100;
 }
 
 /* Read [0, len) of path into the page cache, and no more: read-ahead
@@ -139,6 +146,9 @@ auto_follows_the_layer_below(const char *layer)
 	char conf[4096], top[PATH_MAX], merged[PATH_MAX - 16], rel[64], why[512];
 	char file[PATH_MAX], served[PATH_MAX];
 
+	/* The layers must not lie on an overlay themselves (RP_TEST_OVERLAY):
+	 * overlayfs refuses an upper layer on overlayfs. */
+	unsetenv("RP_TEST_OVERLAY");
 	rp_engine = "auto";
 	rp_setup(&d);
 	snprintf(rel, sizeof(rel), "../ov/%s/f.bin", layer);
@@ -148,7 +158,8 @@ auto_follows_the_layer_below(const char *layer)
 	if (rp_overlay_mount(top, merged, sizeof(merged), why, sizeof(why)) != 0)
 		cr_skip_test("no overlay here: %s", why);
 	snprintf(served, sizeof(served), "%s/f.bin", merged);
-	evict(file);
+	if (!evict(file))
+		cr_skip_test("this file system keeps %s in memory", file);
 
 	rp_default_conf(&d, conf, sizeof(conf));
 	rp_conf_set(conf, sizeof(conf), "root", merged);
@@ -157,15 +168,15 @@ auto_follows_the_layer_below(const char *layer)
 
 	expect_engine(&d, NULL, 0, OVERLAY_FILE_SIZE, "splice", "a file out of memory");
 
-	evict(file);
+	cr_assert(evict(file), "the file left memory before");
 	warm(served, OVERLAY_FILE_SIZE / 2);
 	cr_assert_eq(resident_pages(file, OVERLAY_FILE_SIZE / 2), pages / 2,
 	    "reading through the overlay fills the page cache of the file below");
-	if (resident_pages(file, OVERLAY_FILE_SIZE) == pages)
-		cr_skip_test("read-ahead brought the whole file in");
+	cr_assert_lt(resident_pages(file, OVERLAY_FILE_SIZE), pages,
+	    "read-ahead is off: the second half stays out");
 	expect_engine(&d, NULL, 0, OVERLAY_FILE_SIZE, "splice", "a file half in memory");
 
-	evict(file);
+	cr_assert(evict(file), "the file left memory before");
 	warm(served, OVERLAY_FILE_SIZE / 2);
 	expect_engine(&d, "bytes=4096-1048575", 4096, 1048576 - 4096, "sendfile",
 	    "a range in memory");
