@@ -43,7 +43,7 @@ static struct {
 	pid_t pid;
 	char dir[PATH_MAX];           /* the daemon's d->dir: the lookup key */
 	char top[PATH_MAX];           /* what is removed: dir or its overlay's parent */
-	char mount[PATH_MAX];         /* an overlay mounted on dir, or "" */
+	char mount[PATH_MAX];         /* an overlay mounted inside top, or "" */
 	char output[PATH_MAX];
 } registry[RP_MAX_DAEMONS];
 static int nregistered;
@@ -324,10 +324,14 @@ rp_overlay_mount(const char *top, char *merged, size_t cap, char *why, size_t wh
 		snprintf(why, why_cap, "mount -t overlay on %s: %s", merged, strerror(errno));
 		return -1;
 	}
-	/* Under a tree already registered: unmounted before it is removed. */
-	for (i = 0; i < (size_t)nregistered; i++)
-		if (strcmp(registry[i].top, top) == 0 && registry[i].mount[0] == '\0')
+	/* Inside a test's tree: unmounted before the tree is removed. */
+	for (i = 0; i < (size_t)nregistered; i++) {
+		size_t n = strlen(registry[i].top);
+
+		if (n > 0 && strncmp(top, registry[i].top, n) == 0 &&
+		    (top[n] == '/' || top[n] == '\0') && registry[i].mount[0] == '\0')
 			snprintf(registry[i].mount, PATH_MAX, "%s", merged);
+	}
 	return 0;
 }
 
