@@ -9,41 +9,18 @@
  * the start of each body, auto asks the kernel whether every page of the
  * range is in memory (cachestat(2), Linux 6.5): if so the transfer goes
  * by sendfile, if not by splice.  A page evicted after the check makes a
- * sendfile wait for the disk, as engine = sendfile always may.  Where the
- * kernel lacks cachestat every body goes by splice.
+ * sendfile wait for the disk, as engine = sendfile always may.
+ *
+ * Where cachestat cannot see the pages (overlayfs, as in most containers,
+ * or a kernel without it) the answer comes from mincore(2) on a mapping
+ * of the range instead (residency.c).  That costs a page cache lookup per
+ * page.  Measured here (median per body, cached files; cachestat on ext4
+ * in brackets): 1 MiB 13 us (2 us), 8 MiB 54 us (7 us), 64 MiB 0.65-1.9
+ * ms (44 us), against ~170 us of CPU per MiB to send: 4-8 per cent of
+ * the sending CPU at 1-8 MiB, 6-17 per cent at 64 MiB on a busy machine.
  */
-#include <stdbool.h>
-#include <stdint.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include "residency.h"
 #include "server.h"
-
-#ifndef SYS_cachestat
-#define SYS_cachestat 451       /* the same number on every architecture */
-#endif
-
-struct cachestat_range {
-	uint64_t off, len;
-};
-
-struct cachestat {
-	uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
-};
-
-/* Every page of [off, off + len) of fd is in the page cache. */
-static bool
-range_cached(int fd, uint64_t off, uint64_t len)
-{
-	static uint64_t page;
-	struct cachestat_range range = { off, len };
-	struct cachestat cs;
-
-	if (page == 0)
-		page = (uint64_t)sysconf(_SC_PAGESIZE);
-	if (len == 0 || syscall(SYS_cachestat, fd, &range, &cs, 0) != 0)
-		return false;
-	return cs.nr_cache >= (off + len - 1) / page - off / page + 1;
-}
 
 static const struct xfer_engine_ops *
 chosen(const struct conn *c)
@@ -54,7 +31,7 @@ chosen(const struct conn *c)
 static void
 auto_start(struct server *s, struct conn *c)
 {
-	c->by_sendfile = range_cached(c->file_fd, c->file_off, c->file_end - c->file_off);
+	c->by_sendfile = residency_range_cached(c->file_fd, c->file_off, c->file_end - c->file_off);
 	chosen(c)->start(s, c);
 }
 

@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -39,7 +41,9 @@
 /* What the atexit sweep needs; copies, since a test's stack is gone by then. */
 static struct {
 	pid_t pid;
-	char dir[PATH_MAX];
+	char dir[PATH_MAX];           /* the daemon's d->dir: the lookup key */
+	char top[PATH_MAX];           /* what is removed: dir or its overlay's parent */
+	char mount[PATH_MAX];         /* an overlay mounted inside top, or "" */
 	char output[PATH_MAX];
 } registry[RP_MAX_DAEMONS];
 static int nregistered;
@@ -74,14 +78,16 @@ rp_sweep(void)
 			kill(registry[i].pid, SIGKILL);
 			waitpid(registry[i].pid, &status, 0);
 		}
-		if (registry[i].dir[0] != '\0')
-			nftw(registry[i].dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		if (registry[i].mount[0] != '\0')
+			umount2(registry[i].mount, MNT_DETACH);
+		if (registry[i].top[0] != '\0')
+			nftw(registry[i].top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	}
 	nregistered = 0;
 }
 
 static void
-rp_register(const char *dir, const char *output)
+rp_register(const char *dir, const char *top, const char *mount, const char *output)
 {
 	cr_assert(nregistered < RP_MAX_DAEMONS, "too many daemons in one test");
 	if (!sweep_installed) {
@@ -90,6 +96,8 @@ rp_register(const char *dir, const char *output)
 	}
 	registry[nregistered].pid = 0;
 	snprintf(registry[nregistered].dir, PATH_MAX, "%s", dir);
+	snprintf(registry[nregistered].top, PATH_MAX, "%s", top);
+	snprintf(registry[nregistered].mount, PATH_MAX, "%s", mount);
 	snprintf(registry[nregistered].output, PATH_MAX, "%s", output);
 	nregistered++;
 }
@@ -261,21 +269,96 @@ rp_run(char *const argv[], const char *out_path, int timeout_s, bool wrap)
 	return status;
 }
 
+bool
+rp_overlay_wanted(void)
+{
+	const char *v = getenv("RP_TEST_OVERLAY");
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+/*
+ * The first call in a test process moves it into a mount namespace of its
+ * own, private below /, so its overlays are seen only by it and its
+ * children (the daemon, ringbench) and vanish with them even if the test
+ * is killed.  Returns NULL, or why an overlay cannot be had here.
+ */
+static const char *
+overlay_namespace(void)
+{
+	static bool done;
+	static char why[256];
+
+	if (done)
+		return why[0] != '\0' ? why : NULL;
+	done = true;
+	if (unshare(CLONE_NEWNS) != 0)
+		snprintf(why, sizeof(why), "no mount namespace (unshare: %s; run as root)",
+		    strerror(errno));
+	else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		snprintf(why, sizeof(why), "cannot make / private (%s)", strerror(errno));
+	return why[0] != '\0' ? why : NULL;
+}
+
+int
+rp_overlay_mount(const char *top, char *merged, size_t cap, char *why, size_t why_cap)
+{
+	static const char *const layers[] = { "lower", "upper", "work", "merged" };
+	char path[PATH_MAX], opts[3 * PATH_MAX + 64];
+	const char *ns = overlay_namespace();
+	size_t i;
+
+	if (ns != NULL) {
+		snprintf(why, why_cap, "%s", ns);
+		return -1;
+	}
+	for (i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", top, layers[i]);
+		cr_assert(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir %s: %s",
+		    path, strerror(errno));
+	}
+	snprintf(opts, sizeof(opts), "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work",
+	    top, top, top);
+	cr_assert((size_t)snprintf(merged, cap, "%s/merged", top) < cap);
+	if (mount("overlay", merged, "overlay", 0, opts) != 0) {
+		snprintf(why, why_cap, "mount -t overlay on %s: %s", merged, strerror(errno));
+		return -1;
+	}
+	/* Inside a test's tree: unmounted before the tree is removed. */
+	for (i = 0; i < (size_t)nregistered; i++) {
+		size_t n = strlen(registry[i].top);
+
+		if (n > 0 && strncmp(top, registry[i].top, n) == 0 &&
+		    (top[n] == '/' || top[n] == '\0') && registry[i].mount[0] == '\0')
+			snprintf(registry[i].mount, PATH_MAX, "%s", merged);
+	}
+	return 0;
+}
+
 void
 rp_setup(struct rp_daemon *d)
 {
 	const char *tmp = getenv("TMPDIR");
+	char top[sizeof(d->dir)], mounted[sizeof(d->dir)] = "", why[512];
 
 	memset(d, 0, sizeof(*d));
-	snprintf(d->dir, sizeof(d->dir), "%s/ringpush-test.XXXXXX",
+	snprintf(top, sizeof(top), "%s/ringpush-test.XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(d->dir), "mkdtemp: %s", strerror(errno));
+	cr_assert_not_null(mkdtemp(top), "mkdtemp: %s", strerror(errno));
+	snprintf(d->dir, sizeof(d->dir), "%s", top);
+	if (rp_overlay_wanted()) {
+		if (rp_overlay_mount(top, d->dir, sizeof(d->dir), why, sizeof(why)) != 0) {
+			nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+			cr_skip_test("RP_TEST_OVERLAY=1 but no overlay here: %s", why);
+		}
+		snprintf(mounted, sizeof(mounted), "%s", d->dir);
+	}
 	snprintf(d->root, sizeof(d->root), "%s/root", d->dir);
 	snprintf(d->conf, sizeof(d->conf), "%s/ringpushd.conf", d->dir);
 	snprintf(d->output, sizeof(d->output), "%s/daemon.out", d->dir);
 	snprintf(d->access_log, sizeof(d->access_log), "%s/access.log", d->dir);
 	cr_assert(mkdir(d->root, 0755) == 0, "mkdir %s: %s", d->root, strerror(errno));
-	rp_register(d->dir, d->output);
+	rp_register(d->dir, top, mounted, d->output);
 }
 
 const char *rp_engine = "splice";

@@ -8,6 +8,11 @@
  * it under valgrind and turns valgrind's error exit (99) into a failure.
  * A daemon left running by a failed assertion is killed and its tree
  * removed when the test process exits.
+ *
+ * $RP_TEST_OVERLAY=1 puts each test's tree on an overlay mount of its own,
+ * as the root of a container is: the test process enters a private mount
+ * namespace and mounts overlayfs (root only; elsewhere the test is skipped
+ * and says why).  make check-overlay runs the suite so.
  */
 #ifndef RINGPUSH_TEST_HARNESS_H
 #define RINGPUSH_TEST_HARNESS_H
@@ -82,6 +87,14 @@ const char *rp_daemon_path(void);
  * for "listening on 127.0.0.1:PORT" and fill d->port.  rp_stop() asserts the
  * daemon is still alive, sends SIGTERM and asserts exit status 0. */
 void rp_setup(struct rp_daemon *d);
+/* $RP_TEST_OVERLAY is 1: rp_setup() puts d->dir on an overlay mount. */
+bool rp_overlay_wanted(void);
+/* Mount overlayfs on top/merged with layers top/lower, top/upper and
+ * top/work (made here unless they exist, so a test may fill lower first),
+ * in the test's own mount namespace; the mount point goes to merged, and
+ * is unmounted before top is removed when top is a test's d->dir.  0, or
+ * -1 with the reason in why. */
+int rp_overlay_mount(const char *top, char *merged, size_t cap, char *why, size_t why_cap);
 void rp_default_conf(const struct rp_daemon *d, char *buf, size_t cap);
 /* The engine the standard configuration names: "splice" unless a test
  * sets another before rp_start() (each test runs in its own process). */
