@@ -38,6 +38,7 @@
 
 #define CONN_BUF        8192            /* head + the first body bytes */
 #define SCRATCH_BUF     (256 * 1024)    /* shared by every discarding recv */
+#define VERIFY_BUF_ALL  (64 * 1024 * 1024)  /* every verifying connection's */
 #define SPLICE_PIPE     (256 * 1024)
 #define TICK_MS         100             /* longest wait for a completion */
 #define BACKOFF_MS      10              /* after a failed connection */
@@ -306,6 +307,7 @@ struct conn {
 	int pipefd[2];
 	size_t pipe_bytes;              /* spliced in, not yet out */
 	char *buf;
+	size_t buf_cap;                 /* CONN_BUF, more when verifying */
 	size_t buf_len;
 	struct bench_http_resp resp;
 	uint64_t body_want;
@@ -720,7 +722,7 @@ body_continue(struct engine *e, struct conn *c)
 	} else {
 		/* bytes to verify need the connection's own buffer */
 		into = j->verify != BENCH_VERIFY_NONE ? c->buf : e->scratch;
-		len = j->verify != BENCH_VERIFY_NONE ? CONN_BUF : SCRATCH_BUF;
+		len = j->verify != BENCH_VERIFY_NONE ? c->buf_cap : SCRATCH_BUF;
 		if (len > left)
 			len = (size_t)left;
 		if (j->rate > 0 && len > j->rate / 100 + 1)
@@ -929,6 +931,23 @@ ring_init(struct engine *e, FILE *err)
 	return 0;
 }
 
+/*
+ * A verifying connection receives its body into its own buffer, since the
+ * bytes must stay put until hashed and every connection has a receive in
+ * flight.  8 KiB receives cost a completion and a loop turn per 8 KiB, so
+ * each gets as much as the shared scratch buffer, within VERIFY_BUF_ALL
+ * for all of them together.
+ */
+static size_t
+verify_buf_size(size_t nconns)
+{
+	size_t size = VERIFY_BUF_ALL / (nconns > 0 ? nconns : 1);
+
+	if (size > SCRATCH_BUF)
+		size = SCRATCH_BUF;
+	return size < CONN_BUF ? CONN_BUF : size;
+}
+
 static void
 reap(struct engine *e, uint64_t wait_ns)
 {
@@ -1073,7 +1092,9 @@ bench_run(const struct bench_job *jobs, size_t njobs,
 				c->pipefd[0] = c->pipefd[1] = -1;
 				/* zeroed: memory checkers cannot see the
 				 * kernel fill it through the ring */
-				c->buf = calloc(1, CONN_BUF);
+				c->buf_cap = j->verify != BENCH_VERIFY_NONE ?
+				    verify_buf_size(e->nconns) : CONN_BUF;
+				c->buf = calloc(1, c->buf_cap);
 				if (c->buf == NULL)
 					abort();
 				/* the pre-flight opened one: only memory
