@@ -29,6 +29,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = [("4k", 4096), ("64k", 65536), ("1m", 1 << 20), ("256m", 256 << 20)]
 DEPTHS = [1, 16, 256]
 PORT_BASE = 18480
+# ringbench's share of its core from which a cell measures the client: one
+# thread near a full core cannot go faster, whatever the server could do
+CLIENT_LIMIT_PCT = 90
 
 
 def say(*a):
@@ -178,7 +181,7 @@ def summarise(runs):
         c = t.get("server_cpu")
         return c["s_per_gib"] if c and t["bytes"] > 0 else None
 
-    return {
+    out = {
         "rounds": len(runs),
         "req_per_s": med(lambda t: t["req_per_s"]),
         "mib_per_s": med(lambda t: t["bw_mibps"]),
@@ -190,6 +193,14 @@ def summarise(runs):
         "client_cpu_pct": med(lambda t: t["client_cpu"]["usr_pct"] +
                               t["client_cpu"]["sys_pct"]),
     }
+    out["client_limited"] = client_limited(out)
+    return out
+
+
+def client_limited(r):
+    """True when ringbench, not the server, set the pace of a cell."""
+    pct = r.get("client_cpu_pct")
+    return pct is not None and pct >= CLIENT_LIMIT_PCT
 
 
 def fmt(v, spec):
@@ -226,7 +237,8 @@ def print_table(cells, names):
                 f"{fmt(r['mib_per_s'], '9.1f')} {fmt(r['p99_us'], '9.0f')} "
                 f"{fmt(r['server_cpu_us_per_req'], '10.2f')} "
                 f"{fmt(r['server_cpu_s_per_gib'], '9.3f')} "
-                f"{fmt(r['client_cpu_pct'], '7.0f')} {r['errors']:>6}")
+                f"{fmt(r['client_cpu_pct'], '6.0f')}"
+                f"{'!' if client_limited(r) else ' '} {r['errors']:>6}")
         refs = [(n, r) for n, r in cell["servers"].items()
                 if not n.startswith("ringpushd")]
         for me in [n for n in names if n.startswith("ringpushd")]:
@@ -475,8 +487,9 @@ def main():
     say(f"make bench: medians of {rounds} round(s) of {runtime} "
         f"(after {ramp} ramp); servers on CPU 0, ringbench on CPU 1; server "
         "CPU = utime+stime of the process, its threads and children; "
-        "client% = ringbench's share of its core (near 100: the client, not "
-        "the server, set the pace)")
+        "client% = ringbench's share of its core; marked ! at "
+        f"{CLIENT_LIMIT_PCT}% or more: the client, not the server, set the "
+        "pace of that row")
     say("")
     print_table(cells, names)
     result = {

@@ -17,11 +17,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bench_verify.h"
+
 #define BENCH_NAME_MAX 64
 
 enum bench_rw { BENCH_RW_READ, BENCH_RW_RANDREAD };
 enum bench_sink { BENCH_SINK_DISCARD, BENCH_SINK_SPLICE };
-enum bench_verify { BENCH_VERIFY_NONE, BENCH_VERIFY_SHA256 };
 enum bench_format { BENCH_FMT_NORMAL, BENCH_FMT_JSON, BENCH_FMT_TERSE };
 
 /* One job as the user described it; numjobs clones run from one of these. */

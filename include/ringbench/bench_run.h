@@ -15,7 +15,7 @@
 
 /*
  * Check every job against its server before the run: resolve the address,
- * connect, HEAD each path to learn its size (and for verify=sha256 stat the
+ * connect, HEAD each path to learn its size (and with verify= stat the
  * local copy).  Problems go to err naming the job and option.  Returns the
  * number of problems; on 0 the targets are kept for bench_run().
  */

@@ -46,7 +46,7 @@ static const struct opt opts[] = {
 	{ "ramp_time", T_DURATION, OFF(ramp_ms), 0, UINT64_C(1) << 40, "warm-up not measured" },
 	{ "rate", T_SIZE, OFF(rate), 1, UINT64_MAX, "bytes/s cap per clone" },
 	{ "keepalive", T_BOOL, OFF(keepalive), 0, 0, "reuse connections (off: one per request)" },
-	{ "verify", T_VERIFY, OFF(verify), 0, 0, "sha256 or none" },
+	{ "verify", T_VERIFY, OFF(verify), 0, 0, "sha256, crc32c, xxhash or none" },
 	{ "verify_dir", T_STR, OFF(verify_dir), 0, 0, "local copy of the served tree" },
 	{ "sink", T_SINK, OFF(sink), 0, 0, "discard (recv) or splice (to /dev/null)" },
 	{ "server_pid", T_UINT, OFF(server_pid), 1, 4194304, "server process to measure" },
@@ -662,12 +662,8 @@ apply(struct bench_job *j, const struct bench_entry *e, FILE *err)
 			expect = "discard or splice";
 		break;
 	case T_VERIFY:
-		if (strcmp(e->value, "sha256") == 0)
-			j->verify = BENCH_VERIFY_SHA256;
-		else if (strcmp(e->value, "none") == 0 || strcmp(e->value, "0") == 0)
-			j->verify = BENCH_VERIFY_NONE;
-		else
-			expect = "sha256 or none";
+		if (bench_verify_parse(e->value, &j->verify) < 0)
+			expect = "sha256, crc32c, xxhash or none";
 		break;
 	}
 	if (expect == NULL && (o->type == T_UINT || o->type == T_SIZE ||
@@ -780,15 +776,16 @@ job_finish(struct bench_job *j, const char *file, int line, FILE *err)
 		fprintf(err, "%s: option 'time_based' needs a runtime\n", at);
 		problems++;
 	}
-	if (j->verify == BENCH_VERIFY_SHA256) {
+	if (j->verify != BENCH_VERIFY_NONE) {
 		if (j->verify_dir == NULL) {
-			fprintf(err, "%s: option 'verify': sha256 needs "
-			    "verify_dir\n", at);
+			fprintf(err, "%s: option 'verify': %s needs "
+			    "verify_dir\n", at, bench_verify_name(j->verify));
 			problems++;
 		}
 		if (j->sink == BENCH_SINK_SPLICE) {
-			fprintf(err, "%s: option 'verify': sha256 needs the "
-			    "bytes, so sink=discard, not splice\n", at);
+			fprintf(err, "%s: option 'verify': %s needs the "
+			    "bytes, so sink=discard, not splice\n", at,
+			    bench_verify_name(j->verify));
 			problems++;
 		}
 	}

@@ -112,7 +112,7 @@ bench_report_normal(FILE *out, const struct bench_report *rep)
 		    rep->results[i].name, rep->results[i].clone, rw_name(j->rw),
 		    j->bs, j->iodepth, j->keepalive ? "on" : "off",
 		    j->sink == BENCH_SINK_SPLICE ? "splice" : "discard",
-		    j->verify == BENCH_VERIFY_SHA256 ? "sha256" : "none", j->url);
+		    bench_verify_name(j->verify), j->url);
 		normal_result(out, &rep->results[i]);
 	}
 	fprintf(out, "\nAll jobs:\n");
@@ -205,7 +205,7 @@ bench_report_json(FILE *out, const struct bench_report *rep)
 		    rw_name(j->rw), j->bs, j->iodepth,
 		    j->keepalive ? "true" : "false",
 		    j->sink == BENCH_SINK_SPLICE ? "splice" : "discard",
-		    j->verify == BENCH_VERIFY_SHA256 ? "sha256" : "none");
+		    bench_verify_name(j->verify));
 		json_result(out, &rep->results[i]);
 		fprintf(out, "    }%s\n", i + 1 < rep->nresults ? "," : "");
 	}

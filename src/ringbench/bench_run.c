@@ -34,10 +34,11 @@
 #include "bench_http.h"
 #include "bench_proc.h"
 #include "bench_run.h"
-#include "bench_sha256.h"
+#include "bench_verify.h"
 
 #define CONN_BUF        8192            /* head + the first body bytes */
 #define SCRATCH_BUF     (256 * 1024)    /* shared by every discarding recv */
+#define VERIFY_BUF_ALL  (64 * 1024 * 1024)  /* every verifying connection's */
 #define SPLICE_PIPE     (256 * 1024)
 #define TICK_MS         100             /* longest wait for a completion */
 #define BACKOFF_MS      10              /* after a failed connection */
@@ -50,7 +51,7 @@ struct target_path {
 	int get_len;
 	char *local;                    /* verify_dir copy, or NULL */
 	uint64_t local_size;
-	uint8_t digest[BENCH_SHA256_LEN];       /* of the whole local file */
+	uint8_t digest[BENCH_DIGEST_MAX];       /* of the whole local file */
 };
 
 struct bench_target {
@@ -63,33 +64,6 @@ struct bench_target {
 };
 
 /* Pre-flight */
-
-static int
-hash_file(const char *path, uint64_t first, uint64_t length,
-    uint8_t out[BENCH_SHA256_LEN])
-{
-	struct bench_sha256 sha;
-	char buf[65536];
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	bench_sha256_init(&sha);
-	while (length > 0) {
-		n = pread(fd, buf, length < sizeof(buf) ? length : sizeof(buf),
-		    (off_t)first);
-		if (n <= 0)
-			break;
-		bench_sha256_update(&sha, buf, (size_t)n);
-		first += (uint64_t)n;
-		length -= (uint64_t)n;
-	}
-	close(fd);
-	bench_sha256_final(&sha, out);
-	return 0;
-}
 
 static int
 dial(const struct bench_target *t)
@@ -193,10 +167,17 @@ static int
 prepare_one(const struct bench_job *j, struct bench_target *t, FILE *err)
 {
 	struct addrinfo hints, *ai;
+	struct bench_digest probe;
 	struct stat st;
 	size_t i;
 	int rc, fd = -1, problems = 0;
 
+	if (bench_digest_open(&probe, j->verify) < 0) {
+		fprintf(err, "job '%s': option 'verify': %s: libcrypto cannot "
+		    "provide it\n", j->name, bench_verify_name(j->verify));
+		return 1;
+	}
+	bench_digest_close(&probe);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(j->host, j->port, &hints, &ai);
@@ -232,7 +213,7 @@ prepare_one(const struct bench_job *j, struct bench_target *t, FILE *err)
 			    j->name, tp->path);
 			problems++;
 		}
-		if (j->verify != BENCH_VERIFY_SHA256)
+		if (j->verify == BENCH_VERIFY_NONE)
 			continue;
 		if (asprintf(&tp->local, "%s%s", j->verify_dir, tp->path) < 0)
 			abort();
@@ -243,8 +224,8 @@ prepare_one(const struct bench_job *j, struct bench_target *t, FILE *err)
 			continue;
 		}
 		tp->local_size = (uint64_t)st.st_size;
-		if (j->rw == BENCH_RW_READ &&
-		    hash_file(tp->local, 0, tp->local_size, tp->digest) < 0) {
+		if (j->rw == BENCH_RW_READ && bench_digest_file(j->verify,
+		    tp->local, 0, tp->local_size, tp->digest) < 0) {
 			fprintf(err, "job '%s': option 'verify_dir': cannot read "
 			    "%s: %s\n", j->name, tp->local, strerror(errno));
 			problems++;
@@ -326,6 +307,7 @@ struct conn {
 	int pipefd[2];
 	size_t pipe_bytes;              /* spliced in, not yet out */
 	char *buf;
+	size_t buf_cap;                 /* CONN_BUF, more when verifying */
 	size_t buf_len;
 	struct bench_http_resp resp;
 	uint64_t body_want;
@@ -339,7 +321,7 @@ struct conn {
 	bool counted;                   /* started inside the window */
 	bool send_failed;
 	bool timed_out;
-	struct bench_sha256 sha;
+	struct bench_digest digest;     /* of the body, when verifying */
 	struct __kernel_timespec ts;
 	char req[1024];
 	int req_len;
@@ -559,8 +541,8 @@ send_request(struct engine *e, struct conn *c)
 	c->buf_len = 0;
 	c->body_got = 0;
 	c->send_failed = false;
-	if (c->cl->job->verify == BENCH_VERIFY_SHA256)
-		bench_sha256_init(&c->sha);
+	if (c->cl->job->verify != BENCH_VERIFY_NONE)
+		bench_digest_reset(&c->digest);
 	/* the send's success needs no completion: the response says it all */
 	sqe = get_sqe(e);
 	io_uring_prep_send(sqe, c->fd, req, (size_t)len,
@@ -613,26 +595,28 @@ account_body(struct engine *e, struct conn *c, const char *data, size_t n)
 	c->cl->rate_bytes += n;
 	if (e->measuring)
 		c->cl->res->bytes += n;
-	if (data != NULL && c->cl->job->verify == BENCH_VERIFY_SHA256)
-		bench_sha256_update(&c->sha, data, n);
+	if (data != NULL && c->cl->job->verify != BENCH_VERIFY_NONE)
+		bench_digest_update(&c->digest, data, n);
 }
 
 static bool
 verify_ok(struct conn *c)
 {
 	struct target_path *tp = &c->cl->t->paths[c->path];
-	uint8_t got[BENCH_SHA256_LEN], want[BENCH_SHA256_LEN];
+	uint8_t got[BENCH_DIGEST_MAX], want[BENCH_DIGEST_MAX];
+	size_t len;
 
-	bench_sha256_final(&c->sha, got);
+	len = bench_digest_final(&c->digest, got);
 	if (c->range_len == 0) {
 		if (c->body_got != tp->local_size)
 			return false;
-		return memcmp(got, tp->digest, sizeof(got)) == 0;
+		return memcmp(got, tp->digest, len) == 0;
 	}
 	if (c->range_off + c->body_got > tp->local_size ||
-	    hash_file(tp->local, c->range_off, c->body_got, want) < 0)
+	    bench_digest_file(c->digest.alg, tp->local, c->range_off,
+	    c->body_got, want) < 0)
 		return false;
-	return memcmp(got, want, sizeof(got)) == 0;
+	return memcmp(got, want, len) == 0;
 }
 
 static void
@@ -640,7 +624,7 @@ conn_complete(struct engine *e, struct conn *c)
 {
 	struct bench_result *r = c->cl->res;
 
-	if (c->cl->job->verify == BENCH_VERIFY_SHA256) {
+	if (c->cl->job->verify != BENCH_VERIFY_NONE) {
 		if (!verify_ok(c)) {
 			conn_fail(e, c, F_VERIFY);
 			return;
@@ -699,7 +683,7 @@ head_received(struct engine *e, struct conn *c)
 	if (c->range_len > 0 && (c->resp.range_first != c->range_off ||
 	    c->resp.range_last != c->range_off + c->range_len - 1 ||
 	    c->resp.content_length != c->range_len)) {
-		conn_fail(e, c, j->verify == BENCH_VERIFY_SHA256 ? F_VERIFY : F_PROTOCOL);
+		conn_fail(e, c, j->verify != BENCH_VERIFY_NONE ? F_VERIFY : F_PROTOCOL);
 		return;
 	}
 	c->body_want = c->resp.content_length;
@@ -737,8 +721,8 @@ body_continue(struct engine *e, struct conn *c)
 		io_uring_sqe_set_data64(sqe, ud(e, c, OP_POLL));
 	} else {
 		/* bytes to verify need the connection's own buffer */
-		into = j->verify == BENCH_VERIFY_SHA256 ? c->buf : e->scratch;
-		len = j->verify == BENCH_VERIFY_SHA256 ? CONN_BUF : SCRATCH_BUF;
+		into = j->verify != BENCH_VERIFY_NONE ? c->buf : e->scratch;
+		len = j->verify != BENCH_VERIFY_NONE ? c->buf_cap : SCRATCH_BUF;
 		if (len > left)
 			len = (size_t)left;
 		if (j->rate > 0 && len > j->rate / 100 + 1)
@@ -775,7 +759,7 @@ on_recv(struct engine *e, struct conn *c, int res)
 		head_received(e, c);
 		return;
 	}
-	account_body(e, c, j->verify == BENCH_VERIFY_SHA256 ? c->buf : NULL,
+	account_body(e, c, j->verify != BENCH_VERIFY_NONE ? c->buf : NULL,
 	    (size_t)res);
 	if (c->body_got == c->body_want)
 		conn_complete(e, c);
@@ -947,6 +931,23 @@ ring_init(struct engine *e, FILE *err)
 	return 0;
 }
 
+/*
+ * A verifying connection receives its body into its own buffer, since the
+ * bytes must stay put until hashed and every connection has a receive in
+ * flight.  8 KiB receives cost a completion and a loop turn per 8 KiB, so
+ * each gets as much as the shared scratch buffer, within VERIFY_BUF_ALL
+ * for all of them together.
+ */
+static size_t
+verify_buf_size(size_t nconns)
+{
+	size_t size = VERIFY_BUF_ALL / (nconns > 0 ? nconns : 1);
+
+	if (size > SCRATCH_BUF)
+		size = SCRATCH_BUF;
+	return size < CONN_BUF ? CONN_BUF : size;
+}
+
 static void
 reap(struct engine *e, uint64_t wait_ns)
 {
@@ -1091,8 +1092,14 @@ bench_run(const struct bench_job *jobs, size_t njobs,
 				c->pipefd[0] = c->pipefd[1] = -1;
 				/* zeroed: memory checkers cannot see the
 				 * kernel fill it through the ring */
-				c->buf = calloc(1, CONN_BUF);
+				c->buf_cap = j->verify != BENCH_VERIFY_NONE ?
+				    verify_buf_size(e->nconns) : CONN_BUF;
+				c->buf = calloc(1, c->buf_cap);
 				if (c->buf == NULL)
+					abort();
+				/* the pre-flight opened one: only memory
+				 * can be missing now */
+				if (bench_digest_open(&c->digest, j->verify) < 0)
 					abort();
 				cl->active++;
 			}
@@ -1165,6 +1172,7 @@ out:
 			close(e->conns[i].pipefd[1]);
 		}
 		free(e->conns[i].buf);
+		bench_digest_close(&e->conns[i].digest);
 	}
 	if (e->devnull >= 0)
 		close(e->devnull);

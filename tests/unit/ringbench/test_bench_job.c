@@ -159,6 +159,35 @@ Test(bench_job, job_level_checks)
 	cr_assert_not_null(strstr(e.text, "'time_based' needs a runtime"));
 	errbuf_close(&e);
 
+	/* the fast checks need the local copy and the bytes the same way */
+	errbuf_open(&e);
+	cr_assert_eq(build_text("[v]\nurl=127.0.0.1:1/a\nverify=crc32c\n"
+	    "[w]\nurl=127.0.0.1:1/a\nverify=xxhash\nverify_dir=/\n"
+	    "sink=splice\n", &jobs, &n, &e), 2);
+	cr_assert_not_null(strstr(errbuf_text(&e), "crc32c needs verify_dir"),
+	    "%s", e.text);
+	cr_assert_not_null(strstr(e.text, "xxhash needs the bytes, so "
+	    "sink=discard"), "%s", e.text);
+	errbuf_close(&e);
+
+	errbuf_open(&e);
+	cr_assert_eq(build_text("[v]\nurl=127.0.0.1:1/a\nverify=md5\n",
+	    &jobs, &n, &e), 1);
+	cr_assert_not_null(strstr(errbuf_text(&e), "t.job:3: option "
+	    "'verify': bad value 'md5'"), "%s", e.text);
+	cr_assert_not_null(strstr(e.text, "sha256, crc32c, xxhash or none"),
+	    "%s", e.text);
+	errbuf_close(&e);
+
+	errbuf_open(&e);
+	cr_assert_eq(build_text("[a]\nurl=127.0.0.1:1/a\nverify=crc32c\n"
+	    "verify_dir=/srv\n[b]\nurl=127.0.0.1:1/a\nverify=xxhash\n"
+	    "verify_dir=/srv\n", &jobs, &n, &e), 0, "%s", errbuf_text(&e));
+	cr_assert_eq(jobs[0].verify, BENCH_VERIFY_CRC32C);
+	cr_assert_eq(jobs[1].verify, BENCH_VERIFY_XXHASH);
+	bench_jobs_free(jobs, n);
+	errbuf_close(&e);
+
 	errbuf_open(&e);
 	cr_assert_eq(build_text("[u]\nurl=localhost/a\n", &jobs, &n, &e), 1);
 	cr_assert_not_null(strstr(errbuf_text(&e),

@@ -1,7 +1,6 @@
 /*
  * test_bench_report.c: ringbench's json and terse reports carry the
- * documented fields with the right values, the response-head parser, and
- * the SHA-256 used by verify=sha256 (FIPS 180-4 test vectors).
+ * documented fields with the right values, and the response-head parser.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,6 @@
 #include "bench_http.h"
 #include "bench_proc.h"
 #include "bench_report.h"
-#include "bench_sha256.h"
 
 static struct bench_result res, total;
 static struct bench_job job;
@@ -194,48 +192,6 @@ Test(bench_http, build_requests)
 	    "Connection: close\r\n\r\n");
 	cr_assert_eq(bench_http_request(tiny, sizeof(tiny), "GET", "h:1", "/f",
 	    0, 0, true), -1);
-}
-
-static void
-hex(const uint8_t *d, char *out)
-{
-	int i;
-
-	for (i = 0; i < BENCH_SHA256_LEN; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
-
-Test(bench_sha256, fips_vectors)
-{
-	struct bench_sha256 c;
-	uint8_t d[BENCH_SHA256_LEN];
-	char h[65], block[1000];
-	int i;
-
-	bench_sha256_init(&c);
-	bench_sha256_final(&c, d);
-	hex(d, h);
-	cr_assert_str_eq(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	bench_sha256_init(&c);
-	bench_sha256_update(&c, "abc", 3);
-	bench_sha256_final(&c, d);
-	hex(d, h);
-	cr_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	/* 56 bytes: the padding spills into a second block; fed in pieces */
-	bench_sha256_init(&c);
-	bench_sha256_update(&c, "abcdbcdecdefdefgefghfghighij", 28);
-	bench_sha256_update(&c, "hijkijkljklmklmnlmnomnopnopq", 28);
-	bench_sha256_final(&c, d);
-	hex(d, h);
-	cr_assert_str_eq(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	/* one million 'a' */
-	memset(block, 'a', sizeof(block));
-	bench_sha256_init(&c);
-	for (i = 0; i < 1000; i++)
-		bench_sha256_update(&c, block, sizeof(block));
-	bench_sha256_final(&c, d);
-	hex(d, h);
-	cr_assert_str_eq(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 Test(bench_proc, stat_lines)
