@@ -151,18 +151,30 @@ def servers(build, rundir, tree, wanted):
     return found
 
 
+def rb_total(report):
+    """The figures of a group_reporting report in fio's schema: fio's read
+    direction for rates and clat, ringbench's own object for the rest."""
+    job = report["jobs"][0]
+    read = job["read"]
+    t = dict(job["ringbench"])
+    t["req_per_s"] = read["iops"]
+    t["bw_mibps"] = read["bw_bytes"] / 1048576
+    t["clat_ns"] = {"percentiles": read["clat_ns"]["percentile"]}
+    return t
+
+
 def ringbench(build, job, srv, depth, runtime, ramp, pin):
     env = dict(os.environ, BENCH_TARGET=f"127.0.0.1:{srv.port}",
                BENCH_IODEPTH=str(depth), BENCH_RUNTIME=runtime,
                BENCH_RAMP=ramp)
     argv = (["taskset", "-c", "1"] if pin else []) + [
         os.path.join(build, "ringbench"), "--output-format=json",
-        f"--server_pid={srv.proc.pid}", job]
+        "--group_reporting", f"--server_pid={srv.proc.pid}", job]
     r = subprocess.run(argv, env=env, capture_output=True, text=True,
                        timeout=120)
     try:
-        return json.loads(r.stdout)["total"], None
-    except (ValueError, KeyError):
+        return rb_total(json.loads(r.stdout)), None
+    except (ValueError, KeyError, IndexError):
         return None, (r.stderr.strip().splitlines() or ["no report"])[-1]
 
 

@@ -36,14 +36,16 @@ EOC
 		sleep 0.1
 	done
 	"$BUILD/ringbench" --name="$1" --url="127.0.0.1:$port/big.bin" --iodepth="$3" \
-	    --runtime="$SECONDS_RUN" --time_based --output-format=json > "$dir/out.json"
+	    --runtime="$SECONDS_RUN" --time_based --output-format=json \
+	    --group_reporting > "$dir/out.json"
 	kill "$pid"; wait "$pid" || true
 	python3 - "$dir/out.json" "$1" "$4" <<'EOP'
 import json, sys
 d = json.load(open(sys.argv[1]))
-t = d.get("total") or d["jobs"][0]
-secs = t["elapsed_ns"] / 1e9
-rate = t["bytes"] / secs
+# fio's schema: bw_bytes over runtime (ms) of the one group_reporting job
+r = d["jobs"][0]["read"]
+secs = r["runtime"] / 1e3
+rate = r["bw_bytes"]
 want = float(sys.argv[3])
 print("%-28s %12.0f B/s over %.1f s = %6.2f%% of %d B/s" % (sys.argv[2], rate, secs, 100 * rate / want, want))
 EOP

@@ -23,7 +23,9 @@
 
 enum bench_rw { BENCH_RW_READ, BENCH_RW_RANDREAD };
 enum bench_sink { BENCH_SINK_DISCARD, BENCH_SINK_SPLICE };
-enum bench_format { BENCH_FMT_NORMAL, BENCH_FMT_JSON, BENCH_FMT_TERSE };
+enum bench_format { BENCH_FMT_NORMAL, BENCH_FMT_JSON, BENCH_FMT_JSONPLUS,
+    BENCH_FMT_TERSE };
+enum bench_eta { BENCH_ETA_AUTO, BENCH_ETA_ALWAYS, BENCH_ETA_NEVER };
 
 /* One job as the user described it; numjobs clones run from one of these. */
 struct bench_job {
@@ -52,6 +54,11 @@ struct bench_job {
 	uint64_t randseed;
 	uint64_t timeout_ms;            /* a request making no progress fails */
 	bool continue_on_error;
+	bool group_reporting;           /* json: one entry for all jobs */
+	char *write_bw_log;             /* fio log file prefixes, NULL = none */
+	char *write_lat_log;
+	char *write_iops_log;
+	unsigned log_avg_msec;          /* log sample period */
 	int line;                       /* section line, 0 = command line */
 };
 
@@ -60,6 +67,8 @@ struct bench_cmdline {
 	enum bench_format format;
 	char *output;                   /* NULL = stdout */
 	bool continue_on_error;
+	enum bench_eta eta;             /* the status line on a terminal */
+	uint64_t status_interval_ms;    /* interim reports, 0 = none */
 	bool help;
 	bool version;
 };

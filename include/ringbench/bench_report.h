@@ -1,18 +1,19 @@
 /*
  * bench_report.h: ringbench's reports, per job clone and in total, in the
- * three formats fio users know: normal (for people), json (for scripts,
- * field names are stable and documented in ringbench(1)) and terse (one
- * semicolon-separated line per job).
+ * formats fio users know: normal (for people), json and json+ (fio's
+ * schema, written by bench_fiojson.c) and terse (one semicolon-separated
+ * line per job).
  */
 #ifndef RINGPUSH_BENCH_REPORT_H
 #define RINGPUSH_BENCH_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "bench_job.h"
 #include "bench_stats.h"
 
-/* The version of the json and terse layouts; bumped when a field changes. */
+/* The version of the terse layout; bumped when a field changes. */
 #define BENCH_REPORT_VERSION 1
 
 struct bench_report {
@@ -20,11 +21,11 @@ struct bench_report {
 	const struct bench_job **jobs;          /* the job of each result */
 	size_t nresults;
 	const struct bench_result *total;
+	bool group_reporting;                   /* json: one job, the total */
 };
 
 /* Each returns 0, or -1 when the stream reports a write error. */
 int bench_report_normal(FILE *out, const struct bench_report *rep);
-int bench_report_json(FILE *out, const struct bench_report *rep);
 int bench_report_terse(FILE *out, const struct bench_report *rep);
 int bench_report_write(FILE *out, enum bench_format fmt,
     const struct bench_report *rep);

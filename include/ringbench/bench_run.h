@@ -8,6 +8,8 @@
 #ifndef RINGPUSH_BENCH_RUN_H
 #define RINGPUSH_BENCH_RUN_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "bench_job.h"
@@ -24,6 +26,23 @@ int bench_prepare(const struct bench_job *jobs, size_t njobs,
     struct bench_target **targets, FILE *err);
 void bench_targets_free(struct bench_target *targets, size_t njobs);
 
+/* What the engine shows an observer, once per turn of its loop. */
+struct bench_progress {
+	uint64_t now_ns;                /* CLOCK_MONOTONIC */
+	uint64_t window_start_ns;       /* end of ramp; ahead of now during it */
+	bool measuring;                 /* inside the measured window */
+	double done;                    /* share of the run done, 0..1 */
+	unsigned clones_running;
+	const struct bench_result *results;     /* counts so far, per clone */
+	size_t nresults;
+};
+
+/* Called with arg from bench_run's loop; must not block. */
+struct bench_observer {
+	void (*tick)(void *arg, const struct bench_progress *p);
+	void *arg;
+};
+
 /*
  * Run all jobs at once.  Fills results[] (one per clone, in job order,
  * numjobs each) and total.  Returns 0, or -1 when the engine itself failed
@@ -31,6 +50,6 @@ void bench_targets_free(struct bench_target *targets, size_t njobs);
  */
 int bench_run(const struct bench_job *jobs, size_t njobs,
     struct bench_target *targets, struct bench_result *results,
-    struct bench_result *total, FILE *err);
+    struct bench_result *total, const struct bench_observer *obs, FILE *err);
 
 #endif

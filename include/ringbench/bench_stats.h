@@ -45,6 +45,23 @@ uint64_t bench_hist_percentile(const struct bench_hist *h, double p);
 unsigned bench_hist_index(uint64_t value);
 uint64_t bench_hist_lowest(unsigned index);
 
+/*
+ * Figures sampled once per interval (bandwidth in KiB/s, requests/s), for
+ * fio's bw_min/bw_max/bw_mean/bw_dev and iops_* fields.
+ */
+struct bench_series {
+	uint64_t n;
+	double min;
+	double max;
+	double sum;
+	double sumsq;
+};
+
+void bench_series_add(struct bench_series *s, double value);
+double bench_series_mean(const struct bench_series *s);
+/* Sample standard deviation (n - 1); 0 below two samples. */
+double bench_series_stddev(const struct bench_series *s);
+
 /* Errors by kind; an HTTP status error also counts its code. */
 struct bench_errors {
 	uint64_t http_status;
@@ -73,6 +90,8 @@ struct bench_result {
 	int server_pid;                 /* 0 = not measured */
 	double server_usr_s;
 	double server_sys_s;
+	struct bench_series bw_kib;     /* per sampling interval */
+	struct bench_series iops;
 };
 
 void bench_result_init(struct bench_result *r, const char *name,

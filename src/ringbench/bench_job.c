@@ -53,6 +53,11 @@ static const struct opt opts[] = {
 	{ "randseed", T_UINT, OFF(randseed), 0, UINT64_MAX, "seed for randread" },
 	{ "timeout", T_DURATION, OFF(timeout_ms), 1, UINT64_C(1) << 40, "stalled request limit" },
 	{ "continue_on_error", T_BOOL, OFF(continue_on_error), 0, 0, "keep going after errors" },
+	{ "group_reporting", T_BOOL, OFF(group_reporting), 0, 0, "json: report all jobs as one" },
+	{ "write_bw_log", T_STR, OFF(write_bw_log), 0, 0, "fio bandwidth log: PREFIX_bw.N.log" },
+	{ "write_lat_log", T_STR, OFF(write_lat_log), 0, 0, "fio latency logs: PREFIX_{clat,lat,slat}.N.log" },
+	{ "write_iops_log", T_STR, OFF(write_iops_log), 0, 0, "fio IOPS log: PREFIX_iops.N.log" },
+	{ "log_avg_msec", T_UINT, OFF(log_avg_msec), 1, 3600000, "log sample period (ms)" },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -549,11 +554,34 @@ bench_spec_cmdline(struct bench_spec *s, struct bench_cmdline *cl,
 				cl->format = BENCH_FMT_NORMAL;
 			else if (strcmp(value, "json") == 0)
 				cl->format = BENCH_FMT_JSON;
+			else if (strcmp(value, "json+") == 0)
+				cl->format = BENCH_FMT_JSONPLUS;
 			else if (strcmp(value, "terse") == 0)
 				cl->format = BENCH_FMT_TERSE;
 			else {
 				fprintf(err, "ringbench: option --output-format: "
-				    "bad value '%s' (normal, json or terse)\n", value);
+				    "bad value '%s' (normal, terse, json or json+)\n",
+				    value);
+				problems++;
+			}
+		} else if (strcmp(key, "eta") == 0) {
+			if (strcmp(value, "auto") == 0)
+				cl->eta = BENCH_ETA_AUTO;
+			else if (strcmp(value, "always") == 0)
+				cl->eta = BENCH_ETA_ALWAYS;
+			else if (strcmp(value, "never") == 0)
+				cl->eta = BENCH_ETA_NEVER;
+			else {
+				fprintf(err, "ringbench: option --eta: bad value "
+				    "'%s' (auto, always or never)\n", value);
+				problems++;
+			}
+		} else if (strcmp(key, "status_interval") == 0) {
+			if (units_parse_duration(value, &cl->status_interval_ms)
+			    != 0 || cl->status_interval_ms == 0) {
+				fprintf(err, "ringbench: option --status-interval: "
+				    "bad value '%s' (expects a duration such as "
+				    "1s)\n", value);
 				problems++;
 			}
 		} else if (strcmp(key, "output") == 0) {
@@ -595,6 +623,7 @@ job_defaults(struct bench_job *j)
 	j->sink = BENCH_SINK_DISCARD;
 	j->randseed = 0x5eed;
 	j->timeout_ms = 30000;
+	j->log_avg_msec = 500;
 }
 
 /* Apply one entry; -1 (with a message on err unless NULL) when bad. */
@@ -700,6 +729,9 @@ job_clear(struct bench_job *j)
 	free_paths(j->paths, j->npaths);
 	free(j->url_list);
 	free(j->verify_dir);
+	free(j->write_bw_log);
+	free(j->write_lat_log);
+	free(j->write_iops_log);
 }
 
 void

@@ -1,15 +1,16 @@
 /*
- * bench_report.c: ringbench's normal, json and terse reports.
+ * bench_report.c: ringbench's normal and terse reports, and the choice of
+ * format (json and json+ are fio's, in bench_fiojson.c).
  *
  * Latencies are kept in nanoseconds; the normal report shows microseconds
- * as fio does, json keeps nanoseconds under *_ns names.  The json field
- * names are an interface (bench/run.sh and the tests read them): change
- * them only with BENCH_REPORT_VERSION and ringbench(1).
+ * as fio does.  The terse fields are an interface: change them only with
+ * BENCH_REPORT_VERSION and ringbench(1).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bench_fiojson.h"
 #include "bench_report.h"
 #include "version.h"
 
@@ -120,101 +121,6 @@ bench_report_normal(FILE *out, const struct bench_report *rep)
 	return ferror(out) ? -1 : 0;
 }
 
-/* Json */
-
-static void
-json_lat(FILE *out, const char *name, const struct bench_hist *h)
-{
-	size_t i;
-
-	fprintf(out, "      \"%s\": {\"samples\": %" PRIu64 ", \"min\": %" PRIu64
-	    ", \"max\": %" PRIu64 ", \"mean\": %.1f, \"stddev\": %.1f,\n"
-	    "        \"percentiles\": {", name, h->count,
-	    h->count > 0 ? h->min : 0, h->max, bench_hist_mean(h),
-	    bench_hist_stddev(h));
-	for (i = 0; i < BENCH_NPERCENTILES; i++)
-		fprintf(out, "%s\"%f\": %" PRIu64, i > 0 ? ", " : "",
-		    bench_percentiles[i],
-		    bench_hist_percentile(h, bench_percentiles[i]));
-	fprintf(out, "}},\n");
-}
-
-static void
-json_result(FILE *out, const struct bench_result *r)
-{
-	const struct bench_errors *e = &r->err;
-	size_t i;
-	bool first = true;
-
-	fprintf(out, "      \"elapsed_ns\": %" PRIu64 ",\n", r->elapsed_ns);
-	fprintf(out, "      \"requests\": %" PRIu64 ",\n", r->requests);
-	fprintf(out, "      \"bytes\": %" PRIu64 ",\n", r->bytes);
-	fprintf(out, "      \"bw_mibps\": %.3f,\n", bench_result_mibps(r));
-	fprintf(out, "      \"bw_gbitps\": %.4f,\n", bench_result_gbitps(r));
-	fprintf(out, "      \"req_per_s\": %.1f,\n", bench_result_reqps(r));
-	json_lat(out, "ttfb_ns", &r->ttfb);
-	json_lat(out, "clat_ns", &r->clat);
-	fprintf(out, "      \"errors\": {\"total\": %" PRIu64 ", \"http_status\": %"
-	    PRIu64 ", \"short_body\": %" PRIu64 ", \"verify_mismatch\": %" PRIu64
-	    ", \"connect\": %" PRIu64 ", \"reset\": %" PRIu64 ", \"protocol\": %"
-	    PRIu64 ", \"timeout\": %" PRIu64 ", \"by_status\": {",
-	    bench_errors_total(e), e->http_status, e->short_body,
-	    e->verify_mismatch, e->connect, e->reset, e->protocol, e->timeout);
-	for (i = 0; i < 600; i++) {
-		if (e->status[i] == 0)
-			continue;
-		fprintf(out, "%s\"%zu\": %" PRIu32, first ? "" : ", ", i,
-		    e->status[i]);
-		first = false;
-	}
-	fprintf(out, "}},\n");
-	fprintf(out, "      \"verify\": {\"ok\": %" PRIu64 ", \"mismatch\": %"
-	    PRIu64 "},\n", r->verified, e->verify_mismatch);
-	fprintf(out, "      \"client_cpu\": {\"usr_s\": %.3f, \"sys_s\": %.3f, "
-	    "\"usr_pct\": %.2f, \"sys_pct\": %.2f},\n", r->cpu_usr_s,
-	    r->cpu_sys_s, pct(r->cpu_usr_s, r->elapsed_ns),
-	    pct(r->cpu_sys_s, r->elapsed_ns));
-	if (r->server_pid > 0)
-		fprintf(out, "      \"server_cpu\": {\"pid\": %d, \"usr_s\": %.3f, "
-		    "\"sys_s\": %.3f, \"s_per_gib\": %.4f, \"us_per_request\": "
-		    "%.3f}\n", r->server_pid, r->server_usr_s, r->server_sys_s,
-		    bench_result_server_s_per_gib(r),
-		    bench_result_server_us_per_req(r));
-	else
-		fprintf(out, "      \"server_cpu\": null\n");
-}
-
-int
-bench_report_json(FILE *out, const struct bench_report *rep)
-{
-	const struct bench_job *j;
-	size_t i;
-
-	fprintf(out, "{\n  \"ringbench_version\": \"%s\",\n  \"format_version\": "
-	    "%d,\n  \"jobs\": [\n", RINGPUSH_VERSION, BENCH_REPORT_VERSION);
-	for (i = 0; i < rep->nresults; i++) {
-		j = rep->jobs[i];
-		fprintf(out, "    {\n      \"jobname\": ");
-		bench_json_string(out, rep->results[i].name);
-		fprintf(out, ",\n      \"clone\": %u,\n      \"url\": ",
-		    rep->results[i].clone);
-		bench_json_string(out, j->url);
-		fprintf(out, ",\n      \"rw\": \"%s\",\n      \"bs\": %" PRIu64
-		    ",\n      \"iodepth\": %u,\n      \"keepalive\": %s,\n"
-		    "      \"sink\": \"%s\",\n      \"verify_mode\": \"%s\",\n",
-		    rw_name(j->rw), j->bs, j->iodepth,
-		    j->keepalive ? "true" : "false",
-		    j->sink == BENCH_SINK_SPLICE ? "splice" : "discard",
-		    bench_verify_name(j->verify));
-		json_result(out, &rep->results[i]);
-		fprintf(out, "    }%s\n", i + 1 < rep->nresults ? "," : "");
-	}
-	fprintf(out, "  ],\n  \"total\": {\n");
-	json_result(out, rep->total);
-	fprintf(out, "  }\n}\n");
-	return ferror(out) ? -1 : 0;
-}
-
 /* Terse: "ringbench;VERSION;name;clone;" then the fields of ringbench(1). */
 
 static void
@@ -260,7 +166,9 @@ bench_report_write(FILE *out, enum bench_format fmt,
 {
 	switch (fmt) {
 	case BENCH_FMT_JSON:
-		return bench_report_json(out, rep);
+		return bench_fiojson_write(out, rep, false);
+	case BENCH_FMT_JSONPLUS:
+		return bench_fiojson_write(out, rep, true);
 	case BENCH_FMT_TERSE:
 		return bench_report_terse(out, rep);
 	case BENCH_FMT_NORMAL:

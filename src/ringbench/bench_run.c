@@ -1018,10 +1018,58 @@ drain(struct engine *e)
 	} while (busy > 0 && e->now < until);
 }
 
+/*
+ * The share of the run done: by the clock when the run has a deadline,
+ * else by the requests (or bytes) each clone has issued of its limit.
+ */
+static double
+run_done(const struct engine *e)
+{
+	const struct clone *cl;
+	double sum = 0;
+	size_t i;
+
+	if (e->deadline != 0)
+		return e->deadline > e->t0 ? (double)(e->now - e->t0) /
+		    (double)(e->deadline - e->t0) : 1;
+	for (i = 0; i < e->nclones; i++) {
+		cl = &e->clones[i];
+		if (cl->active == 0)
+			sum += 1;
+		else if (cl->limit_ios > 0)
+			sum += (double)cl->issued / (double)cl->limit_ios;
+		else if (cl->limit_bytes > 0)
+			sum += (double)cl->issued_bytes / (double)cl->limit_bytes;
+	}
+	sum = e->nclones > 0 ? sum / (double)e->nclones : 1;
+	return sum < 1 ? sum : 1;
+}
+
+static void
+observe(const struct engine *e, const struct bench_observer *obs,
+    const struct bench_result *results)
+{
+	struct bench_progress p;
+	size_t i;
+
+	if (obs == NULL || obs->tick == NULL)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.now_ns = e->now;
+	p.window_start_ns = e->window_start;
+	p.measuring = e->measuring;
+	p.done = run_done(e);
+	for (i = 0; i < e->nclones; i++)
+		p.clones_running += e->clones[i].active > 0;
+	p.results = results;
+	p.nresults = e->nclones;
+	obs->tick(obs->arg, &p);
+}
+
 int
 bench_run(const struct bench_job *jobs, size_t njobs,
     struct bench_target *targets, struct bench_result *results,
-    struct bench_result *total, FILE *err)
+    struct bench_result *total, const struct bench_observer *obs, FILE *err)
 {
 	struct engine eng, *e = &eng;
 	struct bench_cpu cpu0, cpu1, srv0 = { 0, 0 }, srv1 = { 0, 0 };
@@ -1136,6 +1184,7 @@ bench_run(const struct bench_job *jobs, size_t njobs,
 			wait = e->deadline - e->now;
 		reap(e, wait > 0 ? wait : 1);
 		check_timeouts(e);
+		observe(e, obs, results);
 	}
 	if (!e->measuring)
 		start_window(e, &cpu0, &srv0, server_pid);

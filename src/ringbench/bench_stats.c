@@ -126,6 +126,35 @@ bench_hist_percentile(const struct bench_hist *h, double p)
 }
 
 void
+bench_series_add(struct bench_series *s, double value)
+{
+	if (s->n == 0 || value < s->min)
+		s->min = value;
+	if (s->n == 0 || value > s->max)
+		s->max = value;
+	s->n++;
+	s->sum += value;
+	s->sumsq += value * value;
+}
+
+double
+bench_series_mean(const struct bench_series *s)
+{
+	return s->n > 0 ? s->sum / (double)s->n : 0;
+}
+
+double
+bench_series_stddev(const struct bench_series *s)
+{
+	double n = (double)s->n, var;
+
+	if (s->n < 2)
+		return 0;
+	var = (s->sumsq - s->sum * s->sum / n) / (n - 1);
+	return var > 0 ? sqrt(var) : 0;
+}
+
+void
 bench_result_init(struct bench_result *r, const char *name, unsigned clone)
 {
 	memset(r, 0, sizeof(*r));

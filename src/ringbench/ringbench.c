@@ -11,6 +11,7 @@
 #include <errno.h>
 
 #include "bench_job.h"
+#include "bench_monitor.h"
 #include "bench_report.h"
 #include "bench_run.h"
 #include "bench_stats.h"
@@ -23,8 +24,11 @@ usage(FILE *out)
 	    "usage: ringbench [--option=value ...] [--name=job --option=value ...]"
 	    " [jobfile ...]\n\n"
 	    "Client options:\n"
-	    "  --output-format=F     normal, json or terse\n"
+	    "  --output-format=F     normal, terse, json or json+ (fio's schema)\n"
 	    "  --output=FILE         write the report to FILE\n"
+	    "  --eta=WHEN            status line: auto (on a terminal), always,"
+	    " never\n"
+	    "  --status-interval=T   a full report every T (e.g. 10s)\n"
 	    "  --continue_on_error   exit 0 even when requests failed\n"
 	    "  --help, --version\n\n"
 	    "Job options (in job files as key=value; before the first --name they\n"
@@ -43,12 +47,15 @@ main(int argc, char **argv)
 	struct bench_result *results = NULL, total;
 	const struct bench_job **resjobs = NULL;
 	struct bench_report rep;
+	struct bench_monitor mon;
+	struct bench_observer obs;
 	size_t njobs = 0, nres = 0, i, k, n;
 	FILE *out = stdout;
 	int status = 2;
 	bool any_error = false, tolerate = true;
 
 	bench_spec_init(&spec);
+	memset(&mon, 0, sizeof(mon));
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -80,25 +87,33 @@ main(int argc, char **argv)
 	for (i = 0, n = 0; i < njobs; i++)
 		for (k = 0; k < jobs[i].numjobs; k++)
 			resjobs[n++] = &jobs[i];
-	if (bench_run(jobs, njobs, targets, results, &total, stderr) < 0)
-		goto out;
-
 	if (cl.output != NULL && (out = fopen(cl.output, "w")) == NULL) {
 		fprintf(stderr, "ringbench: option --output: %s: %s\n", cl.output,
 		    strerror(errno));
 		out = stdout;
 	}
+	if (bench_monitor_open(&mon, resjobs, nres, &cl, out, stdout,
+	    stderr) < 0)
+		goto out;
+	obs.tick = bench_monitor_tick;
+	obs.arg = &mon;
+	if (bench_run(jobs, njobs, targets, results, &total, &obs, stderr) < 0)
+		goto out;
+	bench_monitor_close(&mon, results, &total);
+
 	rep.results = results;
 	rep.jobs = resjobs;
 	rep.nresults = nres;
 	rep.total = &total;
+	rep.group_reporting = false;
+	for (i = 0; i < njobs; i++)
+		if (jobs[i].group_reporting)
+			rep.group_reporting = true;
 	status = 0;
 	if (bench_report_write(out, cl.format, &rep) < 0 || fflush(out) != 0) {
 		fprintf(stderr, "ringbench: cannot write the report\n");
 		status = 2;
 	}
-	if (out != stdout)
-		fclose(out);
 	for (i = 0; i < nres; i++) {
 		if (bench_errors_total(&results[i].err) == 0)
 			continue;
@@ -112,6 +127,9 @@ main(int argc, char **argv)
 		status = 1;
 	}
 out:
+	bench_monitor_close(&mon, NULL, NULL);
+	if (out != stdout)
+		fclose(out);
 	free(results);
 	free(resjobs);
 	bench_targets_free(targets, njobs);

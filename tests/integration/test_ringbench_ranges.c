@@ -166,7 +166,7 @@ stop_server(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-/* The integer after "key": in the report's "total" object. */
+/* The integer after "key" : in the (first) job's "ringbench" object. */
 static long long
 total_field(const char *report, const char *key)
 {
@@ -174,9 +174,9 @@ total_field(const char *report, const char *key)
 	char pat[128];
 
 	cr_assert_not_null(report, "no report written");
-	total = strstr(report, "\"total\": {");
-	cr_assert_not_null(total, "no total in:\n%s", report);
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	total = strstr(report, "\"ringbench\" : {");
+	cr_assert_not_null(total, "no ringbench object in:\n%s", report);
+	snprintf(pat, sizeof(pat), "\"%s\" : ", key);
 	p = strstr(total, pat);
 	cr_assert_not_null(p, "no %s in total:\n%s", key, total);
 	return strtoll(p + strlen(pat), NULL, 10);

@@ -42,7 +42,7 @@ static int
 verify_run(const struct rp_daemon *d, const char *paths, const char *check,
     const char *dir, char **report, char **output, ...)
 {
-	char *argv[20], out_path[PATH_MAX], rep_path[PATH_MAX];
+	char *argv[21], out_path[PATH_MAX], rep_path[PATH_MAX];
 	char o_rep[PATH_MAX + 16], o_url[PATH_MAX], o_check[64], o_dir[PATH_MAX + 16];
 	int argc = 0, status;
 	va_list ap;
@@ -57,12 +57,13 @@ verify_run(const struct rp_daemon *d, const char *paths, const char *check,
 	snprintf(o_dir, sizeof(o_dir), "--verify_dir=%s", dir);
 	argv[argc++] = (char *)ringbench_path();
 	argv[argc++] = "--output-format=json";
+	argv[argc++] = "--group_reporting";
 	argv[argc++] = o_rep;
 	argv[argc++] = o_url;
 	argv[argc++] = o_check;
 	argv[argc++] = o_dir;
 	va_start(ap, output);
-	while ((a = va_arg(ap, char *)) != NULL && argc < 19)
+	while ((a = va_arg(ap, char *)) != NULL && argc < 20)
 		argv[argc++] = a;
 	va_end(ap);
 	argv[argc] = NULL;
@@ -76,7 +77,8 @@ verify_run(const struct rp_daemon *d, const char *paths, const char *check,
 	return WEXITSTATUS(status);
 }
 
-/* The integer after "key": in the report's "total" object. */
+/* The integer after "key" : in the (one, with --group_reporting) job's
+ * "ringbench" object of the fio-schema report. */
 static long long
 total_field(const char *report, const char *key)
 {
@@ -84,9 +86,9 @@ total_field(const char *report, const char *key)
 	char pat[128];
 
 	cr_assert_not_null(report, "no report written");
-	total = strstr(report, "\"total\": {");
-	cr_assert_not_null(total, "no total in:\n%s", report);
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	total = strstr(report, "\"ringbench\" : {");
+	cr_assert_not_null(total, "no ringbench object in:\n%s", report);
+	snprintf(pat, sizeof(pat), "\"%s\" : ", key);
 	p = strstr(total, pat);
 	cr_assert_not_null(p, "no %s in total:\n%s", key, total);
 	return strtoll(p + strlen(pat), NULL, 10);
