@@ -24,7 +24,9 @@ skip () { say "SKIPPED: $*"; exit 0; }
 die () { say "ERROR: $*"; exit 1; }
 
 test "$(id -u)" = 0 || skip "needs root (chroot, overlay mounts, a network namespace)"
-for tool in dpkg-buildpackage dh lintian debootstrap unshare ip chroot mount; do
+tools="dpkg-buildpackage dh lintian fakeroot unshare ip chroot mount flock"
+test -n "${RINGPUSH_DEB_CHROOT:-}" || tools="$tools debootstrap"
+for tool in $tools; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		skip "$tool not found (apt-get install debhelper dpkg-dev lintian debootstrap fakeroot, or ./configure --install-deb-deps)"
 done
