@@ -149,6 +149,18 @@ check "the unit starts /usr/sbin/ringpushd with /etc/ringpushd.conf" \
 	grep -qx 'ExecStart=/usr/sbin/ringpushd -f -c /etc/ringpushd.conf' "$root/lib/systemd/system/ringpushd.service"
 check "the unit is enabled (multi-user.target.wants symlink)" \
 	sh -c "test \"\$(readlink '$root/etc/systemd/system/multi-user.target.wants/ringpushd.service')\" = /lib/systemd/system/ringpushd.service"
+# systemd is not running in the chroot, but the host's systemd-analyze
+# reads the unit with its drop-in from there.
+if command -v systemd-analyze >/dev/null 2>&1; then
+	SYSTEMD_LOG_LEVEL=debug systemd-analyze verify --man=no --root="$root" \
+		"$root/lib/systemd/system/ringpushd.service" >"$top/unit.dump" 2>&1 || true
+	check "with its drop-in the unit may write /var/log/ringpushd" \
+		grep -q 'ReadWritePaths: /var/log/ringpushd' "$top/unit.dump"
+	check "with its drop-in the unit no longer hands /var/log/ringpushd to root" \
+		sh -c "grep -q 'DropIn Path: .*package-logs.conf' '$top/unit.dump' && ! grep -q 'LogsDirectory: ' '$top/unit.dump'"
+else
+	say "skipped: systemd-analyze not installed, the unit's drop-in is not read"
+fi
 check "/etc/ringpushd.conf is a conffile" \
 	sh -c "chroot '$root' dpkg-query -W -f='\${Conffiles}' ringpush | grep -q '^ /etc/ringpushd.conf '"
 check "the logrotate rule sends USR1" grep -q 'kill -s USR1 ringpushd.service' "$root/etc/logrotate.d/ringpushd"
