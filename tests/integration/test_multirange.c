@@ -222,6 +222,30 @@ RP_ENGINE_TEST(multirange, keep_alive_after_multipart, .timeout = 120)
 	rp_stop(&d);
 }
 
+/* Under a rate limit the engine waits for tokens inside a part and
+ * between parts; every byte still arrives where it belongs. */
+RP_ENGINE_TEST(multirange, rate_limited, .timeout = 120)
+{
+	struct rp_daemon d;
+	struct rp_response r;
+	char conf[4096], with_rate[4200], *at;
+
+	rp_setup(&d);
+	rp_make_file(&d, "f.bin", SIZE, SEED);
+	rp_default_conf(&d, conf, sizeof(conf));
+	at = strstr(conf, "[limits]\n");
+	cr_assert_not_null(at);
+	*at = '\0';
+	snprintf(with_rate, sizeof(with_rate), "%s[limits]\nrate_per_connection = 1M\n%s", conf,
+	    at + strlen("[limits]\n"));
+	rp_start_conf(&d, with_rate);
+	r = range_get(&d, "/f.bin", "bytes=0-99999,150000-150000,200000-299999", "");
+	cr_assert_str_eq(check_multipart(r.body, r.body_len, multipart_boundary_of(&r, "rate"),
+	    "application/octet-stream", SIZE, "rate"), "0-99999 150000-150000 200000-299999");
+	rp_response_free(&r);
+	rp_stop(&d);
+}
+
 /* The part's Content-Type is the file's. */
 Test(multirange, part_content_type, .timeout = 60)
 {
