@@ -6,6 +6,9 @@
  *     index) -> (conditionals, ranges) -> SEND_HEADER
  *     -> SEND_BODY (the listener's engine, chunk by chunk)
  *     -> READ_REQUEST (keep-alive, pipelined bytes first) | LINGER
+ *   multipart/byteranges (respond_ranges.c): SEND_HEADER (header, first
+ *     part's header) -> SEND_BODY (its bytes) -> SEND_HEADER (next part's
+ *     header) -> SEND_BODY ... -> SEND_HEADER (the close) -> as above
  *   LINGER: write side shut down, request bytes read and dropped until the
  *     client closes or header_timeout passes (closing with unread bytes
  *     would send a reset that can destroy the response in flight)

@@ -246,6 +246,62 @@ RP_ENGINE_TEST(multirange, rate_limited, .timeout = 120)
 	rp_stop(&d);
 }
 
+/* Multipart responses hold pool buffers for as long as their clients
+ * take: 64 at once, then the whole file, while small bodies, which share
+ * the pool, go on; the buffers come back when those responses end. */
+Test(multirange, pool_share_bounded, .timeout = 300)
+{
+	enum { HELD = 64, BIG = 16 * 1024 * 1024 };
+	struct rp_conn *slow[HELD];
+	struct rp_daemon d;
+	struct rp_response r;
+	struct rp_conn *c;
+	int res;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", BIG, SEED);
+	rp_make_file(&d, "f.bin", SIZE, SEED);
+	rp_write_file(&d, "small.txt", "small\n", 6);
+	rp_start(&d);
+	/* clients that read nothing: each response stops in its first part */
+	for (int i = 0; i < HELD; i++) {
+		slow[i] = rp_connect_rcvbuf(&d, 4096);
+		rp_sends(slow[i], "GET /big.bin HTTP/1.1\r\nHost: t\r\n"
+		    "Range: bytes=0-8388607,12582912-\r\n\r\n");
+		res = rp_read_head(slow[i], &r);
+		cr_assert_eq(res, RP_OK, "client %d: %s", i, rp_result_str(res));
+		cr_assert_eq(r.status, 206, "client %d:\n%s", i, rp_describe(&r));
+		rp_response_free(&r);
+	}
+	r = range_get(&d, "/f.bin", "bytes=0-1,3-4", "");
+	expect_whole(&r, SIZE, "a multipart request past the pool share");
+	rp_response_free(&r);
+	rp_get(&d, "/small.txt", &r);
+	cr_assert(r.status == 200 && r.body_len == 6 && memcmp(r.body, "small\n", 6) == 0,
+	    "%s", rp_describe(&r));
+	rp_response_free(&r);
+	for (int i = 0; i < HELD; i++)
+		rp_abort(slow[i]);
+	/* the daemon sees the resets when it next sends: wait until a
+	 * multipart answer comes again (bounded by the test's timeout) */
+	for (;;) {
+		c = rp_connect(&d);
+		rp_sends(c, "GET /f.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-1,3-4\r\n"
+		    "Connection: close\r\n\r\n");
+		res = rp_read_response(c, &r, false);
+		rp_close(c);
+		cr_assert_eq(res, RP_OK, "%s", rp_result_str(res));
+		if (r.status == 206)
+			break;
+		rp_response_free(&r);
+		usleep(100 * 1000);
+	}
+	cr_assert_str_eq(check_multipart(r.body, r.body_len, multipart_boundary_of(&r, "after"),
+	    "application/octet-stream", SIZE, "after"), "0-1 3-4");
+	rp_response_free(&r);
+	rp_stop(&d);
+}
+
 /* The part's Content-Type is the file's. */
 Test(multirange, part_content_type, .timeout = 60)
 {
