@@ -37,6 +37,7 @@ struct conf_listener {
 	enum xfer_engine engine;
 	int hidden_files;               /* bool: serve names starting with '.' */
 	enum conf_symlinks follow_symlinks;
+	unsigned max_ranges;            /* ranges in one multipart answer; 0 = single only */
 	int line;                       /* line of the section header, 0 = built in */
 };
 

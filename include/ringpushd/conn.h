@@ -6,6 +6,9 @@
  *     index) -> (conditionals, ranges) -> SEND_HEADER
  *     -> SEND_BODY (the listener's engine, chunk by chunk)
  *     -> READ_REQUEST (keep-alive, pipelined bytes first) | LINGER
+ *   multipart/byteranges (respond_ranges.c): SEND_HEADER (header, first
+ *     part's header) -> SEND_BODY (its bytes) -> SEND_HEADER (next part's
+ *     header) -> SEND_BODY ... -> SEND_HEADER (the close) -> as above
  *   LINGER: write side shut down, request bytes read and dropped until the
  *     client closes or header_timeout passes (closing with unread bytes
  *     would send a reset that can destroy the response in flight)
@@ -91,6 +94,8 @@ struct conn {
 	char *out;
 	uint32_t out_len, out_sent;
 	char *small_buf;
+	char *multipart;                /* a multipart/byteranges answer's state
+					   (respond_ranges.c), a pool buffer */
 	bool close_after;               /* no keep-alive after this response */
 
 	/* body: the engine moves [file_off, file_end) of file_fd, which
@@ -136,6 +141,9 @@ void conn_rate_refund(struct server *s, struct conn *c, uint32_t n);
  * buffer in c->small_buf holding the header and a small body); the body,
  * if [file_off, file_end) is not empty, follows through the engine. */
 void conn_send(struct server *s, struct conn *c, char *out, uint32_t len);
+/* The next piece of a response in several (a multipart part's header):
+ * like conn_send(), but the response's byte count goes on. */
+void conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len);
 /* The response's file is done with: back to the open-file cache, or
  * closed. */
 void conn_file_put(struct server *s, struct conn *c);

@@ -22,13 +22,16 @@ enum range_result {
 	RANGE_UNSATISFIABLE    /* 416 */
 };
 
-/* Parse a Range header value against a file of size bytes.
+/* Parse a Range header value against a file of size bytes, allowing one
+ * range: ranges_parse() (ranges.h) with max_ranges 1.
  * "bytes=a-b", "bytes=a-", "bytes=-n"; RFC 9110 14.1.2: a last beyond the
  * end is clamped; a first at or past the end is unsatisfiable; "-0" is
  * unsatisfiable; a suffix longer than the file means the whole file;
- * anything malformed (other unit, whitespace, last < first, a number that
- * overflows 64 bits) or several ranges is ignored (RANGE_NONE), and so is
- * a suffix range on an empty file (200 with the empty file). */
+ * anything malformed (other unit, whitespace inside the range, last <
+ * first, a number that overflows 64 bits) or several ranges is ignored
+ * (RANGE_NONE), and so is a suffix range on an empty file (200 with the
+ * empty file).  Whitespace around the range and empty list elements are
+ * allowed (#list, RFC 9110 5.6.1). */
 enum range_result range_parse(const char *v, size_t len, uint64_t size,
     uint64_t *first, uint64_t *last);
 

@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "log.h"
 #include "priv.h"
+#include "ranges.h"
 #include "units.h"
 
 #define KiB	1024ULL
@@ -182,6 +183,8 @@ static const struct conf_key conf_keys[] = {
 	    NULL },
 	{ "follow_symlinks",	LS(follow_symlinks, TYPE_ENUM), "beneath", 0,
 	    0, symlinks_names, NULL },
+	{ "max_ranges",		LS(max_ranges, TYPE_UINT), "16", 0, RANGES_MAX,
+	    NULL, NULL },
 };
 
 #undef D

@@ -25,6 +25,7 @@
 #include "http.h"
 #include "log.h"
 #include "respond.h"
+#include "respond_ranges.h"
 #include "server.h"
 
 
@@ -186,6 +187,7 @@ conn_release(struct server *s, struct conn *c)
 	if (c->lst != NULL)
 		c->lst->engine->release(s, c);
 	release_small_buf(s, c);
+	respond_ranges_release(s, c);
 	iplimit_release(&s->iplimit, c->ip);
 	c->ip = NULL;
 	if (c->lst != NULL) {
@@ -390,11 +392,17 @@ conn_rate_refund(struct server *s, struct conn *c, uint32_t n)
 void
 conn_send(struct server *s, struct conn *c, char *out, uint32_t len)
 {
+	c->bytes_sent = 0;
+	conn_send_more(s, c, out, len);
+}
+
+void
+conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len)
+{
 	c->state = CONN_SEND_HEADER;
 	c->out = out;
 	c->out_len = len;
 	c->out_sent = 0;
-	c->bytes_sent = 0;
 	/* The rates count these bytes too.  They never wait (a header held
 	 * back would need a throttled state of its own): they are charged,
 	 * and the body that follows waits for the debt to be paid. */
@@ -473,6 +481,7 @@ response_done(struct server *s, struct conn *c)
 	conn_file_put(s, c);
 	c->lst->engine->release(s, c);
 	release_small_buf(s, c);
+	respond_ranges_release(s, c);
 	/* A stop ends the connection through LINGER too: bytes the client
 	 * sent behind this request (pipelined) may sit unread in the socket,
 	 * and close() would answer them with a reset that destroys the tail
@@ -495,6 +504,8 @@ response_done(struct server *s, struct conn *c)
 void
 conn_body_done(struct server *s, struct conn *c)
 {
+	if (respond_ranges_next(s, c))
+		return;         /* a multipart response goes on */
 	response_done(s, c);
 }
 
@@ -603,6 +614,8 @@ on_send(struct server *s, struct conn *c, int res)
 		c->lst->engine->start(s, c);
 		return;
 	}
+	if (respond_ranges_next(s, c))
+		return;
 	response_done(s, c);
 }
 

@@ -20,76 +20,30 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "ranges.h"
 
 /*
- * Parse 1*DIGIT at v[*pos..len) into *out.  Returns false when there is no
- * digit or the number does not fit in 64 bits.
- */
-static bool
-range_number(const char *v, size_t len, size_t *pos, uint64_t *out)
-{
-	size_t i = *pos;
-	uint64_t n = 0;
-
-	if (i == len || v[i] < '0' || v[i] > '9')
-		return false;
-	for (; i < len && v[i] >= '0' && v[i] <= '9'; i++) {
-		if (n > (UINT64_MAX - (uint64_t)(v[i] - '0')) / 10)
-			return false;
-		n = n * 10 + (uint64_t)(v[i] - '0');
-	}
-	*pos = i;
-	*out = n;
-	return true;
-}
-
-/*
- * Only one range is honoured: a multi-range answer needs a multipart body,
- * and RFC 9110 14.2 lets a server ignore Range and send the whole file.
- * A suffix range on an empty file is answered with the (empty) whole file.
+ * One range only: the range-set parser (ranges.c) allowed a single
+ * element.  Several ranges are respond.c's business, through
+ * ranges_parse() itself.
  */
 enum range_result
 range_parse(const char *v, size_t len, uint64_t size, uint64_t *first,
     uint64_t *last)
 {
-	size_t pos = 6;
-	uint64_t a, b;
+	struct range_set set;
 
-	if (len < 6 || strncasecmp(v, "bytes=", 6) != 0)
-		return RANGE_NONE;
-	if (memchr(v, ',', len) != NULL)
-		return RANGE_NONE;
-
-	if (pos < len && v[pos] == '-') {
-		pos++;
-		if (!range_number(v, len, &pos, &b) || pos != len)
-			return RANGE_NONE;
-		if (b == 0)
-			return RANGE_UNSATISFIABLE;
-		if (size == 0)
-			return RANGE_NONE;
-		*first = b >= size ? 0 : size - b;
-		*last = size - 1;
+	switch (ranges_parse(v, len, size, 1, &set)) {
+	case RANGES_OK:
+		*first = set.span[0].first;
+		*last = set.span[0].last;
 		return RANGE_OK;
-	}
-
-	if (!range_number(v, len, &pos, &a) || pos == len || v[pos] != '-')
-		return RANGE_NONE;
-	pos++;
-	if (pos == len) {
-		b = UINT64_MAX;
-	} else {
-		if (!range_number(v, len, &pos, &b) || pos != len)
-			return RANGE_NONE;
-		/* RFC 9110 14.1.1: last < first makes the header invalid. */
-		if (b < a)
-			return RANGE_NONE;
-	}
-	if (a >= size)
+	case RANGES_UNSATISFIABLE:
 		return RANGE_UNSATISFIABLE;
-	*first = a;
-	*last = b >= size ? size - 1 : b;
-	return RANGE_OK;
+	case RANGES_NONE:
+		break;
+	}
+	return RANGE_NONE;
 }
 
 void

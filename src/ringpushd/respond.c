@@ -18,7 +18,9 @@
 
 #include "file.h"
 #include "http.h"
+#include "ranges.h"
 #include "respond.h"
+#include "respond_ranges.h"
 #include "server.h"
 
 #define ALLOW_METHODS "GET, HEAD"
@@ -249,16 +251,28 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
 	 * describes the whole representation. */
 	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag)) {
-		switch (range_parse(cond.range.p, cond.range.len, (uint64_t)st->st_size,
-		    &first, &last)) {
-		case RANGE_OK:
+		/* one request at a time: no stack for RANGES_MAX spans */
+		static struct range_set set;
+
+		switch (ranges_parse(cond.range.p, cond.range.len, (uint64_t)st->st_size,
+		    c->lst->conf->max_ranges, &set)) {
+		case RANGES_OK:
+			/* Several ranges: multipart/byteranges, or the
+			 * whole file when no buffer is free for it. */
+			if (set.count > 1) {
+				if (respond_ranges_start(s, c, &r, &set))
+					return;
+				break;
+			}
+			first = set.span[0].first;
+			last = set.span[0].last;
 			r.status = 206;
 			r.content_range = true;
 			r.range_first = first;
 			r.range_last = last;
 			r.content_length = last - first + 1;
 			break;
-		case RANGE_UNSATISFIABLE:
+		case RANGES_UNSATISFIABLE:
 			conn_file_put(s, c);
 			r.status = 416;
 			r.content_range = true;
@@ -266,7 +280,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 			r.content_length = 0;
 			respond_header(s, c, &r);
 			return;
-		case RANGE_NONE:
+		case RANGES_NONE:
 			break;
 		}
 	}
