@@ -32,8 +32,9 @@ enum range_result {
 enum range_result range_parse(const char *v, size_t len, uint64_t size,
     uint64_t *first, uint64_t *last);
 
-/* Strong ETag from inode, size and mtime (ns): "\"<hex>-<hex>-<hex>\"". */
-void file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
+/* Strong ETag from mtime (in ns) and size, "\"<mtime ns hex>-<size hex>\"":
+ * no inode, so replicas of a file with the same bytes and mtime agree. */
+void file_etag(uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
     char out[FILE_ETAG_MAX]);
 
 /* RFC 9110 13.2.2: If-None-Match (weak comparison, "*" matches) decides

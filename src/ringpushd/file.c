@@ -93,16 +93,21 @@ range_parse(const char *v, size_t len, uint64_t size, uint64_t *first,
 }
 
 void
-file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
+file_etag(uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
     char out[FILE_ETAG_MAX])
 {
-	/* Unsigned arithmetic: wraps instead of overflowing for far dates;
-	 * the tag only has to change when the file does. */
+	/* Size and mtime only, like nginx: two instances serving the same
+	 * replicated file (same bytes, mtime kept by rsync -t or cp -p)
+	 * agree, so a revalidation or an If-Range that lands on the other
+	 * one still matches, and no inode number is disclosed.  The
+	 * nanoseconds keep it strong: a rewrite within the same second
+	 * changes it on every file system that stores them.  Unsigned
+	 * arithmetic wraps instead of overflowing for far dates; the tag
+	 * only has to change when the file does. */
 	uint64_t mtime_ns = (uint64_t)mtime_sec * 1000000000u + mtime_nsec;
 
-	snprintf(out, FILE_ETAG_MAX, "\"%llx-%llx-%llx\"",
-	    (unsigned long long)ino, (unsigned long long)size,
-	    (unsigned long long)mtime_ns);
+	snprintf(out, FILE_ETAG_MAX, "\"%llx-%llx\"",
+	    (unsigned long long)mtime_ns, (unsigned long long)size);
 }
 
 /* The opaque-tag of an entity-tag, quotes included, W/ dropped. */
@@ -253,7 +258,7 @@ file_if_range(const struct http_request *req, const char *etag)
 	 * 13.1.5), and a Last-Modified second is not one here: the file may
 	 * have been rewritten within the second it names, after a client
 	 * got that date, and the resumed range would then join two
-	 * versions.  Only the ETag (inode, size, mtime in ns) says the file
+	 * versions.  Only the ETag (size, mtime in ns) says the file
 	 * is the one the client has; a date sends the whole file. */
 	return false;
 }

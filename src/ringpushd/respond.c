@@ -226,7 +226,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	cond.if_none_match = span_of(c, c->if_none_match);
 	cond.if_modified_since = span_of(c, c->if_modified_since);
 
-	file_etag((uint64_t)st->st_ino, (uint64_t)st->st_size, st->st_mtim.tv_sec,
+	file_etag((uint64_t)st->st_size, st->st_mtim.tv_sec,
 	    (uint32_t)st->st_mtim.tv_nsec, etag);
 	r.keep_alive = !c->close_after;
 	r.announce_keep_alive = c->version_minor == 0;
