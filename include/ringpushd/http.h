@@ -32,7 +32,8 @@ struct http_request {
 	enum http_method method;
 	struct http_span method_name;     /* as sent, for the access log */
 	struct http_span target;          /* raw request-target */
-	int version_minor;                /* HTTP/1.x */
+	int version_minor;                /* HTTP/1.x; above 1 is treated as
+					     1 (RFC 9112 2.3) */
 	bool keep_alive;                  /* after Connection and version rules */
 	char path[HTTP_TARGET_MAX + 1];   /* percent-decoded path, query removed,
 					     always starts with '/' */
@@ -56,7 +57,8 @@ struct http_request {
  * bytes are needed (and len < max_header); -1 when the request is bad, with
  * req->error_status set: 400 malformed, 414 target too long, 431 header
  * larger than max_header or too many fields, 505 unsupported version
- * (HTTP/2.0, HTTP/1.2, a version-less HTTP/0.9 request line).
+ * (HTTP/2.0, HTTP/0.9, a version-less HTTP/0.9 request line).  HTTP/1.2
+ * to HTTP/1.9 parse, as HTTP/1.1 (RFC 9112 2.3).
  * A well-formed but unknown method is not an error: it returns the length
  * with method HTTP_UNKNOWN, and the caller answers 501.  Any path that
  * could leave the root ("." or ".." segments, NUL, control bytes, bad

@@ -530,7 +530,7 @@ finish_request(struct http_request *req, const struct parse_state *st)
 	bool no_body = req->method == HTTP_GET || req->method == HTTP_HEAD;
 	int status;
 
-	if (req->version_minor == 1 && st->hosts == 0)
+	if (req->version_minor >= 1 && st->hosts == 0)
 		return 400;
 	/* RFC 9112 6.1: both framings at once smuggle requests. */
 	if (req->transfer_encoding && st->has_content_length)
@@ -540,7 +540,7 @@ finish_request(struct http_request *req, const struct parse_state *st)
 		return 400;
 	if ((status = target_path(req)) != 0)
 		return status;
-	if (req->version_minor == 1)
+	if (req->version_minor >= 1)
 		req->keep_alive = !st->conn_close;
 	else
 		req->keep_alive = st->conn_keep_alive && !st->conn_close;
@@ -673,7 +673,10 @@ http_parse_request_limits(const char *buf, size_t len,
 		goto more;
 	if (p[4] != '\n')
 		return parse_fail(req, 400);
-	if (p[0] != '1' || p[2] > '1')
+	/* RFC 9112 2.3: a later minor version of HTTP/1 is answered as
+	 * HTTP/1.1, the highest this server conforms to; only another major
+	 * version is refused.  The digit is kept for the access log. */
+	if (p[0] != '1')
 		return parse_fail(req, 505);
 	req->version_minor = p[2] - '0';
 	p += 5;

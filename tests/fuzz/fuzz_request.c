@@ -151,9 +151,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_span(req.if_modified_since, buf, (size_t)n);
 	check_span(req.user_agent, buf, (size_t)n);
 	check_span(req.referer, buf, (size_t)n);
-	if (req.version_minor != 0 && req.version_minor != 1)
+	/* HTTP/1.2 to 1.9 parse, as HTTP/1.1 (RFC 9112 2.3) */
+	if (req.version_minor < 0 || req.version_minor > 9)
 		abort();
-	if (req.version_minor == 1 && !req.has_host)
+	if (req.version_minor >= 1 && !req.has_host)
 		abort();
 	if ((req.method == HTTP_GET || req.method == HTTP_HEAD) &&
 	    (req.content_length != 0 || req.transfer_encoding))

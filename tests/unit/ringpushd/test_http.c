@@ -119,8 +119,6 @@ static const struct bad_case bad_requests[] = {
 	{ "\r\rGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
 	/* unsupported but well-formed versions */
 	{ "GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505 },
-	{ "GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505 },
-	{ "GET / HTTP/1.9\r\nHost: h\r\n\r\n", 505 },
 	{ "GET / HTTP/0.9\r\nHost: h\r\n\r\n", 505 },
 	{ "GET / HTTP/3.0\r\n\r\n", 505 },
 	{ "GET /\r\n", 505 },
