@@ -81,7 +81,8 @@ struct conn {
 	uint32_t path_len;
 	uint32_t req_path_len;          /* path[0..req_path_len): as requested */
 	bool head, opening_index;
-	struct conn_field range, if_range, if_none_match, if_modified_since;
+	struct conn_field range, if_range, if_none_match, if_modified_since,
+		if_match, if_unmodified_since;
 
 	/* response header (or whole error response) */
 	char hbuf[CONN_HEADER_MAX];

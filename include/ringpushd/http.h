@@ -40,8 +40,9 @@ struct http_request {
 	size_t path_len;
 	bool has_host;
 	struct http_span host, range, if_range, if_none_match, if_modified_since,
-		user_agent, referer;      /* if_none_match may span several
-					     field lines: see
+		if_match, if_unmodified_since,
+		user_agent, referer;      /* if_none_match and if_match may
+					     span several field lines: see
 					     http_field_lines_next() */
 	uint64_t content_length;          /* body bytes that follow the header */
 	bool transfer_encoding;           /* body of unknown length follows

@@ -264,6 +264,12 @@ header_field(struct http_request *req, struct parse_state *st,
 	case 8:
 		if (span_is(name, name_len, "if-range"))
 			return record_once(&req->if_range, v, len);
+		/* a list field, like If-None-Match */
+		if (span_is(name, name_len, "if-match")) {
+			if (req->if_match.p == NULL)
+				req->if_match.p = v;
+			req->if_match.len = (size_t)(v + len - req->if_match.p);
+		}
 		break;
 	case 10:
 		if (span_is(name, name_len, "connection"))
@@ -292,6 +298,10 @@ header_field(struct http_request *req, struct parse_state *st,
 			req->transfer_encoding = true;
 		else if (span_is(name, name_len, "if-modified-since"))
 			return record_once(&req->if_modified_since, v, len);
+		break;
+	case 19:
+		if (span_is(name, name_len, "if-unmodified-since"))
+			return record_once(&req->if_unmodified_since, v, len);
 		break;
 	}
 	return 0;
@@ -563,6 +573,7 @@ request_reset(struct http_request *req)
 	req->has_host = false;
 	req->host = req->range = req->if_range = req->if_none_match = none;
 	req->if_modified_since = req->user_agent = req->referer = none;
+	req->if_match = req->if_unmodified_since = none;
 	req->content_length = 0;
 	req->transfer_encoding = false;
 	req->error_status = 0;

@@ -225,6 +225,8 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	cond.if_range = span_of(c, c->if_range);
 	cond.if_none_match = span_of(c, c->if_none_match);
 	cond.if_modified_since = span_of(c, c->if_modified_since);
+	cond.if_match = span_of(c, c->if_match);
+	cond.if_unmodified_since = span_of(c, c->if_unmodified_since);
 
 	file_etag((uint64_t)st->st_size, st->st_mtim.tv_sec,
 	    (uint32_t)st->st_mtim.tv_nsec, etag);
@@ -238,6 +240,11 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	c->file_off = c->file_end = 0;
 
 	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec, s->now_sec);
+	if (r.status == 412) {
+		conn_file_put(s, c);
+		respond_error(s, c, 412, false);
+		return;
+	}
 	if (r.status == 304) {
 		conn_file_put(s, c);
 		respond_header(s, c, &r);
@@ -473,6 +480,8 @@ respond_request(struct server *s, struct conn *c, const struct http_request *req
 	c->if_range = conn_field_of(c, req->if_range);
 	c->if_none_match = conn_field_of(c, req->if_none_match);
 	c->if_modified_since = conn_field_of(c, req->if_modified_since);
+	c->if_match = conn_field_of(c, req->if_match);
+	c->if_unmodified_since = conn_field_of(c, req->if_unmodified_since);
 	if (try_cached(s, c))
 		return;
 	submit_open(s, c);

@@ -149,6 +149,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_span(req.if_range, buf, (size_t)n);
 	check_span(req.if_none_match, buf, (size_t)n);
 	check_span(req.if_modified_since, buf, (size_t)n);
+	check_span(req.if_match, buf, (size_t)n);
+	check_span(req.if_unmodified_since, buf, (size_t)n);
 	check_span(req.user_agent, buf, (size_t)n);
 	check_span(req.referer, buf, (size_t)n);
 	/* HTTP/1.2 to 1.9 parse, as HTTP/1.1 (RFC 9112 2.3) */

@@ -42,3 +42,84 @@ Test(http_gaps, http12_is_answered_as_http11, .timeout = 60)
 	cr_assert(strstr(log, "\"GET /4k.bin HTTP/1.2\" 200 ") != NULL, "%s", log);
 	free(log);
 }
+
+static int
+status_of(const struct rp_daemon *d, const char *fields, bool head, struct rp_response *r)
+{
+	char raw[1024];
+	int res;
+
+	snprintf(raw, sizeof(raw), "%s /4k.bin HTTP/1.1\r\nHost: t\r\n%s"
+	    "Connection: close\r\n\r\n", head ? "HEAD" : "GET", fields);
+	res = rp_exchange(d, raw, head, r);
+	cr_assert_eq(res, RP_OK, "%s: %s", fields, rp_result_str(res));
+	return r->status;
+}
+
+/* RFC 9110 13.1.1, 13.1.4 and the order of 13.2.2: 412 before 304 and
+ * before Range. */
+Test(http_gaps, if_match_and_if_unmodified_since, .timeout = 60)
+{
+	struct rp_daemon d;
+	struct rp_response r;
+	char etag[256], fields[1024];
+
+	rp_setup(&d);
+	rp_make_file(&d, "4k.bin", SIZE, SEED);
+	rp_start(&d);
+	rp_get(&d, "/4k.bin", &r);
+	cr_assert_not_null(rp_hdr(&r, "ETag"));
+	snprintf(etag, sizeof(etag), "%s", rp_hdr(&r, "ETag"));
+	rp_response_free(&r);
+
+	/* the examples from the field */
+	cr_assert_eq(status_of(&d, "If-Unmodified-Since: Mon, 02 Jan 2006 15:04:05 GMT\r\n",
+	    false, &r), 412, "%s", rp_describe(&r));
+	cr_assert(r.body_len < SIZE, "412 carries the file");
+	rp_response_free(&r);
+	cr_assert_eq(status_of(&d, "If-Match: \"x\"\r\n", false, &r), 412, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	cr_assert_eq(status_of(&d, "If-Match: \"x\"\r\n", true, &r), 412, "%s", rp_describe(&r));
+	rp_response_free(&r);
+
+	/* before Range, satisfiable or not */
+	cr_assert_eq(status_of(&d, "If-Match: \"x\"\r\nRange: bytes=0-9\r\n", false, &r), 412,
+	    "%s", rp_describe(&r));
+	rp_response_free(&r);
+	cr_assert_eq(status_of(&d, "If-Unmodified-Since: Mon, 02 Jan 2006 15:04:05 GMT\r\n"
+	    "Range: bytes=99999-\r\n", false, &r), 412, "%s", rp_describe(&r));
+	rp_response_free(&r);
+
+	/* passing preconditions: the normal answers */
+	snprintf(fields, sizeof(fields), "If-Match: %s\r\nRange: bytes=10-19\r\n", etag);
+	cr_assert_eq(status_of(&d, fields, false, &r), 206, "%s", rp_describe(&r));
+	cr_assert(r.body_len == 10 && rp_pattern_mismatch(SEED, 10, r.body, 10) < 0);
+	rp_response_free(&r);
+	cr_assert_eq(status_of(&d, "If-Match: *\r\n", false, &r), 200, "%s", rp_describe(&r));
+	cr_assert(r.body_len == SIZE && rp_pattern_mismatch(SEED, 0, r.body, SIZE) < 0);
+	rp_response_free(&r);
+	cr_assert_eq(status_of(&d, "If-Unmodified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n",
+	    false, &r), 200, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	snprintf(fields, sizeof(fields), "If-Match: %s\r\nIf-None-Match: %s\r\n", etag, etag);
+	cr_assert_eq(status_of(&d, fields, false, &r), 304, "%s", rp_describe(&r));
+	rp_response_free(&r);
+
+	/* a 412 keeps the connection: the next request is answered */
+	{
+		struct rp_conn *c = rp_connect(&d);
+		int res;
+
+		rp_sends(c, "GET /4k.bin HTTP/1.1\r\nHost: t\r\nIf-Match: \"x\"\r\n\r\n"
+		    "GET /4k.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+		res = rp_read_response(c, &r, false);
+		cr_assert(res == RP_OK && r.status == 412, "%s", rp_describe(&r));
+		rp_response_free(&r);
+		res = rp_read_response(c, &r, false);
+		cr_assert(res == RP_OK && r.status == 200 && r.body_len == SIZE,
+		    "%s", rp_describe(&r));
+		rp_response_free(&r);
+		rp_close(c);
+	}
+	rp_stop(&d);
+}
