@@ -61,9 +61,10 @@ struct http_request {
  * (HTTP/2.0, HTTP/0.9, a version-less HTTP/0.9 request line).  HTTP/1.2
  * to HTTP/1.9 parse, as HTTP/1.1 (RFC 9112 2.3).
  * A well-formed but unknown method is not an error: it returns the length
- * with method HTTP_UNKNOWN, and the caller answers 501.  Any path that
- * could leave the root ("." or ".." segments, NUL, control bytes, bad
- * UTF-8) is rejected with 400.  Empty lines before the request-line are
+ * with method HTTP_UNKNOWN, and the caller answers 501.  Dot segments
+ * are removed from the decoded path (see http_decode_path); a path that
+ * would climb above the root, or holds NUL, control bytes or bad UTF-8,
+ * is rejected with 400.  Empty lines before the request-line are
  * skipped (RFC 9112 2.2) and counted in the returned length.
  * OPTIONS * parses with path "/" (target says "*").
  */
@@ -124,11 +125,15 @@ ssize_t http_parse_more(const char *buf, size_t len,
 
 /*
  * Percent-decode the path of a request-target (up to the first '?') into
- * out, NUL-terminated, exactly once ("%2541" -> "%41").  target must start
- * with '/'.  Returns 0 and sets *outlen, or -1 for a bad %-escape, a decoded
- * byte < 0x20 or 0x7f, invalid or overlong UTF-8, a "." or ".." segment
- * (segments split on '/', decoded %2F included) or output longer than
- * cap - 1.
+ * out, NUL-terminated, exactly once ("%2541" -> "%41"), then remove its
+ * dot segments as RFC 3986 5.2.4 says ("/a/./b/../c" -> "/a/c", "/a/.."
+ * -> "/").  Segments are those of the decoded path: "%2e" is '.', and a
+ * decoded "%2F" splits segments like '/'.  target must start with '/'.
+ * Returns 0 and sets *outlen, or -1 for a bad %-escape, a decoded byte
+ * < 0x20 or 0x7f, invalid or overlong UTF-8, a ".." that would climb
+ * above the root ("/..", "/a/../..") or output longer than cap - 1.
+ * The result has no "." or ".." segment and is never longer than the
+ * decoded path.
  */
 int http_decode_path(const char *target, size_t len, char *out, size_t cap,
     size_t *outlen);

@@ -351,22 +351,51 @@ utf8_valid(const unsigned char *s, size_t len)
 	return true;
 }
 
-/* A "." or ".." segment anywhere in a decoded path that starts with '/'. */
-static bool
-has_dot_segment(const char *path, size_t len)
+/*
+ * RFC 3986 5.2.4 on a decoded path that starts with '/', in place: "."
+ * segments go, ".." takes the segment before it with it, and a dot
+ * segment at the end leaves the trailing '/' ("/a/." is "/a/", the
+ * directory).  Empty segments ("//") are segments like any other.  Where
+ * 5.2.4 would drop a ".." that has nothing left to remove ("/../x" is
+ * "/x" there), this refuses the path instead: no client builds such a
+ * target from a link, and answering it would hide an attempt to leave the
+ * root.  Returns 0, or -1 for a path that climbs above the root.  The
+ * output is never longer than the input: it is written behind the read
+ * position.
+ */
+static int
+remove_dot_segments(char *p, size_t *len)
 {
-	size_t i, seg = 1, seglen;
+	size_t r = 0, w = 0, n = *len, seg, end;
+	bool last;
 
-	for (i = 1; i <= len; i++) {
-		if (i < len && path[i] != '/')
-			continue;
-		seglen = i - seg;
-		if ((seglen == 1 && path[seg] == '.') ||
-		    (seglen == 2 && path[seg] == '.' && path[seg + 1] == '.'))
-			return true;
-		seg = i + 1;
+	while (r < n) {
+		/* p[r] is the '/' that opens the segment p[seg..end) */
+		seg = r + 1;
+		for (end = seg; end < n && p[end] != '/'; end++)
+			;
+		last = end == n;
+		if (end - seg == 1 && p[seg] == '.') {
+			if (last)
+				p[w++] = '/';
+		} else if (end - seg == 2 && p[seg] == '.' && p[seg + 1] == '.') {
+			if (w == 0)
+				return -1;
+			while (p[--w] != '/')
+				;
+			if (last)
+				p[w++] = '/';
+		} else {
+			memmove(p + w, p + r, end - r);
+			w += end - r;
+		}
+		r = end;
 	}
-	return false;
+	if (w == 0)
+		p[w++] = '/';
+	p[w] = '\0';
+	*len = w;
+	return 0;
 }
 
 int
@@ -399,8 +428,11 @@ http_decode_path(const char *target, size_t len, char *out, size_t cap,
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
+	/* Dot segments are removed after decoding, so "%2e%2e" and a
+	 * decoded "%2F" count like "..": the kernel sees only the result,
+	 * and RESOLVE_BENEATH still confines it. */
 	if (!utf8_valid((const unsigned char *)out, n) ||
-	    has_dot_segment(out, n))
+	    remove_dot_segments(out, &n) != 0)
 		return -1;
 	*outlen = n;
 	return 0;

@@ -123,3 +123,58 @@ Test(http_gaps, if_match_and_if_unmodified_since, .timeout = 60)
 	}
 	rp_stop(&d);
 }
+
+/* RFC 3986 5.2.4: dot segments are removed after percent-decoding and the
+ * result is served; a path that climbs above the root is still 400. */
+Test(http_gaps, dot_segments_removed, .timeout = 60)
+{
+	static const struct {
+		const char *target;
+		int status;
+	} cases[] = {
+		{ "/noindex/../4k.bin", 200 },
+		{ "/./4k.bin", 200 },
+		{ "/noindex/%2e%2e/4k.bin", 200 },
+		{ "/noindex/%2E%2E/4k.bin", 200 },
+		{ "/noindex/.%2e/./4k.bin", 200 },
+		{ "/missing/dir/../../4k.bin", 200 },
+		{ "/noindex/..%2f4k.bin", 200 },
+		{ "/noindex/../.hidden", 404 },
+		{ "/4k.bin/..", 403 },             /* the root, without an index */
+		{ "/noindex/.", 403 },             /* a directory, without an index */
+		{ "/../4k.bin", 400 },
+		{ "/%2e%2e/4k.bin", 400 },
+		{ "/noindex/../../4k.bin", 400 },
+		{ "/noindex/..%2f..%2f4k.bin", 400 },
+	};
+	struct rp_daemon d;
+	struct rp_response r;
+	char raw[512];
+	size_t i;
+
+	rp_setup(&d);
+	rp_make_file(&d, "4k.bin", SIZE, SEED);
+	rp_make_file(&d, "noindex/x.bin", 10, 1);
+	rp_make_file(&d, ".hidden", 10, 1);
+	rp_start(&d);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n"
+		    "Connection: close\r\n\r\n", cases[i].target);
+		cr_assert_eq(rp_exchange(&d, raw, false, &r), RP_OK, "%s", cases[i].target);
+		cr_assert_eq(r.status, cases[i].status, "%s:\n%s", cases[i].target,
+		    rp_describe(&r));
+		if (r.status == 200)
+			cr_assert(r.body_len == SIZE &&
+			    rp_pattern_mismatch(SEED, 0, r.body, r.body_len) < 0,
+			    "%s: wrong bytes", cases[i].target);
+		rp_response_free(&r);
+	}
+	/* a directory reached through ".." without its slash is redirected
+	 * by its resolved name */
+	cr_assert_eq(rp_exchange(&d, "GET /4k.bin/../noindex HTTP/1.1\r\nHost: t\r\n"
+	    "Connection: close\r\n\r\n", false, &r), RP_OK);
+	cr_assert_eq(r.status, 301, "%s", rp_describe(&r));
+	cr_assert_str_eq(rp_hdr(&r, "Location"), "/noindex/");
+	rp_response_free(&r);
+	rp_stop(&d);
+}
