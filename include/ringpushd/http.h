@@ -14,6 +14,9 @@
 #define HTTP_TARGET_MAX 4096    /* longest request-target ever accepted;
 				   the default for max_target */
 #define HTTP_HEADERS_MAX 64     /* the default for max_headers */
+#define HTTP_DISCARD_BODY_MAX (64 * 1024) /* the largest body a GET or
+					     HEAD may carry: it is read and
+					     dropped; a larger one is 413 */
 
 enum http_method {
 	HTTP_GET, HTTP_HEAD,
@@ -44,7 +47,10 @@ struct http_request {
 		user_agent, referer;      /* if_none_match and if_match may
 					     span several field lines: see
 					     http_field_lines_next() */
-	uint64_t content_length;          /* body bytes that follow the header */
+	uint64_t content_length;          /* body bytes that follow the header
+					     (on GET/HEAD at most
+					     HTTP_DISCARD_BODY_MAX: the caller
+					     drops them) */
 	bool transfer_encoding;           /* body of unknown length follows
 					     (never on GET/HEAD): answer and
 					     close */
@@ -56,7 +62,9 @@ struct http_request {
  * with the grown buffer when it returns -2.
  * Returns the header's length in bytes (> 0) when complete; -2 when more
  * bytes are needed (and len < max_header); -1 when the request is bad, with
- * req->error_status set: 400 malformed, 414 target too long, 431 header
+ * req->error_status set: 400 malformed (Transfer-Encoding on GET or HEAD
+ * included), 413 a GET or HEAD whose Content-Length is larger than
+ * HTTP_DISCARD_BODY_MAX, 414 target too long, 431 header
  * larger than max_header or too many fields, 505 unsupported version
  * (HTTP/2.0, HTTP/0.9, a version-less HTTP/0.9 request line).  HTTP/1.2
  * to HTTP/1.9 parse, as HTTP/1.1 (RFC 9112 2.3).

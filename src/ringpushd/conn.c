@@ -426,6 +426,19 @@ conn_process(struct server *s, struct conn *c)
 	ssize_t n;
 
 	c->state = CONN_READ_REQUEST;
+	/* The rest of a GET's body: dropped as it arrives, under the header
+	 * deadline response_done() set, which more bytes do not extend. */
+	if (c->discard > 0) {
+		uint32_t drop = c->discard < c->rlen ? c->discard : c->rlen;
+
+		c->rlen -= drop;
+		memmove(c->rbuf, c->rbuf + drop, c->rlen);
+		c->discard -= drop;
+		if (c->discard > 0) {
+			submit_recv(s, c);
+			return;
+		}
+	}
 	if (c->rlen == 0) {
 		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
 		submit_recv(s, c);
@@ -456,6 +469,17 @@ conn_process(struct server *s, struct conn *c)
 		return;
 	}
 	c->req_len = (uint32_t)n;
+	/* A body on GET or HEAD (the parser bounds it): what has arrived
+	 * leaves with the request, the rest is dropped when it comes. */
+	if (req.content_length > 0 &&
+	    (req.method == HTTP_GET || req.method == HTTP_HEAD)) {
+		uint32_t here = c->rlen - c->req_len;
+
+		if (req.content_length < here)
+			here = (uint32_t)req.content_length;
+		c->req_len += here;
+		c->discard = (uint32_t)req.content_length - here;
+	}
 	c->method = conn_field_of(c, req.method_name);
 	c->target = conn_field_of(c, req.target);
 	c->referer = conn_field_of(c, req.referer);
@@ -489,6 +513,8 @@ response_done(struct server *s, struct conn *c)
 	}
 	http_progress_reset(&c->parse);
 	c->start_us = 0;
+	if (c->discard > 0)
+		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
 	conn_process(s, c);
 }
 
@@ -531,7 +557,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->peer = peer;
 	c->ip = ip;
 	c->inflight = 0;
-	c->rlen = c->req_len = 0;
+	c->rlen = c->req_len = c->discard = 0;
 	http_progress_reset(&c->parse);
 	c->bytes_in_pipe = 0;
 	c->status = 0;

@@ -577,9 +577,14 @@ finish_request(struct http_request *req, const struct parse_state *st)
 	/* RFC 9112 6.1: both framings at once smuggle requests. */
 	if (req->transfer_encoding && st->has_content_length)
 		return 400;
-	/* A body on GET/HEAD would be read as the next request. */
-	if (no_body && (req->transfer_encoding || req->content_length > 0))
+	/* A body of unknown length on GET/HEAD cannot be skipped.  One with
+	 * a Content-Length is read and dropped by the caller, as nginx does,
+	 * up to a small bound: the request means nothing with it, and a
+	 * large one would only keep the connection busy. */
+	if (no_body && req->transfer_encoding)
 		return 400;
+	if (no_body && req->content_length > HTTP_DISCARD_BODY_MAX)
+		return 413;
 	if ((status = target_path(req)) != 0)
 		return status;
 	if (req->version_minor >= 1)

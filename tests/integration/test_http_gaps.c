@@ -11,6 +11,8 @@
 
 #define SIZE 4096
 #define SEED 7
+/* HTTP_DISCARD_BODY_MAX of http.h, which the daemon documents */
+#define HTTP_BODY_MAX_FOR_TEST (64 * 1024)
 
 Test(http_gaps, http12_is_answered_as_http11, .timeout = 60)
 {
@@ -176,5 +178,80 @@ Test(http_gaps, dot_segments_removed, .timeout = 60)
 	cr_assert_eq(r.status, 301, "%s", rp_describe(&r));
 	cr_assert_str_eq(rp_hdr(&r, "Location"), "/noindex/");
 	rp_response_free(&r);
+	rp_stop(&d);
+}
+
+static void
+expect_file(struct rp_conn *c, const char *what)
+{
+	struct rp_response r;
+	int res = rp_read_response(c, &r, false);
+
+	cr_assert_eq(res, RP_OK, "%s: %s", what, rp_result_str(res));
+	cr_assert_eq(r.status, 200, "%s:\n%s", what, rp_describe(&r));
+	cr_assert(r.body_len == SIZE && rp_pattern_mismatch(SEED, 0, r.body, r.body_len) < 0,
+	    "%s: wrong bytes", what);
+	rp_response_free(&r);
+}
+
+/* A GET or HEAD with a Content-Length body is answered and its body
+ * dropped, as nginx does; the body is never taken for the next request. */
+Test(http_gaps, get_with_a_body, .timeout = 60)
+{
+	static char big[60000];
+	struct rp_daemon d;
+	struct rp_response r;
+	struct rp_conn *c;
+	int res;
+
+	rp_setup(&d);
+	rp_make_file(&d, "4k.bin", SIZE, SEED);
+	rp_write_file(&d, "other.txt", "other\n", 6);
+	rp_start(&d);
+
+	/* the body is itself a request: it must not be answered */
+	c = rp_connect(&d);
+	rp_sends(c, "GET /4k.bin HTTP/1.1\r\nHost: t\r\nContent-Length: 36\r\n\r\n"
+	    "GET /other.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+	    "GET /4k.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	expect_file(c, "GET with a body");
+	expect_file(c, "the request after the body");
+	cr_assert_eq(rp_wait_close(c, rp_io_timeout()), RP_CLOSED);
+	rp_close(c);
+
+	/* the body comes after the answer, in pieces, larger than the
+	 * request buffer, with the next request behind it */
+	c = rp_connect(&d);
+	rp_sendf(c, "GET /4k.bin HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n",
+	    sizeof(big));
+	expect_file(c, "GET whose body has not come");
+	memset(big, 'G', sizeof(big));
+	rp_send(c, big, 1000);
+	rp_send(c, big + 1000, sizeof(big) - 1000);
+	rp_sends(c, "HEAD /4k.bin HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx"
+	    "GET /4k.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	res = rp_read_response(c, &r, true);
+	cr_assert(res == RP_OK && r.status == 200 && r.content_length == SIZE,
+	    "HEAD with a body:\n%s", rp_describe(&r));
+	rp_response_free(&r);
+	expect_file(c, "GET after 60000 dropped bytes and a HEAD");
+	rp_close(c);
+
+	/* above the bound: 413, and the connection ends */
+	c = rp_connect(&d);
+	rp_sendf(c, "GET /4k.bin HTTP/1.1\r\nHost: t\r\nContent-Length: %u\r\n\r\n",
+	    HTTP_BODY_MAX_FOR_TEST + 1);
+	res = rp_read_response(c, &r, false);
+	cr_assert(res == RP_OK && r.status == 413, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	cr_assert_eq(rp_wait_close(c, rp_io_timeout()), RP_CLOSED);
+	rp_close(c);
+
+	/* Transfer-Encoding on GET stays refused */
+	cr_assert_eq(rp_exchange(&d, "GET /4k.bin HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", false, &r), RP_OK);
+	cr_assert_eq(r.status, 400, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	rp_assert_serving(&d);
 	rp_stop(&d);
 }
