@@ -148,7 +148,7 @@ static const struct conf_key conf_keys[] = {
 	{ "max_connections",	L(max_connections, TYPE_UINT), "10000", 1,
 	    1000000, NULL, NULL },
 	{ "max_connections_per_ip", L(max_connections_per_ip, TYPE_UINT),
-	    "256", 0, 1000000, NULL, NULL },
+	    "0", 0, 1000000, NULL, NULL },
 	{ "rate_per_connection", L(rate_per_connection, TYPE_SIZE), "0", 0,
 	    CONF_RATE_MAX, NULL, NULL },
 	{ "rate_total",		L(rate_total, TYPE_SIZE), "0", 0,

@@ -533,19 +533,23 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	struct iplimit_entry *ip;
 	int one = 1;
 
-	if (c == NULL) {
-		/* At max_connections: accept and close at once, so the
-		 * client learns it now instead of waiting in the backlog. */
-		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
-		close(fd);
-		return;
-	}
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
 		peer.ss_family = AF_UNSPEC;
+	if (c == NULL) {
+		/* At max_connections: accept and answer 503 at once, so the
+		 * client learns it now instead of waiting in the backlog. */
+		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
+		refuse_warn(&s->refused_max, s->now_ms, &peer, "max_connections",
+		    s->max_conns);
+		refuse_connection(fd, s->now_sec);
+		return;
+	}
 	ip = iplimit_acquire(&s->iplimit, &peer);
 	if (ip == NULL) {
 		s->m.connections_refused_total[METRICS_REFUSED_PER_IP]++;
-		close(fd);
+		refuse_warn(&s->refused_per_ip, s->now_ms, &peer,
+		    "max_connections_per_ip", s->iplimit.limit);
+		refuse_connection(fd, s->now_sec);
 		return;
 	}
 	s->free_conns = c->next_free;
