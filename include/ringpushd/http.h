@@ -190,6 +190,9 @@ struct http_response {
 	bool announce_keep_alive;     /* with keep_alive: send "Connection:
 					 keep-alive" (HTTP/1.0 clients need it,
 					 HTTP/1.1 ones do not) */
+	const char *cache_control;    /* NULL or "": none */
+	const char *extra_fields;     /* NULL or "Name: value\r\n" lines,
+					 written as they are */
 };
 
 /* Write the status line and header fields, ending with the blank line.

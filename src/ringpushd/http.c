@@ -1156,6 +1156,10 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 		out_field(&o, "Location", r->location);
 	if (r->allow != NULL)
 		out_field(&o, "Allow", r->allow);
+	if (r->cache_control != NULL && r->cache_control[0] != '\0')
+		out_field(&o, "Cache-Control", r->cache_control);
+	if (r->extra_fields != NULL)
+		out_str(&o, r->extra_fields);
 	if (!r->keep_alive)
 		out_field(&o, "Connection", "close");
 	else if (r->announce_keep_alive)

@@ -140,6 +140,8 @@ respond_redirect(struct server *s, struct conn *c)
 		.announce_keep_alive = c->version_minor == 0,
 		.head = true,           /* Content-Length: 0 and no body */
 		.location = location,
+		.cache_control = c->lst->conf->cache_control,
+		.extra_fields = c->lst->conf->add_headers,
 	};
 	char *buf;
 	int len;
@@ -237,6 +239,8 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.last_modified = st->st_mtim.tv_sec;
 	r.ranges = true;
 	r.file_size = (uint64_t)st->st_size;
+	r.cache_control = c->lst->conf->cache_control;
+	r.extra_fields = c->lst->conf->add_headers;
 	c->file_off = c->file_end = 0;
 
 	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec, s->now_sec);
@@ -267,6 +271,9 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 			break;
 		case RANGE_UNSATISFIABLE:
 			conn_file_put(s, c);
+			/* an error: the listener's fields are for what it
+			 * serves, as nginx's add_header */
+			r.cache_control = r.extra_fields = NULL;
 			r.status = 416;
 			r.content_range = true;
 			r.content_type = NULL;

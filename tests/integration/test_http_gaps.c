@@ -255,3 +255,62 @@ Test(http_gaps, get_with_a_body, .timeout = 60)
 	rp_assert_serving(&d);
 	rp_stop(&d);
 }
+
+/* cache_control and add_header: on what the listener serves (200, 206,
+ * 304, 301), not on errors; small bodies (one SEND) and engine bodies
+ * alike. */
+Test(http_gaps, cache_control_and_add_header, .timeout = 60)
+{
+	static const char *const targets[] = { "/4k.bin", "/big.bin" };
+	struct rp_daemon d;
+	struct rp_response r;
+	char conf[4 * PATH_MAX], raw[1024], etag[256];
+	size_t i;
+
+	rp_setup(&d);
+	rp_make_file(&d, "4k.bin", SIZE, SEED);
+	rp_make_file(&d, "big.bin", 100000, SEED);
+	rp_mkdir(&d, "dir");
+	snprintf(conf, sizeof(conf), "[daemon]\nerror_log = -\naccess_log = off\nallow_root = yes\n"
+	    "[listener test]\naddress = 127.0.0.1:0\nroot = %s\n"
+	    "cache_control = public, max-age=3600\n"
+	    "add_header = X-Served-By: node-1\n"
+	    "add_header = Access-Control-Allow-Origin: *\n", d.root);
+	rp_start_conf(&d, conf);
+	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		rp_get(&d, targets[i], &r);
+		cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+		cr_assert_str_eq(rp_hdr(&r, "Cache-Control"), "public, max-age=3600");
+		cr_assert_str_eq(rp_hdr(&r, "X-Served-By"), "node-1");
+		cr_assert_str_eq(rp_hdr(&r, "Access-Control-Allow-Origin"), "*");
+		cr_assert_eq(rp_hdr_count(&r, "Cache-Control"), 1);
+		cr_assert(rp_pattern_mismatch(SEED, 0, r.body, r.body_len) < 0);
+		snprintf(etag, sizeof(etag), "%s", rp_hdr(&r, "ETag"));
+		rp_response_free(&r);
+
+		snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\nRange: bytes=1-2\r\n"
+		    "Connection: close\r\n\r\n", targets[i]);
+		cr_assert_eq(rp_exchange(&d, raw, false, &r), RP_OK);
+		cr_assert_eq(r.status, 206, "%s", rp_describe(&r));
+		cr_assert_str_eq(rp_hdr(&r, "X-Served-By"), "node-1");
+		rp_response_free(&r);
+
+		snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\nIf-None-Match: %s\r\n"
+		    "Connection: close\r\n\r\n", targets[i], etag);
+		cr_assert_eq(rp_exchange(&d, raw, false, &r), RP_OK);
+		cr_assert_eq(r.status, 304, "%s", rp_describe(&r));
+		cr_assert_str_eq(rp_hdr(&r, "Cache-Control"), "public, max-age=3600");
+		rp_response_free(&r);
+	}
+	rp_get(&d, "/dir", &r);
+	cr_assert_eq(r.status, 301, "%s", rp_describe(&r));
+	cr_assert_str_eq(rp_hdr(&r, "X-Served-By"), "node-1");
+	rp_response_free(&r);
+	/* errors carry none of them */
+	rp_get(&d, "/missing", &r);
+	cr_assert_eq(r.status, 404, "%s", rp_describe(&r));
+	cr_assert_null(rp_hdr(&r, "X-Served-By"));
+	cr_assert_null(rp_hdr(&r, "Cache-Control"));
+	rp_response_free(&r);
+	rp_stop(&d);
+}
