@@ -22,6 +22,8 @@ enum conf_symlinks {
 	SYMLINKS_BENEATH,      /* follow links whose target stays beneath the root */
 	SYMLINKS_NO,           /* never follow a symlink (RESOLVE_NO_SYMLINKS) */
 };
+#define CONF_CACHE_CONTROL_MAX 128
+#define CONF_ADD_HEADERS_MAX 256
 #define CONF_USER_MAX 64
 #define CONF_STATUS_PATH_MAX 256
 enum conf_log_format { LOG_FORMAT_COMBINED, LOG_FORMAT_JSON };
@@ -38,6 +40,10 @@ struct conf_listener {
 	int hidden_files;               /* bool: serve names starting with '.' */
 	enum conf_symlinks follow_symlinks;
 	unsigned max_ranges;            /* ranges in one multipart answer; 0 = single only */
+	/* added to file and redirect responses; both fit a response header
+	 * beside the daemon's own fields */
+	char cache_control[CONF_CACHE_CONTROL_MAX];  /* "" = none */
+	char add_headers[CONF_ADD_HEADERS_MAX];      /* "Name: value\r\n" lines */
 	int line;                       /* line of the section header, 0 = built in */
 };
 

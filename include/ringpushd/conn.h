@@ -74,9 +74,13 @@ struct conn {
 	bool rate_probe;                /* FIN seen: send one byte to see */
 	struct conn *next_free;
 
-	/* request bytes: [0, rlen) received, [0, req_len) the current request */
+	/* request bytes: [0, rlen) received, [0, req_len) the current request
+	 * (with the part of a GET's body that has arrived); discard: body
+	 * bytes of the request answered that are still to come and to be
+	 * dropped before the next request */
 	char *rbuf;
 	uint32_t rlen, req_len;
+	uint32_t discard;
 	struct http_progress parse;     /* how far [0, rlen) has been looked at */
 	/* the decoded path being opened (NUL-terminated, CONN_PATH_MAX bytes),
 	 * and what the response still needs from the request */
@@ -84,7 +88,8 @@ struct conn {
 	uint32_t path_len;
 	uint32_t req_path_len;          /* path[0..req_path_len): as requested */
 	bool head, opening_index;
-	struct conn_field range, if_range, if_none_match, if_modified_since;
+	struct conn_field range, if_range, if_none_match, if_modified_since,
+		if_match, if_unmodified_since;
 
 	/* response header (or whole error response) */
 	char hbuf[CONN_HEADER_MAX];

@@ -35,15 +35,21 @@ enum range_result {
 enum range_result range_parse(const char *v, size_t len, uint64_t size,
     uint64_t *first, uint64_t *last);
 
-/* Strong ETag from inode, size and mtime (ns): "\"<hex>-<hex>-<hex>\"". */
-void file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
+/* Strong ETag from mtime (in ns) and size, "\"<mtime ns hex>-<size hex>\"":
+ * no inode, so replicas of a file with the same bytes and mtime agree. */
+void file_etag(uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
     char out[FILE_ETAG_MAX]);
 
-/* RFC 9110 13.2.2: If-None-Match (weak comparison, "*" matches) decides
+/* RFC 9110 13.2.2, in its order: If-Match (strong comparison, "*"
+ * matches, a malformed list matches nothing) fails with 412 when no
+ * member matches; without If-Match, If-Unmodified-Since fails with 412
+ * when mtime is later than its date (a date that does not parse is
+ * ignored).  Then If-None-Match (weak comparison, "*" matches) decides
  * when present; otherwise If-Modified-Since, compared with mtime.  An
  * If-Modified-Since later than now (the response's Date) is ignored like
  * one that does not parse: it cannot come from a Last-Modified this daemon
- * sends, and a file changed since would get 304.  Returns 304 or 0. */
+ * sends, and a file changed since would get 304.  Returns 412, 304 or 0
+ * (go on to Range and If-Range). */
 int file_conditional(const struct http_request *req, const char *etag, time_t mtime,
     time_t now);
 

@@ -14,6 +14,9 @@
 #define HTTP_TARGET_MAX 4096    /* longest request-target ever accepted;
 				   the default for max_target */
 #define HTTP_HEADERS_MAX 64     /* the default for max_headers */
+#define HTTP_DISCARD_BODY_MAX (64 * 1024) /* the largest body a GET or
+					     HEAD may carry: it is read and
+					     dropped; a larger one is 413 */
 
 enum http_method {
 	HTTP_GET, HTTP_HEAD,
@@ -32,17 +35,22 @@ struct http_request {
 	enum http_method method;
 	struct http_span method_name;     /* as sent, for the access log */
 	struct http_span target;          /* raw request-target */
-	int version_minor;                /* HTTP/1.x */
+	int version_minor;                /* HTTP/1.x; above 1 is treated as
+					     1 (RFC 9112 2.3) */
 	bool keep_alive;                  /* after Connection and version rules */
 	char path[HTTP_TARGET_MAX + 1];   /* percent-decoded path, query removed,
 					     always starts with '/' */
 	size_t path_len;
 	bool has_host;
 	struct http_span host, range, if_range, if_none_match, if_modified_since,
-		user_agent, referer;      /* if_none_match may span several
-					     field lines: see
+		if_match, if_unmodified_since,
+		user_agent, referer;      /* if_none_match and if_match may
+					     span several field lines: see
 					     http_field_lines_next() */
-	uint64_t content_length;          /* body bytes that follow the header */
+	uint64_t content_length;          /* body bytes that follow the header
+					     (on GET/HEAD at most
+					     HTTP_DISCARD_BODY_MAX: the caller
+					     drops them) */
 	bool transfer_encoding;           /* body of unknown length follows
 					     (never on GET/HEAD): answer and
 					     close */
@@ -54,13 +62,17 @@ struct http_request {
  * with the grown buffer when it returns -2.
  * Returns the header's length in bytes (> 0) when complete; -2 when more
  * bytes are needed (and len < max_header); -1 when the request is bad, with
- * req->error_status set: 400 malformed, 414 target too long, 431 header
+ * req->error_status set: 400 malformed (Transfer-Encoding on GET or HEAD
+ * included), 413 a GET or HEAD whose Content-Length is larger than
+ * HTTP_DISCARD_BODY_MAX, 414 target too long, 431 header
  * larger than max_header or too many fields, 505 unsupported version
- * (HTTP/2.0, HTTP/1.2, a version-less HTTP/0.9 request line).
+ * (HTTP/2.0, HTTP/0.9, a version-less HTTP/0.9 request line).  HTTP/1.2
+ * to HTTP/1.9 parse, as HTTP/1.1 (RFC 9112 2.3).
  * A well-formed but unknown method is not an error: it returns the length
- * with method HTTP_UNKNOWN, and the caller answers 501.  Any path that
- * could leave the root ("." or ".." segments, NUL, control bytes, bad
- * UTF-8) is rejected with 400.  Empty lines before the request-line are
+ * with method HTTP_UNKNOWN, and the caller answers 501.  Dot segments
+ * are removed from the decoded path (see http_decode_path); a path that
+ * would climb above the root, or holds NUL, control bytes or bad UTF-8,
+ * is rejected with 400.  Empty lines before the request-line are
  * skipped (RFC 9112 2.2) and counted in the returned length.
  * OPTIONS * parses with path "/" (target says "*").
  */
@@ -121,11 +133,15 @@ ssize_t http_parse_more(const char *buf, size_t len,
 
 /*
  * Percent-decode the path of a request-target (up to the first '?') into
- * out, NUL-terminated, exactly once ("%2541" -> "%41").  target must start
- * with '/'.  Returns 0 and sets *outlen, or -1 for a bad %-escape, a decoded
- * byte < 0x20 or 0x7f, invalid or overlong UTF-8, a "." or ".." segment
- * (segments split on '/', decoded %2F included) or output longer than
- * cap - 1.
+ * out, NUL-terminated, exactly once ("%2541" -> "%41"), then remove its
+ * dot segments as RFC 3986 5.2.4 says ("/a/./b/../c" -> "/a/c", "/a/.."
+ * -> "/").  Segments are those of the decoded path: "%2e" is '.', and a
+ * decoded "%2F" splits segments like '/'.  target must start with '/'.
+ * Returns 0 and sets *outlen, or -1 for a bad %-escape, a decoded byte
+ * < 0x20 or 0x7f, invalid or overlong UTF-8, a ".." that would climb
+ * above the root ("/..", "/a/../..") or output longer than cap - 1.
+ * The result has no "." or ".." segment and is never longer than the
+ * decoded path.
  */
 int http_decode_path(const char *target, size_t len, char *out, size_t cap,
     size_t *outlen);
@@ -174,6 +190,9 @@ struct http_response {
 	bool announce_keep_alive;     /* with keep_alive: send "Connection:
 					 keep-alive" (HTTP/1.0 clients need it,
 					 HTTP/1.1 ones do not) */
+	const char *cache_control;    /* NULL or "": none */
+	const char *extra_fields;     /* NULL or "Name: value\r\n" lines,
+					 written as they are */
 };
 
 /* Write the status line and header fields, ending with the blank line.

@@ -13,6 +13,7 @@
 #include "iplimit.h"
 #include "metrics.h"
 #include "rate.h"
+#include "refuse.h"
 #include "conn.h"
 #include "pipepool.h"
 #include "ring.h"
@@ -52,6 +53,8 @@ struct server {
 	struct bufpool small_bufs;
 	struct fdcache files;
 	struct iplimit iplimit;
+	/* warnings about refused connections, one per limit */
+	struct refuse_log refused_max, refused_per_ip;
 	struct rate_bucket rate_total;
 	struct timer_lists timers;
 	uint64_t now_ms;             /* refreshed once per loop turn */

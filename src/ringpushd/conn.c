@@ -434,6 +434,19 @@ conn_process(struct server *s, struct conn *c)
 	ssize_t n;
 
 	c->state = CONN_READ_REQUEST;
+	/* The rest of a GET's body: dropped as it arrives, under the header
+	 * deadline response_done() set, which more bytes do not extend. */
+	if (c->discard > 0) {
+		uint32_t drop = c->discard < c->rlen ? c->discard : c->rlen;
+
+		c->rlen -= drop;
+		memmove(c->rbuf, c->rbuf + drop, c->rlen);
+		c->discard -= drop;
+		if (c->discard > 0) {
+			submit_recv(s, c);
+			return;
+		}
+	}
 	if (c->rlen == 0) {
 		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
 		submit_recv(s, c);
@@ -464,6 +477,17 @@ conn_process(struct server *s, struct conn *c)
 		return;
 	}
 	c->req_len = (uint32_t)n;
+	/* A body on GET or HEAD (the parser bounds it): what has arrived
+	 * leaves with the request, the rest is dropped when it comes. */
+	if (req.content_length > 0 &&
+	    (req.method == HTTP_GET || req.method == HTTP_HEAD)) {
+		uint32_t here = c->rlen - c->req_len;
+
+		if (req.content_length < here)
+			here = (uint32_t)req.content_length;
+		c->req_len += here;
+		c->discard = (uint32_t)req.content_length - here;
+	}
 	c->method = conn_field_of(c, req.method_name);
 	c->target = conn_field_of(c, req.target);
 	c->referer = conn_field_of(c, req.referer);
@@ -498,6 +522,8 @@ response_done(struct server *s, struct conn *c)
 	}
 	http_progress_reset(&c->parse);
 	c->start_us = 0;
+	if (c->discard > 0)
+		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
 	conn_process(s, c);
 }
 
@@ -518,19 +544,23 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	struct iplimit_entry *ip;
 	int one = 1;
 
-	if (c == NULL) {
-		/* At max_connections: accept and close at once, so the
-		 * client learns it now instead of waiting in the backlog. */
-		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
-		close(fd);
-		return;
-	}
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
 		peer.ss_family = AF_UNSPEC;
+	if (c == NULL) {
+		/* At max_connections: accept and answer 503 at once, so the
+		 * client learns it now instead of waiting in the backlog. */
+		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
+		refuse_warn(&s->refused_max, s->now_ms, &peer, "max_connections",
+		    s->max_conns);
+		refuse_connection(fd, s->now_sec);
+		return;
+	}
 	ip = iplimit_acquire(&s->iplimit, &peer);
 	if (ip == NULL) {
 		s->m.connections_refused_total[METRICS_REFUSED_PER_IP]++;
-		close(fd);
+		refuse_warn(&s->refused_per_ip, s->now_ms, &peer,
+		    "max_connections_per_ip", s->iplimit.limit);
+		refuse_connection(fd, s->now_sec);
 		return;
 	}
 	s->free_conns = c->next_free;
@@ -542,7 +572,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->peer = peer;
 	c->ip = ip;
 	c->inflight = 0;
-	c->rlen = c->req_len = 0;
+	c->rlen = c->req_len = c->discard = 0;
 	http_progress_reset(&c->parse);
 	c->bytes_in_pipe = 0;
 	c->status = 0;

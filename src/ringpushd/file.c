@@ -47,16 +47,21 @@ range_parse(const char *v, size_t len, uint64_t size, uint64_t *first,
 }
 
 void
-file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
+file_etag(uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
     char out[FILE_ETAG_MAX])
 {
-	/* Unsigned arithmetic: wraps instead of overflowing for far dates;
-	 * the tag only has to change when the file does. */
+	/* Size and mtime only, like nginx: two instances serving the same
+	 * replicated file (same bytes, mtime kept by rsync -t or cp -p)
+	 * agree, so a revalidation or an If-Range that lands on the other
+	 * one still matches, and no inode number is disclosed.  The
+	 * nanoseconds keep it strong: a rewrite within the same second
+	 * changes it on every file system that stores them.  Unsigned
+	 * arithmetic wraps instead of overflowing for far dates; the tag
+	 * only has to change when the file does. */
 	uint64_t mtime_ns = (uint64_t)mtime_sec * 1000000000u + mtime_nsec;
 
-	snprintf(out, FILE_ETAG_MAX, "\"%llx-%llx-%llx\"",
-	    (unsigned long long)ino, (unsigned long long)size,
-	    (unsigned long long)mtime_ns);
+	snprintf(out, FILE_ETAG_MAX, "\"%llx-%llx\"",
+	    (unsigned long long)mtime_ns, (unsigned long long)size);
 }
 
 /* The opaque-tag of an entity-tag, quotes included, W/ dropped. */
@@ -88,12 +93,14 @@ etag_valid(const char *p, size_t len)
 }
 
 /*
- * One line of an If-None-Match list: 1 when a member matches etag under
- * weak comparison (RFC 9110 8.8.3.2), 0 when none does, -1 when the line
- * is malformed, 2 for "*".
+ * One line of an If-None-Match or If-Match list: 1 when a member matches
+ * etag, 0 when none does, -1 when the line is malformed, 2 for "*".
+ * If-None-Match compares weakly (RFC 9110 8.8.3.2); If-Match strongly
+ * (13.1.1), so with strong a weak member never matches.
  */
 static int
-if_none_match_line(const char *v, size_t len, const char *tag, size_t taglen)
+etag_list_line(const char *v, size_t len, const char *tag, size_t taglen,
+    bool strong)
 {
 	const char *e;
 	size_t i = 0, start, n;
@@ -123,7 +130,7 @@ if_none_match_line(const char *v, size_t len, const char *tag, size_t taglen)
 		etag_opaque(&e, &n, &weak);
 		if (!etag_valid(e, n))
 			return -1;
-		if (n == taglen && memcmp(e, tag, n) == 0)
+		if (n == taglen && memcmp(e, tag, n) == 0 && !(strong && weak))
 			matched = 1;
 		while (i < len && (v[i] == ' ' || v[i] == '\t'))
 			i++;
@@ -134,13 +141,16 @@ if_none_match_line(const char *v, size_t len, const char *tag, size_t taglen)
 }
 
 /*
- * If-None-Match, one line or several combined into one list (RFC 9110
- * 5.3): does any member match etag?  A malformed list, or "*" beside
- * other members, matches nothing, so the full response goes out: never a
- * wrong 304.
+ * If-None-Match or If-Match (name), one line or several combined into one
+ * list (RFC 9110 5.3): does any member match etag?  A malformed list, or
+ * "*" beside other members, matches nothing: for If-None-Match the full
+ * response goes out, never a wrong 304; for If-Match it is 412, never
+ * bytes of a representation the client did not ask for.  The file's own
+ * tag is strong, so strong comparison only has to refuse W/ members.
  */
 static bool
-if_none_match(struct http_span all, const char *etag)
+etag_list_matches(struct http_span all, const char *name, const char *etag,
+    bool strong)
 {
 	const char *tag = etag;
 	size_t taglen = strlen(etag), pos = 0;
@@ -150,9 +160,9 @@ if_none_match(struct http_span all, const char *etag)
 	int r;
 
 	etag_opaque(&tag, &taglen, &weak);
-	while (http_field_lines_next(all, "if-none-match", &pos, &line)) {
+	while (http_field_lines_next(all, name, &pos, &line)) {
 		lines++;
-		r = if_none_match_line(line.p, line.len, tag, taglen);
+		r = etag_list_line(line.p, line.len, tag, taglen, strong);
 		if (r < 0)
 			return false;
 		star |= r == 2;
@@ -167,9 +177,22 @@ file_conditional(const struct http_request *req, const char *etag,
 {
 	time_t since;
 
+	/* RFC 9110 13.2.2, steps 1 and 2: the preconditions that fail with
+	 * 412 come first.  "*" matches: the file exists, or no response
+	 * would be chosen here.  If-Unmodified-Since counts only without
+	 * If-Match, and a date that does not parse is ignored (13.1.4). */
+	if (req->if_match.p != NULL) {
+		if (etag == NULL ||
+		    !etag_list_matches(req->if_match, "if-match", etag, true))
+			return 412;
+	} else if (req->if_unmodified_since.p != NULL &&
+	    http_parse_date(req->if_unmodified_since.p,
+	    req->if_unmodified_since.len, &since) == 0 && mtime > since) {
+		return 412;
+	}
 	if (req->if_none_match.p != NULL)
-		return etag != NULL && if_none_match(req->if_none_match, etag) ?
-		    304 : 0;
+		return etag != NULL && etag_list_matches(req->if_none_match,
+		    "if-none-match", etag, false) ? 304 : 0;
 	/* RFC 9110 13.1.3: If-Modified-Since only for GET and HEAD; a date
 	 * that does not parse is ignored. */
 	if (req->if_modified_since.p == NULL ||
@@ -207,7 +230,7 @@ file_if_range(const struct http_request *req, const char *etag)
 	 * 13.1.5), and a Last-Modified second is not one here: the file may
 	 * have been rewritten within the second it names, after a client
 	 * got that date, and the resumed range would then join two
-	 * versions.  Only the ETag (inode, size, mtime in ns) says the file
+	 * versions.  Only the ETag (size, mtime in ns) says the file
 	 * is the one the client has; a date sends the whole file. */
 	return false;
 }

@@ -264,6 +264,12 @@ header_field(struct http_request *req, struct parse_state *st,
 	case 8:
 		if (span_is(name, name_len, "if-range"))
 			return record_once(&req->if_range, v, len);
+		/* a list field, like If-None-Match */
+		if (span_is(name, name_len, "if-match")) {
+			if (req->if_match.p == NULL)
+				req->if_match.p = v;
+			req->if_match.len = (size_t)(v + len - req->if_match.p);
+		}
 		break;
 	case 10:
 		if (span_is(name, name_len, "connection"))
@@ -292,6 +298,10 @@ header_field(struct http_request *req, struct parse_state *st,
 			req->transfer_encoding = true;
 		else if (span_is(name, name_len, "if-modified-since"))
 			return record_once(&req->if_modified_since, v, len);
+		break;
+	case 19:
+		if (span_is(name, name_len, "if-unmodified-since"))
+			return record_once(&req->if_unmodified_since, v, len);
 		break;
 	}
 	return 0;
@@ -341,22 +351,51 @@ utf8_valid(const unsigned char *s, size_t len)
 	return true;
 }
 
-/* A "." or ".." segment anywhere in a decoded path that starts with '/'. */
-static bool
-has_dot_segment(const char *path, size_t len)
+/*
+ * RFC 3986 5.2.4 on a decoded path that starts with '/', in place: "."
+ * segments go, ".." takes the segment before it with it, and a dot
+ * segment at the end leaves the trailing '/' ("/a/." is "/a/", the
+ * directory).  Empty segments ("//") are segments like any other.  Where
+ * 5.2.4 would drop a ".." that has nothing left to remove ("/../x" is
+ * "/x" there), this refuses the path instead: no client builds such a
+ * target from a link, and answering it would hide an attempt to leave the
+ * root.  Returns 0, or -1 for a path that climbs above the root.  The
+ * output is never longer than the input: it is written behind the read
+ * position.
+ */
+static int
+remove_dot_segments(char *p, size_t *len)
 {
-	size_t i, seg = 1, seglen;
+	size_t r = 0, w = 0, n = *len, seg, end;
+	bool last;
 
-	for (i = 1; i <= len; i++) {
-		if (i < len && path[i] != '/')
-			continue;
-		seglen = i - seg;
-		if ((seglen == 1 && path[seg] == '.') ||
-		    (seglen == 2 && path[seg] == '.' && path[seg + 1] == '.'))
-			return true;
-		seg = i + 1;
+	while (r < n) {
+		/* p[r] is the '/' that opens the segment p[seg..end) */
+		seg = r + 1;
+		for (end = seg; end < n && p[end] != '/'; end++)
+			;
+		last = end == n;
+		if (end - seg == 1 && p[seg] == '.') {
+			if (last)
+				p[w++] = '/';
+		} else if (end - seg == 2 && p[seg] == '.' && p[seg + 1] == '.') {
+			if (w == 0)
+				return -1;
+			while (p[--w] != '/')
+				;
+			if (last)
+				p[w++] = '/';
+		} else {
+			memmove(p + w, p + r, end - r);
+			w += end - r;
+		}
+		r = end;
 	}
-	return false;
+	if (w == 0)
+		p[w++] = '/';
+	p[w] = '\0';
+	*len = w;
+	return 0;
 }
 
 int
@@ -389,8 +428,11 @@ http_decode_path(const char *target, size_t len, char *out, size_t cap,
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
+	/* Dot segments are removed after decoding, so "%2e%2e" and a
+	 * decoded "%2F" count like "..": the kernel sees only the result,
+	 * and RESOLVE_BENEATH still confines it. */
 	if (!utf8_valid((const unsigned char *)out, n) ||
-	    has_dot_segment(out, n))
+	    remove_dot_segments(out, &n) != 0)
 		return -1;
 	*outlen = n;
 	return 0;
@@ -530,17 +572,22 @@ finish_request(struct http_request *req, const struct parse_state *st)
 	bool no_body = req->method == HTTP_GET || req->method == HTTP_HEAD;
 	int status;
 
-	if (req->version_minor == 1 && st->hosts == 0)
+	if (req->version_minor >= 1 && st->hosts == 0)
 		return 400;
 	/* RFC 9112 6.1: both framings at once smuggle requests. */
 	if (req->transfer_encoding && st->has_content_length)
 		return 400;
-	/* A body on GET/HEAD would be read as the next request. */
-	if (no_body && (req->transfer_encoding || req->content_length > 0))
+	/* A body of unknown length on GET/HEAD cannot be skipped.  One with
+	 * a Content-Length is read and dropped by the caller, as nginx does,
+	 * up to a small bound: the request means nothing with it, and a
+	 * large one would only keep the connection busy. */
+	if (no_body && req->transfer_encoding)
 		return 400;
+	if (no_body && req->content_length > HTTP_DISCARD_BODY_MAX)
+		return 413;
 	if ((status = target_path(req)) != 0)
 		return status;
-	if (req->version_minor == 1)
+	if (req->version_minor >= 1)
 		req->keep_alive = !st->conn_close;
 	else
 		req->keep_alive = st->conn_keep_alive && !st->conn_close;
@@ -563,6 +610,7 @@ request_reset(struct http_request *req)
 	req->has_host = false;
 	req->host = req->range = req->if_range = req->if_none_match = none;
 	req->if_modified_since = req->user_agent = req->referer = none;
+	req->if_match = req->if_unmodified_since = none;
 	req->content_length = 0;
 	req->transfer_encoding = false;
 	req->error_status = 0;
@@ -673,7 +721,10 @@ http_parse_request_limits(const char *buf, size_t len,
 		goto more;
 	if (p[4] != '\n')
 		return parse_fail(req, 400);
-	if (p[0] != '1' || p[2] > '1')
+	/* RFC 9112 2.3: a later minor version of HTTP/1 is answered as
+	 * HTTP/1.1, the highest this server conforms to; only another major
+	 * version is refused.  The digit is kept for the access log. */
+	if (p[0] != '1')
 		return parse_fail(req, 505);
 	req->version_minor = p[2] - '0';
 	p += 5;
@@ -1105,6 +1156,10 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 		out_field(&o, "Location", r->location);
 	if (r->allow != NULL)
 		out_field(&o, "Allow", r->allow);
+	if (r->cache_control != NULL && r->cache_control[0] != '\0')
+		out_field(&o, "Cache-Control", r->cache_control);
+	if (r->extra_fields != NULL)
+		out_str(&o, r->extra_fields);
 	if (!r->keep_alive)
 		out_field(&o, "Connection", "close");
 	else if (r->announce_keep_alive)

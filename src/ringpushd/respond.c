@@ -142,6 +142,8 @@ respond_redirect(struct server *s, struct conn *c)
 		.announce_keep_alive = c->version_minor == 0,
 		.head = true,           /* Content-Length: 0 and no body */
 		.location = location,
+		.cache_control = c->lst->conf->cache_control,
+		.extra_fields = c->lst->conf->add_headers,
 	};
 	char *buf;
 	int len;
@@ -227,8 +229,10 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	cond.if_range = span_of(c, c->if_range);
 	cond.if_none_match = span_of(c, c->if_none_match);
 	cond.if_modified_since = span_of(c, c->if_modified_since);
+	cond.if_match = span_of(c, c->if_match);
+	cond.if_unmodified_since = span_of(c, c->if_unmodified_since);
 
-	file_etag((uint64_t)st->st_ino, (uint64_t)st->st_size, st->st_mtim.tv_sec,
+	file_etag((uint64_t)st->st_size, st->st_mtim.tv_sec,
 	    (uint32_t)st->st_mtim.tv_nsec, etag);
 	r.keep_alive = !c->close_after;
 	r.announce_keep_alive = c->version_minor == 0;
@@ -237,9 +241,16 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.last_modified = st->st_mtim.tv_sec;
 	r.ranges = true;
 	r.file_size = (uint64_t)st->st_size;
+	r.cache_control = c->lst->conf->cache_control;
+	r.extra_fields = c->lst->conf->add_headers;
 	c->file_off = c->file_end = 0;
 
 	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec, s->now_sec);
+	if (r.status == 412) {
+		conn_file_put(s, c);
+		respond_error(s, c, 412, false);
+		return;
+	}
 	if (r.status == 304) {
 		conn_file_put(s, c);
 		respond_header(s, c, &r);
@@ -274,6 +285,9 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 			break;
 		case RANGES_UNSATISFIABLE:
 			conn_file_put(s, c);
+			/* an error: the listener's fields are for what it
+			 * serves, as nginx's add_header */
+			r.cache_control = r.extra_fields = NULL;
 			r.status = 416;
 			r.content_range = true;
 			r.content_type = NULL;
@@ -487,6 +501,8 @@ respond_request(struct server *s, struct conn *c, const struct http_request *req
 	c->if_range = conn_field_of(c, req->if_range);
 	c->if_none_match = conn_field_of(c, req->if_none_match);
 	c->if_modified_since = conn_field_of(c, req->if_modified_since);
+	c->if_match = conn_field_of(c, req->if_match);
+	c->if_unmodified_since = conn_field_of(c, req->if_unmodified_since);
 	if (try_cached(s, c))
 		return;
 	submit_open(s, c);

@@ -4,7 +4,10 @@
  * Invariants on success: the output is NUL-terminated at *outlen, no longer
  * than the input, starts with '/', holds no NUL or control byte, no "." or
  * ".." segment, and is valid UTF-8.  A fresh input of the decoded path,
- * with every '%' escaped as "%25", decodes back to the same bytes.
+ * with every '%' escaped as "%25", decodes back to the same bytes.  For an
+ * input without escapes or query, a ".." with no segment left to remove
+ * (a climb above the root) always fails, and the depth of the result is
+ * the depth the segments leave.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +55,43 @@ utf8_ok(const unsigned char *s, size_t n)
 	return true;
 }
 
+/* Walk the segments of a plain path ('/'-separated, no escapes): -1 when
+ * a ".." has nothing left to remove, else the number of segments left
+ * ("." and ".." excluded, a trailing one counted as an empty segment). */
+static long
+plain_depth(const char *in, size_t n)
+{
+	size_t i, seg = 1;
+	long depth = 0;
+
+	for (i = 1; i <= n; i++) {
+		if (i < n && in[i] != '/')
+			continue;
+		if (i - seg == 2 && in[seg] == '.' && in[seg + 1] == '.') {
+			if (depth == 0)
+				return -1;
+			depth--;
+			if (i == n)
+				depth++;
+		} else if (!(i - seg == 1 && in[seg] == '.') || i == n) {
+			depth++;
+		}
+		seg = i + 1;
+	}
+	return depth;
+}
+
+static long
+count_slashes(const char *s, size_t n)
+{
+	long k = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		k += s[i] == '/';
+	return k;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -61,6 +101,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *in = (const char *)data;
 
 	n = size > HTTP_TARGET_MAX ? HTTP_TARGET_MAX : size;
+	bool plain = n > 0 && in[0] == '/' && memchr(in, '%', n) == NULL &&
+	    memchr(in, '?', n) == NULL;
+	long depth = plain ? plain_depth(in, n) : 0;
+
 	if (http_decode_path(in, n, out, sizeof(out), &outlen) != 0) {
 		if (n > 0 && in[0] == '/' && memchr(in, '%', n) == NULL &&
 		    memchr(in, '.', n) == NULL && memchr(in, '?', n) == NULL) {
@@ -76,6 +120,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (outlen > n || out[outlen] != '\0' || out[0] != '/' ||
 	    strlen(out) != outlen)
+		abort();
+	/* A climb above the root never decodes; otherwise each segment
+	 * left is one '/' of the result (the root alone is one too). */
+	if (plain && (depth < 0 ||
+	    count_slashes(out, outlen) != (depth > 0 ? depth : 1)))
 		abort();
 	for (i = 0, seg = 1; i <= outlen; i++) {
 		unsigned char c = (unsigned char)out[i];

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,5 +188,54 @@ Test(conditional, etag_changes_with_the_file)
 	cr_assert(rp_hdr(&r, "ETag") != NULL && strcmp(rp_hdr(&r, "ETag"), etag) != 0,
 	    "ETag did not change with the mtime:\n%s", rp_describe(&r));
 	rp_response_free(&r);
+	rp_stop(&d);
+}
+
+/*
+ * Replicas behind a load balancer: the same bytes with the same mtime
+ * (rsync -t) in another file (another inode) carry the same ETag, so a
+ * revalidation or a resumed download that lands on the other copy
+ * matches.  Two files of one tree stand for the two instances.
+ */
+Test(conditional, etag_agrees_across_replicas)
+{
+	struct rp_daemon d;
+	struct rp_response a, b, r;
+	char path[PATH_MAX], req[512];
+	/* nanoseconds included: they are part of the tag */
+	const struct timespec ts[2] = { { MTIME, 123456789 }, { MTIME, 123456789 } };
+
+	rp_setup(&d);
+	rp_make_file(&d, "a.bin", FILE_SIZE, SEED);
+	rp_make_file(&d, "b.bin", FILE_SIZE, SEED);
+	rp_path(&d, "a.bin", path);
+	cr_assert(utimensat(AT_FDCWD, path, ts, 0) == 0, "utimensat: %s", strerror(errno));
+	rp_path(&d, "b.bin", path);
+	cr_assert(utimensat(AT_FDCWD, path, ts, 0) == 0, "utimensat: %s", strerror(errno));
+	rp_start(&d);
+	rp_get(&d, "/a.bin", &a);
+	rp_get(&d, "/b.bin", &b);
+	cr_assert(rp_hdr(&a, "ETag") != NULL && rp_hdr(&b, "ETag") != NULL);
+	cr_assert_str_eq(rp_hdr(&a, "ETag"), rp_hdr(&b, "ETag"),
+	    "replicas disagree:\n%s", rp_describe(&b));
+
+	/* the other copy honours If-Range with the first one's tag */
+	snprintf(req, sizeof(req), "GET /b.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=100-\r\n"
+	    "If-Range: %s\r\nConnection: close\r\n\r\n", rp_hdr(&a, "ETag"));
+	cr_assert_eq(rp_exchange(&d, req, false, &r), RP_OK);
+	cr_assert_eq(r.status, 206, "%s", rp_describe(&r));
+	rp_response_free(&r);
+
+	/* a different mtime (by one nanosecond) is a different tag */
+	{
+		const struct timespec later[2] = { { MTIME, 123456790 }, { MTIME, 123456790 } };
+
+		cr_assert(utimensat(AT_FDCWD, path, later, 0) == 0);
+	}
+	rp_response_free(&b);
+	rp_get(&d, "/b.bin", &b);
+	cr_assert_str_neq(rp_hdr(&a, "ETag"), rp_hdr(&b, "ETag"));
+	rp_response_free(&a);
+	rp_response_free(&b);
 	rp_stop(&d);
 }

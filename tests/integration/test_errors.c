@@ -131,7 +131,6 @@ Test(errors, versions_505)
 	rp_setup(&d);
 	rp_start(&d);
 	EXPECT(&d, "GET /alive.txt HTTP/2.0\r\nHost: t\r\n\r\n", 505);
-	EXPECT(&d, "GET /alive.txt HTTP/1.2\r\nHost: t\r\n\r\n", 505);
 	EXPECT(&d, "GET /alive.txt HTTP/3.0\r\nHost: t\r\n\r\n", 505);
 	rp_stop(&d);
 }

@@ -53,16 +53,42 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* True when the server closed c without sending a response. */
-static bool
-closed_without_answer(struct rp_conn *c)
+/* The server answered c with 503, Retry-After and Connection: close,
+ * then closed it. */
+static void
+assert_refused(struct rp_conn *c, const char *what)
 {
 	struct rp_response r;
-	int res = rp_read_head(c, &r);
+	int res = rp_read_response(c, &r, false);
 
-	if (res == RP_OK)
-		rp_response_free(&r);
-	return res == RP_CLOSED || res == RP_ERROR || res == RP_EOF;
+	cr_assert_eq(res, RP_OK, "%s: %s", what, rp_result_str(res));
+	cr_assert_eq(r.status, 503, "%s:\n%s", what, rp_describe(&r));
+	cr_assert(rp_hdr(&r, "Retry-After") != NULL, "%s:\n%s", what, rp_describe(&r));
+	cr_assert(rp_hdr(&r, "Connection") != NULL &&
+	    strcmp(rp_hdr(&r, "Connection"), "close") == 0, "%s:\n%s", what, rp_describe(&r));
+	rp_response_free(&r);
+	res = rp_wait_close(c, rp_io_timeout());
+	cr_assert(res == RP_CLOSED, "%s: not closed after the 503: %s", what, rp_result_str(res));
+}
+
+/* The daemon's output names the refused address and the limit. */
+static void
+assert_warned(const struct rp_daemon *d, const char *limit)
+{
+	char *out = NULL, want[128];
+
+	snprintf(want, sizeof(want), "refusing connections from 127.0.0.1 with 503: %s", limit);
+	/* the warning is written before the answer, but give the log a
+	 * moment to reach the file */
+	for (int tries = 0; tries < 100; tries++) {
+		free(out);
+		out = rp_daemon_output(d);
+		if (strstr(out, want) != NULL)
+			break;
+		usleep(50000);
+	}
+	cr_assert(strstr(out, want) != NULL, "no warning \"%s\" in:\n%s", want, out);
+	free(out);
 }
 
 Test(limits, max_connections_refuses_the_next_and_recovers)
@@ -85,7 +111,8 @@ Test(limits, max_connections_refuses_the_next_and_recovers)
 	}
 	extra = rp_connect(&d);
 	rp_send_try(extra, GET_F, strlen(GET_F));
-	cr_assert(closed_without_answer(extra), "a third connection must be closed at once");
+	assert_refused(extra, "a third connection");
+	assert_warned(&d, "max_connections (2)");
 	rp_close(extra);
 
 	rp_close(held[0]);
@@ -127,7 +154,8 @@ Test(limits, max_connections_per_ip)
 	}
 	extra = rp_connect(&d);
 	rp_send_try(extra, GET_F, strlen(GET_F));
-	cr_assert(closed_without_answer(extra), "a fourth connection from one address");
+	assert_refused(extra, "a fourth connection from one address");
+	assert_warned(&d, "max_connections_per_ip (3)");
 	rp_close(extra);
 	for (int i = 0; i < 3; i++)
 		rp_close(held[i]);

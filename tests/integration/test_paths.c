@@ -87,8 +87,10 @@ Test(paths, hidden_files_yes_serves_dotfiles)
 	cr_assert_eq(r.body_len, 8);
 	cr_assert_eq(memcmp(r.body, "contact\n", 8), 0);
 	rp_response_free(&r);
-	/* dot segments stay refused whatever hidden_files says */
-	cr_assert_eq(status_of(&d, "/.well-known/../.well-known/security.txt"), 400);
+	/* dot segments are removed, whatever hidden_files says; a climb
+	 * above the root stays refused */
+	cr_assert_eq(status_of(&d, "/.well-known/../.well-known/security.txt"), 200);
+	cr_assert_eq(status_of(&d, "/.well-known/../../.well-known/security.txt"), 400);
 	rp_stop(&d);
 }
 

@@ -250,7 +250,7 @@ expect_default_values(const struct conf *c)
 	cr_expect_str_eq(c->user, "");
 	cr_expect_str_eq(c->group, "");
 	cr_expect_eq(c->allow_root, 0);
-	cr_expect_eq(c->max_connections_per_ip, 256);
+	cr_expect_eq(c->max_connections_per_ip, 0);
 	cr_expect_eq(c->rate_per_connection, 0);
 	cr_expect_eq(c->rate_total, 0);
 	cr_expect_eq(c->max_headers, 64);

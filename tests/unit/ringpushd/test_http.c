@@ -119,8 +119,6 @@ static const struct bad_case bad_requests[] = {
 	{ "\r\rGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
 	/* unsupported but well-formed versions */
 	{ "GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505 },
-	{ "GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505 },
-	{ "GET / HTTP/1.9\r\nHost: h\r\n\r\n", 505 },
 	{ "GET / HTTP/0.9\r\nHost: h\r\n\r\n", 505 },
 	{ "GET / HTTP/3.0\r\n\r\n", 505 },
 	{ "GET /\r\n", 505 },
@@ -170,8 +168,6 @@ static const struct bad_case bad_requests[] = {
 	{ "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n", 400 },
 	{ "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
 	{ "HEAD / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n", 400 },
-	{ "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello", 400 },
-	{ "HEAD / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n", 400 },
 	/* Host */
 	{ "GET / HTTP/1.1\r\n\r\n", 400 },
 	{ "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400 },
@@ -190,15 +186,8 @@ static const struct bad_case bad_requests[] = {
 	/* paths */
 	{ "GET /.. HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
 	{ "GET /../etc/passwd HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
-	{ "GET /a/../b HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
-	{ "GET /a/.. HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
-	{ "GET /. HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
-	{ "GET /a/./b HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
 	{ "GET /%2e%2e/x HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
-	{ "GET /%2E HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
 	{ "GET /.%2e HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
-	{ "GET /a%2f..%2fb HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
-	{ "GET /a%2F.. HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
 	{ "GET /..?x HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
 	{ "GET /%00 HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
 	{ "GET /a%00.html HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
@@ -777,9 +766,13 @@ Test(http_decode, edges)
 	/* Query removed before dot segments are judged. */
 	cr_assert_eq(http_decode_path("/x?/../", 7, out, sizeof(out), &n), 0);
 	cr_assert_str_eq(out, "/x");
-	cr_assert_eq(http_decode_path("/x/..?a", 7, out, sizeof(out), &n), -1);
-	cr_assert_eq(http_decode_path("/x/.", 4, out, sizeof(out), &n), -1);
-	cr_assert_eq(http_decode_path("/x/%2e", 6, out, sizeof(out), &n), -1);
+	cr_assert_eq(http_decode_path("/x/..?a", 7, out, sizeof(out), &n), 0);
+	cr_assert_str_eq(out, "/");
+	cr_assert_eq(http_decode_path("/x/.", 4, out, sizeof(out), &n), 0);
+	cr_assert_str_eq(out, "/x/");
+	cr_assert_eq(http_decode_path("/x/%2e", 6, out, sizeof(out), &n), 0);
+	cr_assert_str_eq(out, "/x/");
+	cr_assert_eq(http_decode_path("/x/%2e%2e/..?a", 14, out, sizeof(out), &n), -1);
 	/* Four-byte maximum, and one past it. */
 	cr_assert_eq(http_decode_path("/%F4%8F%BF%BF", 13, out, sizeof(out), &n), 0);
 	cr_assert_eq(http_decode_path("/%F5%80%80%80", 13, out, sizeof(out), &n), -1);
