@@ -22,6 +22,8 @@ enum conf_symlinks {
 	SYMLINKS_BENEATH,      /* follow links whose target stays beneath the root */
 	SYMLINKS_NO,           /* never follow a symlink (RESOLVE_NO_SYMLINKS) */
 };
+/* In the order of enum listing_format (listing.h). */
+enum conf_autoindex { AUTOINDEX_OFF, AUTOINDEX_HTML, AUTOINDEX_JSON };
 #define CONF_USER_MAX 64
 #define CONF_STATUS_PATH_MAX 256
 enum conf_log_format { LOG_FORMAT_COMBINED, LOG_FORMAT_JSON };
@@ -37,6 +39,8 @@ struct conf_listener {
 	enum xfer_engine engine;
 	int hidden_files;               /* bool: serve names starting with '.' */
 	enum conf_symlinks follow_symlinks;
+	enum conf_autoindex autoindex;  /* a directory without its index */
+	unsigned autoindex_max_entries; /* entries a listing shows at most */
 	int line;                       /* line of the section header, 0 = built in */
 };
 
