@@ -106,11 +106,15 @@ stat_link_target(const struct conn *c, const char *name, struct stat *st)
 {
 	char rel[CONN_PATH_MAX + LISTING_NAME_MAX];
 	struct open_how how = c->lst->open_how;
+	const char *dir = c->path;
 	int fd, ok;
 
 	if (c->lst->conf->follow_symlinks == SYMLINKS_NO)
 		return -1;
-	if ((size_t)snprintf(rel, sizeof(rel), "%s%s", c->path + 1, name) >= sizeof(rel))
+	/* relative to the root: an absolute path is never beneath it */
+	while (*dir == '/')
+		dir++;
+	if ((size_t)snprintf(rel, sizeof(rel), "%s%s", dir, name) >= sizeof(rel))
 		return -1;
 	how.flags = O_PATH | O_CLOEXEC;
 	how.mode = 0;

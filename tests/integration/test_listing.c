@@ -120,6 +120,15 @@ RP_ENGINE_TEST(listing, html_hostile_names, .timeout = 120)
 	/* directories first */
 	cr_assert(strstr(page, "<a href=\"sub/\">sub/</a>") != NULL, "%s", page);
 	cr_assert(strstr(page, "href=\"sub/\"") < strstr(page, "href=\"%3Cimg"), "%s", page);
+	/* the same directory named with an empty segment: the link still
+	 * resolves beneath the root */
+	{
+		char *again = get_body(&d, "//d/", 200, &r);
+
+		cr_assert(strstr(again, "<a href=\"inside\">inside</a>") != NULL, "%s", again);
+		free(again);
+		rp_response_free(&r);
+	}
 	/* every link leads to its file */
 	for (size_t i = 0; i < NHOSTILE; i++) {
 		char *got;
