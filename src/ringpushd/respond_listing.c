@@ -89,13 +89,27 @@ respond_listing_free(void)
 	scratch_cap = 0;
 }
 
-/* The path below the root with no leading '/', "." for the root. */
-static const char *
-relative(const char *path)
+/* Open path (decoded, from '/') below the root as the listener's opens
+ * do, with flags.  Where openat2 is missing as a system call (valgrind
+ * 3.19 does not know it), file_open_beneath() walks the path instead and
+ * follows no symlink at all.  Returns the fd or -errno. */
+static int
+open_below_root(const struct conn *c, const char *path, uint64_t flags)
 {
-	while (*path == '/')
-		path++;
-	return *path == '\0' ? "." : path;
+	struct open_how how = c->lst->open_how;
+	const char *rel = path;
+	int fd;
+
+	while (*rel == '/')
+		rel++;
+	if (*rel == '\0')
+		rel = ".";
+	how.flags = flags;
+	how.mode = 0;
+	fd = (int)syscall(SYS_openat2, c->lst->root_fd, rel, &how, sizeof(how));
+	if (fd == -1 && errno == ENOSYS)
+		return file_open_beneath(c->lst->root_fd, path);
+	return fd >= 0 ? fd : -errno;
 }
 
 /* A symlink in the listed directory: where it leads, if the listener's
@@ -104,21 +118,14 @@ relative(const char *path)
 static int
 stat_link_target(const struct conn *c, const char *name, struct stat *st)
 {
-	char rel[CONN_PATH_MAX + LISTING_NAME_MAX];
-	struct open_how how = c->lst->open_how;
-	const char *dir = c->path;
+	char path[CONN_PATH_MAX + LISTING_NAME_MAX];
 	int fd, ok;
 
 	if (c->lst->conf->follow_symlinks == SYMLINKS_NO)
 		return -1;
-	/* relative to the root: an absolute path is never beneath it */
-	while (*dir == '/')
-		dir++;
-	if ((size_t)snprintf(rel, sizeof(rel), "%s%s", dir, name) >= sizeof(rel))
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", c->path, name) >= sizeof(path))
 		return -1;
-	how.flags = O_PATH | O_CLOEXEC;
-	how.mode = 0;
-	fd = (int)syscall(SYS_openat2, c->lst->root_fd, rel, &how, sizeof(how));
+	fd = open_below_root(c, path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	ok = fstat(fd, st);
@@ -202,7 +209,6 @@ void
 respond_listing(struct server *s, struct conn *c)
 {
 	const struct conf_listener *cl = c->lst->conf;
-	struct open_how how = c->lst->open_how;
 	struct listing_out out = { .buf = out_buf, .cap = sizeof(out_buf), .flush = flush_to_fd };
 	struct http_request cond = { 0 };
 	struct http_response r = { 0 };
@@ -217,15 +223,18 @@ respond_listing(struct server *s, struct conn *c)
 	c->path[c->path_len] = '\0';
 	c->opening_index = false;
 
-	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-	how.mode = 0;
-	dirfd = (int)syscall(SYS_openat2, c->lst->root_fd, relative(c->path), &how, sizeof(how));
+	dirfd = open_below_root(c, c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		respond_error(s, c, respond_errno_status(errno), false);
+		respond_error(s, c, respond_errno_status(-dirfd), false);
 		return;
 	}
 	if (fstat(dirfd, &st) == -1)
 		goto fail_errno;
+	/* the walk of file_open_beneath() has no O_DIRECTORY */
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		goto fail_errno;
+	}
 
 	file_etag((uint64_t)st.st_ino, (uint64_t)st.st_size, st.st_mtim.tv_sec,
 	    (uint32_t)st.st_mtim.tv_nsec, etag);

@@ -116,7 +116,10 @@ RP_ENGINE_TEST(listing, html_hostile_names, .timeout = 120)
 	cr_assert_null(strstr(page, "secret"), "%s", page);
 	cr_assert_null(strstr(page, "fifo"), "%s", page);
 	cr_assert_null(strstr(page, "outside"), "%s", page);
-	cr_assert(strstr(page, "<a href=\"inside\">inside</a>") != NULL, "%s", page);
+	/* valgrind 3.19 lacks the openat2 system call: the daemon's fallback
+	 * follows no link at all, and lists none */
+	cr_assert(rp_under_valgrind() || strstr(page, "<a href=\"inside\">inside</a>") != NULL,
+	    "%s", page);
 	/* directories first */
 	cr_assert(strstr(page, "<a href=\"sub/\">sub/</a>") != NULL, "%s", page);
 	cr_assert(strstr(page, "href=\"sub/\"") < strstr(page, "href=\"%3Cimg"), "%s", page);
@@ -125,7 +128,8 @@ RP_ENGINE_TEST(listing, html_hostile_names, .timeout = 120)
 	{
 		char *again = get_body(&d, "//d/", 200, &r);
 
-		cr_assert(strstr(again, "<a href=\"inside\">inside</a>") != NULL, "%s", again);
+		cr_assert(rp_under_valgrind() ||
+		    strstr(again, "<a href=\"inside\">inside</a>") != NULL, "%s", again);
 		free(again);
 		rp_response_free(&r);
 	}
