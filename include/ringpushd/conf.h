@@ -24,6 +24,8 @@ enum conf_symlinks {
 };
 #define CONF_CACHE_CONTROL_MAX 128
 #define CONF_ADD_HEADERS_MAX 256
+/* In the order of enum listing_format (listing.h). */
+enum conf_autoindex { AUTOINDEX_OFF, AUTOINDEX_HTML, AUTOINDEX_JSON };
 #define CONF_USER_MAX 64
 #define CONF_STATUS_PATH_MAX 256
 enum conf_log_format { LOG_FORMAT_COMBINED, LOG_FORMAT_JSON };
@@ -44,6 +46,8 @@ struct conf_listener {
 	 * beside the daemon's own fields */
 	char cache_control[CONF_CACHE_CONTROL_MAX];  /* "" = none */
 	char add_headers[CONF_ADD_HEADERS_MAX];      /* "Name: value\r\n" lines */
+	enum conf_autoindex autoindex;  /* a directory without its index */
+	unsigned autoindex_max_entries; /* entries a listing shows at most */
 	int line;                       /* line of the section header, 0 = built in */
 };
 

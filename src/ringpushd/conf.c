@@ -86,6 +86,8 @@ static const char *const log_format_names[] = { "combined", "json", NULL };
 static const char *const status_allow_names[] = { "loopback", "any", NULL };
 /* In the order of enum conf_symlinks. */
 static const char *const symlinks_names[] = { "beneath", "no", NULL };
+/* In the order of enum conf_autoindex. */
+static const char *const autoindex_names[] = { "off", "html", "json", NULL };
 
 _Static_assert(sizeof(enum xfer_engine) == sizeof(int),
     "enum keys are stored as int");
@@ -95,6 +97,8 @@ _Static_assert(sizeof(enum conf_log_format) == sizeof(int) &&
     sizeof(enum conf_status_allow) == sizeof(int), "enum keys are stored as int");
 _Static_assert(SYMLINKS_BENEATH == 0 && SYMLINKS_NO == 1,
     "symlinks_names follows enum conf_symlinks");
+_Static_assert(sizeof(enum conf_autoindex) == sizeof(int) && AUTOINDEX_OFF == 0 &&
+    AUTOINDEX_HTML == 1 && AUTOINDEX_JSON == 2, "autoindex_names follows enum conf_autoindex");
 
 static int check_error_log(struct conf_parser *, const struct conf_key *,
     const char *);
@@ -195,6 +199,11 @@ static const struct conf_key conf_keys[] = {
 	/* repeatable: each line appends (see conf_handler) */
 	{ "add_header",		LS(add_headers, TYPE_STRING), "", 0, 0, NULL,
 	    check_add_header },
+	{ "autoindex",		LS(autoindex, TYPE_ENUM), "off", 0, 0,
+	    autoindex_names, NULL },
+	/* Listings are read synchronously: the cap bounds that time. */
+	{ "autoindex_max_entries", LS(autoindex_max_entries, TYPE_UINT), "1000", 1,
+	    100000, NULL, NULL },
 };
 
 #undef D

@@ -52,6 +52,12 @@ errno_status(int err)
 	}
 }
 
+int
+respond_errno_status(int err)
+{
+	return errno_status(err);
+}
+
 
 /* The small-body path: header and body in one pool buffer.  The body is
  * read first (page-cache reads complete inline), then one SEND carries
@@ -298,26 +304,33 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 			break;
 		}
 	}
-	if (r.head || r.content_length == 0) {
+	respond_body(s, c, &r, first);
+}
+
+
+void
+respond_body(struct server *s, struct conn *c, const struct http_response *r, uint64_t first)
+{
+	if (r->head || r->content_length == 0) {
 		conn_file_put(s, c);
-		respond_header(s, c, &r);
+		respond_header(s, c, r);
 		return;
 	}
 	/* Rate-limited bodies take the engine, which sends them in grants. */
-	if (r.content_length <= CONN_SMALL_BODY_MAX && c->rate.rate == 0 &&
+	if (r->content_length <= CONN_SMALL_BODY_MAX && c->rate.rate == 0 &&
 	    s->rate_total.rate == 0) {
-		int len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+		int len = http_format_response(c->hbuf, sizeof(c->hbuf), r, s->now_sec);
 
 		if (len > 0) {
 			c->hlen = (uint32_t)len;
-			c->status = r.status;
-			if (start_small_response(s, c, first, (uint32_t)r.content_length))
+			c->status = r->status;
+			if (start_small_response(s, c, first, (uint32_t)r->content_length))
 				return;
 		}
 	}
 	c->file_off = first;
-	c->file_end = first + r.content_length;
-	respond_header(s, c, &r);
+	c->file_end = first + r->content_length;
+	respond_header(s, c, r);
 }
 
 
@@ -328,7 +341,13 @@ respond_opened(struct server *s, struct conn *c, int res)
 
 	s->m.file_open_total[res < 0 ? METRICS_OPEN_ERROR : METRICS_OPEN_OK]++;
 	if (res < 0) {
-		/* A directory without its index is not listed. */
+		if (c->opening_index && res == -ENOENT &&
+		    c->lst->conf->autoindex != AUTOINDEX_OFF) {
+			respond_listing(s, c);
+			return;
+		}
+		/* A directory without its index is not listed unless autoindex
+		 * says so. */
 		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
 		    errno_status(-res), false);
 		return;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "notify.h"
+#include "respond.h"
 #include "server.h"
 
 /* Deadline granularity: a timeout fires at most this late. */
@@ -485,6 +486,7 @@ server_free(struct server *s)
 	conn_slab_free(s);
 	pipepool_free(&s->pipes);
 	bufpool_free(&s->small_bufs);
+	respond_listing_free();
 	fdcache_free(&s->files);
 	iplimit_free(&s->iplimit);
 	signal(SIGINT, SIG_DFL);
