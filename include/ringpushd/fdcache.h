@@ -60,6 +60,9 @@ struct fdcache_entry *fdcache_put(struct fdcache *fc, const void *owner,
 void fdcache_release(struct fdcache *fc, struct fdcache_entry *e);
 /* Forget every entry (a reload: listeners and roots changed). */
 void fdcache_flush(struct fdcache *fc);
+/* Forget owner's entries (its root now names another tree).  Transfers
+ * holding one keep it until they end. */
+void fdcache_forget(struct fdcache *fc, const void *owner);
 void fdcache_free(struct fdcache *fc);
 
 #endif

@@ -198,6 +198,22 @@ fdcache_flush(struct fdcache *fc)
 }
 
 void
+fdcache_forget(struct fdcache *fc, const void *owner)
+{
+	struct fdcache_entry *e = fc->lru.next;
+
+	while (e != &fc->lru) {
+		/* table_remove() may free e, and the free list reuses its
+		 * links */
+		struct fdcache_entry *after = e->next;
+
+		if (e->owner == owner)
+			table_remove(fc, e);
+		e = after;
+	}
+}
+
+void
 fdcache_free(struct fdcache *fc)
 {
 	fdcache_flush(fc);
