@@ -34,6 +34,7 @@
 
 struct server;
 struct listener;
+struct root;
 
 enum conn_state {
 	CONN_FREE,
@@ -88,6 +89,8 @@ struct conn {
 	uint32_t path_len;
 	uint32_t req_path_len;          /* path[0..req_path_len): as requested */
 	bool head, opening_index;
+	struct root *open_root;         /* the root an open in flight resolves
+					   below, held until it completes */
 	struct conn_field range, if_range, if_none_match, if_modified_since,
 		if_match, if_unmodified_since;
 

@@ -195,6 +195,8 @@ conn_release(struct server *s, struct conn *c)
 		listen_put(c->lst);
 	}
 	conn_file_put(s, c);
+	root_put(c->open_root);
+	c->open_root = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

@@ -203,7 +203,8 @@ submit_open(struct server *s, struct conn *c)
 	if (*rel == '\0')
 		rel = ".";
 	c->state = CONN_OPEN;
-	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, &c->lst->open_how);
+	c->open_root = root_get(c->lst->root);
+	io_uring_prep_openat2(sqe, c->open_root->fd, rel, &c->lst->open_how);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
 	c->inflight++;
 }
@@ -338,7 +339,12 @@ void
 respond_opened(struct server *s, struct conn *c, int res)
 {
 	struct stat st;
+	/* A file opened below a root that a tree swap replaced meanwhile
+	 * is served, but not cached for the new tree's requests. */
+	bool current_root = c->open_root == c->lst->root;
 
+	root_put(c->open_root);
+	c->open_root = NULL;
 	s->m.file_open_total[res < 0 ? METRICS_OPEN_ERROR : METRICS_OPEN_OK]++;
 	if (res < 0) {
 		if (c->opening_index && res == -ENOENT &&
@@ -397,8 +403,8 @@ respond_opened(struct server *s, struct conn *c, int res)
 		return;
 	}
 	c->file_fd = res;
-	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
-	    c->path, c->path_len, res, s->now_ms);
+	c->file_entry = !current_root ? NULL : fdcache_put(&s->files, c->lst, c->path,
+	    c->req_path_len, c->path, c->path_len, res, s->now_ms);
 	respond_file(s, c, &st);
 }
 

@@ -450,6 +450,36 @@ rp_daemon_output(const struct rp_daemon *d)
 	return s != NULL ? s : strdup("");
 }
 
+int
+rp_output_count(const struct rp_daemon *d, const char *needle)
+{
+	char *text = rp_daemon_output(d), *p = text;
+	int seen = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		seen++;
+		p++;
+	}
+	free(text);
+	return seen;
+}
+
+void
+rp_wait_output(const struct rp_daemon *d, const char *needle, int count)
+{
+	double end = now_s() + 3 * rp_io_timeout();
+	char *text;
+
+	while (now_s() < end) {
+		if (rp_output_count(d, needle) >= count)
+			return;
+		sleep_ms(50);
+	}
+	text = rp_daemon_output(d);
+	cr_assert_fail("no %d x \"%s\" in the output:\n%s", count, needle, text);
+	free(text);
+}
+
 void
 rp_start_conf(struct rp_daemon *d, const char *conf_text)
 {

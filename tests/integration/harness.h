@@ -130,6 +130,11 @@ bool rp_alive(struct rp_daemon *d);
 void rp_stop(struct rp_daemon *d);
 /* The daemon's output so far (malloc'd, NUL-terminated; never NULL). */
 char *rp_daemon_output(const struct rp_daemon *d);
+/* How often needle occurs in the daemon's output so far. */
+int rp_output_count(const struct rp_daemon *d, const char *needle);
+/* Wait (bounded, generously) until needle occurs count times in the
+ * daemon's output; the test fails with the output if it never does. */
+void rp_wait_output(const struct rp_daemon *d, const char *needle, int count);
 
 /* Run a program to completion with stdout+stderr into out_path, stdin from
  * /dev/null.  Returns the wait status, or -1 if it did not finish in
