@@ -27,8 +27,8 @@
 
 /* Map an errno from opening a request path to the status it deserves —
  * the one place this mapping is made. */
-static int
-errno_status(int err)
+int
+respond_errno_status(int err)
 {
 	switch (err) {
 	case ENOENT:
@@ -50,12 +50,6 @@ errno_status(int err)
 	default:
 		return 500;
 	}
-}
-
-int
-respond_errno_status(int err)
-{
-	return errno_status(err);
 }
 
 
@@ -355,14 +349,14 @@ respond_opened(struct server *s, struct conn *c, int res)
 		/* A directory without its index is not listed unless autoindex
 		 * says so. */
 		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
-		    errno_status(-res), false);
+		    respond_errno_status(-res), false);
 		return;
 	}
 	if (fstat(res, &st) == -1) {
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	if (S_ISDIR(st.st_mode) && !c->opening_index) {
@@ -399,7 +393,7 @@ respond_opened(struct server *s, struct conn *c, int res)
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	c->file_fd = res;
