@@ -141,6 +141,13 @@ void rp_wait_output(const struct rp_daemon *d, const char *needle, int count);
  * timeout_s seconds (it is then killed).  wrap: run under
  * $RINGPUSHD_WRAPPER. */
 int rp_run(char *const argv[], const char *out_path, int timeout_s, bool wrap);
+/* External tools the tests drive (curl, wget, lftp...).  rp_have: prog is
+ * an executable in $PATH.  rp_need: the test is skipped, saying why,
+ * unless it is.  rp_run_ok: run argv with its output in d->dir/client.out;
+ * the test fails, with that output, unless it exits 0 within timeout_s. */
+bool rp_have(const char *prog);
+void rp_need(const char *prog);
+void rp_run_ok(const struct rp_daemon *d, char *const argv[], int timeout_s);
 /* Read a whole file (malloc'd, NUL-terminated); NULL if it cannot be read. */
 char *rp_slurp(const char *path, size_t *len);
 

@@ -41,15 +41,6 @@ tests_dir(void)
 	return t != NULL && *t != '\0' ? t : "tests";
 }
 
-static bool
-have(const char *tool)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
-	return system(cmd) == 0;
-}
-
 /* Run a shell command line in dir; its exit status, output in *out. */
 static int
 sh(const char *dir, char **out, const char *fmt, ...)
@@ -86,10 +77,10 @@ Test(ringbench_fio, fio_tools_read_json_plus_and_logs, .timeout = 180)
 	char *out;
 	int rc;
 
-	if (!have("fio_jsonplus_clat2csv") || !have("fio2gnuplot"))
+	if (!rp_have("fio_jsonplus_clat2csv") || !rp_have("fio2gnuplot"))
 		cr_skip_test("fio_jsonplus_clat2csv or fio2gnuplot missing: "
 		    "install Debian's fio package (configure --install-deps)");
-	if (!have("python3"))
+	if (!rp_have("python3"))
 		cr_skip_test("python3 missing: the fio tools need it");
 	start(&d);
 	/* two clones, 1.5 s: three log lines of 500 ms each per clone */
@@ -150,7 +141,7 @@ Test(ringbench_fio, json_has_one_entry_per_clone, .timeout = 120)
 	cr_assert_not_null(strstr(rep, "\"io_bytes\" : 800000,"), "%s", rep);
 	cr_assert_null(strstr(rep, "\"bins\""), "bins are json+ only");
 	free(rep);
-	if (have("python3")) {
+	if (rp_have("python3")) {
 		rc = sh(d.dir, &out, "python3 '%s/fio_schema.py' r.json 2>&1",
 		    tests_dir());
 		cr_assert_eq(rc, 0, "fio's field list: %s", out);
