@@ -120,6 +120,7 @@ struct conn {
 	int status;
 	struct conn_field method, target, referer, user_agent;
 	uint8_t version_minor;
+	uint8_t version_major;          /* 1, or the version a 505 refused */
 };
 
 /* Allocate the slab and request buffers for max connections. */

@@ -37,6 +37,9 @@ struct http_request {
 	struct http_span target;          /* raw request-target */
 	int version_minor;                /* HTTP/1.x; above 1 is treated as
 					     1 (RFC 9112 2.3) */
+	int version_major;                /* 1, or the version a 505 refused
+					     (0.9 for a request line without
+					     one, RFC 1945 4.1) */
 	bool keep_alive;                  /* after Connection and version rules */
 	char path[HTTP_TARGET_MAX + 1];   /* percent-decoded path, query removed,
 					     always starts with '/' */
@@ -67,7 +70,9 @@ struct http_request {
  * HTTP_DISCARD_BODY_MAX, 414 target too long, 431 header
  * larger than max_header or too many fields, 505 unsupported version
  * (HTTP/2.0, HTTP/0.9, a version-less HTTP/0.9 request line).  HTTP/1.2
- * to HTTP/1.9 parse, as HTTP/1.1 (RFC 9112 2.3).
+ * to HTTP/1.9 parse, as HTTP/1.1 (RFC 9112 2.3).  A 505 still fills
+ * method_name, target and the version fields from its request line, so
+ * the access log can name what was refused.
  * A well-formed but unknown method is not an error: it returns the length
  * with method HTTP_UNKNOWN, and the caller answers 501.  Dot segments
  * are removed from the decoded path (see http_decode_path); a path that

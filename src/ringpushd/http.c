@@ -604,6 +604,7 @@ request_reset(struct http_request *req)
 	req->method_name = none;
 	req->target = none;
 	req->version_minor = 0;
+	req->version_major = 1;
 	req->keep_alive = false;
 	req->path[0] = '\0';
 	req->path_len = 0;
@@ -697,6 +698,8 @@ http_parse_request_limits(const char *buf, size_t len,
 		/* "GET /path" CRLF is an HTTP/0.9 simple request. */
 		if (p + 1 == end)
 			goto more;
+		req->version_major = 0;
+		req->version_minor = 9;
 		return parse_fail(req, p[1] == '\n' ? 505 : 400);
 	}
 	p++;
@@ -723,10 +726,12 @@ http_parse_request_limits(const char *buf, size_t len,
 		return parse_fail(req, 400);
 	/* RFC 9112 2.3: a later minor version of HTTP/1 is answered as
 	 * HTTP/1.1, the highest this server conforms to; only another major
-	 * version is refused.  The digit is kept for the access log. */
+	 * version is refused.  The digits are kept for the access log,
+	 * which names the version of a 505 too. */
+	req->version_major = p[0] - '0';
+	req->version_minor = p[2] - '0';
 	if (p[0] != '1')
 		return parse_fail(req, 505);
-	req->version_minor = p[2] - '0';
 	p += 5;
 
 	for (;;) {
