@@ -90,6 +90,7 @@ struct conn {
 	bool head, opening_index;
 	struct conn_field range, if_range, if_none_match, if_modified_since,
 		if_match, if_unmodified_since;
+	struct conn_field accept_encoding;
 
 	/* response header (or whole error response) */
 	char hbuf[CONN_HEADER_MAX];

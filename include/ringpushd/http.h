@@ -50,6 +50,8 @@ struct http_request {
 		user_agent, referer;      /* if_none_match and if_match may
 					     span several field lines: see
 					     http_field_lines_next() */
+	struct http_span accept_encoding; /* a list field, like if_none_match:
+					     may span several field lines */
 	uint64_t content_length;          /* body bytes that follow the header
 					     (on GET/HEAD at most
 					     HTTP_DISCARD_BODY_MAX: the caller
@@ -198,6 +200,9 @@ struct http_response {
 	const char *cache_control;    /* NULL or "": none */
 	const char *extra_fields;     /* NULL or "Name: value\r\n" lines,
 					 written as they are */
+	const char *content_encoding; /* NULL: none (a precompressed sibling's
+					 coding; not on 304) */
+	const char *vary;             /* NULL: none */
 };
 
 /* Write the status line and header fields, ending with the blank line.

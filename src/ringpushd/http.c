@@ -293,6 +293,14 @@ header_field(struct http_request *req, struct parse_state *st,
 		if (span_is(name, name_len, "content-length"))
 			return parse_content_length(v, len, st, req);
 		break;
+	case 15:
+		/* a list field, like If-None-Match */
+		if (span_is(name, name_len, "accept-encoding")) {
+			if (req->accept_encoding.p == NULL)
+				req->accept_encoding.p = v;
+			req->accept_encoding.len = (size_t)(v + len - req->accept_encoding.p);
+		}
+		break;
 	case 17:
 		if (span_is(name, name_len, "transfer-encoding"))
 			req->transfer_encoding = true;
@@ -612,6 +620,7 @@ request_reset(struct http_request *req)
 	req->host = req->range = req->if_range = req->if_none_match = none;
 	req->if_modified_since = req->user_agent = req->referer = none;
 	req->if_match = req->if_unmodified_since = none;
+	req->accept_encoding = none;
 	req->content_length = 0;
 	req->transfer_encoding = false;
 	req->error_status = 0;
@@ -1129,6 +1138,8 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 	if (!bodyless) {
 		if (r->content_type != NULL)
 			out_field(&o, "Content-Type", r->content_type);
+		if (r->content_encoding != NULL)
+			out_field(&o, "Content-Encoding", r->content_encoding);
 		out_str(&o, "Content-Length: ");
 		out_u64(&o, r->content_length);
 		out_str(&o, "\r\n");
@@ -1157,6 +1168,9 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 		out_u64(&o, r->file_size);
 		out_str(&o, "\r\n");
 	}
+	/* RFC 9110 15.4.5: a 304 sends the Vary a 200 would */
+	if (r->vary != NULL)
+		out_field(&o, "Vary", r->vary);
 	if (r->location != NULL)
 		out_field(&o, "Location", r->location);
 	if (r->allow != NULL)

@@ -270,6 +270,29 @@ rp_run(char *const argv[], const char *out_path, int timeout_s, bool wrap)
 }
 
 bool
+rp_have(const char *prog)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "command -v '%s' >/dev/null 2>&1", prog);
+	return system(cmd) == 0;
+}
+
+void
+rp_run_ok(const struct rp_daemon *d, char *const argv[])
+{
+	char log[PATH_MAX], *out;
+	int status;
+
+	snprintf(log, sizeof(log), "%s/tool.out", d->dir);
+	status = rp_run(argv, log, 120, false);
+	out = rp_slurp(log, NULL);
+	cr_assert(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s failed (status 0x%x):\n%s", argv[0], status, out ? out : "");
+	free(out);
+}
+
+bool
 rp_overlay_wanted(void)
 {
 	const char *v = getenv("RP_TEST_OVERLAY");

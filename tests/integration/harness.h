@@ -136,6 +136,11 @@ char *rp_daemon_output(const struct rp_daemon *d);
  * timeout_s seconds (it is then killed).  wrap: run under
  * $RINGPUSHD_WRAPPER. */
 int rp_run(char *const argv[], const char *out_path, int timeout_s, bool wrap);
+/* True when prog is found in PATH. */
+bool rp_have(const char *prog);
+/* rp_run() a tool (not wrapped) into d->dir/tool.out; the test fails
+ * unless it exits 0 within 120 s. */
+void rp_run_ok(const struct rp_daemon *d, char *const argv[]);
 /* Read a whole file (malloc'd, NUL-terminated); NULL if it cannot be read. */
 char *rp_slurp(const char *path, size_t *len);
 
