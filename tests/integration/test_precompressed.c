@@ -279,11 +279,15 @@ Test(precompressed, siblings_follow_the_rules, .timeout = 60)
 	cr_assert(r.status == 200 && rp_hdr(&r, "Content-Encoding") == NULL, "%s", rp_describe(&r));
 	cr_assert(r.body_len == 1000 && rp_pattern_mismatch(11, 0, r.body, r.body_len) < 0);
 	rp_response_free(&r);
-	/* follow_symlinks = beneath (the default) follows this one */
-	request(&d, "GET", "/in.js", "Accept-Encoding: gzip\r\n", &r);
-	cr_assert(r.status == 200 && rp_hdr(&r, "Content-Encoding") != NULL, "%s", rp_describe(&r));
-	cr_assert(r.body_len == 300 && rp_pattern_mismatch(13, 0, r.body, r.body_len) < 0);
-	rp_response_free(&r);
+	/* follow_symlinks = beneath (the default) follows this one; valgrind
+	 * 3.19 does not know openat2, and the fallback follows no symlink */
+	if (!rp_under_valgrind()) {
+		request(&d, "GET", "/in.js", "Accept-Encoding: gzip\r\n", &r);
+		cr_assert(r.status == 200 && rp_hdr(&r, "Content-Encoding") != NULL, "%s",
+		    rp_describe(&r));
+		cr_assert(r.body_len == 300 && rp_pattern_mismatch(13, 0, r.body, r.body_len) < 0);
+		rp_response_free(&r);
+	}
 	/* a directory is not a sibling */
 	request(&d, "GET", "/dir.js", "Accept-Encoding: gzip\r\n", &r);
 	cr_assert(r.status == 200 && rp_hdr(&r, "Content-Encoding") == NULL, "%s", rp_describe(&r));
