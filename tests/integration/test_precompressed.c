@@ -468,3 +468,44 @@ Test(precompressed, curl_compressed_decodes_to_the_file, .timeout = 120)
 	}
 	rp_stop(&d);
 }
+
+/* An absent sibling is remembered for open_file_cache_valid, then looked
+ * up again; lookups of siblings are not counted as the cache's hits or
+ * misses, which count requested files. */
+Test(precompressed, absent_sibling_is_looked_up_again_after_the_validity, .timeout = 60)
+{
+	struct rp_daemon d;
+	struct rp_response r;
+	char conf[4096];
+	double hits, misses;
+	int i;
+
+	rp_setup(&d);
+	rp_make_file(&d, "app.js", APP_SIZE, APP_SEED);
+	set_mtime(&d, "app.js", -100);
+	rp_default_conf(&d, conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "log_level", "info\nopen_file_cache_valid = 200ms");
+	strncat(conf, "precompressed = on\n\n[status]\npath = /metrics\n",
+	    sizeof(conf) - strlen(conf) - 1);
+	rp_start_conf(&d, conf);
+	for (i = 0; i < 3; i++) {
+		request(&d, "GET", "/app.js", "Accept-Encoding: gzip, br, zstd\r\n", &r);
+		assert_variant(&r, &app_identity, "no sibling yet");
+		rp_response_free(&r);
+	}
+	rp_get(&d, "/metrics", &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(r.body_len > 0);
+	r.body[r.body_len - 1] = '\0';
+	hits = rp_sample((const char *)r.body, "ringpushd_open_file_cache_hits_total");
+	misses = rp_sample((const char *)r.body, "ringpushd_open_file_cache_misses_total");
+	cr_assert_eq(hits + misses, 3, "hits %g misses %g", hits, misses);
+	rp_response_free(&r);
+
+	rp_make_file(&d, "app.js.gz", GZ_SIZE, GZ_SEED);
+	usleep(400000);
+	request(&d, "GET", "/app.js", "Accept-Encoding: gzip, br, zstd\r\n", &r);
+	assert_variant(&r, &app_gzip, "the sibling made since");
+	rp_response_free(&r);
+	rp_stop(&d);
+}
