@@ -100,6 +100,8 @@ struct conn {
 	char *out;
 	uint32_t out_len, out_sent;
 	char *small_buf;
+	bool keep_body;                 /* small_buf's body is the whole file,
+					   for the open-file cache to keep */
 	char *multipart;                /* a multipart/byteranges answer's state
 					   (respond_ranges.c), a pool buffer */
 	bool close_after;               /* no keep-alive after this response */

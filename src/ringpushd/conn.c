@@ -623,11 +623,36 @@ on_recv(struct server *s, struct conn *c, int res)
 	conn_process(s, c);
 }
 
+/* A whole small file just read: the open-file cache keeps its bytes if
+ * the file still is what its entry's fstat saw, so that the kept bytes are
+ * one version of the file and agree with the size and ETag served. */
+static void
+keep_body(struct server *s, struct conn *c, uint32_t len)
+{
+	struct fdcache_entry *e = c->file_entry;
+	struct stat st;
+
+	c->keep_body = false;
+	if (fstat(e->fd, &st) == -1 || st.st_size != e->st.st_size ||
+	    st.st_mtim.tv_sec != e->st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != e->st.st_mtim.tv_nsec)
+		return;
+	fdcache_keep_body(&s->files, e, c->small_buf + c->hlen, len);
+}
+
 static void
 on_read(struct server *s, struct conn *c, int res)
 {
+	bool whole = res >= 0 && (uint32_t)res == c->out_len - c->hlen;
+
+	if (c->keep_body && whole)
+		keep_body(s, c, (uint32_t)res);
+	c->keep_body = false;
+	/* the next request opens the file again and sees its new size */
+	if (!whole && c->file_entry != NULL)
+		fdcache_forget(&s->files, c->file_entry);
 	conn_file_put(s, c);
-	if (res < 0 || (uint32_t)res != c->out_len - c->hlen) {
+	if (!whole) {
 		/* Short: the file shrank since it was opened.  The linked
 		 * SEND is cancelled, nothing was sent; closing beats sending
 		 * a body we do not have. */

@@ -77,6 +77,10 @@ entry_free(struct fdcache *fc, struct fdcache_entry *e)
 		close(e->fd);
 	free(e->path);
 	free(e->name);
+	if (e->body != NULL) {
+		fc->body_bytes -= e->body_len;
+		free(e->body);
+	}
 	memset(e, 0, sizeof(*e));
 	e->fd = -1;
 	e->next = fc->free;
@@ -189,6 +193,28 @@ fdcache_put(struct fdcache *fc, const void *owner, const char *path,
 	list_append(&fc->lru, e);
 	fc->used++;
 	return e;
+}
+
+bool
+fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
+    const void *bytes, uint32_t len)
+{
+	if (e->body != NULL || !e->in_table || len == 0 ||
+	    fc->body_bytes + len > fc->body_max)
+		return false;
+	if ((e->body = malloc(len)) == NULL)
+		return false;
+	memcpy(e->body, bytes, len);
+	e->body_len = len;
+	fc->body_bytes += len;
+	return true;
+}
+
+void
+fdcache_forget(struct fdcache *fc, struct fdcache_entry *e)
+{
+	if (e->in_table)
+		table_remove(fc, e);
 }
 
 void

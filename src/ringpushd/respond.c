@@ -60,12 +60,15 @@ respond_errno_status(int err)
 }
 
 
-/* The small-body path: header and body in one pool buffer.  The body is
- * read first (page-cache reads complete inline), then one SEND carries
- * both.  Returns false when no buffer is free. */
+/* The small-body path: header and body in one pool buffer, and one SEND
+ * carries both.  The body comes from the bytes the open-file cache keeps
+ * of the file, or else is read first (page-cache reads complete inline),
+ * and kept for the next requests when it is the whole file.  Returns
+ * false when no buffer is free. */
 static bool
 start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t len)
 {
+	const struct fdcache_entry *e = c->file_entry;
 	struct io_uring_sqe *sqe;
 	char *buf = bufpool_get(&s->small_bufs);
 
@@ -74,6 +77,15 @@ start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t le
 	memcpy(buf, c->hbuf, c->hlen);
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
+	if (e != NULL && e->body != NULL && off + len <= e->body_len) {
+		memcpy(buf + c->hlen, e->body + off, len);
+		s->m.file_cache_hits_total++;
+		conn_file_put(s, c);
+		conn_send(s, c, buf, c->hlen + len);
+		return true;
+	}
+	c->keep_body = e != NULL && e->body == NULL && off == 0 &&
+	    (uint64_t)e->st.st_size == len;
 	/* READ linked to SEND: a short read (the file shrank) fails the
 	 * link, so the SEND ends with -ECANCELED and never sends bytes the
 	 * buffer does not hold.  Both go in one submission. */
@@ -413,6 +425,8 @@ respond_opened(struct server *s, struct conn *c, int res)
 	c->file_fd = res;
 	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
 	    c->path, c->path_len, res, s->now_ms);
+	if (c->file_entry != NULL)
+		c->file_entry->st = st;
 	respond_file(s, c, &st);
 }
 
@@ -475,25 +489,21 @@ respond_metrics(struct server *s, struct conn *c)
 }
 
 
-/* A file the open-file cache still holds for this path: no open at all.
- * Its size and times come from fstat, never from the cache. */
+/* A file the open-file cache still holds for this path: no open, and no
+ * fstat either: within open_file_cache_valid the one made at the open
+ * stands (fdcache.h). */
 static bool
 try_cached(struct server *s, struct conn *c)
 {
 	struct fdcache_entry *e = fdcache_get(&s->files, c->lst, c->path, c->path_len, s->now_ms);
-	struct stat st;
 
 	if (e == NULL)
 		return false;
-	if (fstat(e->fd, &st) == -1) {
-		fdcache_release(&s->files, e);
-		return false;
-	}
 	memcpy(c->path, e->name, e->name_len + 1);
 	c->path_len = e->name_len;
 	c->file_entry = e;
 	c->file_fd = e->fd;
-	respond_file(s, c, &st);
+	respond_file(s, c, &e->st);
 	return true;
 }
 

@@ -11,8 +11,8 @@
  * Lookups go through the open-file cache, under keys of their own (a
  * byte no request path can hold, then the sibling's path), and a sibling
  * that does not open is cached as well, as an entry without an fd.  So
- * within open_file_cache_valid a request pays no system call for an
- * absent sibling and one fstat for a present one; the cost of a miss is
+ * within open_file_cache_valid a request pays no system call for a
+ * sibling, present or absent; the cost of a miss is
  * one openat2 per encoding the client accepts, at most three.  That
  * openat2 runs on the loop's thread, not on the ring: a lookup the
  * dentry cache answers costs one system call (measured: 1.5 to 3 times a
@@ -40,14 +40,14 @@
 #define PRECOMP_KEY_MAX (CONN_PATH_MAX + 5)
 
 /* Open path (decoded, starting with '/') below the listener's root as a
- * request path opens.  Returns a blocking fd on a regular file, or -1. */
+ * request path opens.  Returns a blocking fd on a regular file, with its
+ * fstat in *st, or -1. */
 static int
-open_sibling(const struct listener *l, const char *path)
+open_sibling(const struct listener *l, const char *path, struct stat *st)
 {
 	static bool no_openat2;
 	struct open_how how = l->open_how;
 	const char *rel = path;
-	struct stat st;
 	long fd = -1;
 
 	while (*rel == '/')
@@ -66,7 +66,7 @@ open_sibling(const struct listener *l, const char *path)
 	if (fd < 0)
 		return -1;
 	/* O_NONBLOCK was for the open only (see respond_opened) */
-	if (fstat((int)fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	if (fstat((int)fd, st) == -1 || !S_ISREG(st->st_mode) ||
 	    fcntl((int)fd, F_SETFL, 0) == -1) {
 		close((int)fd);
 		return -1;
@@ -101,16 +101,20 @@ try_sibling(struct server *s, struct conn *c, enum encoding e,
 	memcpy(key + 1, c->path, c->path_len);
 	memcpy(key + 1 + c->path_len, suffix, slen + 1);
 	klen = (uint32_t)(1 + c->path_len + slen);
+	/* As for any file, the fstat made at the open stands while the
+	 * entry is fresh (fdcache.h). */
 	entry = fdcache_get(&s->files, c->lst, key, klen, s->now_ms);
 	if (entry != NULL) {
 		fd = entry->fd;
+		*sibling = entry->st;
 	} else {
-		fd = open_sibling(c->lst, key + 1);
+		fd = open_sibling(c->lst, key + 1, sibling);
 		entry = fdcache_put(&s->files, c->lst, key, klen, key + 1, klen - 1, fd,
 		    s->now_ms);
+		if (entry != NULL && fd >= 0)
+			entry->st = *sibling;
 	}
-	/* Size and times always come from fstat, never from the cache. */
-	if (fd < 0 || fstat(fd, sibling) == -1 || !not_older(sibling, file)) {
+	if (fd < 0 || !not_older(sibling, file)) {
 		if (entry != NULL)
 			fdcache_release(&s->files, entry);
 		else if (fd >= 0)

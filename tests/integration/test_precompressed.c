@@ -226,20 +226,25 @@ Test(precompressed, stale_sibling_is_ignored, .timeout = 60)
 {
 	struct rp_daemon d;
 	struct rp_response r;
+	char conf[4096];
 
 	rp_setup(&d);
 	make_tree(&d);
 	set_mtime(&d, "app.js.br", -200);
-	start(&d, "precompressed = on\n");
+	rp_default_conf(&d, conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "log_level", "info\nopen_file_cache_valid = 200ms");
+	strncat(conf, "precompressed = on\n", sizeof(conf) - strlen(conf) - 1);
+	rp_start_conf(&d, conf);
 	request(&d, "GET", "/app.js", "Accept-Encoding: br, zstd\r\n", &r);
 	assert_variant(&r, &app_zstd, "br stale");
 	rp_response_free(&r);
 	request(&d, "GET", "/app.js", "Accept-Encoding: br\r\n", &r);
 	assert_variant(&r, &app_identity, "only br, stale");
 	rp_response_free(&r);
-	/* the file rewritten after its siblings: none is served any more,
-	 * whatever the open-file cache holds */
+	/* the file rewritten after its siblings: none is served any more
+	 * once the open-file cache looks at the file again */
 	set_mtime(&d, "app.js", 10);
+	usleep(400000);
 	request(&d, "GET", "/app.js", "Accept-Encoding: gzip, zstd\r\n", &r);
 	assert_variant(&r, &app_identity, "all stale");
 	rp_response_free(&r);

@@ -122,3 +122,35 @@ Test(fdcache, disabled_cache_keeps_nothing)
 	close(fd);
 	fdcache_free(&fc);
 }
+
+/* Kept bytes stay within body_max, go with their entry, and an entry
+ * taken out by fdcache_forget is missed next time but stays valid for
+ * its holder. */
+Test(fdcache, kept_bodies_are_bounded_and_leave_with_their_entry)
+{
+	struct fdcache fc;
+	struct fdcache_entry *a, *b;
+
+	cr_assert_eq(fdcache_init(&fc, 4, 1000), 0);
+	fc.body_max = 10;
+	a = fdcache_put(&fc, &owner_a, "/a", 2, "/a", 2, new_fd(), 0);
+	b = fdcache_put(&fc, &owner_a, "/b", 2, "/b", 2, new_fd(), 0);
+	cr_assert(a != NULL && b != NULL);
+	cr_assert(fdcache_keep_body(&fc, a, "0123456", 7));
+	cr_assert(!fdcache_keep_body(&fc, a, "0123456", 7), "kept once");
+	cr_assert(!fdcache_keep_body(&fc, b, "abcd", 4), "11 bytes would pass body_max");
+	cr_assert(fdcache_keep_body(&fc, b, "abc", 3));
+	cr_assert_eq(fc.body_bytes, 10);
+	cr_assert_eq(memcmp(a->body, "0123456", 7), 0);
+
+	fdcache_forget(&fc, a);
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/a", 2, 1));
+	cr_assert_eq(fc.body_bytes, 10, "the holder's entry keeps its bytes");
+	cr_assert(!fdcache_keep_body(&fc, a, "x", 1), "out of the table: nothing new kept");
+	fdcache_release(&fc, a);
+	cr_assert_eq(fc.body_bytes, 3);
+	fdcache_release(&fc, b);
+	fdcache_flush(&fc);
+	cr_assert_eq(fc.body_bytes, 0);
+	fdcache_free(&fc);
+}
