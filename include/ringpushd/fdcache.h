@@ -77,9 +77,12 @@ bool fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
     const void *bytes, uint32_t len);
 /* Take e out of the table (the file changed under it): the next request
  * opens the path again.  The caller's reference stays. */
-void fdcache_forget(struct fdcache *fc, struct fdcache_entry *e);
+void fdcache_drop(struct fdcache *fc, struct fdcache_entry *e);
 /* Forget every entry (a reload: listeners and roots changed). */
 void fdcache_flush(struct fdcache *fc);
+/* Forget owner's entries (its root now names another tree).  Transfers
+ * holding one keep it until they end. */
+void fdcache_forget(struct fdcache *fc, const void *owner);
 void fdcache_free(struct fdcache *fc);
 
 #endif

@@ -200,6 +200,8 @@ conn_release(struct server *s, struct conn *c)
 		listen_put(c->lst);
 	}
 	conn_file_put(s, c);
+	root_put(c->open_root);
+	c->open_root = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -401,20 +403,33 @@ conn_send(struct server *s, struct conn *c, char *out, uint32_t len)
 	conn_send_more(s, c, out, len);
 }
 
-void
-conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len)
+static void
+send_start(struct server *s, struct conn *c, char *out, uint32_t len)
 {
 	c->state = CONN_SEND_HEADER;
 	c->out = out;
 	c->out_len = len;
 	c->out_sent = 0;
+	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	submit_send(s, c);
+}
+
+void
+conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len)
+{
 	/* The rates count these bytes too.  They never wait (a header held
 	 * back would need a throttled state of its own): they are charged,
 	 * and the body that follows waits for the debt to be paid. */
 	rate_charge(&c->rate, s->now_ms, len);
 	rate_charge(&s->rate_total, s->now_ms, len);
-	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
-	submit_send(s, c);
+	send_start(s, c, out, len);
+}
+
+void
+conn_send_unrated(struct server *s, struct conn *c, char *out, uint32_t len)
+{
+	c->bytes_sent = 0;
+	send_start(s, c, out, len);
 }
 
 
@@ -650,7 +665,7 @@ on_read(struct server *s, struct conn *c, int res)
 	c->keep_body = false;
 	/* the next request opens the file again and sees its new size */
 	if (!whole && c->file_entry != NULL)
-		fdcache_forget(&s->files, c->file_entry);
+		fdcache_drop(&s->files, c->file_entry);
 	conn_file_put(s, c);
 	if (!whole) {
 		/* Short: the file shrank since it was opened.  The linked

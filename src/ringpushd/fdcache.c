@@ -211,7 +211,7 @@ fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
 }
 
 void
-fdcache_forget(struct fdcache *fc, struct fdcache_entry *e)
+fdcache_drop(struct fdcache *fc, struct fdcache_entry *e)
 {
 	if (e->in_table)
 		table_remove(fc, e);
@@ -222,6 +222,22 @@ fdcache_flush(struct fdcache *fc)
 {
 	while (fc->lru.next != &fc->lru)
 		table_remove(fc, fc->lru.next);
+}
+
+void
+fdcache_forget(struct fdcache *fc, const void *owner)
+{
+	struct fdcache_entry *e = fc->lru.next;
+
+	while (e != &fc->lru) {
+		/* table_remove() may free e, and the free list reuses its
+		 * links */
+		struct fdcache_entry *after = e->next;
+
+		if (e->owner == owner)
+			table_remove(fc, e);
+		e = after;
+	}
 }
 
 void

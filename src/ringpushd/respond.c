@@ -28,8 +28,8 @@
 
 /* Map an errno from opening a request path to the status it deserves —
  * the one place this mapping is made. */
-static int
-errno_status(int err)
+int
+respond_errno_status(int err)
 {
 	switch (err) {
 	case ENOENT:
@@ -51,12 +51,6 @@ errno_status(int err)
 	default:
 		return 500;
 	}
-}
-
-int
-respond_errno_status(int err)
-{
-	return errno_status(err);
 }
 
 
@@ -216,7 +210,8 @@ submit_open(struct server *s, struct conn *c)
 	if (*rel == '\0')
 		rel = ".";
 	c->state = CONN_OPEN;
-	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, &c->lst->open_how);
+	c->open_root = root_get(c->lst->root);
+	io_uring_prep_openat2(sqe, c->open_root->fd, rel, &c->lst->open_how);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
 	c->inflight++;
 }
@@ -364,7 +359,12 @@ void
 respond_opened(struct server *s, struct conn *c, int res)
 {
 	struct stat st;
+	/* A file opened below a root that a tree swap replaced meanwhile
+	 * is served, but not cached for the new tree's requests. */
+	bool current_root = c->open_root == c->lst->root;
 
+	root_put(c->open_root);
+	c->open_root = NULL;
 	s->m.file_open_total[res < 0 ? METRICS_OPEN_ERROR : METRICS_OPEN_OK]++;
 	if (res < 0) {
 		if (c->opening_index && res == -ENOENT &&
@@ -375,14 +375,14 @@ respond_opened(struct server *s, struct conn *c, int res)
 		/* A directory without its index is not listed unless autoindex
 		 * says so. */
 		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
-		    errno_status(-res), false);
+		    respond_errno_status(-res), false);
 		return;
 	}
 	if (fstat(res, &st) == -1) {
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	if (S_ISDIR(st.st_mode) && !c->opening_index) {
@@ -419,12 +419,12 @@ respond_opened(struct server *s, struct conn *c, int res)
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	c->file_fd = res;
-	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
-	    c->path, c->path_len, res, s->now_ms);
+	c->file_entry = !current_root ? NULL : fdcache_put(&s->files, c->lst, c->path,
+	    c->req_path_len, c->path, c->path_len, res, s->now_ms);
 	if (c->file_entry != NULL)
 		c->file_entry->st = st;
 	respond_file(s, c, &st);
@@ -485,7 +485,7 @@ respond_metrics(struct server *s, struct conn *c)
 	c->status = 200;
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
-	conn_send(s, c, buf, (uint32_t)(head + body));
+	conn_send_unrated(s, c, buf, (uint32_t)(head + body));
 }
 
 

@@ -53,13 +53,13 @@ open_sibling(const struct listener *l, const char *path, struct stat *st)
 	while (*rel == '/')
 		rel++;
 	if (!no_openat2) {
-		fd = syscall(SYS_openat2, l->root_fd, rel, &how, sizeof(how));
+		fd = syscall(SYS_openat2, l->root->fd, rel, &how, sizeof(how));
 		if (fd < 0 && errno == ENOSYS)
 			no_openat2 = true;
 	}
 	/* the fallback follows no symlink at all: never looser */
 	if (no_openat2) {
-		fd = file_open_walk(l->root_fd, path);
+		fd = file_open_walk(l->root->fd, path);
 		if (fd < 0)
 			return -1;
 	}

@@ -397,6 +397,10 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		if (!s->stopping) {
 			/* re-arm accepts that ended on errors (EMFILE...) */
 			listen_arm_all(s);
+			/* on the tick, not on a request: the request path
+			 * never pays for the stat, and an idle listener lets
+			 * go of a swapped-out tree too */
+			listen_follow_roots(s);
 		}
 		arm_tick(s);
 		break;

@@ -439,14 +439,14 @@ Test(precompressed, curl_compressed_decodes_to_the_file, .timeout = 120)
 	{
 		char *argv[] = { "gzip", "-k", "-9", path, NULL };
 
-		rp_run_ok(&d, argv);
+		rp_run_ok(&d, argv, 120);
 	}
 	rp_make_file(&d, "b.txt", 200000, 22);
 	if (rp_have("zstd")) {
 		rp_path(&d, "b.txt", zpath);
 		char *argv[] = { "zstd", "-q", "-k", zpath, NULL };
 
-		rp_run_ok(&d, argv);
+		rp_run_ok(&d, argv, 120);
 	}
 	start(&d, "precompressed = on\n");
 	snprintf(out, sizeof(out), "%s/got", d.dir);
@@ -459,7 +459,7 @@ Test(precompressed, curl_compressed_decodes_to_the_file, .timeout = 120)
 		if (i == 1 && !rp_have("zstd"))
 			break;
 		snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s", d.port, name);
-		rp_run_ok(&d, argv);
+		rp_run_ok(&d, argv, 120);
 		head = rp_slurp(hdrs, NULL);
 		cr_assert_not_null(head);
 		cr_assert(strcasestr(head, i == 0 ? "Content-Encoding: gzip" :
