@@ -48,6 +48,7 @@ struct conf_listener {
 	char add_headers[CONF_ADD_HEADERS_MAX];      /* "Name: value\r\n" lines */
 	enum conf_autoindex autoindex;  /* a directory without its index */
 	unsigned autoindex_max_entries; /* entries a listing shows at most */
+	int precompressed;              /* bool: serve name.br/.zst/.gz siblings */
 	int line;                       /* line of the section header, 0 = built in */
 };
 

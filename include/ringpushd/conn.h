@@ -93,6 +93,7 @@ struct conn {
 					   below, held until it completes */
 	struct conn_field range, if_range, if_none_match, if_modified_since,
 		if_match, if_unmodified_since;
+	struct conn_field accept_encoding;
 
 	/* response header (or whole error response) */
 	char hbuf[CONN_HEADER_MAX];
@@ -125,6 +126,7 @@ struct conn {
 	int status;
 	struct conn_field method, target, referer, user_agent;
 	uint8_t version_minor;
+	uint8_t version_major;          /* 1, or the version a 505 refused */
 };
 
 /* Allocate the slab and request buffers for max connections. */

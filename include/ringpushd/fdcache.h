@@ -29,7 +29,8 @@ struct fdcache_entry {
 	char *path;                   /* the request path (the key) */
 	char *name;                   /* the file opened: path, or path + index */
 	uint32_t path_len, name_len;
-	int fd;
+	int fd;                       /* -1: the path did not open (a
+					 negative entry, see fdcache_put) */
 	struct stat st;               /* fstat at the open, trusted while fresh */
 	char *body;                   /* the whole file, when kept; or NULL */
 	uint32_t body_len;
@@ -61,7 +62,9 @@ struct fdcache_entry *fdcache_get(struct fdcache *fc, const void *owner,
 /* Cache fd, just opened for path (as name).  Returns the entry with a
  * reference for the caller, who no longer closes fd itself; or NULL when
  * the cache is off or every entry is held by a transfer: the caller keeps
- * fd. */
+ * fd.  fd may be -1 to remember, for as long as an fd would be trusted,
+ * that the path does not open (respond_precomp.c does, for siblings that
+ * do not exist). */
 struct fdcache_entry *fdcache_put(struct fdcache *fc, const void *owner,
     const char *path, uint32_t path_len, const char *name, uint32_t name_len,
     int fd, uint64_t now_ms);

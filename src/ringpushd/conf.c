@@ -206,6 +206,8 @@ static const struct conf_key conf_keys[] = {
 	/* Listings are read synchronously: the cap bounds that time. */
 	{ "autoindex_max_entries", LS(autoindex_max_entries, TYPE_UINT), "1000", 1,
 	    100000, NULL, NULL },
+	{ "precompressed",	LS(precompressed, TYPE_BOOL), "off", 0, 0, NULL,
+	    NULL },
 };
 
 #undef D

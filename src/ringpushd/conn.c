@@ -133,6 +133,7 @@ log_access(struct server *s, struct conn *c)
 {
 	static char line[ACCESS_LINE_MAX];
 	char host[INET6_ADDRSTRLEN] = "-";
+	char version[sizeof("HTTP/9.9")];
 	struct access_entry e;
 	int code = metrics_code_index(c->status);
 
@@ -140,6 +141,9 @@ log_access(struct server *s, struct conn *c)
 		s->m.requests_total[code]++;
 	if (!access_log_enabled())
 		return;
+	if (c->version_major != 1)
+		snprintf(version, sizeof(version), "HTTP/%u.%u", c->version_major % 10u,
+		    c->version_minor % 10u);
 	if (c->peer.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->peer)->sin6_addr, host, sizeof(host));
 	else if (c->peer.ss_family == AF_INET)
@@ -152,6 +156,7 @@ log_access(struct server *s, struct conn *c)
 		.referer = c->rbuf + c->referer.off, .referer_len = c->referer.len,
 		.user_agent = c->rbuf + c->user_agent.off, .user_agent_len = c->user_agent.len,
 		.version_minor = c->version_minor,
+		.version = c->version_major == 1 ? NULL : version,
 		.status = c->status,
 		.body_bytes = c->bytes_sent > c->hlen ? c->bytes_sent - c->hlen : 0,
 		.bytes_sent = c->bytes_sent,
@@ -476,6 +481,7 @@ conn_process(struct server *s, struct conn *c)
 	c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
 	c->head = false;
 	c->version_minor = 1;
+	c->version_major = 1;
 	const struct http_limits lim = {
 		.max_header = rbuf_size,
 		.max_headers = s->conf->max_headers,
@@ -488,6 +494,13 @@ conn_process(struct server *s, struct conn *c)
 		return;
 	}
 	if (n < 0) {
+		/* A 505 parsed its request line: log it as any other. */
+		if (n == -1 && req.error_status == 505) {
+			c->method = conn_field_of(c, req.method_name);
+			c->target = conn_field_of(c, req.target);
+			c->version_minor = (uint8_t)req.version_minor;
+			c->version_major = (uint8_t)req.version_major;
+		}
 		respond_error(s, c, n == -2 ? 431 : req.error_status, true);
 		return;
 	}

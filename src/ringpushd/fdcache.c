@@ -73,7 +73,8 @@ fdcache_init(struct fdcache *fc, unsigned capacity, uint64_t valid_ms)
 static void
 entry_free(struct fdcache *fc, struct fdcache_entry *e)
 {
-	close(e->fd);
+	if (e->fd >= 0)
+		close(e->fd);
 	free(e->path);
 	free(e->name);
 	if (e->body != NULL) {

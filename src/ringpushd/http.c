@@ -293,6 +293,14 @@ header_field(struct http_request *req, struct parse_state *st,
 		if (span_is(name, name_len, "content-length"))
 			return parse_content_length(v, len, st, req);
 		break;
+	case 15:
+		/* a list field, like If-None-Match */
+		if (span_is(name, name_len, "accept-encoding")) {
+			if (req->accept_encoding.p == NULL)
+				req->accept_encoding.p = v;
+			req->accept_encoding.len = (size_t)(v + len - req->accept_encoding.p);
+		}
+		break;
 	case 17:
 		if (span_is(name, name_len, "transfer-encoding"))
 			req->transfer_encoding = true;
@@ -604,6 +612,7 @@ request_reset(struct http_request *req)
 	req->method_name = none;
 	req->target = none;
 	req->version_minor = 0;
+	req->version_major = 1;
 	req->keep_alive = false;
 	req->path[0] = '\0';
 	req->path_len = 0;
@@ -611,6 +620,7 @@ request_reset(struct http_request *req)
 	req->host = req->range = req->if_range = req->if_none_match = none;
 	req->if_modified_since = req->user_agent = req->referer = none;
 	req->if_match = req->if_unmodified_since = none;
+	req->accept_encoding = none;
 	req->content_length = 0;
 	req->transfer_encoding = false;
 	req->error_status = 0;
@@ -697,6 +707,8 @@ http_parse_request_limits(const char *buf, size_t len,
 		/* "GET /path" CRLF is an HTTP/0.9 simple request. */
 		if (p + 1 == end)
 			goto more;
+		req->version_major = 0;
+		req->version_minor = 9;
 		return parse_fail(req, p[1] == '\n' ? 505 : 400);
 	}
 	p++;
@@ -723,10 +735,12 @@ http_parse_request_limits(const char *buf, size_t len,
 		return parse_fail(req, 400);
 	/* RFC 9112 2.3: a later minor version of HTTP/1 is answered as
 	 * HTTP/1.1, the highest this server conforms to; only another major
-	 * version is refused.  The digit is kept for the access log. */
+	 * version is refused.  The digits are kept for the access log,
+	 * which names the version of a 505 too. */
+	req->version_major = p[0] - '0';
+	req->version_minor = p[2] - '0';
 	if (p[0] != '1')
 		return parse_fail(req, 505);
-	req->version_minor = p[2] - '0';
 	p += 5;
 
 	for (;;) {
@@ -1128,6 +1142,8 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 	if (!bodyless) {
 		if (r->content_type != NULL)
 			out_field(&o, "Content-Type", r->content_type);
+		if (r->content_encoding != NULL)
+			out_field(&o, "Content-Encoding", r->content_encoding);
 		out_lit(&o, "Content-Length: ");
 		out_u64(&o, r->content_length);
 		out_lit(&o, "\r\n");
@@ -1156,6 +1172,9 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 		out_u64(&o, r->file_size);
 		out_lit(&o, "\r\n");
 	}
+	/* RFC 9110 15.4.5: a 304 sends the Vary a 200 would */
+	if (r->vary != NULL)
+		out_field(&o, "Vary", r->vary);
 	if (r->location != NULL)
 		out_field(&o, "Location", r->location);
 	if (r->allow != NULL)

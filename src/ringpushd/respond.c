@@ -20,6 +20,7 @@
 #include "http.h"
 #include "ranges.h"
 #include "respond.h"
+#include "respond_precomp.h"
 #include "respond_ranges.h"
 #include "server.h"
 
@@ -236,7 +237,13 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	char etag[FILE_ETAG_MAX];
 	struct http_response r = { 0 };
 	uint64_t first = 0, last = 0;
+	/* precompressed = on: maybe a sibling's bytes, described by sibling */
+	enum encoding encoding = ENCODING_COUNT;
+	struct stat sibling;
+	bool vary = respond_precomp_pick(s, c, st, &encoding, &sibling);
 
+	if (encoding != ENCODING_COUNT)
+		st = &sibling;
 	cond.method = c->head ? HTTP_HEAD : HTTP_GET;
 	cond.range = span_of(c, c->range);
 	cond.if_range = span_of(c, c->if_range);
@@ -247,6 +254,9 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 
 	file_etag((uint64_t)st->st_size, st->st_mtim.tv_sec,
 	    (uint32_t)st->st_mtim.tv_nsec, etag);
+	if (encoding != ENCODING_COUNT)
+		respond_precomp_etag(etag, encoding);
+	r.vary = vary ? PRECOMP_VARY : NULL;
 	r.keep_alive = !c->close_after;
 	r.announce_keep_alive = c->version_minor == 0;
 	r.head = c->head;
@@ -270,7 +280,10 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 		return;
 	}
 	r.status = 200;
+	/* the file's own type, whatever the coding */
 	r.content_type = file_mime_type(c->path, c->path_len);
+	if (encoding != ENCODING_COUNT)
+		r.content_encoding = encoding_name(encoding);
 	r.content_length = (uint64_t)st->st_size;
 	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
 	 * describes the whole representation. */
@@ -304,6 +317,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 			r.status = 416;
 			r.content_range = true;
 			r.content_type = NULL;
+			r.content_encoding = NULL;
 			r.content_length = 0;
 			respond_header(s, c, &r);
 			return;
@@ -532,6 +546,7 @@ respond_request(struct server *s, struct conn *c, const struct http_request *req
 	c->if_modified_since = conn_field_of(c, req->if_modified_since);
 	c->if_match = conn_field_of(c, req->if_match);
 	c->if_unmodified_since = conn_field_of(c, req->if_unmodified_since);
+	c->accept_encoding = conn_field_of(c, req->accept_encoding);
 	if (try_cached(s, c))
 		return;
 	submit_open(s, c);
