@@ -458,6 +458,11 @@ respond_metrics(struct server *s, struct conn *c)
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
 	conn_send(s, c, buf, (uint32_t)(head + body));
+	/* The status endpoint is exempt from the rate limits: what
+	 * conn_send() charged goes back at once.  Otherwise a monitor
+	 * polling it under a low rate_total runs up a debt that every
+	 * client's next body waits for. */
+	conn_rate_refund(s, c, (uint32_t)(head + body));
 }
 
 

@@ -102,6 +102,11 @@ extern const char *rp_engine;
 /* The value of the sample line "name value" in Prometheus text; the test
  * fails if there is none. */
 double rp_sample(const char *text, const char *name);
+/* The sample name of the daemon's status endpoint, which must be
+ * /metrics, fetched on a connection of its own. */
+double rp_metric(const struct rp_daemon *d, const char *name);
+/* CLOCK_MONOTONIC in seconds. */
+double rp_now_s(void);
 
 /*
  * A test run once per transfer engine: NAME with splice, NAME_sendfile with
