@@ -25,6 +25,10 @@ struct fdcache_entry {
 	char *name;                   /* the file opened: path, or path + index */
 	uint32_t path_len, name_len;
 	int fd;
+	/* engine mmap: the file mapped read-only (MAP_SHARED) by its first
+	 * transfer, unmapped when the entry is freed; NULL until then */
+	void *map;
+	uint64_t map_len;
 	uint64_t opened_ms;
 	unsigned refs;                /* users, plus one while in the table */
 	bool in_table;

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "fdcache.h"
 
@@ -74,6 +75,8 @@ static void
 entry_free(struct fdcache *fc, struct fdcache_entry *e)
 {
 	close(e->fd);
+	if (e->map != NULL)
+		munmap(e->map, e->map_len);
 	free(e->path);
 	free(e->name);
 	memset(e, 0, sizeof(*e));

@@ -110,8 +110,9 @@ double rp_now_s(void);
 
 /*
  * A test run once per transfer engine: NAME with splice, NAME_sendfile with
- * sendfile, NAME_auto with auto.  Options (at least one, e.g. .timeout)
- * apply to all three.  The body follows as a function body.
+ * sendfile, NAME_auto with auto, NAME_copy with copy, NAME_mmap with mmap.
+ * Options (at least one, e.g. .timeout) apply to all five.  The body
+ * follows as a function body.
  */
 #define RP_ENGINE_TEST(suite, name, ...)				\
 	static void name##_body(void);					\
@@ -124,6 +125,16 @@ double rp_now_s(void);
 	Test(suite, name##_auto, __VA_ARGS__)				\
 	{								\
 		rp_engine = "auto";					\
+		name##_body();						\
+	}								\
+	Test(suite, name##_copy, __VA_ARGS__)				\
+	{								\
+		rp_engine = "copy";					\
+		name##_body();						\
+	}								\
+	Test(suite, name##_mmap, __VA_ARGS__)				\
+	{								\
+		rp_engine = "mmap";					\
 		name##_body();						\
 	}								\
 	static void name##_body(void)

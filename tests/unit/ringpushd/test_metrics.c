@@ -29,6 +29,8 @@ static const struct metrics known = {
 		[METRICS_ENGINE_SPLICE] = 18446744073709551615ULL,
 		[METRICS_ENGINE_SMALL] = 4096,
 		[METRICS_ENGINE_SENDFILE] = 65536,
+		[METRICS_ENGINE_COPY] = 1048576,
+		[METRICS_ENGINE_MMAP] = 2097152,
 	},
 	.file_open_total = { [METRICS_OPEN_OK] = 950, [METRICS_OPEN_ERROR] = 21 },
 	.ring_submissions_total = 123456,
@@ -37,6 +39,8 @@ static const struct metrics known = {
 	.timer_expirations_total = 9,
 	.open_file_cache_hits_total = 700,
 	.open_file_cache_misses_total = 271,
+	.send_zc_total = 64,
+	.send_zc_copied_total = 63,
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -65,6 +69,8 @@ static const char known_text[] =
 "ringpushd_bytes_sent_total{engine=\"splice\"} 18446744073709551615\n"
 "ringpushd_bytes_sent_total{engine=\"small\"} 4096\n"
 "ringpushd_bytes_sent_total{engine=\"sendfile\"} 65536\n"
+"ringpushd_bytes_sent_total{engine=\"copy\"} 1048576\n"
+"ringpushd_bytes_sent_total{engine=\"mmap\"} 2097152\n"
 "# HELP ringpushd_transfers_in_flight Response bodies being sent now.\n"
 "# TYPE ringpushd_transfers_in_flight gauge\n"
 "ringpushd_transfers_in_flight 3\n"
@@ -96,6 +102,12 @@ static const char known_text[] =
 "# HELP ringpushd_open_file_cache_misses_total Requests that had to open their file.\n"
 "# TYPE ringpushd_open_file_cache_misses_total counter\n"
 "ringpushd_open_file_cache_misses_total 271\n"
+"# HELP ringpushd_send_zc_total Zero-copy sends (IORING_OP_SEND_ZC) of the mmap engine.\n"
+"# TYPE ringpushd_send_zc_total counter\n"
+"ringpushd_send_zc_total 64\n"
+"# HELP ringpushd_send_zc_copied_total Zero-copy sends whose bytes the kernel copied all the same, as its notification reported (loopback always does).\n"
+"# TYPE ringpushd_send_zc_copied_total counter\n"
+"ringpushd_send_zc_copied_total 63\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -148,7 +160,8 @@ Test(metrics, one_header_per_family)
 		"ringpushd_ring_cq_overflow_total",
 		"ringpushd_timer_expirations_total",
 		"ringpushd_open_file_cache_hits_total",
-		"ringpushd_open_file_cache_misses_total", "process_cpu_seconds_total",
+		"ringpushd_open_file_cache_misses_total", "ringpushd_send_zc_total",
+		"ringpushd_send_zc_copied_total", "process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
 	};
 	static char buf[8192];
@@ -159,8 +172,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 18);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 18);
+	cr_expect_eq(count_lines(buf, "# HELP "), 20);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 20);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -177,10 +190,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 15 families of ours with 2 + 5 + 3 + 2 labelled samples, 3 of
-	 * process: 11 + 12 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 26);
-	cr_expect_eq(count_lines(buf, ""), 18 * 2 + 26);
+	/* 17 families of ours with 2 + 5 + 5 + 2 labelled samples, 3 of
+	 * process: 13 + 14 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 30);
+	cr_expect_eq(count_lines(buf, ""), 20 * 2 + 30);
 }
 
 Test(metrics, cap_too_small)
