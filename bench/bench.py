@@ -297,18 +297,27 @@ def plot(out, cells, names):
 set terminal pngcairo size 1400,900 noenhanced
 set output '{os.path.join(out, "bench.png")}'
 set multiplot layout 2,1 title 'make bench: ringpushd and reference servers (file size/connections)'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set key top left
-set logscale y
-set grid ytics
+{HISTOGRAMS}
 set ylabel 'requests/s'
 plot {cols_rps}
 set ylabel 'server CPU us per request'
 plot {cols_cpu}
 unset multiplot
 """
+    run_gnuplot(script, os.path.join(out, "bench.png"), "bench")
+
+
+# clustered bars on a log scale, for both benchmarks' charts
+HISTOGRAMS = """set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top left
+set logscale y
+set grid ytics"""
+
+
+def run_gnuplot(script, png, who):
+    """Run a gnuplot script that writes png; who names the caller."""
     r = subprocess.run(["gnuplot"], input=script, text=True,
                        capture_output=True)
     if r.returncode != 0:
@@ -317,9 +326,9 @@ unset multiplot
         r = subprocess.run(["gnuplot"], input=script, text=True,
                            capture_output=True)
     if r.returncode == 0:
-        say(f"bench: chart in {os.path.join(out, 'bench.png')}")
+        say(f"{who}: chart in {png}")
     else:
-        say("bench: gnuplot failed: " + r.stderr.strip()[-200:])
+        say(f"{who}: gnuplot failed: " + r.stderr.strip()[-200:])
 
 
 def tree_cpu(pid):
