@@ -9,8 +9,8 @@ with a receiver that copies (sink=discard) and one that does not
 (sink=splice), because on loopback the receiver's copy hides what the
 sender saves.  Per cell and engine it prints MB/s, server CPU seconds per
 GiB, server CPU microseconds per request, the server's context switches
-per request (every thread's, io-wq workers included) and the most io-wq
-worker threads seen, and last the CPU per GiB as a ratio to copy.  Writes
+per request (every thread's, io-wq workers included) and the io-wq
+worker threads that ran, and last the CPU per GiB as a ratio to copy.  Writes
 engines.json and, with gnuplot, engines.png.  Engines take turns in every
 round; a cell's figures are medians over the rounds.  A benchmark, not a
 test: it never fails on a number.
@@ -43,18 +43,18 @@ say = bench.say
 class TaskSampler:
     """Samples /proc/PID/task while a run goes on: the context switches
     of every thread (the last figure seen of a thread that exits before
-    the end still counts) and the most io-wq workers (iou-wrk-*) alive at
-    once."""
+    the end still counts), and the io-wq workers (iou-wrk-*) that ran:
+    those whose switches moved, not the idle ones a previous cell left."""
 
     def __init__(self, pid, delay, period=0.05):
         self.pid, self.delay, self.period = pid, delay, period
         self.first, self.last = {}, {}
-        self.max_workers = 0
+        self.workers = set()
         self.stop_ev = threading.Event()
         self.thread = threading.Thread(target=self.loop, daemon=True)
 
     def sample(self):
-        seen, workers = {}, 0
+        seen = {}
         base = f"/proc/{self.pid}/task"
         try:
             tids = os.listdir(base)
@@ -66,16 +66,15 @@ class TaskSampler:
                     text = f.read()
             except OSError:
                 continue
-            name, switches = "", 0
+            switches = 0
             for line in text.splitlines():
-                if line.startswith("Name:"):
-                    name = line[len("Name:"):].strip()
+                if line.startswith("Name:") and \
+                        line[len("Name:"):].strip().startswith("iou-wrk"):
+                    self.workers.add(tid)
                 elif line.startswith(("voluntary_ctxt_switches:",
                                       "nonvoluntary_ctxt_switches:")):
                     switches += int(line.split()[1])
             seen[tid] = switches
-            workers += name.startswith("iou-wrk")
-        self.max_workers = max(self.max_workers, workers)
         return seen
 
     def loop(self):
@@ -98,8 +97,15 @@ class TaskSampler:
         self.thread.join()
         self.last.update(self.sample())
 
+    def moved(self, tid):
+        return self.last[tid] - self.first.get(tid, 0)
+
     def switches(self):
-        return sum(n - self.first.get(tid, 0) for tid, n in self.last.items())
+        return sum(self.moved(tid) for tid in self.last)
+
+    def busy_workers(self):
+        return sum(1 for tid in self.workers
+                   if tid in self.last and self.moved(tid) > 1)
 
 
 def seconds(duration):
@@ -125,7 +131,7 @@ def run_cell(build, srv, size, conns, sink, runtime, ramp, pin):
     except (ValueError, KeyError, IndexError):
         return None, (r.stderr.strip().splitlines() or ["no report"])[-1]
     t["ctx_switches"] = ts.switches()
-    t["iowq_threads"] = ts.max_workers
+    t["iowq_threads"] = ts.busy_workers()
     return t, None
 
 
@@ -295,8 +301,8 @@ def main():
         f"kernel {platform.release()}: medians of {rounds} round(s) of "
         f"{runtime} (after {ramp} ramp); ringpushd on CPU 0, ringbench on "
         "CPU 1; cpu = utime+stime of the daemon and its threads; cs/req = "
-        "context switches of all its threads per request; io-wq = most "
-        "worker threads alive at once; client% marked ! at "
+        "context switches of all its threads per request; io-wq = "
+        "worker threads that ran; client% marked ! at "
         f"{bench.CLIENT_LIMIT_PCT}% (the client set the pace); vs copy = "
         "cpu s/GiB over copy's")
     say("")
