@@ -215,6 +215,7 @@ set terminal pngcairo size 1400,900 noenhanced
 set output '{os.path.join(out, "engines.png")}'
 set multiplot layout 2,1 title 'make bench-engines: server CPU seconds per GiB (file size/connections), lower is better'
 {bench.HISTOGRAMS}
+set logscale y
 set ylabel 'server CPU s/GiB'
 {panels[0]}
 {panels[1]}

@@ -65,6 +65,8 @@ struct metrics {
 	uint64_t timer_expirations_total;
 	uint64_t open_file_cache_hits_total;
 	uint64_t open_file_cache_misses_total;
+	uint64_t file_cache_hits_total;
+	uint64_t file_cache_bytes;
 	uint64_t send_zc_total;           /* engine mmap: zero-copy sends */
 	uint64_t send_zc_copied_total;    /* ... whose bytes the kernel copied */
 	/* process_*: filled by metrics_read_process() */

@@ -39,6 +39,8 @@ static const struct metrics known = {
 	.timer_expirations_total = 9,
 	.open_file_cache_hits_total = 700,
 	.open_file_cache_misses_total = 271,
+	.file_cache_hits_total = 1200,
+	.file_cache_bytes = 40960,
 	.send_zc_total = 64,
 	.send_zc_copied_total = 63,
 	.process_cpu_seconds_total = 12.37,
@@ -102,6 +104,12 @@ static const char known_text[] =
 "# HELP ringpushd_open_file_cache_misses_total Requests that had to open their file.\n"
 "# TYPE ringpushd_open_file_cache_misses_total counter\n"
 "ringpushd_open_file_cache_misses_total 271\n"
+"# HELP ringpushd_file_cache_hits_total Responses whose body came from the bytes kept in memory (file_cache_size), with no read.\n"
+"# TYPE ringpushd_file_cache_hits_total counter\n"
+"ringpushd_file_cache_hits_total 1200\n"
+"# HELP ringpushd_file_cache_bytes Bytes of small files kept in memory.\n"
+"# TYPE ringpushd_file_cache_bytes gauge\n"
+"ringpushd_file_cache_bytes 40960\n"
 "# HELP ringpushd_send_zc_total Zero-copy sends (IORING_OP_SEND_ZC) of the mmap engine.\n"
 "# TYPE ringpushd_send_zc_total counter\n"
 "ringpushd_send_zc_total 64\n"
@@ -160,7 +168,8 @@ Test(metrics, one_header_per_family)
 		"ringpushd_ring_cq_overflow_total",
 		"ringpushd_timer_expirations_total",
 		"ringpushd_open_file_cache_hits_total",
-		"ringpushd_open_file_cache_misses_total", "ringpushd_send_zc_total",
+		"ringpushd_open_file_cache_misses_total", "ringpushd_file_cache_hits_total",
+		"ringpushd_file_cache_bytes", "ringpushd_send_zc_total",
 		"ringpushd_send_zc_copied_total", "process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
 	};
@@ -172,8 +181,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 20);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 20);
+	cr_expect_eq(count_lines(buf, "# HELP "), 22);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 22);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -190,10 +199,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 17 families of ours with 2 + 5 + 5 + 2 labelled samples, 3 of
-	 * process: 13 + 14 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 30);
-	cr_expect_eq(count_lines(buf, ""), 20 * 2 + 30);
+	/* 19 families of ours with 2 + 5 + 5 + 2 labelled samples, 3 of
+	 * process: 15 + 14 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 32);
+	cr_expect_eq(count_lines(buf, ""), 22 * 2 + 32);
 }
 
 Test(metrics, cap_too_small)
