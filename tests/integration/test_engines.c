@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <liburing.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,58 @@ RP_ENGINE_TEST(engines, file_grows_and_shrinks_under_the_cache, .timeout = 120)
 	cr_assert_gt(rp_metric(&d, "ringpushd_open_file_cache_hits_total"), 0);
 	free(tail);
 	rp_assert_serving(&d);
+	rp_stop(&d);
+}
+
+/*
+ * A reload in the middle of a body: the open-file cache is emptied, but
+ * the transfer keeps the file (and its mapping, under engine mmap) until
+ * it ends, and the body arrives whole; a request after the reload opens
+ * (and maps) the file again.
+ */
+RP_ENGINE_TEST(engines, reload_mid_transfer_keeps_the_body, .timeout = 120)
+{
+	enum { SIZE = 32 * MIB, SEED = 47 };
+	static unsigned char buf[1 << 16];
+	struct rp_daemon d;
+	struct rp_response r;
+	struct rp_conn *c;
+	uint64_t got = 0;
+
+	rp_setup(&d);
+	rp_make_file(&d, "r.bin", SIZE, SEED);
+	rp_start(&d);
+	c = rp_connect_rcvbuf(&d, 64 * 1024);
+	rp_sends(c, "GET /r.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_head(c, &r), RP_OK);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	while (got < SIZE) {
+		ssize_t n = rp_read_some(c, buf, sizeof(buf));
+
+		cr_assert(n > 0, "body ended at %" PRIu64 ": %s", got, rp_result_str((int)n));
+		cr_assert_eq(rp_pattern_mismatch(SEED, got, buf, (size_t)n), -1,
+		    "wrong byte near offset %" PRIu64, got);
+		got += (uint64_t)n;
+		if (got >= SIZE / 4 && got - (uint64_t)n < SIZE / 4) {
+			/* the same settings on the port it has: the
+			 * listener stays, the cache is emptied */
+			char conf[4 * PATH_MAX], addr[64];
+			FILE *f;
+
+			rp_default_conf(&d, conf, sizeof(conf));
+			snprintf(addr, sizeof(addr), "127.0.0.1:%d", d.port);
+			rp_conf_set(conf, sizeof(conf), "address", addr);
+			f = fopen(d.conf, "w");
+			cr_assert_not_null(f);
+			fputs(conf, f);
+			cr_assert_eq(fclose(f), 0);
+			cr_assert_eq(kill(d.pid, SIGHUP), 0);
+			rp_wait_output(&d, "applied", 1);
+			get_exact(&d, "/r.bin", SIZE, SEED);
+		}
+	}
+	rp_close(c);
 	rp_stop(&d);
 }
 
