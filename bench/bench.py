@@ -399,16 +399,25 @@ def plot(out, cells, names):
 set terminal pngcairo size 1400,600 noenhanced
 set output '{os.path.join(out, "bench.png")}'
 set title 'make bench: server CPU per request (per GiB at 256m) / best reference server in the cell (lower is cheaper; size/connections, /cp: receiver copies)'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set key top left
-set grid ytics
+{HISTOGRAMS}
 set yrange [0:*]
 set ylabel 'ratio to the best reference'
 set xtics rotate by -45
 plot {cols}, 1 with lines lw 2 lc rgb 'black' title 'best reference'
 """
+    run_gnuplot(script, os.path.join(out, "bench.png"), "bench")
+
+
+# clustered bars, for both benchmarks' charts
+HISTOGRAMS = """set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top left
+set grid ytics"""
+
+
+def run_gnuplot(script, png, who):
+    """Run a gnuplot script that writes png; who names the caller."""
     r = subprocess.run(["gnuplot"], input=script, text=True,
                        capture_output=True)
     if r.returncode != 0:
@@ -417,9 +426,9 @@ plot {cols}, 1 with lines lw 2 lc rgb 'black' title 'best reference'
         r = subprocess.run(["gnuplot"], input=script, text=True,
                            capture_output=True)
     if r.returncode == 0:
-        say(f"bench: chart in {os.path.join(out, 'bench.png')}")
+        say(f"{who}: chart in {png}")
     else:
-        say("bench: gnuplot failed: " + r.stderr.strip()[-200:])
+        say(f"{who}: gnuplot failed: " + r.stderr.strip()[-200:])
 
 
 def tree_cpu(pid):

@@ -17,7 +17,9 @@
 #define CONF_NAME_MAX 64
 #define CONF_INDEX_MAX 256
 
-enum xfer_engine { ENGINE_SPLICE, ENGINE_SENDFILE, ENGINE_AUTO };
+enum xfer_engine { ENGINE_SPLICE, ENGINE_SENDFILE, ENGINE_AUTO, ENGINE_COPY, ENGINE_MMAP };
+/* In the order of send_zc_names (conf.c). */
+enum conf_send_zc { SEND_ZC_AUTO, SEND_ZC_ON, SEND_ZC_OFF };
 enum conf_symlinks {
 	SYMLINKS_BENEATH,      /* follow links whose target stays beneath the root */
 	SYMLINKS_NO,           /* never follow a symlink (RESOLVE_NO_SYMLINKS) */
@@ -39,6 +41,7 @@ struct conf_listener {
 	char root[PATH_MAX];            /* directory served */
 	char index[CONF_INDEX_MAX];     /* file served for a directory */
 	enum xfer_engine engine;
+	enum conf_send_zc send_zc;      /* engine mmap: IORING_OP_SEND_ZC */
 	int hidden_files;               /* bool: serve names starting with '.' */
 	enum conf_symlinks follow_symlinks;
 	unsigned max_ranges;            /* ranges in one multipart answer; 0 = single only */

@@ -119,6 +119,17 @@ struct conn {
 	uint32_t splice_granted;        /* tokens of the chunk in flight */
 	int splice_in_res, splice_out_res;
 	bool by_sendfile;               /* engine auto: this body's path */
+	/* engines copy and mmap (xfer_mem.c): the window of body bytes a
+	 * SEND moves, [mem, mem + mem_len), mem_sent of them sent */
+	const char *mem;
+	uint32_t mem_len, mem_sent;
+	bool mem_zc;                    /* sent with IORING_OP_SEND_ZC */
+	int mem_send_res, copy_read_res; /* results of the step in flight */
+	char *copy_buf;                 /* engine copy: a pool buffer */
+	const char *map;                /* engine mmap: the file's mapping */
+	uint64_t map_len;
+	bool map_owned;                 /* made for this body, not the cache's */
+	bool zc_copied;                 /* the kernel copied a zero-copy send */
 
 	/* for the access log */
 	uint64_t start_us;

@@ -34,6 +34,10 @@ struct fdcache_entry {
 	struct stat st;               /* fstat at the open, trusted while fresh */
 	char *body;                   /* the whole file, when kept; or NULL */
 	uint32_t body_len;
+	/* engine mmap: the file mapped read-only (MAP_SHARED) by its first
+	 * transfer, unmapped when the entry is freed; NULL until then */
+	void *map;
+	uint64_t map_len;
 	uint64_t opened_ms;
 	unsigned refs;                /* users, plus one while in the table */
 	bool in_table;

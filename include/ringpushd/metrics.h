@@ -35,6 +35,8 @@ enum metrics_engine {
 	METRICS_ENGINE_SPLICE,	/* "splice": file -> pipe -> socket */
 	METRICS_ENGINE_SMALL,	/* "small": read into a buffer, then send */
 	METRICS_ENGINE_SENDFILE,	/* "sendfile": sendfile(2) on readiness */
+	METRICS_ENGINE_COPY,	/* "copy": read into a buffer, send from it */
+	METRICS_ENGINE_MMAP,	/* "mmap": send from the file's mapping */
 	METRICS_ENGINE_N
 };
 
@@ -65,6 +67,8 @@ struct metrics {
 	uint64_t open_file_cache_misses_total;
 	uint64_t file_cache_hits_total;
 	uint64_t file_cache_bytes;
+	uint64_t send_zc_total;           /* engine mmap: zero-copy sends */
+	uint64_t send_zc_copied_total;    /* ... whose bytes the kernel copied */
 	/* process_*: filled by metrics_read_process() */
 	double process_cpu_seconds_total;
 	uint64_t process_resident_memory_bytes;

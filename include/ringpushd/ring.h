@@ -27,6 +27,8 @@ enum ring_op {
 	OP_SIGNAL,       /* read of the eventfd the signal handler bumps */
 	OP_CANCEL,       /* completions of cancel requests: ignored */
 	OP_LOG_WRITE,    /* a buffer of log lines; slot = enum log_stream */
+	OP_BODY_READ,    /* engine copy: file -> pool buffer */
+	OP_BODY_SEND,    /* engines copy and mmap: memory -> socket */
 };
 
 #define RING_GEN_MASK 0xffffffu

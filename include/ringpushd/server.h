@@ -55,6 +55,8 @@ struct server {
 	unsigned live_conns;
 	struct pipepool pipes;
 	struct bufpool small_bufs;
+	struct bufpool copy_bufs;     /* engine copy: a buffer per transfer */
+	bool send_zc_supported;       /* the kernel has IORING_OP_SEND_ZC */
 	struct fdcache files;
 	struct iplimit iplimit;
 	/* warnings about refused connections, one per limit */

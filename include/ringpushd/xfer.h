@@ -14,11 +14,27 @@
 #ifndef RINGPUSH_XFER_H
 #define RINGPUSH_XFER_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include "conf.h"
 #include "ring.h"
 
 struct server;
 struct conn;
+
+/* Engine copy: bytes read and sent per chunk, and buffers in its pool
+ * (at most max_connections).  128 KiB stays in the CPU's cache between
+ * the read and the send. */
+#define XFER_COPY_CHUNK (128u << 10)
+#define XFER_COPY_BUFS 1024u
+/* Engine mmap: bytes sent per chunk (the socket takes less when full),
+ * and the smallest send that send_zc = auto makes zero-copy: below it,
+ * pinning pages and the second completion cost more than the copy. */
+#define XFER_MMAP_CHUNK (1u << 20)
+#define XFER_SEND_ZC_MIN (64u << 10)
+
+/* An engine's record of a step that has not completed (or not run). */
+#define XFER_NO_RESULT INT_MIN
 
 struct xfer_engine_ops {
 	const char *name;
@@ -32,5 +48,30 @@ struct xfer_engine_ops {
 extern const struct xfer_engine_ops xfer_splice_ops;
 extern const struct xfer_engine_ops xfer_sendfile_ops;
 extern const struct xfer_engine_ops xfer_auto_ops;
+extern const struct xfer_engine_ops xfer_copy_ops;
+extern const struct xfer_engine_ops xfer_mmap_ops;
+
+/*
+ * xfer_mem.c: the send loop of the engines whose body bytes lie in memory
+ * (copy: a pool buffer the file was read into; mmap: the file's mapping).
+ * The engine sets the window c->mem, c->mem_len (granted by the rate
+ * limits already), c->mem_sent = 0, and queues xfer_mem_send(); every
+ * OP_BODY_SEND completion goes to xfer_mem_sent(); once nothing is in
+ * flight, xfer_mem_window_out() sends what is left of the window (or
+ * waits for POLLOUT) and returns false, closes the connection on an
+ * error and returns false, or returns true: the window is out and the
+ * engine queues its next one.
+ */
+void xfer_mem_send(struct server *s, struct conn *c, bool zero_copy);
+void xfer_mem_sent(struct server *s, struct conn *c, int res, int metric);
+bool xfer_mem_window_out(struct server *s, struct conn *c);
+
+/* xfer_mmap.c: whether the ring's kernel has IORING_OP_SEND_ZC, and the
+ * notification CQE of a zero-copy send (IORING_CQE_F_NOTIF): counted,
+ * and a connection whose bytes the kernel copied sends plainly from then
+ * on under send_zc = auto.  Nothing waits for a notification (see
+ * xfer_mmap.c), so it is not counted in c->inflight. */
+bool xfer_send_zc_probe(struct ring *r);
+void xfer_mmap_notified(struct server *s, uint64_t user_data, int res);
 
 #endif

@@ -80,7 +80,10 @@ struct conf_key {
 
 static const char *const log_level_names[] = { "error", "warn", "info",
 	"debug", NULL };
-static const char *const engine_names[] = { "splice", "sendfile", "auto", NULL };
+static const char *const engine_names[] = { "splice", "sendfile", "auto", "copy",
+	"mmap", NULL };
+/* In the order of enum conf_send_zc. */
+static const char *const send_zc_names[] = { "auto", "on", "off", NULL };
 /* In the order of enum conf_log_format and enum conf_status_allow. */
 static const char *const log_format_names[] = { "combined", "json", NULL };
 static const char *const status_allow_names[] = { "loopback", "any", NULL };
@@ -91,6 +94,8 @@ static const char *const autoindex_names[] = { "off", "html", "json", NULL };
 
 _Static_assert(sizeof(enum xfer_engine) == sizeof(int),
     "enum keys are stored as int");
+_Static_assert(sizeof(enum conf_send_zc) == sizeof(int) && SEND_ZC_AUTO == 0 &&
+    SEND_ZC_ON == 1 && SEND_ZC_OFF == 2, "send_zc_names follows enum conf_send_zc");
 _Static_assert(sizeof(enum conf_symlinks) == sizeof(int),
     "enum keys are stored as int");
 _Static_assert(sizeof(enum conf_log_format) == sizeof(int) &&
@@ -190,6 +195,8 @@ static const struct conf_key conf_keys[] = {
 	    NULL },
 	{ "engine",		LS(engine, TYPE_ENUM), "auto", 0, 0,
 	    engine_names, NULL },
+	{ "send_zc",		LS(send_zc, TYPE_ENUM), "auto", 0, 0,
+	    send_zc_names, NULL },
 	{ "hidden_files",	LS(hidden_files, TYPE_BOOL), "no", 0, 0, NULL,
 	    NULL },
 	{ "follow_symlinks",	LS(follow_symlinks, TYPE_ENUM), "beneath", 0,

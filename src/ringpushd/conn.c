@@ -609,6 +609,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
 	c->peer_checked_ms = s->now_ms;
 	c->rate_probe = false;
+	c->zc_copied = false;
 	/* Responses are written in pieces (header, then body); without
 	 * NODELAY the last piece of a small response can wait for a delayed
 	 * ACK. */
@@ -709,7 +710,12 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 	enum ring_op op = ring_ud_op(user_data);
 	struct conn *c;
 
-	(void)cqe_flags;
+	if (cqe_flags & IORING_CQE_F_NOTIF) {
+		/* a zero-copy send's second completion: nothing waits for
+		 * it, and it is not in c->inflight (see xfer_mmap.c) */
+		xfer_mmap_notified(s, user_data, res);
+		return;
+	}
 	if (slot >= s->max_conns)
 		return;
 	c = &s->conns[slot];
@@ -745,6 +751,8 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 	case OP_SPLICE_IN:
 	case OP_SPLICE_OUT:
 	case OP_POLL_OUT:
+	case OP_BODY_READ:
+	case OP_BODY_SEND:
 		c->lst->engine->complete(s, c, op, res);
 		break;
 	default:

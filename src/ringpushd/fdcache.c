@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "fdcache.h"
 
@@ -75,6 +76,8 @@ entry_free(struct fdcache *fc, struct fdcache_entry *e)
 {
 	if (e->fd >= 0)
 		close(e->fd);
+	if (e->map != NULL)
+		munmap(e->map, e->map_len);
 	free(e->path);
 	free(e->name);
 	if (e->body != NULL) {

@@ -57,6 +57,10 @@ xfer_engine(enum xfer_engine e)
 		return &xfer_sendfile_ops;
 	case ENGINE_AUTO:
 		return &xfer_auto_ops;
+	case ENGINE_COPY:
+		return &xfer_copy_ops;
+	case ENGINE_MMAP:
+		return &xfer_mmap_ops;
 	case ENGINE_SPLICE:
 	default:
 		return &xfer_splice_ops;

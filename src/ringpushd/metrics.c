@@ -49,6 +49,8 @@ static const char *const engine_values[METRICS_ENGINE_N] = {
 	[METRICS_ENGINE_SPLICE] = "splice",
 	[METRICS_ENGINE_SMALL] = "small",
 	[METRICS_ENGINE_SENDFILE] = "sendfile",
+	[METRICS_ENGINE_COPY] = "copy",
+	[METRICS_ENGINE_MMAP] = "mmap",
 };
 static const char *const open_values[METRICS_OPEN_N] = {
 	[METRICS_OPEN_OK] = "ok",
@@ -100,6 +102,11 @@ static const struct metrics_family metrics_families[] = {
 	    "(file_cache_size), with no read."),
 	PLAIN(file_cache_bytes, "gauge",
 	    "Bytes of small files kept in memory."),
+	PLAIN(send_zc_total, "counter",
+	    "Zero-copy sends (IORING_OP_SEND_ZC) of the mmap engine."),
+	PLAIN(send_zc_copied_total, "counter",
+	    "Zero-copy sends whose bytes the kernel copied all the same, "
+	    "as its notification reported (loopback always does)."),
 };
 
 int

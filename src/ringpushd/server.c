@@ -131,6 +131,14 @@ server_init(struct server *s, const struct conf *conf)
 		log_err("small response buffers");
 		return -1;
 	}
+	/* Reserved, not touched: a buffer costs memory once a copy
+	 * transfer uses it. */
+	if (bufpool_init(&s->copy_bufs, conf->max_connections < XFER_COPY_BUFS ?
+	    conf->max_connections : XFER_COPY_BUFS, XFER_COPY_CHUNK) == -1) {
+		log_err("copy engine buffers");
+		return -1;
+	}
+	s->send_zc_supported = xfer_send_zc_probe(&s->ring);
 	if (iplimit_init(&s->iplimit, conf->max_connections, conf->max_connections_per_ip) == -1) {
 		log_err("per-address connection table");
 		return -1;
@@ -493,6 +501,7 @@ server_free(struct server *s)
 	conn_slab_free(s);
 	pipepool_free(&s->pipes);
 	bufpool_free(&s->small_bufs);
+	bufpool_free(&s->copy_bufs);
 	respond_listing_free();
 	fdcache_free(&s->files);
 	iplimit_free(&s->iplimit);

@@ -416,6 +416,29 @@ rp_sample(const char *text, const char *name)
 	return -1;
 }
 
+double
+rp_metric(const struct rp_daemon *d, const char *name)
+{
+	struct rp_response r;
+	char *text;
+	double v;
+
+	rp_get(d, "/metrics", &r);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	text = strndup((const char *)r.body, r.body_len);
+	cr_assert_not_null(text);
+	v = rp_sample(text, name);
+	free(text);
+	rp_response_free(&r);
+	return v;
+}
+
+double
+rp_now_s(void)
+{
+	return now_s();
+}
+
 void
 rp_default_conf(const struct rp_daemon *d, char *buf, size_t cap)
 {

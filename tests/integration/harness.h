@@ -102,11 +102,17 @@ extern const char *rp_engine;
 /* The value of the sample line "name value" in Prometheus text; the test
  * fails if there is none. */
 double rp_sample(const char *text, const char *name);
+/* The sample name of the daemon's status endpoint, which must be
+ * /metrics, fetched on a connection of its own. */
+double rp_metric(const struct rp_daemon *d, const char *name);
+/* CLOCK_MONOTONIC in seconds. */
+double rp_now_s(void);
 
 /*
  * A test run once per transfer engine: NAME with splice, NAME_sendfile with
- * sendfile, NAME_auto with auto.  Options (at least one, e.g. .timeout)
- * apply to all three.  The body follows as a function body.
+ * sendfile, NAME_auto with auto, NAME_copy with copy, NAME_mmap with mmap.
+ * Options (at least one, e.g. .timeout) apply to all five.  The body
+ * follows as a function body.
  */
 #define RP_ENGINE_TEST(suite, name, ...)				\
 	static void name##_body(void);					\
@@ -119,6 +125,16 @@ double rp_sample(const char *text, const char *name);
 	Test(suite, name##_auto, __VA_ARGS__)				\
 	{								\
 		rp_engine = "auto";					\
+		name##_body();						\
+	}								\
+	Test(suite, name##_copy, __VA_ARGS__)				\
+	{								\
+		rp_engine = "copy";					\
+		name##_body();						\
+	}								\
+	Test(suite, name##_mmap, __VA_ARGS__)				\
+	{								\
+		rp_engine = "mmap";					\
 		name##_body();						\
 	}								\
 	static void name##_body(void)

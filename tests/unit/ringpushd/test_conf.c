@@ -708,8 +708,11 @@ Test(conf_error, bad_enum)
 	expect_one("[daemon]\nlog_level = loud\n" LISTENER, 2,
 	    "log_level: \"loud\" is not valid (expected error, warn, info or "
 	    "debug)");
-	expect_one(LISTENER "engine = mmap\n", 4,
-	    "engine: \"mmap\" is not valid (expected splice, sendfile or auto)");
+	expect_one(LISTENER "engine = zerocopy\n", 4,
+	    "engine: \"zerocopy\" is not valid (expected splice, sendfile, auto, copy "
+	    "or mmap)");
+	expect_one(LISTENER "engine = mmap\nsend_zc = always\n", 5,
+	    "send_zc: \"always\" is not valid (expected auto, on or off)");
 	/* Names are exact: no case folding. */
 	expect_one("[daemon]\nlog_level = INFO\n" LISTENER, 2,
 	    "is not valid");
@@ -898,10 +901,10 @@ Test(conf_error, errors_do_not_stop_parsing)
 	load(&l, "[daemon]\nring_entries = 1\nio_workers = 0\npipe_size = x\n"
 	    "pipe_pool = -5\nlog_level = 3\n[limits]\nheader_timeout = 0s\n"
 	    "[listener a]\naddress = nowhere\nroot = /nonexistent/x\n"
-	    "index = /\nengine = copy\n");
+	    "index = /\nengine = read\n");
 	cr_expect_eq(l.count, 10, "%s", l.errors);
 	cr_expect_eq(count_lines(l.errors), 10, "%s", l.errors);
-	assert_error(&l, 13, "engine: \"copy\" is not valid");
+	assert_error(&l, 13, "engine: \"read\" is not valid");
 	unload(&l);
 }
 

@@ -29,6 +29,8 @@ static const struct metrics known = {
 		[METRICS_ENGINE_SPLICE] = 18446744073709551615ULL,
 		[METRICS_ENGINE_SMALL] = 4096,
 		[METRICS_ENGINE_SENDFILE] = 65536,
+		[METRICS_ENGINE_COPY] = 1048576,
+		[METRICS_ENGINE_MMAP] = 2097152,
 	},
 	.file_open_total = { [METRICS_OPEN_OK] = 950, [METRICS_OPEN_ERROR] = 21 },
 	.ring_submissions_total = 123456,
@@ -39,6 +41,8 @@ static const struct metrics known = {
 	.open_file_cache_misses_total = 271,
 	.file_cache_hits_total = 1200,
 	.file_cache_bytes = 40960,
+	.send_zc_total = 64,
+	.send_zc_copied_total = 63,
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -67,6 +71,8 @@ static const char known_text[] =
 "ringpushd_bytes_sent_total{engine=\"splice\"} 18446744073709551615\n"
 "ringpushd_bytes_sent_total{engine=\"small\"} 4096\n"
 "ringpushd_bytes_sent_total{engine=\"sendfile\"} 65536\n"
+"ringpushd_bytes_sent_total{engine=\"copy\"} 1048576\n"
+"ringpushd_bytes_sent_total{engine=\"mmap\"} 2097152\n"
 "# HELP ringpushd_transfers_in_flight Response bodies being sent now.\n"
 "# TYPE ringpushd_transfers_in_flight gauge\n"
 "ringpushd_transfers_in_flight 3\n"
@@ -104,6 +110,12 @@ static const char known_text[] =
 "# HELP ringpushd_file_cache_bytes Bytes of small files kept in memory.\n"
 "# TYPE ringpushd_file_cache_bytes gauge\n"
 "ringpushd_file_cache_bytes 40960\n"
+"# HELP ringpushd_send_zc_total Zero-copy sends (IORING_OP_SEND_ZC) of the mmap engine.\n"
+"# TYPE ringpushd_send_zc_total counter\n"
+"ringpushd_send_zc_total 64\n"
+"# HELP ringpushd_send_zc_copied_total Zero-copy sends whose bytes the kernel copied all the same, as its notification reported (loopback always does).\n"
+"# TYPE ringpushd_send_zc_copied_total counter\n"
+"ringpushd_send_zc_copied_total 63\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -157,7 +169,8 @@ Test(metrics, one_header_per_family)
 		"ringpushd_timer_expirations_total",
 		"ringpushd_open_file_cache_hits_total",
 		"ringpushd_open_file_cache_misses_total", "ringpushd_file_cache_hits_total",
-		"ringpushd_file_cache_bytes", "process_cpu_seconds_total",
+		"ringpushd_file_cache_bytes", "ringpushd_send_zc_total",
+		"ringpushd_send_zc_copied_total", "process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
 	};
 	static char buf[8192];
@@ -168,8 +181,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 20);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 20);
+	cr_expect_eq(count_lines(buf, "# HELP "), 22);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 22);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -186,10 +199,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 17 families of ours with 2 + 5 + 3 + 2 labelled samples, 3 of
-	 * process: 13 + 12 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 28);
-	cr_expect_eq(count_lines(buf, ""), 20 * 2 + 28);
+	/* 19 families of ours with 2 + 5 + 5 + 2 labelled samples, 3 of
+	 * process: 15 + 14 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 32);
+	cr_expect_eq(count_lines(buf, ""), 22 * 2 + 32);
 }
 
 Test(metrics, cap_too_small)
