@@ -193,6 +193,10 @@ fdcache_put(struct fdcache *fc, const void *owner, const char *path,
 void
 fdcache_flush(struct fdcache *fc)
 {
+	/* never initialised (a start that failed before fdcache_init):
+	 * zeroed, and empty */
+	if (fc->lru.next == NULL)
+		return;
 	while (fc->lru.next != &fc->lru)
 		table_remove(fc, fc->lru.next);
 }
