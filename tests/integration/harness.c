@@ -450,6 +450,46 @@ rp_daemon_output(const struct rp_daemon *d)
 	return s != NULL ? s : strdup("");
 }
 
+char *
+rp_wait_output(const struct rp_daemon *d, const char *needle, int count)
+{
+	char *text;
+
+	for (int tries = 0; tries < rp_io_timeout() * 20; tries++) {
+		const char *p;
+		int seen = 0;
+
+		text = rp_daemon_output(d);
+		for (p = text; (p = strstr(p, needle)) != NULL; p++)
+			seen++;
+		if (seen >= count)
+			return text;
+		free(text);
+		sleep_ms(50);
+	}
+	text = rp_daemon_output(d);
+	cr_assert_fail("no %d x \"%s\" in the output:\n%s", count, needle, text);
+	return text;
+}
+
+void
+rp_write_conf(const struct rp_daemon *d, const char *text)
+{
+	FILE *f = fopen(d->conf, "w");
+
+	cr_assert_not_null(f, "%s: %s", d->conf, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+const char *
+rp_test_daemon_path(void)
+{
+	const char *p = getenv("RINGPUSHD_TEST");
+
+	return p != NULL && p[0] != '\0' ? p : NULL;
+}
+
 void
 rp_start_conf(struct rp_daemon *d, const char *conf_text)
 {

@@ -130,6 +130,15 @@ bool rp_alive(struct rp_daemon *d);
 void rp_stop(struct rp_daemon *d);
 /* The daemon's output so far (malloc'd, NUL-terminated; never NULL). */
 char *rp_daemon_output(const struct rp_daemon *d);
+/* Wait (up to rp_io_timeout()) until the output holds needle count times; the
+ * output then (malloc'd).  The test fails if it never does. */
+char *rp_wait_output(const struct rp_daemon *d, const char *needle, int count);
+/* Write text to d->conf in place (the same file, as an editor that does
+ * not rename would), for a reload. */
+void rp_write_conf(const struct rp_daemon *d, const char *text);
+/* The daemon built with its test hooks (-DRINGPUSHD_TEST_HOOKS):
+ * $RINGPUSHD_TEST, or NULL when it is not set. */
+const char *rp_test_daemon_path(void);
 
 /* Run a program to completion with stdout+stderr into out_path, stdin from
  * /dev/null.  Returns the wait status, or -1 if it did not finish in
