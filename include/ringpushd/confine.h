@@ -46,8 +46,10 @@ int confine_apply(const struct conf *conf);
  * was not applied.  Not a path check: the kernel enforces the rules. */
 bool confine_admits_root(const char *root);
 
-/* Test builds only (RINGPUSHD_TEST_HOOKS): with $RINGPUSHD_TEST_OPEN set,
- * try to open that file and log the result.  Elsewhere it does nothing. */
+/* Test builds only (RINGPUSHD_TEST_HOOKS): with $RINGPUSHD_TEST_FORBIDDEN
+ * set, make a system call outside the seccomp list; with
+ * $RINGPUSHD_TEST_OPEN set, try to open that file; log what happened.
+ * Elsewhere it does nothing. */
 void confine_test_hook(void);
 
 #endif

@@ -369,3 +369,50 @@ Test(confine, kernel_below_the_oldest_is_refused, .timeout = 60)
 	    "%s", out);
 	free(out);
 }
+
+/* Start the test build with the hook that makes a system call outside the
+ * seccomp list, with confine = mode. */
+static void
+start_with_forbidden_call(struct rp_daemon *d, const char *mode)
+{
+	char conf[4096 + 2 * PATH_MAX];
+
+	if (rp_test_daemon_path() == NULL)
+		cr_skip_test("RINGPUSHD_TEST is not set (make integration sets it)");
+	if (rp_under_valgrind())
+		cr_skip_test("no seccomp filter under valgrind");
+	cr_assert_eq(setenv("RINGPUSHD", rp_test_daemon_path(), 1), 0);
+	cr_assert_eq(setenv("RINGPUSHD_TEST_FORBIDDEN", "1", 1), 0);
+	rp_setup(d);
+	conf_with(d, mode, conf, sizeof(conf));
+	rp_start_conf(d, conf);
+}
+
+Test(confine, system_call_outside_the_list_kills, .timeout = 60)
+{
+	struct rp_daemon d;
+	int status;
+	char *out;
+
+	start_with_forbidden_call(&d, "on");
+	cr_assert_eq(waitpid(d.pid, &status, 0), d.pid);
+	out = rp_daemon_output(&d);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	    "status %#x, want death by SIGSYS:\n%s", status, out);
+	cr_assert(strstr(out, "test hook: chdir(2), outside") != NULL &&
+	    strstr(out, "chdir(2) returned") == NULL, "%s", out);
+	free(out);
+}
+
+Test(confine, system_call_outside_the_list_is_only_logged_with_confine_log, .timeout = 60)
+{
+	struct rp_daemon d;
+	char *out;
+
+	start_with_forbidden_call(&d, "log");
+	out = rp_wait_output(&d, "test hook: chdir(2) returned 0", 1);
+	cr_assert(strstr(out, "others logged") != NULL, "%s", out);
+	free(out);
+	rp_assert_serving(&d);
+	rp_stop(&d);
+}
