@@ -184,7 +184,8 @@ landlock_fs_handled(int abi)
 	return all;
 }
 
-/* One rule under construction: added to the rule set fd, counted. */
+/* The rule set under construction: rules added to its fd, counted; the
+ * first failure is kept and stops the rest. */
 struct ll_builder {
 	int ruleset_fd;
 	uint64_t handled;
@@ -234,7 +235,7 @@ dir_of(const char *path, char *out, size_t cap)
 
 	if (len >= cap)
 		len = cap - 1;
-	memcpy(out, slash == NULL ? "/" : path, len);
+	memmove(out, slash == NULL ? "/" : path, len);
 	out[len] = '\0';
 	/* a trailing slash: "/srv/www/" names /srv/www, held by /srv */
 	if (slash != NULL && slash[1] == '\0' && len > 1)
@@ -253,8 +254,8 @@ admit(const char *path)
 /*
  * The rules of one root.  writable: beneath it files may also be written
  * (uploads; no listener has them yet, so every root is read-only today).
- * The directory holding the root gets the same rights, so that the tree a
- * deploy swaps in there is admitted; not when that is "/".
+ * The directory holding the root may be read, so that the tree a deploy
+ * swaps in there is admitted; not when that is "/".
  */
 static void
 ll_root(struct ll_builder *b, const char *root, bool writable)
@@ -266,7 +267,7 @@ ll_root(struct ll_builder *b, const char *root, bool writable)
 	admit(root);
 	dir_of(root, holder, sizeof(holder));
 	if (strcmp(holder, "/") != 0) {
-		ll_add(b, holder, access);
+		ll_add(b, holder, LL_READ);
 		admit(holder);
 	}
 }
