@@ -76,6 +76,9 @@ static const size_t ring_allowed_register_n = 0;
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Operations the ring was restricted to, for the start's line. */
+static unsigned ring_ops_registered;
+
 bool
 confine_ring_allows(uint8_t op)
 {
@@ -105,6 +108,7 @@ confine_ring(struct io_uring *ring)
 	}
 	if (probe != NULL)
 		io_uring_free_probe(probe);
+	ring_ops_registered = n;
 	for (size_t i = 0; i < ring_allowed_register_n; i++) {
 		res[n].opcode = IORING_RESTRICTION_REGISTER_OP;
 		res[n++].register_op = ring_allowed_register[i];
@@ -408,6 +412,15 @@ confine_admits_root(const char *root)
 #define __NR_cachestat 451      /* the same number on every architecture */
 #endif
 
+/* AddressSanitizer: gcc says so with a macro, clang with a feature. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CONFINE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CONFINE_ASAN 1
+#endif
+#endif
+
 static const int seccomp_allowed[] = {
 	/* the ring and the loop */
 	__NR_io_uring_enter, __NR_io_uring_register, __NR_sched_yield,
@@ -434,7 +447,7 @@ static const int seccomp_allowed[] = {
 	__NR_getpid, __NR_gettid, __NR_getuid, __NR_geteuid, __NR_getgid,
 	__NR_getegid, __NR_getrusage, __NR_prlimit64, __NR_futex, __NR_getrandom,
 	__NR_uname, __NR_exit, __NR_exit_group, __NR_tgkill, __NR_restart_syscall,
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef CONFINE_ASAN
 	/* AddressSanitizer's reports and LeakSanitizer's check at exit: a
 	 * tracer thread that stops the others */
 	__NR_clone, __NR_clone3, __NR_ptrace, __NR_wait4, __NR_prctl,
@@ -558,8 +571,8 @@ confine_apply(const struct conf *conf)
 				len += (size_t)w;
 		}
 	}
-	log_info("confined: Landlock %s; ring %zu operations; seccomp %s%s",
-	    landlock_said, ARRAY_LEN(ring_allowed), seccomp_said, lacking);
+	log_info("confined: Landlock %s; ring %u operations; seccomp %s%s",
+	    landlock_said, ring_ops_registered, seccomp_said, lacking);
 	return 0;
 }
 
