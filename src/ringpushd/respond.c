@@ -29,8 +29,8 @@
 
 /* Map an errno from opening a request path to the status it deserves —
  * the one place this mapping is made. */
-static int
-errno_status(int err)
+int
+respond_errno_status(int err)
 {
 	switch (err) {
 	case ENOENT:
@@ -54,19 +54,16 @@ errno_status(int err)
 	}
 }
 
-int
-respond_errno_status(int err)
-{
-	return errno_status(err);
-}
 
-
-/* The small-body path: header and body in one pool buffer.  The body is
- * read first (page-cache reads complete inline), then one SEND carries
- * both.  Returns false when no buffer is free. */
+/* The small-body path: header and body in one pool buffer, and one SEND
+ * carries both.  The body comes from the bytes the open-file cache keeps
+ * of the file, or else is read first (page-cache reads complete inline),
+ * and kept for the next requests when it is the whole file.  Returns
+ * false when no buffer is free. */
 static bool
 start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t len)
 {
+	const struct fdcache_entry *e = c->file_entry;
 	struct io_uring_sqe *sqe;
 	char *buf = bufpool_get(&s->small_bufs);
 
@@ -75,6 +72,15 @@ start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t le
 	memcpy(buf, c->hbuf, c->hlen);
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
+	if (e != NULL && e->body != NULL && off + len <= e->body_len) {
+		memcpy(buf + c->hlen, e->body + off, len);
+		s->m.file_cache_hits_total++;
+		conn_file_put(s, c);
+		conn_send(s, c, buf, c->hlen + len);
+		return true;
+	}
+	c->keep_body = e != NULL && e->body == NULL && off == 0 &&
+	    (uint64_t)e->st.st_size == len;
 	/* READ linked to SEND: a short read (the file shrank) fails the
 	 * link, so the SEND ends with -ECANCELED and never sends bytes the
 	 * buffer does not hold.  Both go in one submission. */
@@ -194,12 +200,12 @@ respond_redirect(struct server *s, struct conn *c)
 static void
 submit_open_off_ring(struct server *s, struct conn *c, const char *rel)
 {
-	long fd = syscall(SYS_openat2, c->lst->root_fd, rel, &c->lst->open_how,
+	long fd = syscall(SYS_openat2, c->open_root->fd, rel, &c->lst->open_how,
 	    sizeof(c->lst->open_how));
 	int res = fd >= 0 ? (int)fd : -errno;
 
 	if (res == -ENOSYS)
-		res = file_open_beneath(c->lst->root_fd, c->path);
+		res = file_open_beneath(c->open_root->fd, c->path);
 	if (ring_post(&s->ring, ring_ud(OP_OPEN, c->slot, c->gen), res) == -1) {
 		if (res >= 0)
 			close(res);
@@ -225,12 +231,13 @@ submit_open(struct server *s, struct conn *c)
 	if (*rel == '\0')
 		rel = ".";
 	c->state = CONN_OPEN;
+	c->open_root = root_get(c->lst->root);
 	if (!probe_has(PROBE_OPENAT2_OP)) {
 		submit_open_off_ring(s, c, rel);
 		return;
 	}
 	sqe = ring_sqe(&s->ring);
-	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, &c->lst->open_how);
+	io_uring_prep_openat2(sqe, c->open_root->fd, rel, &c->lst->open_how);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
 	c->inflight++;
 }
@@ -365,7 +372,12 @@ void
 respond_opened(struct server *s, struct conn *c, int res)
 {
 	struct stat st;
+	/* A file opened below a root that a tree swap replaced meanwhile
+	 * is served, but not cached for the new tree's requests. */
+	bool current_root = c->open_root == c->lst->root;
 
+	root_put(c->open_root);
+	c->open_root = NULL;
 	s->m.file_open_total[res < 0 ? METRICS_OPEN_ERROR : METRICS_OPEN_OK]++;
 	if (res < 0) {
 		if (c->opening_index && res == -ENOENT &&
@@ -376,14 +388,14 @@ respond_opened(struct server *s, struct conn *c, int res)
 		/* A directory without its index is not listed unless autoindex
 		 * says so. */
 		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
-		    errno_status(-res), false);
+		    respond_errno_status(-res), false);
 		return;
 	}
 	if (fstat(res, &st) == -1) {
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	if (S_ISDIR(st.st_mode) && !c->opening_index) {
@@ -420,12 +432,14 @@ respond_opened(struct server *s, struct conn *c, int res)
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	c->file_fd = res;
-	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
-	    c->path, c->path_len, res, s->now_ms);
+	c->file_entry = !current_root ? NULL : fdcache_put(&s->files, c->lst, c->path,
+	    c->req_path_len, c->path, c->path_len, res, s->now_ms);
+	if (c->file_entry != NULL)
+		c->file_entry->st = st;
 	respond_file(s, c, &st);
 }
 
@@ -484,29 +498,25 @@ respond_metrics(struct server *s, struct conn *c)
 	c->status = 200;
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
-	conn_send(s, c, buf, (uint32_t)(head + body));
+	conn_send_unrated(s, c, buf, (uint32_t)(head + body));
 }
 
 
-/* A file the open-file cache still holds for this path: no open at all.
- * Its size and times come from fstat, never from the cache. */
+/* A file the open-file cache still holds for this path: no open, and no
+ * fstat either: within open_file_cache_valid the one made at the open
+ * stands (fdcache.h). */
 static bool
 try_cached(struct server *s, struct conn *c)
 {
 	struct fdcache_entry *e = fdcache_get(&s->files, c->lst, c->path, c->path_len, s->now_ms);
-	struct stat st;
 
 	if (e == NULL)
 		return false;
-	if (fstat(e->fd, &st) == -1) {
-		fdcache_release(&s->files, e);
-		return false;
-	}
 	memcpy(c->path, e->name, e->name_len + 1);
 	c->path_len = e->name_len;
 	c->file_entry = e;
 	c->file_fd = e->fd;
-	respond_file(s, c, &st);
+	respond_file(s, c, &e->st);
 	return true;
 }
 

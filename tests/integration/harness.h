@@ -130,9 +130,11 @@ bool rp_alive(struct rp_daemon *d);
 void rp_stop(struct rp_daemon *d);
 /* The daemon's output so far (malloc'd, NUL-terminated; never NULL). */
 char *rp_daemon_output(const struct rp_daemon *d);
-/* Wait (up to rp_io_timeout()) until the output holds needle count times; the
- * output then (malloc'd).  The test fails if it never does. */
-char *rp_wait_output(const struct rp_daemon *d, const char *needle, int count);
+/* How often needle occurs in the daemon's output so far. */
+int rp_output_count(const struct rp_daemon *d, const char *needle);
+/* Wait (bounded, generously) until needle occurs count times in the
+ * daemon's output; the test fails with the output if it never does. */
+void rp_wait_output(const struct rp_daemon *d, const char *needle, int count);
 /* Write text to d->conf in place (the same file, as an editor that does
  * not rename would), for a reload. */
 void rp_write_conf(const struct rp_daemon *d, const char *text);
@@ -145,6 +147,13 @@ const char *rp_test_daemon_path(void);
  * timeout_s seconds (it is then killed).  wrap: run under
  * $RINGPUSHD_WRAPPER. */
 int rp_run(char *const argv[], const char *out_path, int timeout_s, bool wrap);
+/* External tools the tests drive (curl, wget, lftp...).  rp_have: prog is
+ * an executable in $PATH.  rp_need: the test is skipped, saying why,
+ * unless it is.  rp_run_ok: run argv with its output in d->dir/client.out;
+ * the test fails, with that output, unless it exits 0 within timeout_s. */
+bool rp_have(const char *prog);
+void rp_need(const char *prog);
+void rp_run_ok(const struct rp_daemon *d, char *const argv[], int timeout_s);
 /* Read a whole file (malloc'd, NUL-terminated); NULL if it cannot be read. */
 char *rp_slurp(const char *path, size_t *len);
 
