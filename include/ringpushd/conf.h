@@ -73,6 +73,7 @@ struct conf {
 	char user[CONF_USER_MAX];       /* "" = keep the starting user */
 	char group[CONF_USER_MAX];      /* "" = the user's primary group */
 	int allow_root;                 /* bool: may run as root with user unset */
+	int confine;                    /* enum confine_mode */
 	/* [limits] */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;  /* per IPv4 address / IPv6 /64; 0 = no limit */

@@ -58,9 +58,10 @@ struct ring {
 
 /* Set up the ring with sq_entries SQEs and a CQ four times larger, asking
  * for SINGLE_ISSUER | DEFER_TASKRUN and falling back to COOP_TASKRUN, then
- * to no flags.  io_workers caps io-wq's worker threads.  Returns 0 or
- * -errno. */
-int ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers);
+ * to no flags.  io_workers caps io-wq's worker threads.  restricted: the
+ * ring is created disabled and enabled restricted to the operations the
+ * daemon uses (confine_ring()).  Returns 0 or -errno. */
+int ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers, bool restricted);
 void ring_exit(struct ring *r);
 /* An SQE, submitting the queued ones first when the SQ is full.  Never
  * NULL.  A kernel that refuses the submission until completions are
@@ -80,6 +81,10 @@ unsigned ring_ready(const struct ring *r);
 /* The next completion, copied to *cqe and consumed: the backlog's first,
  * then the CQ's.  false when there is none. */
 bool ring_next(struct ring *r, struct io_uring_cqe *cqe);
+/* A completion for a request done off the ring (a fallback where the
+ * kernel lacks the operation): handed out by ring_next() as the kernel's
+ * are, on the next loop turn at the latest.  0, or -1 without memory. */
+int ring_post(struct ring *r, uint64_t user_data, int res);
 /* Completions the kernel lost (CQ overflow), counted in 64 bits. */
 uint64_t ring_cq_overflow(struct ring *r);
 

@@ -25,6 +25,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "confine.h"
 #include "headers.h"
 #include "log.h"
 #include "priv.h"
@@ -91,7 +92,11 @@ static const char *const status_allow_names[] = { "loopback", "any", NULL };
 static const char *const symlinks_names[] = { "beneath", "no", NULL };
 /* In the order of enum conf_autoindex. */
 static const char *const autoindex_names[] = { "off", "html", "json", NULL };
+/* In the order of enum confine_mode. */
+static const char *const confine_names[] = { "on", "log", "off", NULL };
 
+_Static_assert(sizeof(enum confine_mode) == sizeof(int) && CONFINE_ON == 0 &&
+    CONFINE_LOG == 1 && CONFINE_OFF == 2, "confine_names follows enum confine_mode");
 _Static_assert(sizeof(enum xfer_engine) == sizeof(int),
     "enum keys are stored as int");
 _Static_assert(sizeof(enum conf_send_zc) == sizeof(int) && SEND_ZC_AUTO == 0 &&
@@ -160,6 +165,8 @@ static const struct conf_key conf_keys[] = {
 	{ "group",		D(group, TYPE_STRING), "", 0, 0, NULL,
 	    check_group },
 	{ "allow_root",		D(allow_root, TYPE_BOOL), "no", 0, 0, NULL,
+	    NULL },
+	{ "confine",		D(confine, TYPE_ENUM), "on", 0, 0, confine_names,
 	    NULL },
 
 	{ "max_connections",	L(max_connections, TYPE_UINT), "10000", 1,

@@ -24,6 +24,7 @@
 #include "access.h"
 #include "http.h"
 #include "log.h"
+#include "probe.h"
 #include "respond.h"
 #include "respond_ranges.h"
 #include "server.h"
@@ -239,6 +240,10 @@ conn_close(struct server *s, struct conn *c, const char *why)
 	 * buffer, pipe or fd after it was handed to someone else.  The cancel
 	 * looks the fd up at submission, so submit it now. */
 	shutdown(c->fd, SHUT_RDWR);
+	/* before 5.19 (no cancel by fd) the shutdown alone ends what waits
+	 * on the socket; what reads the file ends by itself */
+	if (!probe_has(PROBE_CANCEL_FD))
+		return;
 	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
 
 	io_uring_prep_cancel_fd(sqe, c->fd, IORING_ASYNC_CANCEL_ALL);

@@ -223,6 +223,10 @@ fdcache_drop(struct fdcache *fc, struct fdcache_entry *e)
 void
 fdcache_flush(struct fdcache *fc)
 {
+	/* never initialised (a start that failed before fdcache_init):
+	 * zeroed, and empty */
+	if (fc->lru.next == NULL)
+		return;
 	while (fc->lru.next != &fc->lru)
 		table_remove(fc, fc->lru.next);
 }

@@ -44,6 +44,7 @@
 #include <unistd.h>
 #include "file.h"
 #include "log.h"
+#include "probe.h"
 #include "server.h"
 
 #define LISTEN_BACKLOG 4096
@@ -235,7 +236,12 @@ listen_arm(struct server *s, struct listener *l)
 	if (l->fd < 0 || l->accept_armed || l->retired)
 		return;
 	sqe = ring_sqe(&s->ring);
-	io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	/* before 5.19: one connection per accept, re-armed on each
+	 * completion (listen_complete: no IORING_CQE_F_MORE) */
+	if (probe_has(PROBE_MULTISHOT_ACCEPT))
+		io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	else
+		io_uring_prep_accept(sqe, l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_ACCEPT, l->index, l->gen));
 	l->accept_armed = true;
 }
@@ -259,7 +265,10 @@ listen_rearm_all(struct server *s)
 			continue;
 		/* queued before the new accept, so it cannot cancel it */
 		sqe = ring_sqe(&s->ring);
-		io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
+		if (probe_has(PROBE_CANCEL_FD))
+			io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
+		else
+			io_uring_prep_cancel64(sqe, ring_ud(OP_ACCEPT, l->index, l->gen), 0);
 		io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
 		s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
 		l->gen = s->listener_gen;
@@ -310,7 +319,14 @@ listener_retire(struct server *s, struct listener *l)
 	if (l->fd >= 0) {
 		struct io_uring_sqe *sqe = ring_sqe(&s->ring);
 
-		io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
+		if (probe_has(PROBE_CANCEL_FD)) {
+			io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
+		} else {
+			/* before 5.19: the accept by its user_data, and a
+			 * shutdown, which ends any accept the cancel missed */
+			io_uring_prep_cancel64(sqe, ring_ud(OP_ACCEPT, l->index, l->gen), 0);
+			shutdown(l->fd, SHUT_RDWR);
+		}
 		io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
 		ring_flush(&s->ring);
 	}

@@ -8,8 +8,8 @@
  * paths read against the starting directory), move to "/", privilege
  * check, pid file lock, fork (with -c and without -f; the parent waits
  * for the child's start status so errors still reach the terminal), logs,
- * listeners and pipes, privilege drop, pid written, READY=1 to the
- * service manager, stdio detached.
+ * listeners and pipes, privilege drop, pid written, stdio detached,
+ * confinement (confine.c), READY=1 to the service manager.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "conf.h"
+#include "confine.h"
 #include "daemonize.h"
 #include "log.h"
 #include "notify.h"
@@ -193,20 +194,29 @@ main(int argc, char **argv)
 
 	/* Root is given up once the listeners are bound and the pipe pool
 	 * is made (server_init), before the first request is read. */
-	if (server_init(&server, &conf) == -1 || priv_drop(&conf) == -1) {
+	if (server_init(&server, &conf) == -1 || confine_prepare(&conf, conf_path) == -1 ||
+	    priv_drop(&conf) == -1) {
 		status = EXIT_CONFIG;
 		daemonize_ready(report_fd, status);
 	} else {
+		status = 0;
 		server.conf_path = conf_path;
 		if (pid_fd != -1 && pidfile_write(pid_fd, getpid()) == -1)
 			log_err("pid_file %s", conf.pid_file);
+		/* stdio goes to /dev/null before confinement closes it off */
+		if (!foreground)
+			daemonize_detach_stdio();
+	}
+	if (status == 0 && confine_apply(&conf) == -1) {
+		status = EXIT_CONFIG;
+		daemonize_ready(report_fd, status);
+	} else if (status == 0) {
 		notify_ready(NULL);
 		notify_status("serving %u listener%s", conf.nlisteners,
 		    conf.nlisteners == 1 ? "" : "s");
-		if (!foreground) {
-			daemonize_detach_stdio();
+		if (!foreground)
 			daemonize_ready(report_fd, 0);
-		}
+		confine_test_hook();
 		status = server_run(&server);
 	}
 	server_free(&server);

@@ -93,11 +93,44 @@ fail:
 	return -1;
 }
 
+/*
+ * The last user and group found, with their ids.  Every reload looks the
+ * configured names up again, and once confined (confine.c) the daemon can
+ * no longer read the user database: the names of the start are answered
+ * from here.  A new name is looked up as before (confined, that fails:
+ * user and group change only at restart anyway).
+ */
+struct priv_known {
+	char name[CONF_USER_MAX];
+	uid_t uid;
+	gid_t gid;
+};
+static struct priv_known known_user, known_group;
+
+static int
+priv_lookup_known(struct priv_known *known, enum priv_kind kind, const char *name, uid_t *uid,
+    gid_t *gid, char *why, size_t whylen)
+{
+	if (known->name[0] != '\0' && strcmp(known->name, name) == 0) {
+		*uid = known->uid;
+		*gid = known->gid;
+		return 0;
+	}
+	if (priv_lookup(kind, name, 0, uid, gid, NULL, 0, why, whylen) != 0)
+		return -1;
+	if (strlen(name) < sizeof(known->name)) {
+		strcpy(known->name, name);
+		known->uid = *uid;
+		known->gid = *gid;
+	}
+	return 0;
+}
+
 int
 priv_lookup_user(const char *name, uid_t *uid, gid_t *gid, char *why,
     size_t whylen)
 {
-	return priv_lookup(PRIV_USER, name, 0, uid, gid, NULL, 0, why, whylen);
+	return priv_lookup_known(&known_user, PRIV_USER, name, uid, gid, why, whylen);
 }
 
 int
@@ -105,8 +138,7 @@ priv_lookup_group(const char *name, gid_t *gid, char *why, size_t whylen)
 {
 	uid_t unused;
 
-	return priv_lookup(PRIV_GROUP, name, 0, &unused, gid, NULL, 0, why,
-	    whylen);
+	return priv_lookup_known(&known_group, PRIV_GROUP, name, &unused, gid, why, whylen);
 }
 
 static void priv_problem(struct priv_plan *, const char *, ...)

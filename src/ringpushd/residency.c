@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "probe.h"
 #include "residency.h"
 
 #ifndef SYS_cachestat
@@ -115,7 +116,8 @@ residency_range_cached(int fd, uint64_t off, uint64_t len)
 
 	if (len == 0)
 		return false;
-	if (residency_by_cachestat(fd, off, len, &cached) == 0 && cached > 0)
+	if (probe_has(PROBE_CACHESTAT) && residency_by_cachestat(fd, off, len, &cached) == 0 &&
+	    cached > 0)
 		return cached >= pages_of(off, len);
 	return residency_by_mincore(fd, off, len) == 1;
 }

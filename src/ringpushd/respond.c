@@ -14,9 +14,11 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "file.h"
+#include "probe.h"
 #include "http.h"
 #include "ranges.h"
 #include "respond.h"
@@ -194,6 +196,26 @@ respond_redirect(struct server *s, struct conn *c)
 
 
 
+/* Where the ring has no IORING_OP_OPENAT2: the same open as a system
+ * call, its result posted as the ring's completion would be. */
+static void
+submit_open_off_ring(struct server *s, struct conn *c, const char *rel)
+{
+	long fd = syscall(SYS_openat2, c->open_root->fd, rel, &c->lst->open_how,
+	    sizeof(c->lst->open_how));
+	int res = fd >= 0 ? (int)fd : -errno;
+
+	if (res == -ENOSYS)
+		res = file_open_beneath(c->open_root->fd, c->path);
+	if (ring_post(&s->ring, ring_ud(OP_OPEN, c->slot, c->gen), res) == -1) {
+		if (res >= 0)
+			close(res);
+		conn_close(s, c, "out of memory");
+		return;
+	}
+	c->inflight++;
+}
+
 /* Open c->path below the listener's root on the ring, the way the
  * listener's open_how says (RESOLVE_BENEATH always).  The kernel tries
  * a cached lookup inline and only punts to a worker on a cache miss.
@@ -202,7 +224,7 @@ respond_redirect(struct server *s, struct conn *c)
 static void
 submit_open(struct server *s, struct conn *c)
 {
-	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+	struct io_uring_sqe *sqe;
 	const char *rel = c->path;
 
 	while (*rel == '/')
@@ -211,6 +233,11 @@ submit_open(struct server *s, struct conn *c)
 		rel = ".";
 	c->state = CONN_OPEN;
 	c->open_root = root_get(c->lst->root);
+	if (!probe_has(PROBE_OPENAT2_OP)) {
+		submit_open_off_ring(s, c, rel);
+		return;
+	}
+	sqe = ring_sqe(&s->ring);
 	io_uring_prep_openat2(sqe, c->open_root->fd, rel, &c->lst->open_how);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
 	c->inflight++;

@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "confine.h"
 #include "log.h"
+#include "probe.h"
 #include "ring.h"
 
 int
-ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers)
+ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers, bool restricted)
 {
 	/* Tried in order: the cheapest task-work mode first, then what older
 	 * kernels accept.  DEFER_TASKRUN requires SINGLE_ISSUER.  SUBMIT_ALL
@@ -33,14 +35,23 @@ ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers)
 
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		/* a fallback forced in a test build: as if refused */
+		if (((modes[i] & IORING_SETUP_DEFER_TASKRUN) && probe_forced(PROBE_DEFER_TASKRUN)) ||
+		    ((modes[i] & IORING_SETUP_COOP_TASKRUN) && probe_forced(PROBE_COOP_TASKRUN)) ||
+		    ((modes[i] & IORING_SETUP_SUBMIT_ALL) && probe_forced(PROBE_SUBMIT_ALL)))
+			continue;
 		memset(&p, 0, sizeof(p));
 		/* A large CQ keeps multishot accept alive under bursts: the
 		 * kernel ends a multishot request when the CQ overflows. */
 		p.flags = modes[i] | IORING_SETUP_CQSIZE;
+		/* Restrictions can be registered only while the ring is
+		 * disabled (confine_ring() enables it). */
+		if (restricted)
+			p.flags |= IORING_SETUP_R_DISABLED;
 		p.cq_entries = sq_entries * 4;
 		ret = io_uring_queue_init_params(sq_entries, &r->uring, &p);
 		if (ret == 0) {
-			r->setup_flags = p.flags;
+			r->setup_flags = p.flags & ~IORING_SETUP_R_DISABLED;
 			break;
 		}
 		if (ret != -EINVAL)
@@ -48,6 +59,14 @@ ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers)
 	}
 	if (ret < 0)
 		return ret;
+	/* What the kernel refused, for the start's line on what is missing
+	 * (DEFER_TASKRUN is newer than COOP_TASKRUN: one implies the other) */
+	if (!(r->setup_flags & IORING_SETUP_DEFER_TASKRUN))
+		probe_missing(PROBE_DEFER_TASKRUN);
+	if (!(r->setup_flags & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN)))
+		probe_missing(PROBE_COOP_TASKRUN);
+	if (!(r->setup_flags & IORING_SETUP_SUBMIT_ALL))
+		probe_missing(PROBE_SUBMIT_ALL);
 	if (!(p.features & IORING_FEAT_NODROP))
 		log_warn("io_uring: kernel may drop completions on CQ overflow");
 	if (io_workers > 0) {
@@ -56,6 +75,14 @@ ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers)
 		ret = io_uring_register_iowq_max_workers(&r->uring, workers);
 		if (ret < 0)
 			log_warn("io_uring: cannot cap io-wq workers: %s", strerror(-ret));
+	}
+	if (restricted) {
+		ret = confine_ring(&r->uring);
+		if (ret < 0) {
+			log_errx("io_uring: restricting the ring: %s", strerror(-ret));
+			io_uring_queue_exit(&r->uring);
+			return ret;
+		}
 	}
 	log_debug("io_uring: %u SQ entries, %u CQ entries, flags %#x",
 	    p.sq_entries, p.cq_entries, r->setup_flags);
@@ -83,6 +110,23 @@ ring_lost(struct ring *r)
 	    "their requests never end", (unsigned long long)ring_cq_overflow(r));
 }
 
+/* Append a completion to the backlog.  0, or -1 when it cannot grow. */
+static int
+ring_backlog_push(struct ring *r, const struct io_uring_cqe *cqe)
+{
+	if (r->backlog_len == r->backlog_cap) {
+		unsigned cap = r->backlog_cap ? 2 * r->backlog_cap : 64;
+		struct io_uring_cqe *grown = realloc(r->backlog, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		r->backlog = grown;
+		r->backlog_cap = cap;
+	}
+	r->backlog[r->backlog_len++] = *cqe;
+	return 0;
+}
+
 /* Move every completion in the CQ to the backlog, so the kernel has room
  * for what it holds back.  Returns how many moved. */
 static unsigned
@@ -92,16 +136,8 @@ ring_take_cq(struct ring *r)
 	unsigned head, moved = 0;
 
 	io_uring_for_each_cqe(&r->uring, head, cqe) {
-		if (r->backlog_len == r->backlog_cap) {
-			unsigned cap = r->backlog_cap ? 2 * r->backlog_cap : 64;
-			struct io_uring_cqe *grown = realloc(r->backlog, cap * sizeof(*grown));
-
-			if (grown == NULL)
-				break;  /* the next try frees room or fails again */
-			r->backlog = grown;
-			r->backlog_cap = cap;
-		}
-		r->backlog[r->backlog_len++] = *cqe;
+		if (ring_backlog_push(r, cqe) == -1)
+			break;  /* the next try frees room or fails again */
 		moved++;
 	}
 	io_uring_cq_advance(&r->uring, moved);
@@ -221,4 +257,12 @@ ring_cq_overflow(struct ring *r)
 	r->cq_overflow += (uint32_t)(now - r->cq_overflow_seen);
 	r->cq_overflow_seen = now;
 	return r->cq_overflow;
+}
+
+int
+ring_post(struct ring *r, uint64_t user_data, int res)
+{
+	struct io_uring_cqe cqe = { .user_data = user_data, .res = res, .flags = 0 };
+
+	return ring_backlog_push(r, &cqe);
 }

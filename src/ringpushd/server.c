@@ -19,8 +19,10 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include "confine.h"
 #include "log.h"
 #include "notify.h"
+#include "probe.h"
 #include "respond.h"
 #include "server.h"
 
@@ -85,6 +87,7 @@ int
 server_init(struct server *s, const struct conf *conf)
 {
 	struct sigaction sa;
+	char why[256];
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -115,13 +118,19 @@ server_init(struct server *s, const struct conf *conf)
 		log_err("sigaction");
 		return -1;
 	}
-	ret = ring_init(&s->ring, conf->ring_entries, conf->io_workers);
+	if (probe_init(why, sizeof(why)) == -1) {
+		log_errx("%s: not started", why);
+		return -1;
+	}
+	ret = ring_init(&s->ring, conf->ring_entries, conf->io_workers,
+	    conf->confine != CONFINE_OFF);
 	if (ret < 0) {
 		errno = -ret;
 		log_err("io_uring set-up");
 		return -1;
 	}
 	s->ring_ready = true;
+	probe_log();
 	if (pipepool_init(&s->pipes, conf->pipe_pool, (unsigned)conf->pipe_size) == -1) {
 		log_err("pipe pool");
 		return -1;
@@ -222,6 +231,7 @@ warn_restart_keys(const struct conf *old, const struct conf *next)
 	RESTART_KEY(pipe_pool, "pipe_pool");
 	RESTART_KEY(max_request_header, "max_request_header");
 	RESTART_KEY(open_file_cache, "open_file_cache");
+	RESTART_KEY(confine, "confine");
 #undef RESTART_KEY
 	if (strcmp(old->user, next->user) != 0 || strcmp(old->group, next->group) != 0 ||
 	    old->allow_root != next->allow_root)
@@ -270,6 +280,15 @@ server_reload(struct server *s)
 		    s->conf_path, problems, problems == 1 ? "" : "s");
 		notify_ready("reload refused: the previous configuration stays");
 		goto fail;
+	}
+	for (unsigned i = 0; i < next->nlisteners; i++) {
+		if (!confine_admits_root(next->listeners[i].root)) {
+			log_errx("reload: root %s of [listener %s] is outside what confinement "
+			    "admitted at start: restart to serve it; the running configuration stays",
+			    next->listeners[i].root, next->listeners[i].name);
+			notify_ready("reload refused: the previous configuration stays");
+			goto fail;
+		}
 	}
 	if (listen_reload(s, next) == -1) {
 		log_errx("reload: listeners could not be opened: the running configuration stays");

@@ -544,6 +544,24 @@ rp_wait_output(const struct rp_daemon *d, const char *needle, int count)
 }
 
 void
+rp_write_conf(const struct rp_daemon *d, const char *text)
+{
+	FILE *f = fopen(d->conf, "w");
+
+	cr_assert_not_null(f, "%s: %s", d->conf, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+const char *
+rp_test_daemon_path(void)
+{
+	const char *p = getenv("RINGPUSHD_TEST");
+
+	return p != NULL && p[0] != '\0' ? p : NULL;
+}
+
+void
 rp_start_conf(struct rp_daemon *d, const char *conf_text)
 {
 	static const char marker[] = "listening on 127.0.0.1:";

@@ -151,6 +151,12 @@ int rp_output_count(const struct rp_daemon *d, const char *needle);
 /* Wait (bounded, generously) until needle occurs count times in the
  * daemon's output; the test fails with the output if it never does. */
 void rp_wait_output(const struct rp_daemon *d, const char *needle, int count);
+/* Write text to d->conf in place (the same file, as an editor that does
+ * not rename would), for a reload. */
+void rp_write_conf(const struct rp_daemon *d, const char *text);
+/* The daemon built with its test hooks (-DRINGPUSHD_TEST_HOOKS):
+ * $RINGPUSHD_TEST, or NULL when it is not set. */
+const char *rp_test_daemon_path(void);
 
 /* Run a program to completion with stdout+stderr into out_path, stdin from
  * /dev/null.  Returns the wait status, or -1 if it did not finish in

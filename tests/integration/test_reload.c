@@ -15,16 +15,6 @@
 
 #define BIG (256u << 20)
 
-static void
-write_conf(const struct rp_daemon *d, const char *text)
-{
-	FILE *f = fopen(d->conf, "w");
-
-	cr_assert_not_null(f, "%s: %s", d->conf, strerror(errno));
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
-}
-
 /* Wait until the daemon's output holds `needle` at least `count` times;
  * returns a pointer into a malloc'd copy (*out) at the last one. */
 static char *
@@ -128,7 +118,7 @@ Test(reload, sighup_keeps_transfers_and_applies_or_refuses, .timeout = 180)
 	    "[listener test]\naddress = 127.0.0.1:%d\nroot = %s\n\n"
 	    "[listener second]\naddress = 127.0.0.1:0\nroot = %s\n",
 	    d.access_log, d.port, d.root, other);
-	write_conf(&d, conf);
+	rp_write_conf(&d, conf);
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
 	wait_output(&d, "reload: ", 1, &out);
 	free(out);
@@ -143,7 +133,7 @@ Test(reload, sighup_keeps_transfers_and_applies_or_refuses, .timeout = 180)
 	read_pattern(c, 77, &off, 8 << 20);
 
 	/* a bad reload changes nothing */
-	write_conf(&d, "[daemon]\nerror_log = -\nno_such_key = 1\n\n[listener x]\naddress = 127.0.0.1:1\n");
+	rp_write_conf(&d, "[daemon]\nerror_log = -\nno_such_key = 1\n\n[listener x]\naddress = 127.0.0.1:1\n");
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
 	wait_output(&d, "the running configuration stays", 1, &out);
 	cr_assert(strstr(out, "no_such_key") != NULL && strstr(out, ":3:") != NULL,
@@ -226,7 +216,7 @@ Test(reload, engine_change_applies_to_new_transfers, .timeout = 180)
 	    "[status]\npath = /metrics\n\n"
 	    "[listener test]\naddress = 127.0.0.1:%d\nroot = %s\nengine = sendfile\n",
 	    d.access_log, d.port, d.root);
-	write_conf(&d, conf);
+	rp_write_conf(&d, conf);
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
 	wait_output(&d, "engine sendfile", 1, &out);
 	free(out);

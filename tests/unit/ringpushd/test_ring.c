@@ -92,7 +92,7 @@ io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr)
 static void
 ring_up(void)
 {
-	int ret = ring_init(&r, SQ_ENTRIES, 0);
+	int ret = ring_init(&r, SQ_ENTRIES, 0, false);
 
 	if (ret < 0)
 		cr_skip_test("no io_uring here: %s", strerror(-ret));
