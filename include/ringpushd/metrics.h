@@ -67,6 +67,9 @@ struct metrics {
 	double process_cpu_seconds_total;
 	uint64_t process_resident_memory_bytes;
 	double process_start_time_seconds;	/* since the Unix epoch */
+	/* a worker process (workers > 1): ringpushd_worker_pid{worker="N"} */
+	int worker;				/* 0 = a single process */
+	uint64_t worker_pid;
 };
 
 /* The requests_total index for an HTTP status, or -1 outside 100..599. */

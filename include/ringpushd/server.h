@@ -30,6 +30,7 @@ struct listener {
 	uint32_t gen;                /* slot occupant, named in accept user_data */
 	bool accept_armed;
 	bool retired;                /* replaced or removed by a reload */
+	bool inherited;              /* a worker's socket, bound by the master */
 	unsigned nconns;             /* connections it accepted, still open */
 	const struct xfer_engine_ops *engine;
 	struct open_how open_how;    /* how request paths open below root_fd */
@@ -80,6 +81,8 @@ void server_free(struct server *s);
 /* Read conf_path again (SIGHUP).  On any problem every file:line goes to
  * the error log and the running configuration stays untouched. */
 int server_reload(struct server *s);
+/* Log each line conf_load wrote to its error stream, as "reload: ...". */
+void server_log_conf_errors(char *text);
 /* Fill the gauges of s->m from the current state. */
 void server_metrics_snapshot(struct server *s);
 
@@ -102,5 +105,19 @@ int listen_reload(struct server *s, const struct conf *next);
 /* A connection of l ended: frees a retired listener's last user. */
 void listen_put(struct listener *l);
 void listen_free_all(struct server *s);
+/*
+ * With workers: the master binds n sockets on cl's address into fds (one
+ * per worker, SO_REUSEPORT; the first settles a port 0), logs "listening
+ * on" with listen_group_log() once every worker serves; a worker takes
+ * its own with listen_inherit() before server_init(): fds[i] for listener
+ * i of the configuration it starts with.  listen_group_open returns 0, or
+ * -1 after logging why, with nothing left open.
+ */
+int listen_group_open(const struct conf_listener *cl, int *fds, unsigned n);
+void listen_group_log(const struct conf_listener *cl, int fd, unsigned n);
+void listen_group_close(int *fds, unsigned n);
+void listen_inherit(const int *fds, unsigned n);
+/* a and b name the same address as configured (port 0 included) */
+bool listen_same_configured(const struct conf_listener *a, const struct conf_listener *b);
 
 #endif

@@ -88,6 +88,10 @@ static const char *const status_allow_names[] = { "loopback", "any", NULL };
 static const char *const symlinks_names[] = { "beneath", "no", NULL };
 /* In the order of enum conf_autoindex. */
 static const char *const autoindex_names[] = { "off", "html", "json", NULL };
+/* workers: a count, or the one word "auto" (stored as 0: one per online
+ * CPU, counted at start).  In the order of enum conf_cpu_affinity. */
+static const char *const workers_names[] = { "auto", NULL };
+static const char *const cpu_affinity_names[] = { "off", "auto", NULL };
 
 _Static_assert(sizeof(enum xfer_engine) == sizeof(int),
     "enum keys are stored as int");
@@ -154,6 +158,11 @@ static const struct conf_key conf_keys[] = {
 	    check_group },
 	{ "allow_root",		D(allow_root, TYPE_BOOL), "no", 0, 0, NULL,
 	    NULL },
+	/* a count, or "auto": names[0] is the word a TYPE_UINT also takes */
+	{ "workers",		D(workers, TYPE_UINT), "1", 1, CONF_WORKERS_MAX,
+	    workers_names, NULL },
+	{ "worker_cpu_affinity", D(worker_cpu_affinity, TYPE_ENUM), "off", 0, 0,
+	    cpu_affinity_names, NULL },
 
 	{ "max_connections",	L(max_connections, TYPE_UINT), "10000", 1,
 	    1000000, NULL, NULL },
@@ -761,11 +770,18 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 		}
 		break;
 	case TYPE_UINT:
+		/* a count that also takes one word, stored as 0 */
+		if (k->names != NULL && strcmp(value, k->names[0]) == 0) {
+			*(unsigned *)(void *)target = 0;
+			return 0;
+		}
 		snprintf(lo, sizeof(lo), "%llu", (unsigned long long)k->min);
 		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)k->max);
 		if ((r = units_parse_count(value, &v)) == -1) {
 			conf_error(p, line, "%s: \"%s\" is not a number "
-			    "(expected %s..%s)", k->name, value, lo, hi);
+			    "(expected %s..%s%s%s)", k->name, value, lo, hi,
+			    k->names != NULL ? " or " : "",
+			    k->names != NULL ? k->names[0] : "");
 			return -1;
 		}
 		break;

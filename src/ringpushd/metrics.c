@@ -196,6 +196,12 @@ metrics_format(const struct metrics *m, char *buf, size_t cap)
 	out_double(&out, "process_start_time_seconds", "gauge",
 	    "Start time of the process since unix epoch in seconds.",
 	    m->process_start_time_seconds);
+	if (m->worker > 0) {
+		out_header(&out, METRICS_PREFIX, "worker_pid", "gauge",
+		    "Process id of the worker that answered, by worker number.");
+		out_printf(&out, METRICS_PREFIX "worker_pid{worker=\"%d\"} %llu\n",
+		    m->worker, (unsigned long long)m->worker_pid);
+	}
 	if (out.overflow || out.len > (size_t)INT_MAX) {
 		errno = ENOSPC;
 		return -1;

@@ -220,9 +220,8 @@ warn_restart_keys(const struct conf *old, const struct conf *next)
 		log_warn("reload: pid_file changes only at restart");
 }
 
-/* Log each line conf_load wrote to its error stream. */
-static void
-log_conf_errors(char *text)
+void
+server_log_conf_errors(char *text)
 {
 	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"))
 		log_errx("reload: %s", line);
@@ -255,7 +254,7 @@ server_reload(struct server *s)
 	problems = conf_load(next, s->conf_path, err);
 	fclose(err);
 	if (problems > 0) {
-		log_conf_errors(errors);
+		server_log_conf_errors(errors);
 		log_errx("reload: %s has %d problem%s: the running configuration stays",
 		    s->conf_path, problems, problems == 1 ? "" : "s");
 		notify_ready("reload refused: the previous configuration stays");
