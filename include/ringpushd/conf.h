@@ -73,6 +73,7 @@ struct conf {
 	int allow_root;                 /* bool: may run as root with user unset */
 	unsigned workers;               /* worker processes; 0 = one per online CPU */
 	enum conf_cpu_affinity worker_cpu_affinity;  /* pin worker i to CPU i */
+	uint64_t drain_time_ms;         /* SIGTERM: health says 503 this long first */
 	/* [limits] */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;  /* per IPv4 address / IPv6 /64; 0 = no limit */
@@ -87,6 +88,7 @@ struct conf {
 	/* [status] */
 	char status_path[CONF_STATUS_PATH_MAX];  /* "" = no metrics */
 	enum conf_status_allow status_allow;
+	char health_path[CONF_STATUS_PATH_MAX];  /* "" = no health endpoint */
 	/* [listener NAME], in file order */
 	struct conf_listener *listeners;
 	unsigned nlisteners;

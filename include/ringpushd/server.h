@@ -62,6 +62,8 @@ struct server {
 	time_t now_sec;
 	int signal_fd;
 	bool stopping;
+	bool draining;                /* SIGTERM with drain_time: health says 503 */
+	uint64_t drain_end_ms;        /* then the graceful stop begins */
 	bool gave_up;                 /* stopped without connections stuck on lost completions */
 	uint32_t tick_gen, signal_gen; /* of the tick and the signal read in flight */
 	unsigned long losses_seen;    /* ring.losses already recovered from */

@@ -163,6 +163,8 @@ static const struct conf_key conf_keys[] = {
 	    workers_names, NULL },
 	{ "worker_cpu_affinity", D(worker_cpu_affinity, TYPE_ENUM), "off", 0, 0,
 	    cpu_affinity_names, NULL },
+	{ "drain_time",		D(drain_time_ms, TYPE_DURATION), "0", 0, HOUR_MS,
+	    NULL, NULL },
 
 	{ "max_connections",	L(max_connections, TYPE_UINT), "10000", 1,
 	    1000000, NULL, NULL },
@@ -189,6 +191,8 @@ static const struct conf_key conf_keys[] = {
 	    check_status_path },
 	{ "allow",		S(status_allow, TYPE_ENUM), "loopback", 0, 0,
 	    status_allow_names, NULL },
+	{ "health_path",	S(health_path, TYPE_STRING), "", 0, 0, NULL,
+	    check_status_path },
 
 	{ "address",		LS(addr, TYPE_ADDRESS), NULL, 0, 0, NULL, NULL },
 	{ "root",		LS(root, TYPE_PATH), NULL, 0, 0, NULL,

@@ -342,11 +342,13 @@ master_stop(struct master *m, int signo)
 		signal_workers(m, signo);
 		return;
 	}
-	log_info("%s: stopping %u workers (up to %llu ms to finish)", strsignal(signo),
-	    live_workers(m), (unsigned long long)m->conf->shutdown_timeout_ms);
+	log_info("%s: stopping %u workers (drain_time %llu ms, then up to %llu ms to finish)",
+	    strsignal(signo), live_workers(m), (unsigned long long)m->conf->drain_time_ms,
+	    (unsigned long long)m->conf->shutdown_timeout_ms);
 	notify_stopping();
 	m->stopping = true;
-	m->stop_deadline_ms = timer_now_ms() + m->conf->shutdown_timeout_ms + STOP_GRACE_MS;
+	m->stop_deadline_ms = timer_now_ms() + m->conf->drain_time_ms +
+	    m->conf->shutdown_timeout_ms + STOP_GRACE_MS;
 	signal_workers(m, signo);
 }
 
@@ -635,7 +637,8 @@ master_run(const struct master_start *start)
 		if (!m.stopping)
 			master_respawn_due(&m);
 		else if (timer_now_ms() >= m.stop_deadline_ms && live_workers(&m) > 0) {
-			log_errx("%u workers still run %d ms after shutdown_timeout: killing them",
+			log_errx("%u workers still run %d ms after drain_time and shutdown_timeout: "
+			    "killing them",
 			    live_workers(&m), STOP_GRACE_MS);
 			signal_workers(&m, SIGKILL);
 			m.status = 1;

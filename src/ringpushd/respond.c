@@ -488,6 +488,8 @@ void
 respond_request(struct server *s, struct conn *c, const struct http_request *req)
 {
 	c->close_after = !req->keep_alive || s->stopping;
+	/* draining: clients and balancers move their next request elsewhere */
+	c->close_after |= s->draining;
 	c->head = req->method == HTTP_HEAD;
 	if (req->method == HTTP_UNKNOWN) {
 		respond_error(s, c, 501, true);
@@ -500,6 +502,10 @@ respond_request(struct server *s, struct conn *c, const struct http_request *req
 	}
 	if (s->conf->status_path[0] != '\0' && strcmp(req->path, s->conf->status_path) == 0) {
 		respond_metrics(s, c);
+		return;
+	}
+	if (s->conf->health_path[0] != '\0' && strcmp(req->path, s->conf->health_path) == 0) {
+		respond_health(s, c);
 		return;
 	}
 	/* Dotfiles (.git, .htpasswd, editor leftovers) are not served

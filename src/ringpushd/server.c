@@ -172,6 +172,24 @@ server_stop(struct server *s, const char *why)
 		conn_close_all(s);
 }
 
+/* SIGTERM with drain_time: for drain_time the health path answers 503
+ * so that load balancers move away, while everything is still served
+ * (each response then closes its connection); then the graceful stop.
+ * A second stop signal meanwhile starts the stop at once. */
+static void
+server_stop_or_drain(struct server *s, const char *why)
+{
+	if (s->stopping || s->draining || s->conf->drain_time_ms == 0) {
+		server_stop(s, why);
+		return;
+	}
+	log_info("%s: draining for %llu ms (%u connections open), then stopping", why,
+	    (unsigned long long)s->conf->drain_time_ms, s->live_conns);
+	notify_stopping();
+	s->draining = true;
+	s->drain_end_ms = s->now_ms + s->conf->drain_time_ms;
+}
+
 void
 server_metrics_snapshot(struct server *s)
 {
@@ -315,7 +333,7 @@ server_signals(struct server *s)
 	int stop = __atomic_exchange_n(&stop_signal, 0, __ATOMIC_SEQ_CST);
 
 	if (stop != 0)
-		server_stop(s, strsignal(stop));
+		server_stop_or_drain(s, strsignal(stop));
 	if (reopen_pending) {
 		reopen_pending = 0;
 		log_info("SIGUSR1: reopening the logs");
@@ -374,6 +392,8 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 	case OP_TICK:
 		if (ring_ud_gen(ud) != s->tick_gen)
 			break;          /* replaced after lost completions */
+		if (s->draining && !s->stopping && s->now_ms >= s->drain_end_ms)
+			server_stop(s, "drain_time over");
 		if (s->stopping && s->now_ms >= s->stop_deadline_ms && s->live_conns > 0) {
 			log_info("shutdown_timeout passed: closing %u connections", s->live_conns);
 			conn_close_all(s);

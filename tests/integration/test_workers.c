@@ -379,7 +379,7 @@ Test(workers, stop_lets_transfers_finish, .timeout = 180)
 	start_workers(&d, 2, "");
 	c = start_transfer(&d, size);
 	cr_assert_eq(kill(d.pid, SIGTERM), 0);
-	wait_count(&d, "stopping 2 workers", 1);
+	wait_count(&d, "stopping 2 workers (", 1);
 	wait_count(&d, "Terminated: stopping (", 2);
 	finish_transfer(c, size);
 	for (int i = 0; i < rp_io_timeout() * 20; i++) {

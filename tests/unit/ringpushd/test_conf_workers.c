@@ -1,6 +1,6 @@
 /*
- * test_conf_workers.c: [daemon] workers and worker_cpu_affinity, the
- * worker count they give, and the worker's line in /metrics.
+ * test_conf_workers.c: [daemon] workers, worker_cpu_affinity and drain_time,
+ * [status] health_path, the worker count, and the worker in /metrics.
  */
 #include <errno.h>
 #include <sched.h>
@@ -110,4 +110,31 @@ Test(conf_workers, metrics_name_the_worker_only_with_workers)
 	cr_assert_gt(metrics_format(&m, text, sizeof(text)), 0);
 	cr_expect_not_null(strstr(text, "\n# TYPE ringpushd_worker_pid gauge\n"
 	    "ringpushd_worker_pid{worker=\"3\"} 4242\n"), "%s", text);
+}
+
+/* [daemon] drain_time and [status] health_path, for load balancers. */
+Test(conf_drain, health_path_and_drain_time)
+{
+	struct conf c;
+	char *errors;
+
+	cr_assert_eq(load(&c, LISTENER, &errors), 0, "%s", errors);
+	cr_expect_eq(c.drain_time_ms, 0);
+	cr_expect_str_eq(c.health_path, "");
+	conf_free(&c);
+	free(errors);
+
+	cr_assert_eq(load(&c, "[daemon]\ndrain_time = 5s\n[status]\nhealth_path = /healthz\n"
+	    LISTENER, &errors), 0, "%s", errors);
+	cr_expect_eq(c.drain_time_ms, 5000);
+	cr_expect_str_eq(c.health_path, "/healthz");
+	conf_free(&c);
+	free(errors);
+
+	expect_problem("[daemon]\ndrain_time = 2h\n" LISTENER,
+	    ":2: drain_time: \"2h\" is out of range");
+	expect_problem("[status]\nhealth_path = healthz\n" LISTENER,
+	    ":2: health_path: \"healthz\" is not a plain absolute path");
+	expect_problem("[status]\nhealth_path = /a/../b\n" LISTENER,
+	    ":2: health_path: \"/a/../b\" is not a plain absolute path");
 }
