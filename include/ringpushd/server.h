@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "rate.h"
 #include "refuse.h"
+#include "shm.h"
 #include "conn.h"
 #include "pipepool.h"
 #include "ring.h"
@@ -70,6 +71,7 @@ struct server {
 	struct __kernel_timespec tick;
 	uint64_t stop_deadline_ms;    /* graceful stop ends here */
 	struct metrics m;             /* counters; gauges filled when read */
+	struct shm *shm;              /* workers > 1: every worker's counters */
 	/* the configuration started with: what the keys fixed at start still
 	 * hold, whatever reloads asked for since */
 	const struct conf *start_conf;
@@ -87,6 +89,9 @@ int server_reload(struct server *s);
 void server_log_conf_errors(char *text);
 /* Fill the gauges of s->m from the current state. */
 void server_metrics_snapshot(struct server *s);
+/* The text of /metrics into buf: this process's figures, or with workers
+ * the whole daemon's and each worker's.  As metrics_format(). */
+int server_metrics_format(struct server *s, char *buf, size_t cap);
 
 /* listen.c */
 int listen_open(struct server *s);

@@ -71,6 +71,7 @@ struct master {
 	uint64_t stop_deadline_ms;
 	int status;
 	pid_t master_pid;
+	struct shm *shm;             /* every worker's counters */
 };
 
 unsigned
@@ -199,8 +200,14 @@ worker_main(struct master *m, unsigned w)
 		char ready = 'r';
 
 		server.conf_path = start->conf_path;
+		/* a respawned worker goes on from its predecessor's counters,
+		 * so that the daemon's sums never go down */
+		shm_read(m->shm, w + 1, &server.m);
 		server.m.worker = (int)w + 1;
 		server.m.worker_pid = (uint64_t)getpid();
+		server.shm = m->shm;
+		server_metrics_snapshot(&server);
+		shm_publish(m->shm, w + 1, &server.m);
 		if (m->conf->worker_cpu_affinity == CPU_AFFINITY_AUTO)
 			worker_pin(m, w, &server);
 		/* A master killed outright must not leave workers serving on
@@ -542,6 +549,7 @@ master_free(struct master *m)
 		conf_free(m->owned_conf);
 		free(m->owned_conf);
 	}
+	shm_destroy(m->shm);
 	/* the signals stay blocked: one still pending must not end the
 	 * master on its way out */
 }
@@ -583,6 +591,10 @@ master_run(const struct master_start *start)
 		if (listen_group_open(&m.conf->listeners[l], &m.fds[l * m.nworkers],
 		    m.nworkers) == -1)
 			goto fail;
+	if ((m.shm = shm_create(m.nworkers)) == NULL) {
+		log_err("shared memory for %u workers", m.nworkers);
+		goto fail;
+	}
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_err("pipe");
 		goto fail;

@@ -440,8 +440,7 @@ respond_metrics(struct server *s, struct conn *c)
 		respond_error(s, c, 503, false);
 		return;
 	}
-	server_metrics_snapshot(s);
-	body = metrics_format(&s->m, buf + CONN_HEADER_MAX, CONN_SMALL_BODY_MAX);
+	body = server_metrics_format(s, buf + CONN_HEADER_MAX, CONN_SMALL_BODY_MAX);
 	r.content_length = body > 0 ? (uint64_t)body : 0;
 	head = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
 	if (body < 0 || head < 0) {

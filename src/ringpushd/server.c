@@ -213,6 +213,32 @@ server_metrics_snapshot(struct server *s)
 	metrics_read_process(m);
 }
 
+int
+server_metrics_format(struct server *s, char *buf, size_t cap)
+{
+	struct metrics sum, *each;
+	unsigned n;
+	int len;
+
+	server_metrics_snapshot(s);
+	if (s->shm == NULL)
+		return metrics_format(&s->m, buf, cap);
+	/* the others' figures are at most a tick old; this worker's are now */
+	shm_publish(s->shm, (unsigned)s->m.worker, &s->m);
+	n = s->shm->nworkers;
+	each = calloc(n, sizeof(*each));
+	if (each == NULL)
+		return -1;
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned w = 0; w < n; w++) {
+		shm_read(s->shm, w + 1, &each[w]);
+		metrics_add(&sum, &each[w]);
+	}
+	len = metrics_format_workers(&sum, each, n, s->m.worker, buf, cap);
+	free(each);
+	return len;
+}
+
 /* Keys whose value is fixed at start: sizes of what was allocated, the
  * identity the daemon dropped to.  old is the configuration started with,
  * not the one the last reload stored: a change that never took effect is
@@ -409,6 +435,11 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		 * is not one: a yield per tick lets SIGTERM through there.
 		 * Natively it costs well under a microsecond per tick. */
 		sched_yield();
+		/* a worker tells the others its figures once a tick */
+		if (s->shm != NULL) {
+			server_metrics_snapshot(s);
+			shm_publish(s->shm, (unsigned)s->m.worker, &s->m);
+		}
 		conn_expire(s, s->now_ms);
 		if (!s->stopping) {
 			/* re-arm accepts that ended on errors (EMFILE...) */

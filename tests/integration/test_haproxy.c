@@ -139,6 +139,9 @@ write_haproxy_conf(const char *path, int port, const struct rp_daemon *d)
 	fprintf(f, "global\n\tmaxconn 2000\n"
 	    "defaults\n\tmode http\n\ttimeout connect 2s\n\ttimeout client 60s\n"
 	    "\ttimeout server 60s\n"
+	    /* a check waits this long for its answer (else inter): a daemon
+	     * under valgrind is slow, and a flapping check moves paths */
+	    "\ttimeout check 2s\n"
 	    /* unlike the shipped example, no retry on another instance: the
 	     * drain alone must keep every request whole (without it, this
 	     * run fails) */

@@ -62,17 +62,21 @@ static int
 worker_of(const struct rp_daemon *d, pid_t *pid)
 {
 	struct rp_response r;
-	const char *p;
+	const char *text, *p;
+	char needle[64];
 	int worker = 0;
-	long long id = 0;
 
 	rp_get(d, "/metrics", &r);
 	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
-	p = strstr((const char *)r.body, "\nringpushd_worker_pid{worker=\"");
-	cr_assert_not_null(p, "no ringpushd_worker_pid in /metrics:\n%s", (const char *)r.body);
-	cr_assert_eq(sscanf(p, "\nringpushd_worker_pid{worker=\"%d\"} %lld", &worker, &id), 2);
+	text = (const char *)r.body;
+	p = strstr(text, "\nringpushd_worker_answering ");
+	cr_assert_not_null(p, "no ringpushd_worker_answering in /metrics:\n%s", text);
+	worker = atoi(p + strlen("\nringpushd_worker_answering "));
+	snprintf(needle, sizeof(needle), "\nringpushd_worker_pid{worker=\"%d\"} ", worker);
+	p = strstr(text, needle);
+	cr_assert_not_null(p, "no %s in /metrics:\n%s", needle + 1, text);
+	*pid = (pid_t)atol(p + strlen(needle));
 	rp_response_free(&r);
-	*pid = (pid_t)id;
 	return worker;
 }
 
@@ -186,7 +190,7 @@ Test(workers, one_worker_is_one_process, .timeout = 60)
 	rp_start_conf(&d, conf);
 	rp_get(&d, "/metrics", &r);
 	cr_assert_eq(r.status, 200);
-	cr_assert_null(strstr((const char *)r.body, "ringpushd_worker_pid"),
+	cr_assert_null(strstr((const char *)r.body, "ringpushd_worker"),
 	    "a single process reports a worker");
 	rp_response_free(&r);
 	cr_assert_eq(children_of(d.pid), 0);
@@ -327,6 +331,62 @@ Test(workers, reload_reaches_every_worker, .timeout = 240)
 		cr_assert_not_null(rp_hdr(&r, "Cache-Control"));
 		rp_response_free(&r);
 	}
+	rp_stop(&d);
+}
+
+/* The value of "name value" in Prometheus text, -1 when absent. */
+static double
+sample_or(const char *text, const char *name)
+{
+	char needle[256];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "\n%s ", name);
+	p = strstr(text, needle);
+	return p != NULL ? atof(p + strlen(needle)) : -1;
+}
+
+/*
+ * /metrics on any worker reports the whole daemon: requests answered by
+ * every worker are summed (the others' figures arrive within a tick), and
+ * each worker has its own series.
+ */
+Test(workers, metrics_sum_every_worker, .timeout = 120)
+{
+	struct rp_daemon d;
+	int requests = 40;
+	double total = 0, w1 = 0, w2 = 0;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	for (int i = 0; i < requests; i++) {
+		struct rp_response r;
+
+		rp_get(&d, "/a.txt", &r);
+		cr_assert_eq(r.status, 200);
+		rp_response_free(&r);
+	}
+	/* the /metrics requests themselves count too: at least `requests` */
+	for (int tries = 0; tries < rp_io_timeout() * 10; tries++) {
+		struct rp_response r;
+		const char *text;
+
+		rp_get(&d, "/metrics", &r);
+		text = (const char *)r.body;
+		total = sample_or(text, "ringpushd_requests_total{code=\"2xx\"}");
+		w1 = sample_or(text, "ringpushd_worker_requests_total{worker=\"1\"}");
+		w2 = sample_or(text, "ringpushd_worker_requests_total{worker=\"2\"}");
+		cr_assert(total >= 0 && w1 >= 0 && w2 >= 0, "%s", text);
+		cr_assert_not_null(strstr(text, "\nringpushd_worker_pid{worker=\"2\"} "), "%s", text);
+		rp_response_free(&r);
+		if (total >= requests && w1 > 0 && w2 > 0)
+			break;
+		usleep(100000);
+	}
+	cr_assert_geq(total, requests, "the sum misses a worker's requests");
+	cr_assert(w1 > 0 && w2 > 0, "one worker took every request (%g, %g)", w1, w2);
+	cr_assert_geq(w1 + w2, total, "per-worker series below the sum");
 	rp_stop(&d);
 }
 

@@ -1,6 +1,6 @@
 /*
  * test_conf_workers.c: [daemon] workers, worker_cpu_affinity and drain_time,
- * [status] health_path, the worker count, and the worker in /metrics.
+ * [status] health_path, the worker count, and /metrics over workers.
  */
 #include <errno.h>
 #include <sched.h>
@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "master.h"
 #include "metrics.h"
+#include "shm.h"
 
 #define LISTENER "[listener a]\naddress = 127.0.0.1:0\nroot = /tmp\n"
 
@@ -97,21 +98,6 @@ Test(conf_workers, bad_values_name_their_line)
 	    ":2: worker_cpu_affinity: \"yes\" is not valid (expected off or auto)");
 }
 
-Test(conf_workers, metrics_name_the_worker_only_with_workers)
-{
-	struct metrics m;
-	static char text[16384];
-
-	memset(&m, 0, sizeof(m));
-	cr_assert_gt(metrics_format(&m, text, sizeof(text)), 0);
-	cr_expect_null(strstr(text, "worker_pid"), "%s", text);
-	m.worker = 3;
-	m.worker_pid = 4242;
-	cr_assert_gt(metrics_format(&m, text, sizeof(text)), 0);
-	cr_expect_not_null(strstr(text, "\n# TYPE ringpushd_worker_pid gauge\n"
-	    "ringpushd_worker_pid{worker=\"3\"} 4242\n"), "%s", text);
-}
-
 /* [daemon] drain_time and [status] health_path, for load balancers. */
 Test(conf_drain, health_path_and_drain_time)
 {
@@ -137,4 +123,76 @@ Test(conf_drain, health_path_and_drain_time)
 	    ":2: health_path: \"healthz\" is not a plain absolute path");
 	expect_problem("[status]\nhealth_path = /a/../b\n" LISTENER,
 	    ":2: health_path: \"/a/../b\" is not a plain absolute path");
+}
+
+/* The segment the workers share: what one publishes, another reads. */
+Test(workers_metrics, shared_sum_and_series)
+{
+	struct shm *shm = shm_create(2);
+	struct metrics a, b, got, sum;
+	static char text[16384];
+
+	cr_assert_not_null(shm);
+	shm_read(shm, 1, &got);
+	cr_expect_eq(got.requests_total[METRICS_CODE_2XX], 0);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.worker = 1;
+	a.worker_pid = 101;
+	a.requests_total[METRICS_CODE_2XX] = 5;
+	a.bytes_sent_total[METRICS_ENGINE_SPLICE] = 1000;
+	a.process_start_time_seconds = 20;
+	b.worker = 2;
+	b.worker_pid = 102;
+	b.requests_total[METRICS_CODE_2XX] = 7;
+	b.requests_total[METRICS_CODE_4XX] = 1;
+	b.connections_open = 3;
+	b.process_start_time_seconds = 10;
+	shm_publish(shm, 1, &a);
+	shm_publish(shm, 2, &b);
+	shm_publish(shm, 3, &b);	/* no such worker: ignored */
+
+	memset(&sum, 0, sizeof(sum));
+	shm_read(shm, 1, &got);
+	cr_expect_eq(got.worker_pid, 101);
+	metrics_add(&sum, &got);
+	shm_read(shm, 2, &got);
+	cr_expect_eq(got.worker_pid, 102);
+	metrics_add(&sum, &got);
+	cr_expect_eq(sum.requests_total[METRICS_CODE_2XX], 12);
+	cr_expect_eq(sum.requests_total[METRICS_CODE_4XX], 1);
+	cr_expect_eq(sum.connections_open, 3);
+	cr_expect_eq(sum.bytes_sent_total[METRICS_ENGINE_SPLICE], 1000);
+	cr_expect(sum.process_start_time_seconds == 10, "the earliest start");
+
+	struct metrics each[2] = { a, b };
+
+	cr_assert_gt(metrics_format_workers(&sum, each, 2, 2, text, sizeof(text)), 0);
+	cr_expect_not_null(strstr(text, "\nringpushd_requests_total{code=\"2xx\"} 12\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "\nringpushd_worker_answering 2\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "\nringpushd_worker_pid{worker=\"1\"} 101\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "\nringpushd_worker_requests_total{worker=\"2\"} 8\n"),
+	    "%s", text);
+	cr_expect_not_null(strstr(text, "\nringpushd_worker_bytes_sent_total{worker=\"1\"} 1000\n"),
+	    "%s", text);
+	cr_expect_not_null(strstr(text, "\nringpushd_worker_connections_open{worker=\"2\"} 3\n"),
+	    "%s", text);
+	shm_destroy(shm);
+}
+
+/* Too many workers for the buffer: the sums still go out, and say so. */
+Test(workers_metrics, per_worker_series_that_do_not_fit_are_left_out)
+{
+	static struct metrics each[512];
+	static char text[16384];
+	struct metrics sum;
+
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned w = 0; w < 512; w++)
+		each[w].worker_pid = 100000 + w;
+	cr_assert_gt(metrics_format_workers(&sum, each, 512, 7, text, sizeof(text)), 0);
+	cr_expect_not_null(strstr(text, "\nringpushd_worker_answering 7\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "# per-worker series left out: 512 workers do not fit\n"),
+	    "%s", text);
+	cr_expect_null(strstr(text, "worker_pid{"), "%s", text);
 }
