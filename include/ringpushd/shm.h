@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include "metrics.h"
+#include "rate.h"
 
 struct shm_slot {
 	uint32_t seq;               /* odd while being written */
@@ -23,6 +24,7 @@ struct shm_slot {
 
 struct shm {
 	unsigned nworkers;
+	struct rate_shared rate_total;  /* rate_total holds for the daemon */
 	struct shm_slot slots[];    /* [worker - 1] */
 };
 

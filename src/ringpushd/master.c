@@ -206,6 +206,8 @@ worker_main(struct master *m, unsigned w)
 		server.m.worker = (int)w + 1;
 		server.m.worker_pid = (uint64_t)getpid();
 		server.shm = m->shm;
+		/* rate_total holds for the whole daemon: one bucket for all */
+		rate_share(&server.rate_total, &m->shm->rate_total);
 		server_metrics_snapshot(&server);
 		shm_publish(m->shm, w + 1, &server.m);
 		if (m->conf->worker_cpu_affinity == CPU_AFFINITY_AUTO)
@@ -595,6 +597,7 @@ master_run(const struct master_start *start)
 		log_err("shared memory for %u workers", m.nworkers);
 		goto fail;
 	}
+	rate_init(&m.shm->rate_total.bucket, m.conf->rate_total, timer_now_ms());
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_err("pipe");
 		goto fail;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "harness.h"
 
@@ -387,6 +388,71 @@ Test(workers, metrics_sum_every_worker, .timeout = 120)
 	cr_assert_geq(total, requests, "the sum misses a worker's requests");
 	cr_assert(w1 > 0 && w2 > 0, "one worker took every request (%g, %g)", w1, w2);
 	cr_assert_geq(w1 + w2, total, "per-worker series below the sum");
+	rp_stop(&d);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * rate_total holds for the whole daemon, not per worker: connections
+ * spread over two workers together never go faster than it (give or take
+ * the 200 ms burst).  With a bucket per worker they would take half the
+ * time.
+ */
+Test(workers, rate_total_holds_for_the_daemon, .timeout = 120)
+{
+	enum { CLIENTS = 40 };
+	const uint64_t rate = 1024 * 1024, size = 64 * 1024;
+	char conf[8192 + 2 * PATH_MAX];
+	struct rp_conn *c[CLIENTS];
+	struct rp_daemon d;
+	double t0, elapsed;
+	pid_t pid;
+	int seen1 = 0, seen2 = 0;
+
+	rp_setup(&d);
+	for (int i = 0; i < CLIENTS; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%02d.bin", i);
+		rp_make_file(&d, name, size, SEED);
+	}
+	workers_conf(&d, 2, "", conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "max_connections", "1000\nrate_total = 1M");
+	rp_start_conf(&d, conf);
+	t0 = now_s();
+	for (int i = 0; i < CLIENTS; i++) {
+		c[i] = rp_connect(&d);
+		rp_sendf(c[i], "GET /f%02d.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+		    i);
+	}
+	for (int i = 0; i < CLIENTS; i++) {
+		struct rp_response r;
+
+		cr_assert_eq(rp_read_head(c[i], &r), RP_OK);
+		cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+		rp_response_free(&r);
+		finish_transfer(c[i], size);
+	}
+	elapsed = now_s() - t0;
+	cr_assert(elapsed >= (double)(CLIENTS * size) / (double)rate - 0.2 - 0.15,
+	    "%d x %lu bytes at a total of %lu B/s over 2 workers took only %.2f s", CLIENTS,
+	    (unsigned long)size, (unsigned long)rate, elapsed);
+	/* both workers took part */
+	for (int i = 0; i < SPREAD_TRIES && !(seen1 && seen2); i++) {
+		int w = worker_of(&d, &pid);
+
+		seen1 |= w == 1;
+		seen2 |= w == 2;
+	}
+	cr_assert(seen1 && seen2);
 	rp_stop(&d);
 }
 
