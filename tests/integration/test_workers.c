@@ -456,6 +456,51 @@ Test(workers, rate_total_holds_for_the_daemon, .timeout = 120)
 	rp_stop(&d);
 }
 
+/* Access log lines of every worker go to one file, each line whole:
+ * O_APPEND, and one write per batch of whole lines. */
+Test(workers, access_log_lines_stay_whole, .timeout = 120)
+{
+	enum { CONNS = 16, PER_CONN = 25 };
+	struct rp_daemon d;
+	struct rp_conn *c[CONNS];
+	char *log = NULL;
+	int lines = 0;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	for (int i = 0; i < CONNS; i++)
+		c[i] = rp_connect(&d);
+	/* interleaved keep-alive requests: both workers log at once */
+	for (int k = 0; k < PER_CONN; k++) {
+		for (int i = 0; i < CONNS; i++)
+			rp_sends(c[i], "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+		for (int i = 0; i < CONNS; i++) {
+			struct rp_response r;
+
+			cr_assert_eq(rp_read_response(c[i], &r, false), RP_OK);
+			cr_assert_eq(r.status, 200);
+			rp_response_free(&r);
+		}
+	}
+	for (int i = 0; i < CONNS; i++)
+		rp_close(c[i]);
+	rp_stop(&d);
+	log = rp_slurp(d.access_log, NULL);
+	cr_assert_not_null(log);
+	for (char *line = log, *eol; *line != '\0'; line = eol + 1) {
+		eol = strchr(line, '\n');
+		cr_assert_not_null(eol, "a last line without its end: %s", line);
+		*eol = '\0';
+		cr_assert(strncmp(line, "127.0.0.1 - - [", 15) == 0 &&
+		    strstr(line, "] \"GET /a.txt HTTP/1.1\" 200 6 ") != NULL,
+		    "a torn or mixed line: %s", line);
+		lines++;
+	}
+	cr_assert_eq(lines, CONNS * PER_CONN);
+	free(log);
+}
+
 /* SIGUSR1 to the master: every worker and the master reopen their logs. */
 Test(workers, usr1_reopens_every_log, .timeout = 120)
 {
