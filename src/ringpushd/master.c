@@ -176,6 +176,10 @@ worker_main(struct master *m, unsigned w)
 		log_err("worker %u", w + 1);
 		_exit(1);
 	}
+	/* Signals come from the master, once: a ^C on the terminal reaches
+	 * the master's process group, not the workers (a second SIGINT
+	 * would end their graceful stop at once). */
+	setpgid(0, 0);
 	for (unsigned l = 0; l < m->nlisteners; l++) {
 		for (unsigned k = 0; k < m->nworkers; k++) {
 			int fd = m->fds[l * m->nworkers + k];
