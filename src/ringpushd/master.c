@@ -615,6 +615,8 @@ master_run(const struct master_start *start)
 		log_err("pid_file %s", m.conf->pid_file);
 	for (l = 0; l < m.nlisteners; l++)
 		listen_group_log(&m.conf->listeners[l], m.fds[l * m.nworkers], m.nworkers);
+	log_info("%u workers serve %u listener%s", m.nworkers, m.nlisteners,
+	    m.nlisteners == 1 ? "" : "s");
 	notify_ready(NULL);
 	notify_status("serving %u listener%s with %u workers", m.nlisteners,
 	    m.nlisteners == 1 ? "" : "s", m.nworkers);
