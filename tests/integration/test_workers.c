@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -510,13 +509,10 @@ Test(workers, access_log_lines_stay_whole, .timeout = 120)
 Test(workers, master_speaks_for_the_daemon, .timeout = 120)
 {
 	struct rp_daemon d;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 30 };
 	char conf[4 * PATH_MAX], pidpath[PATH_MAX + 16], errlog[PATH_MAX + 16],
-	    out[PATH_MAX + 16], msg[1024], *text;
+	    out[PATH_MAX + 16], msg[1024], sock[128], *text;
 	char *argv[] = { (char *)rp_daemon_path(), "-c", d.conf, NULL };
 	int fd, status;
-	ssize_t n;
 	pid_t pid;
 
 	rp_setup(&d);
@@ -527,13 +523,7 @@ Test(workers, master_speaks_for_the_daemon, .timeout = 120)
 	    "allow_root = yes\npid_file = %s\n\n[listener test]\naddress = 127.0.0.1:0\n"
 	    "root = %s\n", errlog, pidpath, d.root);
 	rewrite_conf(&d, conf);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ringpush-wnotify-%ld", (long)getpid());
-	unlink(sa.sun_path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cr_assert_neq(fd, -1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	fd = rp_notify_socket("wnotify", sock, sizeof(sock));
 	status = rp_run(argv, out, 60, false);
 	unsetenv("NOTIFY_SOCKET");
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "start: status 0x%x", status);
@@ -544,32 +534,24 @@ Test(workers, master_speaks_for_the_daemon, .timeout = 120)
 	free(text);
 	cr_assert(pid > 0 && kill(pid, 0) == 0, "the pid file names no live process");
 	cr_assert_eq(children_of(pid), 2, "the pid file does not name the master");
-	n = recv(fd, msg, sizeof(msg) - 1, 0);
-	cr_assert(n > 0, "no READY message");
-	msg[n] = '\0';
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert(strncmp(msg, "READY=1", 7) == 0, "first message: %s", msg);
-	n = recv(fd, msg, sizeof(msg) - 1, 0);
-	cr_assert(n > 0);
-	msg[n] = '\0';
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert_str_eq(msg, "STATUS=serving 1 listener with 2 workers");
 	text = rp_slurp(errlog, NULL);
 	cr_assert_not_null(strstr(text, "2 workers serve 1 listener"), "%s", text);
 	free(text);
 
 	cr_assert_eq(kill(pid, SIGTERM), 0);
-	for (;;) {
-		n = recv(fd, msg, sizeof(msg) - 1, 0);
-		cr_assert(n > 0, "no STOPPING message");
-		msg[n] = '\0';
-		if (strncmp(msg, "STOPPING=1", 10) == 0)
-			break;
-	}
+	do
+		rp_notify_recv(fd, msg, sizeof(msg));
+	while (strncmp(msg, "STOPPING=1", 10) != 0);
 	for (int i = 0; i < 600 && kill(pid, 0) == 0; i++)
 		usleep(50000);
 	cr_assert(kill(pid, 0) == -1, "SIGTERM did not stop the master");
 	cr_assert(access(pidpath, F_OK) == -1, "the pid file stayed after a clean stop");
 	close(fd);
-	unlink(sa.sun_path);
+	unlink(sock);
 }
 
 /* SIGUSR1 to the master: every worker and the master reopen their logs. */
