@@ -32,6 +32,7 @@ struct listener {
 	bool accept_armed;
 	bool retired;                /* replaced or removed by a reload */
 	bool inherited;              /* a worker's socket, bound by the master */
+	unsigned waiting_ticks;      /* ticks in a row it had connections waiting */
 	unsigned nconns;             /* connections it accepted, still open */
 	const struct xfer_engine_ops *engine;
 	struct open_how open_how;    /* how request paths open below root_fd */
@@ -100,6 +101,9 @@ void listen_arm_all(struct server *s);
 /* After lost completions: every accept cancelled and armed again under a
  * new generation (one whose end was lost would never be re-armed). */
 void listen_rearm_all(struct server *s);
+/* Once a tick, for a worker's sockets: connections left waiting by a
+ * missed wake-up are taken (see listen.c). */
+void listen_check_waiting(struct server *s);
 /* A completion of the accept named (index, gen): one of an accept that
  * is no longer the slot's (its listener removed, or re-armed after lost
  * completions) is dropped, and a socket it brings closed. */

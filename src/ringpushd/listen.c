@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,23 +319,62 @@ listen_arm_all(struct server *s)
 			listen_arm(s, s->listeners[i]);
 }
 
+/* Cancel l's accepts and arm a new one under a new generation. */
+static void
+listen_rearm(struct server *s, struct listener *l)
+{
+	struct io_uring_sqe *sqe;
+
+	/* queued before the new accept, so it cannot cancel it */
+	sqe = ring_sqe(&s->ring);
+	io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
+	s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
+	l->gen = s->listener_gen;
+	l->accept_armed = false;
+	listen_arm(s, l);
+}
+
 void
 listen_rearm_all(struct server *s)
 {
 	for (unsigned i = 0; i < s->nlisteners; i++) {
 		struct listener *l = s->listeners[i];
-		struct io_uring_sqe *sqe;
 
-		if (l == NULL || l->fd < 0)
+		if (l != NULL && l->fd >= 0)
+			listen_rearm(s, l);
+	}
+}
+
+/*
+ * A worker's socket outlives the worker before it, and so, for a moment,
+ * may the dead worker's accept on it: the kernel wakes one accept per
+ * connection, and a wake-up spent on the dead one leaves the connection
+ * queued while this worker's accept sleeps.  A socket seen with
+ * connections waiting on two ticks in a row gets its accept armed anew,
+ * which takes what waits at once.
+ */
+void
+listen_check_waiting(struct server *s)
+{
+	for (unsigned i = 0; i < s->nlisteners; i++) {
+		struct listener *l = s->listeners[i];
+		struct pollfd p;
+
+		if (l == NULL || !l->inherited || l->fd < 0 || !l->accept_armed)
 			continue;
-		/* queued before the new accept, so it cannot cancel it */
-		sqe = ring_sqe(&s->ring);
-		io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
-		io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
-		s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
-		l->gen = s->listener_gen;
-		l->accept_armed = false;
-		listen_arm(s, l);
+		p.fd = l->fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (poll(&p, 1, 0) != 1) {
+			l->waiting_ticks = 0;
+			continue;
+		}
+		if (++l->waiting_ticks < 2)
+			continue;
+		l->waiting_ticks = 0;
+		log_debug("listener %s: connections wait: accept armed again", l->conf->name);
+		listen_rearm(s, l);
 	}
 }
 

@@ -444,6 +444,7 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		if (!s->stopping) {
 			/* re-arm accepts that ended on errors (EMFILE...) */
 			listen_arm_all(s);
+			listen_check_waiting(s);
 		}
 		arm_tick(s);
 		break;
