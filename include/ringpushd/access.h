@@ -18,6 +18,8 @@ struct access_entry {
 	const char *method, *target, *referer, *user_agent;  /* may be NULL */
 	size_t method_len, target_len, referer_len, user_agent_len;
 	unsigned version_minor;
+	const char *version;           /* NULL: HTTP/1.version_minor; else the
+					  version a 505 refused, as text */
 	int status;
 	uint64_t body_bytes;           /* body bytes sent */
 	uint64_t bytes_sent;           /* header and body */

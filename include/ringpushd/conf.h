@@ -51,6 +51,7 @@ struct conf_listener {
 	char add_headers[CONF_ADD_HEADERS_MAX];      /* "Name: value\r\n" lines */
 	enum conf_autoindex autoindex;  /* a directory without its index */
 	unsigned autoindex_max_entries; /* entries a listing shows at most */
+	int precompressed;              /* bool: serve name.br/.zst/.gz siblings */
 	int line;                       /* line of the section header, 0 = built in */
 };
 
@@ -68,6 +69,7 @@ struct conf {
 	unsigned pipe_pool;             /* pipes created at start-up */
 	unsigned open_file_cache;       /* files kept open for reuse; 0 = off */
 	uint64_t open_file_cache_valid_ms;
+	uint64_t file_cache_size;       /* bytes of small files kept in memory */
 	char user[CONF_USER_MAX];       /* "" = keep the starting user */
 	char group[CONF_USER_MAX];      /* "" = the user's primary group */
 	int allow_root;                 /* bool: may run as root with user unset */

@@ -37,6 +37,9 @@ struct http_request {
 	struct http_span target;          /* raw request-target */
 	int version_minor;                /* HTTP/1.x; above 1 is treated as
 					     1 (RFC 9112 2.3) */
+	int version_major;                /* 1, or the version a 505 refused
+					     (0.9 for a request line without
+					     one, RFC 1945 4.1) */
 	bool keep_alive;                  /* after Connection and version rules */
 	char path[HTTP_TARGET_MAX + 1];   /* percent-decoded path, query removed,
 					     always starts with '/' */
@@ -47,6 +50,8 @@ struct http_request {
 		user_agent, referer;      /* if_none_match and if_match may
 					     span several field lines: see
 					     http_field_lines_next() */
+	struct http_span accept_encoding; /* a list field, like if_none_match:
+					     may span several field lines */
 	uint64_t content_length;          /* body bytes that follow the header
 					     (on GET/HEAD at most
 					     HTTP_DISCARD_BODY_MAX: the caller
@@ -67,7 +72,9 @@ struct http_request {
  * HTTP_DISCARD_BODY_MAX, 414 target too long, 431 header
  * larger than max_header or too many fields, 505 unsupported version
  * (HTTP/2.0, HTTP/0.9, a version-less HTTP/0.9 request line).  HTTP/1.2
- * to HTTP/1.9 parse, as HTTP/1.1 (RFC 9112 2.3).
+ * to HTTP/1.9 parse, as HTTP/1.1 (RFC 9112 2.3).  A 505 still fills
+ * method_name, target and the version fields from its request line, so
+ * the access log can name what was refused.
  * A well-formed but unknown method is not an error: it returns the length
  * with method HTTP_UNKNOWN, and the caller answers 501.  Dot segments
  * are removed from the decoded path (see http_decode_path); a path that
@@ -193,6 +200,9 @@ struct http_response {
 	const char *cache_control;    /* NULL or "": none */
 	const char *extra_fields;     /* NULL or "Name: value\r\n" lines,
 					 written as they are */
+	const char *content_encoding; /* NULL: none (a precompressed sibling's
+					 coding; not on 304) */
+	const char *vary;             /* NULL: none */
 };
 
 /* Write the status line and header fields, ending with the blank line.

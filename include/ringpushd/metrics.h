@@ -63,6 +63,8 @@ struct metrics {
 	uint64_t timer_expirations_total;
 	uint64_t open_file_cache_hits_total;
 	uint64_t open_file_cache_misses_total;
+	uint64_t file_cache_hits_total;
+	uint64_t file_cache_bytes;
 	/* process_*: filled by metrics_read_process() */
 	double process_cpu_seconds_total;
 	uint64_t process_resident_memory_bytes;

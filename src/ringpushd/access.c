@@ -144,7 +144,9 @@ access_format(const struct access_entry *e, enum conf_log_format format,
 		put_field(&o, e->method, e->method_len, format);
 		put(&o, ",\"target\":", 10);
 		put_field(&o, e->target, e->target_len, format);
-		if (e->method_len > 0)
+		if (e->method_len > 0 && e->version != NULL)
+			putf(&o, ",\"version\":\"%s\"", e->version);
+		else if (e->method_len > 0)
 			putf(&o, ",\"version\":\"HTTP/1.%u\"", e->version_minor);
 		else
 			put(&o, ",\"version\":null", 15);
@@ -162,7 +164,10 @@ access_format(const struct access_entry *e, enum conf_log_format format,
 			put_field(&o, e->method, e->method_len, format);
 			put(&o, " ", 1);
 			put_field(&o, e->target, e->target_len, format);
-			putf(&o, " HTTP/1.%u", e->version_minor);
+			if (e->version != NULL)
+				putf(&o, " %s", e->version);
+			else
+				putf(&o, " HTTP/1.%u", e->version_minor);
 		} else {
 			put(&o, "-", 1);
 		}

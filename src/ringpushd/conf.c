@@ -152,6 +152,8 @@ static const struct conf_key conf_keys[] = {
 	    NULL, NULL },
 	{ "open_file_cache_valid", D(open_file_cache_valid_ms, TYPE_DURATION), "1s",
 	    1, HOUR_MS, NULL, NULL },
+	{ "file_cache_size",	D(file_cache_size, TYPE_SIZE), "16M", 0,
+	    1024 * MiB, NULL, NULL },
 	{ "user",		D(user, TYPE_STRING), "", 0, 0, NULL,
 	    check_user },
 	{ "group",		D(group, TYPE_STRING), "", 0, 0, NULL,
@@ -217,6 +219,8 @@ static const struct conf_key conf_keys[] = {
 	/* Listings are read synchronously: the cap bounds that time. */
 	{ "autoindex_max_entries", LS(autoindex_max_entries, TYPE_UINT), "1000", 1,
 	    100000, NULL, NULL },
+	{ "precompressed",	LS(precompressed, TYPE_BOOL), "off", 0, 0, NULL,
+	    NULL },
 };
 
 #undef D

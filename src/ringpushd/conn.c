@@ -133,6 +133,7 @@ log_access(struct server *s, struct conn *c)
 {
 	static char line[ACCESS_LINE_MAX];
 	char host[INET6_ADDRSTRLEN] = "-";
+	char version[sizeof("HTTP/9.9")];
 	struct access_entry e;
 	int code = metrics_code_index(c->status);
 
@@ -140,6 +141,9 @@ log_access(struct server *s, struct conn *c)
 		s->m.requests_total[code]++;
 	if (!access_log_enabled())
 		return;
+	if (c->version_major != 1)
+		snprintf(version, sizeof(version), "HTTP/%u.%u", c->version_major % 10u,
+		    c->version_minor % 10u);
 	if (c->peer.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->peer)->sin6_addr, host, sizeof(host));
 	else if (c->peer.ss_family == AF_INET)
@@ -152,6 +156,7 @@ log_access(struct server *s, struct conn *c)
 		.referer = c->rbuf + c->referer.off, .referer_len = c->referer.len,
 		.user_agent = c->rbuf + c->user_agent.off, .user_agent_len = c->user_agent.len,
 		.version_minor = c->version_minor,
+		.version = c->version_major == 1 ? NULL : version,
 		.status = c->status,
 		.body_bytes = c->bytes_sent > c->hlen ? c->bytes_sent - c->hlen : 0,
 		.bytes_sent = c->bytes_sent,
@@ -195,6 +200,8 @@ conn_release(struct server *s, struct conn *c)
 		listen_put(c->lst);
 	}
 	conn_file_put(s, c);
+	root_put(c->open_root);
+	c->open_root = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -396,20 +403,33 @@ conn_send(struct server *s, struct conn *c, char *out, uint32_t len)
 	conn_send_more(s, c, out, len);
 }
 
-void
-conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len)
+static void
+send_start(struct server *s, struct conn *c, char *out, uint32_t len)
 {
 	c->state = CONN_SEND_HEADER;
 	c->out = out;
 	c->out_len = len;
 	c->out_sent = 0;
+	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	submit_send(s, c);
+}
+
+void
+conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len)
+{
 	/* The rates count these bytes too.  They never wait (a header held
 	 * back would need a throttled state of its own): they are charged,
 	 * and the body that follows waits for the debt to be paid. */
 	rate_charge(&c->rate, s->now_ms, len);
 	rate_charge(&s->rate_total, s->now_ms, len);
-	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
-	submit_send(s, c);
+	send_start(s, c, out, len);
+}
+
+void
+conn_send_unrated(struct server *s, struct conn *c, char *out, uint32_t len)
+{
+	c->bytes_sent = 0;
+	send_start(s, c, out, len);
 }
 
 
@@ -461,6 +481,7 @@ conn_process(struct server *s, struct conn *c)
 	c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
 	c->head = false;
 	c->version_minor = 1;
+	c->version_major = 1;
 	const struct http_limits lim = {
 		.max_header = rbuf_size,
 		.max_headers = s->conf->max_headers,
@@ -473,6 +494,13 @@ conn_process(struct server *s, struct conn *c)
 		return;
 	}
 	if (n < 0) {
+		/* A 505 parsed its request line: log it as any other. */
+		if (n == -1 && req.error_status == 505) {
+			c->method = conn_field_of(c, req.method_name);
+			c->target = conn_field_of(c, req.target);
+			c->version_minor = (uint8_t)req.version_minor;
+			c->version_major = (uint8_t)req.version_major;
+		}
 		respond_error(s, c, n == -2 ? 431 : req.error_status, true);
 		return;
 	}
@@ -610,11 +638,36 @@ on_recv(struct server *s, struct conn *c, int res)
 	conn_process(s, c);
 }
 
+/* A whole small file just read: the open-file cache keeps its bytes if
+ * the file still is what its entry's fstat saw, so that the kept bytes are
+ * one version of the file and agree with the size and ETag served. */
+static void
+keep_body(struct server *s, struct conn *c, uint32_t len)
+{
+	struct fdcache_entry *e = c->file_entry;
+	struct stat st;
+
+	c->keep_body = false;
+	if (fstat(e->fd, &st) == -1 || st.st_size != e->st.st_size ||
+	    st.st_mtim.tv_sec != e->st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != e->st.st_mtim.tv_nsec)
+		return;
+	fdcache_keep_body(&s->files, e, c->small_buf + c->hlen, len);
+}
+
 static void
 on_read(struct server *s, struct conn *c, int res)
 {
+	bool whole = res >= 0 && (uint32_t)res == c->out_len - c->hlen;
+
+	if (c->keep_body && whole)
+		keep_body(s, c, (uint32_t)res);
+	c->keep_body = false;
+	/* the next request opens the file again and sees its new size */
+	if (!whole && c->file_entry != NULL)
+		fdcache_drop(&s->files, c->file_entry);
 	conn_file_put(s, c);
-	if (res < 0 || (uint32_t)res != c->out_len - c->hlen) {
+	if (!whole) {
 		/* Short: the file shrank since it was opened.  The linked
 		 * SEND is cancelled, nothing was sent; closing beats sending
 		 * a body we do not have. */

@@ -293,6 +293,14 @@ header_field(struct http_request *req, struct parse_state *st,
 		if (span_is(name, name_len, "content-length"))
 			return parse_content_length(v, len, st, req);
 		break;
+	case 15:
+		/* a list field, like If-None-Match */
+		if (span_is(name, name_len, "accept-encoding")) {
+			if (req->accept_encoding.p == NULL)
+				req->accept_encoding.p = v;
+			req->accept_encoding.len = (size_t)(v + len - req->accept_encoding.p);
+		}
+		break;
 	case 17:
 		if (span_is(name, name_len, "transfer-encoding"))
 			req->transfer_encoding = true;
@@ -604,6 +612,7 @@ request_reset(struct http_request *req)
 	req->method_name = none;
 	req->target = none;
 	req->version_minor = 0;
+	req->version_major = 1;
 	req->keep_alive = false;
 	req->path[0] = '\0';
 	req->path_len = 0;
@@ -611,6 +620,7 @@ request_reset(struct http_request *req)
 	req->host = req->range = req->if_range = req->if_none_match = none;
 	req->if_modified_since = req->user_agent = req->referer = none;
 	req->if_match = req->if_unmodified_since = none;
+	req->accept_encoding = none;
 	req->content_length = 0;
 	req->transfer_encoding = false;
 	req->error_status = 0;
@@ -697,6 +707,8 @@ http_parse_request_limits(const char *buf, size_t len,
 		/* "GET /path" CRLF is an HTTP/0.9 simple request. */
 		if (p + 1 == end)
 			goto more;
+		req->version_major = 0;
+		req->version_minor = 9;
 		return parse_fail(req, p[1] == '\n' ? 505 : 400);
 	}
 	p++;
@@ -723,10 +735,12 @@ http_parse_request_limits(const char *buf, size_t len,
 		return parse_fail(req, 400);
 	/* RFC 9112 2.3: a later minor version of HTTP/1 is answered as
 	 * HTTP/1.1, the highest this server conforms to; only another major
-	 * version is refused.  The digit is kept for the access log. */
+	 * version is refused.  The digits are kept for the access log,
+	 * which names the version of a 505 too. */
+	req->version_major = p[0] - '0';
+	req->version_minor = p[2] - '0';
 	if (p[0] != '1')
 		return parse_fail(req, 505);
-	req->version_minor = p[2] - '0';
 	p += 5;
 
 	for (;;) {
@@ -1075,6 +1089,9 @@ out_str(struct out *o, const char *s)
 	out_mem(o, s, strlen(s));
 }
 
+/* A string literal: its length is known when compiling. */
+#define out_lit(o, s) out_mem((o), "" s, sizeof(s) - 1)
+
 static void
 out_u64(struct out *o, uint64_t v)
 {
@@ -1088,14 +1105,15 @@ out_u64(struct out *o, uint64_t v)
 	out_mem(o, digits_buf + n, sizeof(digits_buf) - n);
 }
 
-/* "Name: value" CRLF */
+/* "Name: value" CRLF, the name a string literal */
+#define out_field(o, name, value) out_field_len((o), name ": ", sizeof(name ": ") - 1, (value))
+
 static void
-out_field(struct out *o, const char *name, const char *value)
+out_field_len(struct out *o, const char *name, size_t name_len, const char *value)
 {
-	out_str(o, name);
-	out_str(o, ": ");
+	out_mem(o, name, name_len);
 	out_str(o, value);
-	out_str(o, "\r\n");
+	out_mem(o, "\r\n", 2);
 }
 
 /*
@@ -1113,20 +1131,22 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 	bool bodyless = r->status == 304 || r->status == 204;
 	int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
 
-	out_str(&o, "HTTP/1.1 ");
+	out_lit(&o, "HTTP/1.1 ");
 	out_u64(&o, (uint64_t)status);
-	out_str(&o, " ");
+	out_lit(&o, " ");
 	out_str(&o, http_reason(status));
-	out_str(&o, "\r\n");
+	out_lit(&o, "\r\n");
 	out_field(&o, "Server", "ringpush");
 	http_date(now, date);
 	out_field(&o, "Date", date);
 	if (!bodyless) {
 		if (r->content_type != NULL)
 			out_field(&o, "Content-Type", r->content_type);
-		out_str(&o, "Content-Length: ");
+		if (r->content_encoding != NULL)
+			out_field(&o, "Content-Encoding", r->content_encoding);
+		out_lit(&o, "Content-Length: ");
 		out_u64(&o, r->content_length);
-		out_str(&o, "\r\n");
+		out_lit(&o, "\r\n");
 	}
 	if (r->last_modified != 0) {
 		/* RFC 9110 8.8.2.1: never later than Date.  A future mtime
@@ -1140,18 +1160,21 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 	if (r->ranges)
 		out_field(&o, "Accept-Ranges", "bytes");
 	if (r->content_range) {
-		out_str(&o, "Content-Range: bytes ");
+		out_lit(&o, "Content-Range: bytes ");
 		if (r->status == 416) {
-			out_str(&o, "*");
+			out_lit(&o, "*");
 		} else {
 			out_u64(&o, r->range_first);
-			out_str(&o, "-");
+			out_lit(&o, "-");
 			out_u64(&o, r->range_last);
 		}
-		out_str(&o, "/");
+		out_lit(&o, "/");
 		out_u64(&o, r->file_size);
-		out_str(&o, "\r\n");
+		out_lit(&o, "\r\n");
 	}
+	/* RFC 9110 15.4.5: a 304 sends the Vary a 200 would */
+	if (r->vary != NULL)
+		out_field(&o, "Vary", r->vary);
 	if (r->location != NULL)
 		out_field(&o, "Location", r->location);
 	if (r->allow != NULL)
@@ -1164,7 +1187,7 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 		out_field(&o, "Connection", "close");
 	else if (r->announce_keep_alive)
 		out_field(&o, "Connection", "keep-alive");
-	out_str(&o, "\r\n");
+	out_lit(&o, "\r\n");
 	if (o.full || o.len > INT_MAX)
 		return -1;
 	return (int)o.len;

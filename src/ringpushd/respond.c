@@ -20,6 +20,7 @@
 #include "http.h"
 #include "ranges.h"
 #include "respond.h"
+#include "respond_precomp.h"
 #include "respond_ranges.h"
 #include "server.h"
 
@@ -27,8 +28,8 @@
 
 /* Map an errno from opening a request path to the status it deserves —
  * the one place this mapping is made. */
-static int
-errno_status(int err)
+int
+respond_errno_status(int err)
 {
 	switch (err) {
 	case ENOENT:
@@ -52,19 +53,16 @@ errno_status(int err)
 	}
 }
 
-int
-respond_errno_status(int err)
-{
-	return errno_status(err);
-}
 
-
-/* The small-body path: header and body in one pool buffer.  The body is
- * read first (page-cache reads complete inline), then one SEND carries
- * both.  Returns false when no buffer is free. */
+/* The small-body path: header and body in one pool buffer, and one SEND
+ * carries both.  The body comes from the bytes the open-file cache keeps
+ * of the file, or else is read first (page-cache reads complete inline),
+ * and kept for the next requests when it is the whole file.  Returns
+ * false when no buffer is free. */
 static bool
 start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t len)
 {
+	const struct fdcache_entry *e = c->file_entry;
 	struct io_uring_sqe *sqe;
 	char *buf = bufpool_get(&s->small_bufs);
 
@@ -73,6 +71,15 @@ start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t le
 	memcpy(buf, c->hbuf, c->hlen);
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
+	if (e != NULL && e->body != NULL && off + len <= e->body_len) {
+		memcpy(buf + c->hlen, e->body + off, len);
+		s->m.file_cache_hits_total++;
+		conn_file_put(s, c);
+		conn_send(s, c, buf, c->hlen + len);
+		return true;
+	}
+	c->keep_body = e != NULL && e->body == NULL && off == 0 &&
+	    (uint64_t)e->st.st_size == len;
 	/* READ linked to SEND: a short read (the file shrank) fails the
 	 * link, so the SEND ends with -ECANCELED and never sends bytes the
 	 * buffer does not hold.  Both go in one submission. */
@@ -203,7 +210,8 @@ submit_open(struct server *s, struct conn *c)
 	if (*rel == '\0')
 		rel = ".";
 	c->state = CONN_OPEN;
-	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, &c->lst->open_how);
+	c->open_root = root_get(c->lst->root);
+	io_uring_prep_openat2(sqe, c->open_root->fd, rel, &c->lst->open_how);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
 	c->inflight++;
 }
@@ -229,7 +237,13 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	char etag[FILE_ETAG_MAX];
 	struct http_response r = { 0 };
 	uint64_t first = 0, last = 0;
+	/* precompressed = on: maybe a sibling's bytes, described by sibling */
+	enum encoding encoding = ENCODING_COUNT;
+	struct stat sibling;
+	bool vary = respond_precomp_pick(s, c, st, &encoding, &sibling);
 
+	if (encoding != ENCODING_COUNT)
+		st = &sibling;
 	cond.method = c->head ? HTTP_HEAD : HTTP_GET;
 	cond.range = span_of(c, c->range);
 	cond.if_range = span_of(c, c->if_range);
@@ -240,6 +254,9 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 
 	file_etag((uint64_t)st->st_size, st->st_mtim.tv_sec,
 	    (uint32_t)st->st_mtim.tv_nsec, etag);
+	if (encoding != ENCODING_COUNT)
+		respond_precomp_etag(etag, encoding);
+	r.vary = vary ? PRECOMP_VARY : NULL;
 	r.keep_alive = !c->close_after;
 	r.announce_keep_alive = c->version_minor == 0;
 	r.head = c->head;
@@ -263,7 +280,10 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 		return;
 	}
 	r.status = 200;
+	/* the file's own type, whatever the coding */
 	r.content_type = file_mime_type(c->path, c->path_len);
+	if (encoding != ENCODING_COUNT)
+		r.content_encoding = encoding_name(encoding);
 	r.content_length = (uint64_t)st->st_size;
 	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
 	 * describes the whole representation. */
@@ -297,6 +317,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 			r.status = 416;
 			r.content_range = true;
 			r.content_type = NULL;
+			r.content_encoding = NULL;
 			r.content_length = 0;
 			respond_header(s, c, &r);
 			return;
@@ -338,7 +359,12 @@ void
 respond_opened(struct server *s, struct conn *c, int res)
 {
 	struct stat st;
+	/* A file opened below a root that a tree swap replaced meanwhile
+	 * is served, but not cached for the new tree's requests. */
+	bool current_root = c->open_root == c->lst->root;
 
+	root_put(c->open_root);
+	c->open_root = NULL;
 	s->m.file_open_total[res < 0 ? METRICS_OPEN_ERROR : METRICS_OPEN_OK]++;
 	if (res < 0) {
 		if (c->opening_index && res == -ENOENT &&
@@ -349,14 +375,14 @@ respond_opened(struct server *s, struct conn *c, int res)
 		/* A directory without its index is not listed unless autoindex
 		 * says so. */
 		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
-		    errno_status(-res), false);
+		    respond_errno_status(-res), false);
 		return;
 	}
 	if (fstat(res, &st) == -1) {
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	if (S_ISDIR(st.st_mode) && !c->opening_index) {
@@ -393,12 +419,14 @@ respond_opened(struct server *s, struct conn *c, int res)
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	c->file_fd = res;
-	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
-	    c->path, c->path_len, res, s->now_ms);
+	c->file_entry = !current_root ? NULL : fdcache_put(&s->files, c->lst, c->path,
+	    c->req_path_len, c->path, c->path_len, res, s->now_ms);
+	if (c->file_entry != NULL)
+		c->file_entry->st = st;
 	respond_file(s, c, &st);
 }
 
@@ -456,29 +484,25 @@ respond_metrics(struct server *s, struct conn *c)
 	c->status = 200;
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
-	conn_send(s, c, buf, (uint32_t)(head + body));
+	conn_send_unrated(s, c, buf, (uint32_t)(head + body));
 }
 
 
-/* A file the open-file cache still holds for this path: no open at all.
- * Its size and times come from fstat, never from the cache. */
+/* A file the open-file cache still holds for this path: no open, and no
+ * fstat either: within open_file_cache_valid the one made at the open
+ * stands (fdcache.h). */
 static bool
 try_cached(struct server *s, struct conn *c)
 {
 	struct fdcache_entry *e = fdcache_get(&s->files, c->lst, c->path, c->path_len, s->now_ms);
-	struct stat st;
 
 	if (e == NULL)
 		return false;
-	if (fstat(e->fd, &st) == -1) {
-		fdcache_release(&s->files, e);
-		return false;
-	}
 	memcpy(c->path, e->name, e->name_len + 1);
 	c->path_len = e->name_len;
 	c->file_entry = e;
 	c->file_fd = e->fd;
-	respond_file(s, c, &st);
+	respond_file(s, c, &e->st);
 	return true;
 }
 
@@ -527,6 +551,7 @@ respond_request(struct server *s, struct conn *c, const struct http_request *req
 	c->if_modified_since = conn_field_of(c, req->if_modified_since);
 	c->if_match = conn_field_of(c, req->if_match);
 	c->if_unmodified_since = conn_field_of(c, req->if_unmodified_since);
+	c->accept_encoding = conn_field_of(c, req->accept_encoding);
 	if (try_cached(s, c))
 		return;
 	submit_open(s, c);

@@ -31,6 +31,8 @@ struct ranges_state {
 	const char *type;               /* the file's Content-Type (a static string) */
 	char boundary[MULTIPART_BOUNDARY_LEN + 1];
 	char content_type[64];
+	char part_type[160];            /* type, then the sibling's
+					   Content-Encoding, for each part */
 	char text[];                    /* the piece being sent from memory */
 };
 
@@ -86,6 +88,19 @@ respond_ranges_start(struct server *s, struct conn *c, const struct http_respons
 	st->size = whole->file_size;
 	st->part = 0;
 	st->type = whole->content_type != NULL ? whole->content_type : "application/octet-stream";
+	/* A precompressed sibling's ranges are of its encoded bytes: each
+	 * part says so, not the multipart body, which is not encoded. */
+	if (whole->content_encoding != NULL) {
+		int n = snprintf(st->part_type, sizeof(st->part_type),
+		    "%s\r\nContent-Encoding: %s", st->type, whole->content_encoding);
+
+		if (n < 0 || (size_t)n >= sizeof(st->part_type)) {
+			bufpool_put(&s->small_bufs, buf);
+			return false;
+		}
+		st->type = st->part_type;
+		r.content_encoding = NULL;
+	}
 	multipart_boundary(boundary_number(), st->boundary);
 	snprintf(st->content_type, sizeof(st->content_type), "multipart/byteranges; boundary=%s",
 	    st->boundary);

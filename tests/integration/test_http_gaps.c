@@ -45,6 +45,46 @@ Test(http_gaps, http12_is_answered_as_http11, .timeout = 60)
 	free(log);
 }
 
+/* A 505 parsed its request line: the access log names it, with the
+ * version the client sent, as for any other request. */
+Test(http_gaps, refused_versions_are_logged, .timeout = 60)
+{
+	static const struct {
+		const char *raw, *logged;
+	} cases[] = {
+		{ "GET /4k.bin HTTP/2.0\r\nHost: t\r\n\r\n", "\"GET /4k.bin HTTP/2.0\" 505 " },
+		{ "HEAD /x?y=1 HTTP/3.0\r\nHost: t\r\n\r\n", "\"HEAD /x?y=1 HTTP/3.0\" 505 " },
+		{ "GET /old HTTP/0.9\r\n\r\n", "\"GET /old HTTP/0.9\" 505 " },
+		/* a simple request (no version at all) is HTTP/0.9 */
+		{ "GET /simple\r\n", "\"GET /simple HTTP/0.9\" 505 " },
+	};
+	struct rp_daemon d;
+	struct rp_response r;
+	char *log;
+	size_t i;
+
+	rp_setup(&d);
+	rp_make_file(&d, "4k.bin", SIZE, SEED);
+	rp_start(&d);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(rp_exchange(&d, cases[i].raw, false, &r), RP_OK, "%s", cases[i].raw);
+		cr_assert_eq(r.status, 505, "%s", rp_describe(&r));
+		rp_response_free(&r);
+	}
+	/* a malformed request line still shows as "-" */
+	cr_assert_eq(rp_exchange(&d, "GET /x HTTP/1.1 junk\r\n\r\n", false, &r), RP_OK);
+	cr_assert_eq(r.status, 400, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	rp_stop(&d);
+	log = rp_slurp(d.access_log, NULL);
+	cr_assert_not_null(log);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_assert(strstr(log, cases[i].logged) != NULL, "want %s in:\n%s",
+		    cases[i].logged, log);
+	cr_assert(strstr(log, "\"-\" 400 ") != NULL, "%s", log);
+	free(log);
+}
+
 static int
 status_of(const struct rp_daemon *d, const char *fields, bool head, struct rp_response *r)
 {

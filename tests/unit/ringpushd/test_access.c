@@ -47,6 +47,19 @@ Test(access, json_line)
 	    "\"user_agent\":\"curl/7.88.1\",\"duration_us\":1828}");
 }
 
+Test(access, refused_version)
+{
+	struct access_entry e = sample();
+	char buf[8192];
+
+	e.version = "HTTP/2.0";
+	e.status = 505;
+	access_format(&e, LOG_FORMAT_COMBINED, buf, sizeof(buf));
+	cr_assert(strstr(buf, "] \"GET /a b?q=1 HTTP/2.0\" 505 ") != NULL, "%s", buf);
+	access_format(&e, LOG_FORMAT_JSON, buf, sizeof(buf));
+	cr_assert(strstr(buf, "\"version\":\"HTTP/2.0\",\"status\":505") != NULL, "%s", buf);
+}
+
 Test(access, unparsed_request)
 {
 	struct access_entry e = sample();

@@ -48,7 +48,15 @@ Test(http_versions, other_majors_are_505)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(parse(bad[i]), -1, "%s", bad[i]);
 		cr_assert_eq(req.error_status, 505, "%s", bad[i]);
+		/* the request line is kept for the access log */
+		cr_assert(req.method_name.len == 3 && memcmp(req.method_name.p, "GET", 3) == 0);
+		cr_assert(req.target.len == 1 && req.target.p[0] == '/');
+		cr_assert_eq(req.version_major, bad[i][11] - '0', "%s", bad[i]);
+		cr_assert_eq(req.version_minor, bad[i][13] - '0', "%s", bad[i]);
 	}
+	cr_assert_eq(parse("GET /simple\r\n"), -1);
+	cr_assert_eq(req.error_status, 505);
+	cr_assert(req.version_major == 0 && req.version_minor == 9);
 	/* still two digits is malformed, not a later version */
 	cr_assert_eq(parse("GET / HTTP/1.10\r\nHost: h\r\n\r\n"), -1);
 	cr_assert_eq(req.error_status, 400);

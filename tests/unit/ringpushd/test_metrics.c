@@ -37,6 +37,8 @@ static const struct metrics known = {
 	.timer_expirations_total = 9,
 	.open_file_cache_hits_total = 700,
 	.open_file_cache_misses_total = 271,
+	.file_cache_hits_total = 1200,
+	.file_cache_bytes = 40960,
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -96,6 +98,12 @@ static const char known_text[] =
 "# HELP ringpushd_open_file_cache_misses_total Requests that had to open their file.\n"
 "# TYPE ringpushd_open_file_cache_misses_total counter\n"
 "ringpushd_open_file_cache_misses_total 271\n"
+"# HELP ringpushd_file_cache_hits_total Responses whose body came from the bytes kept in memory (file_cache_size), with no read.\n"
+"# TYPE ringpushd_file_cache_hits_total counter\n"
+"ringpushd_file_cache_hits_total 1200\n"
+"# HELP ringpushd_file_cache_bytes Bytes of small files kept in memory.\n"
+"# TYPE ringpushd_file_cache_bytes gauge\n"
+"ringpushd_file_cache_bytes 40960\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -148,7 +156,8 @@ Test(metrics, one_header_per_family)
 		"ringpushd_ring_cq_overflow_total",
 		"ringpushd_timer_expirations_total",
 		"ringpushd_open_file_cache_hits_total",
-		"ringpushd_open_file_cache_misses_total", "process_cpu_seconds_total",
+		"ringpushd_open_file_cache_misses_total", "ringpushd_file_cache_hits_total",
+		"ringpushd_file_cache_bytes", "process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
 	};
 	static char buf[8192];
@@ -159,8 +168,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 18);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 18);
+	cr_expect_eq(count_lines(buf, "# HELP "), 20);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 20);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -177,10 +186,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 15 families of ours with 2 + 5 + 3 + 2 labelled samples, 3 of
-	 * process: 11 + 12 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 26);
-	cr_expect_eq(count_lines(buf, ""), 18 * 2 + 26);
+	/* 17 families of ours with 2 + 5 + 3 + 2 labelled samples, 3 of
+	 * process: 13 + 12 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 28);
+	cr_expect_eq(count_lines(buf, ""), 20 * 2 + 28);
 }
 
 Test(metrics, cap_too_small)
