@@ -32,6 +32,9 @@ enum conf_autoindex { AUTOINDEX_OFF, AUTOINDEX_HTML, AUTOINDEX_JSON };
 #define CONF_STATUS_PATH_MAX 256
 enum conf_log_format { LOG_FORMAT_COMBINED, LOG_FORMAT_JSON };
 enum conf_status_allow { STATUS_ALLOW_LOOPBACK, STATUS_ALLOW_ANY };
+enum conf_cpu_affinity { CPU_AFFINITY_OFF, CPU_AFFINITY_AUTO };
+/* worker processes at most */
+#define CONF_WORKERS_MAX 512
 
 struct conf_listener {
 	char name[CONF_NAME_MAX];       /* from [listener NAME] */
@@ -74,6 +77,9 @@ struct conf {
 	char group[CONF_USER_MAX];      /* "" = the user's primary group */
 	int allow_root;                 /* bool: may run as root with user unset */
 	int confine;                    /* enum confine_mode */
+	unsigned workers;               /* worker processes; 0 = one per online CPU */
+	enum conf_cpu_affinity worker_cpu_affinity;  /* pin worker i to CPU i */
+	uint64_t drain_time_ms;         /* SIGTERM: health says 503 this long first */
 	/* [limits] */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;  /* per IPv4 address / IPv6 /64; 0 = no limit */
@@ -88,6 +94,7 @@ struct conf {
 	/* [status] */
 	char status_path[CONF_STATUS_PATH_MAX];  /* "" = no metrics */
 	enum conf_status_allow status_allow;
+	char health_path[CONF_STATUS_PATH_MAX];  /* "" = no health endpoint */
 	/* [listener NAME], in file order */
 	struct conf_listener *listeners;
 	unsigned nlisteners;

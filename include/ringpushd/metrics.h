@@ -73,7 +73,26 @@ struct metrics {
 	double process_cpu_seconds_total;
 	uint64_t process_resident_memory_bytes;
 	double process_start_time_seconds;	/* since the Unix epoch */
+	/* a worker process (workers > 1) */
+	int worker;				/* its number, 1..; 0 = a single process */
+	uint64_t worker_pid;
 };
+
+/* Add every family and the process_* figures of m to sum (CPU seconds and
+ * memory summed, the earliest start time kept). */
+void metrics_add(struct metrics *sum, const struct metrics *m);
+
+/*
+ * With workers: metrics_format() of sum, the figures of the whole daemon,
+ * then ringpushd_worker_answering (the number of the worker that answers)
+ * and per-worker series from each[0..n): ringpushd_worker_pid,
+ * _connections_open, _requests_total, _bytes_sent_total and
+ * worker_cpu_seconds_total, each with a worker="N" label.  When those do
+ * not fit in cap, they are replaced by a comment saying so.  Returns as
+ * metrics_format().
+ */
+int metrics_format_workers(const struct metrics *sum, const struct metrics *each, unsigned n,
+    int answering, char *buf, size_t cap);
 
 /* The requests_total index for an HTTP status, or -1 outside 100..599. */
 int metrics_code_index(int status);

@@ -20,11 +20,32 @@
 
 #define RATE_BURST_MS 200
 
+struct rate_shared;
+
 struct rate_bucket {
 	uint64_t rate;            /* bytes per second; 0 = unlimited */
 	int64_t milli_tokens;     /* bytes x 1000; below 0: a debt */
 	uint64_t last_ms;
+	/* not NULL: the tokens live there, shared by the worker processes
+	 * (rate_total with workers); this bucket keeps only a copy of the
+	 * rate */
+	struct rate_shared *shared;
 };
+
+/*
+ * A bucket in memory shared between processes, behind a lock word that
+ * names its holder's pid (0 = free).  The lock is held for a few dozen
+ * instructions; a holder that died holding it (SIGKILL) is found with
+ * kill(pid, 0) after a while of spinning, and its lock taken over.
+ */
+struct rate_shared {
+	uint32_t lock;
+	struct rate_bucket bucket;
+};
+
+/* Let b spend the tokens of shared from now on (b's rate must be the
+ * shared bucket's). */
+void rate_share(struct rate_bucket *b, struct rate_shared *shared);
 
 /* A bucket for rate bytes/s, full at now_ms. */
 void rate_init(struct rate_bucket *b, uint64_t rate, uint64_t now_ms);

@@ -38,6 +38,9 @@ void respond_body(struct server *s, struct conn *c, const struct http_response *
 void respond_listing(struct server *s, struct conn *c);
 /* The listings' scratch memory, freed when the server ends. */
 void respond_listing_free(void);
+/* [status] health_path: 200 "ok" while the daemon accepts, 503
+ * "draining" once it drains or stops (respond_health.c). */
+void respond_health(struct server *s, struct conn *c);
 
 /* The status an errno from opening or reading a request path deserves. */
 int respond_errno_status(int err);

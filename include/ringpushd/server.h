@@ -15,6 +15,7 @@
 #include "rate.h"
 #include "refuse.h"
 #include "root.h"
+#include "shm.h"
 #include "conn.h"
 #include "pipepool.h"
 #include "ring.h"
@@ -34,6 +35,8 @@ struct listener {
 	uint32_t gen;                /* slot occupant, named in accept user_data */
 	bool accept_armed;
 	bool retired;                /* replaced or removed by a reload */
+	bool inherited;              /* a worker's socket, bound by the master */
+	unsigned waiting_ticks;      /* ticks in a row it had connections waiting */
 	unsigned nconns;             /* connections it accepted, still open */
 	const struct xfer_engine_ops *engine;
 	struct open_how open_how;    /* how request paths open below the root */
@@ -67,12 +70,15 @@ struct server {
 	time_t now_sec;
 	int signal_fd;
 	bool stopping;
+	bool draining;                /* SIGTERM with drain_time: health says 503 */
+	uint64_t drain_end_ms;        /* then the graceful stop begins */
 	bool gave_up;                 /* stopped without connections stuck on lost completions */
 	uint32_t tick_gen, signal_gen; /* of the tick and the signal read in flight */
 	unsigned long losses_seen;    /* ring.losses already recovered from */
 	struct __kernel_timespec tick;
 	uint64_t stop_deadline_ms;    /* graceful stop ends here */
 	struct metrics m;             /* counters; gauges filled when read */
+	struct shm *shm;              /* workers > 1: every worker's counters */
 	/* the configuration started with: what the keys fixed at start still
 	 * hold, whatever reloads asked for since */
 	const struct conf *start_conf;
@@ -86,8 +92,13 @@ void server_free(struct server *s);
 /* Read conf_path again (SIGHUP).  On any problem every file:line goes to
  * the error log and the running configuration stays untouched. */
 int server_reload(struct server *s);
+/* Log each line conf_load wrote to its error stream, as "reload: ...". */
+void server_log_conf_errors(char *text);
 /* Fill the gauges of s->m from the current state. */
 void server_metrics_snapshot(struct server *s);
+/* The text of /metrics into buf: this process's figures, or with workers
+ * the whole daemon's and each worker's.  As metrics_format(). */
+int server_metrics_format(struct server *s, char *buf, size_t cap);
 
 /* listen.c */
 int listen_open(struct server *s);
@@ -96,6 +107,9 @@ void listen_arm_all(struct server *s);
 /* After lost completions: every accept cancelled and armed again under a
  * new generation (one whose end was lost would never be re-armed). */
 void listen_rearm_all(struct server *s);
+/* Once a tick, for a worker's sockets: connections left waiting by a
+ * missed wake-up are taken (see listen.c). */
+void listen_check_waiting(struct server *s);
 /* A completion of the accept named (index, gen): one of an accept that
  * is no longer the slot's (its listener removed, or re-armed after lost
  * completions) is dropped, and a socket it brings closed. */
@@ -112,5 +126,19 @@ void listen_follow_roots(struct server *s);
 /* A connection of l ended: frees a retired listener's last user. */
 void listen_put(struct listener *l);
 void listen_free_all(struct server *s);
+/*
+ * With workers: the master binds n sockets on cl's address into fds (one
+ * per worker, SO_REUSEPORT; the first settles a port 0), logs "listening
+ * on" with listen_group_log() once every worker serves; a worker takes
+ * its own with listen_inherit() before server_init(): fds[i] for listener
+ * i of the configuration it starts with.  listen_group_open returns 0, or
+ * -1 after logging why, with nothing left open.
+ */
+int listen_group_open(const struct conf_listener *cl, int *fds, unsigned n);
+void listen_group_log(const struct conf_listener *cl, int fd, unsigned n);
+void listen_group_close(int *fds, unsigned n);
+void listen_inherit(const int *fds, unsigned n);
+/* a and b name the same address as configured (port 0 included) */
+bool listen_same_configured(const struct conf_listener *a, const struct conf_listener *b);
 
 #endif

@@ -94,6 +94,10 @@ static const char *const symlinks_names[] = { "beneath", "no", NULL };
 static const char *const autoindex_names[] = { "off", "html", "json", NULL };
 /* In the order of enum confine_mode. */
 static const char *const confine_names[] = { "on", "log", "off", NULL };
+/* workers: a count, or the one word "auto" (stored as 0: one per online
+ * CPU, counted at start).  In the order of enum conf_cpu_affinity. */
+static const char *const workers_names[] = { "auto", NULL };
+static const char *const cpu_affinity_names[] = { "off", "auto", NULL };
 
 _Static_assert(sizeof(enum confine_mode) == sizeof(int) && CONFINE_ON == 0 &&
     CONFINE_LOG == 1 && CONFINE_OFF == 2, "confine_names follows enum confine_mode");
@@ -168,6 +172,13 @@ static const struct conf_key conf_keys[] = {
 	    NULL },
 	{ "confine",		D(confine, TYPE_ENUM), "on", 0, 0, confine_names,
 	    NULL },
+	/* a count, or "auto": names[0] is the word a TYPE_UINT also takes */
+	{ "workers",		D(workers, TYPE_UINT), "1", 1, CONF_WORKERS_MAX,
+	    workers_names, NULL },
+	{ "worker_cpu_affinity", D(worker_cpu_affinity, TYPE_ENUM), "off", 0, 0,
+	    cpu_affinity_names, NULL },
+	{ "drain_time",		D(drain_time_ms, TYPE_DURATION), "0", 0, HOUR_MS,
+	    NULL, NULL },
 
 	{ "max_connections",	L(max_connections, TYPE_UINT), "10000", 1,
 	    1000000, NULL, NULL },
@@ -194,6 +205,8 @@ static const struct conf_key conf_keys[] = {
 	    check_status_path },
 	{ "allow",		S(status_allow, TYPE_ENUM), "loopback", 0, 0,
 	    status_allow_names, NULL },
+	{ "health_path",	S(health_path, TYPE_STRING), "", 0, 0, NULL,
+	    check_status_path },
 
 	{ "address",		LS(addr, TYPE_ADDRESS), NULL, 0, 0, NULL, NULL },
 	{ "root",		LS(root, TYPE_PATH), NULL, 0, 0, NULL,
@@ -779,11 +792,18 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 		}
 		break;
 	case TYPE_UINT:
+		/* a count that also takes one word, stored as 0 */
+		if (k->names != NULL && strcmp(value, k->names[0]) == 0) {
+			*(unsigned *)(void *)target = 0;
+			return 0;
+		}
 		snprintf(lo, sizeof(lo), "%llu", (unsigned long long)k->min);
 		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)k->max);
 		if ((r = units_parse_count(value, &v)) == -1) {
 			conf_error(p, line, "%s: \"%s\" is not a number "
-			    "(expected %s..%s)", k->name, value, lo, hi);
+			    "(expected %s..%s%s%s)", k->name, value, lo, hi,
+			    k->names != NULL ? " or " : "",
+			    k->names != NULL ? k->names[0] : "");
 			return -1;
 		}
 		break;

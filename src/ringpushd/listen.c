@@ -37,6 +37,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,21 +87,29 @@ addr_format(const struct sockaddr_storage *ss, char *out, size_t cap)
 	}
 }
 
+/*
+ * A listening socket bound to addr.  reuseport: one of a group of sockets
+ * on the same address, one per worker process, among which the kernel
+ * spreads new connections (SO_REUSEPORT); a single process never sets it,
+ * so a second daemon cannot join its port by mistake.
+ */
 static int
-listen_socket(const struct conf_listener *cl)
+listen_socket(const struct sockaddr_storage *addr, socklen_t addrlen, bool reuseport)
 {
 	int fd, one = 1, zero = 0;
 
-	fd = socket(cl->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		goto fail;
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1)
+		goto fail;
 	/* "*:port" is the IPv6 any address serving IPv4 too. */
-	if (cl->addr.ss_family == AF_INET6 &&
+	if (addr->ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) == -1)
 		goto fail;
-	if (bind(fd, (const struct sockaddr *)&cl->addr, cl->addrlen) == -1)
+	if (bind(fd, (const struct sockaddr *)addr, addrlen) == -1)
 		goto fail;
 	if (listen(fd, LISTEN_BACKLOG) == -1)
 		goto fail;
@@ -113,6 +122,66 @@ fail:
 		errno = saved;
 	}
 	return -1;
+}
+
+int
+listen_group_open(const struct conf_listener *cl, int *fds, unsigned n)
+{
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof(bound);
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		fds[i] = -1;
+	/* the first socket settles the port ("address = host:0" asks for a
+	 * free one); the others join it */
+	fds[0] = listen_socket(&cl->addr, cl->addrlen, true);
+	if (fds[0] == -1 || getsockname(fds[0], (struct sockaddr *)&bound, &len) == -1)
+		goto fail;
+	for (i = 1; i < n; i++)
+		if ((fds[i] = listen_socket(&bound, len, true)) == -1)
+			goto fail;
+	return 0;
+fail:
+	log_err("listener %s: cannot listen on %s", cl->name, cl->address);
+	listen_group_close(fds, n);
+	return -1;
+}
+
+void
+listen_group_log(const struct conf_listener *cl, int fd, unsigned n)
+{
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof(bound);
+	char where[INET6_ADDRSTRLEN + 16];
+
+	if (getsockname(fd, (struct sockaddr *)&bound, &len) == -1)
+		bound = cl->addr;
+	addr_format(&bound, where, sizeof(where));
+	log_info("listening on %s (listener %s, root %s, engine %s, %u workers)", where,
+	    cl->name, cl->root, xfer_engine(cl->engine)->name, n);
+}
+
+void
+listen_group_close(int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/* A worker's sockets, bound by the master, one per listener of the
+ * configuration it starts with (NULL: a single process binds its own). */
+static const int *inherited_fds;
+static unsigned inherited_n;
+
+void
+listen_inherit(const int *fds, unsigned n)
+{
+	inherited_fds = fds;
+	inherited_n = n;
 }
 
 /* The socket bound at `bound` serves what `want` asks for: the same
@@ -132,6 +201,13 @@ same_address(const struct sockaddr_storage *bound, const struct sockaddr_storage
 
 	return y->sin6_port != 0 && x->sin6_port == y->sin6_port &&
 	    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+bool
+listen_same_configured(const struct conf_listener *a, const struct conf_listener *b)
+{
+	return a->addrlen == b->addrlen && a->addr.ss_family == b->addr.ss_family &&
+	    memcmp(&a->addr, &b->addr, a->addrlen) == 0;
 }
 
 static void
@@ -173,7 +249,15 @@ listener_bind(struct listener *l)
 	socklen_t len = sizeof(l->bound);
 	char where[INET6_ADDRSTRLEN + 16];
 
-	l->fd = listen_socket(l->conf);
+	if (inherited_fds != NULL && l->index < inherited_n) {
+		/* a worker: the master bound it, and said so */
+		l->fd = inherited_fds[l->index];
+		l->inherited = true;
+		if (getsockname(l->fd, (struct sockaddr *)&l->bound, &len) == -1)
+			l->bound = l->conf->addr;
+		return 0;
+	}
+	l->fd = listen_socket(&l->conf->addr, l->conf->addrlen, false);
 	if (l->fd == -1) {
 		log_err("listener %s: cannot listen on %s", l->conf->name, l->conf->address);
 		return -1;
@@ -220,6 +304,7 @@ listen_open(struct server *s)
 
 		if (l == NULL)
 			return -1;
+		l->index = i;           /* the inherited socket it takes, if any */
 		if (listener_bind(l) == -1 || table_add(s, l) == -1) {
 			listener_free(l);
 			return -1;
@@ -254,26 +339,65 @@ listen_arm_all(struct server *s)
 			listen_arm(s, s->listeners[i]);
 }
 
+/* Cancel l's accepts and arm a new one under a new generation. */
+static void
+listen_rearm(struct server *s, struct listener *l)
+{
+	struct io_uring_sqe *sqe;
+
+	/* queued before the new accept, so it cannot cancel it */
+	sqe = ring_sqe(&s->ring);
+	if (probe_has(PROBE_CANCEL_FD))
+		io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
+	else
+		io_uring_prep_cancel64(sqe, ring_ud(OP_ACCEPT, l->index, l->gen), 0);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
+	s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
+	l->gen = s->listener_gen;
+	l->accept_armed = false;
+	listen_arm(s, l);
+}
+
 void
 listen_rearm_all(struct server *s)
 {
 	for (unsigned i = 0; i < s->nlisteners; i++) {
 		struct listener *l = s->listeners[i];
-		struct io_uring_sqe *sqe;
 
-		if (l == NULL || l->fd < 0)
+		if (l != NULL && l->fd >= 0)
+			listen_rearm(s, l);
+	}
+}
+
+/*
+ * A worker's socket outlives the worker before it, and so, for a moment,
+ * may the dead worker's accept on it: the kernel wakes one accept per
+ * connection, and a wake-up spent on the dead one leaves the connection
+ * queued while this worker's accept sleeps.  A socket seen with
+ * connections waiting on two ticks in a row gets its accept armed anew,
+ * which takes what waits at once.
+ */
+void
+listen_check_waiting(struct server *s)
+{
+	for (unsigned i = 0; i < s->nlisteners; i++) {
+		struct listener *l = s->listeners[i];
+		struct pollfd p;
+
+		if (l == NULL || !l->inherited || l->fd < 0 || !l->accept_armed)
 			continue;
-		/* queued before the new accept, so it cannot cancel it */
-		sqe = ring_sqe(&s->ring);
-		if (probe_has(PROBE_CANCEL_FD))
-			io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
-		else
-			io_uring_prep_cancel64(sqe, ring_ud(OP_ACCEPT, l->index, l->gen), 0);
-		io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
-		s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
-		l->gen = s->listener_gen;
-		l->accept_armed = false;
-		listen_arm(s, l);
+		p.fd = l->fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (poll(&p, 1, 0) != 1) {
+			l->waiting_ticks = 0;
+			continue;
+		}
+		if (++l->waiting_ticks < 2)
+			continue;
+		l->waiting_ticks = 0;
+		log_debug("listener %s: connections wait: accept armed again", l->conf->name);
+		listen_rearm(s, l);
 	}
 }
 
@@ -430,10 +554,17 @@ listen_reload(struct server *s, const struct conf *next)
 		for (unsigned j = 0; j < s->nlisteners; j++) {
 			struct listener *old = s->listeners[j];
 
-			if (old != NULL && old->fd >= 0 && same_address(&old->bound, &cl->addr)) {
+			if (old != NULL && old->fd >= 0 && (same_address(&old->bound, &cl->addr) ||
+			    (old->inherited && listen_same_configured(old->conf, cl)))) {
 				from[i] = old;
 				break;
 			}
+		}
+		if (from[i] == NULL && inherited_fds != NULL) {
+			/* the master refuses such a reload before it gets here */
+			log_errx("listener %s: a new address needs a restart with workers",
+			    cl->name);
+			goto fail;
 		}
 		if (from[i] == NULL && listener_bind(made[i]) == -1)
 			goto fail;
@@ -448,6 +579,7 @@ listen_reload(struct server *s, const struct conf *next)
 			l->accept_armed = old->accept_armed;
 			l->index = old->index;
 			l->gen = old->gen;
+			l->inherited = old->inherited;
 			old->fd = -1;
 			old->accept_armed = false;
 			s->listeners[l->index] = l;

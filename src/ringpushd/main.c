@@ -21,6 +21,7 @@
 #include "confine.h"
 #include "daemonize.h"
 #include "log.h"
+#include "master.h"
 #include "notify.h"
 #include "pidfile.h"
 #include "priv.h"
@@ -192,6 +193,15 @@ main(int argc, char **argv)
 		    start_dir);
 	}
 
+	/* workers = N: a master binds, forks the workers and speaks for them */
+	if (master_workers(&conf) > 1) {
+		struct master_start start = { &conf, conf_path, master_workers(&conf),
+			pid_fd, report_fd, foreground };
+
+		status = master_run(&start);
+		access_log_close();
+		goto out_log;
+	}
 	/* Root is given up once the listeners are bound and the pipe pool
 	 * is made (server_init), before the first request is read. */
 	if (server_init(&server, &conf) == -1 || confine_prepare(&conf, conf_path) == -1 ||

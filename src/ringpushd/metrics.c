@@ -215,6 +215,91 @@ metrics_format(const struct metrics *m, char *buf, size_t cap)
 	return (int)out.len;
 }
 
+void
+metrics_add(struct metrics *sum, const struct metrics *m)
+{
+	for (size_t i = 0; i < sizeof(metrics_families) / sizeof(metrics_families[0]); i++) {
+		const struct metrics_family *f = &metrics_families[i];
+		uint64_t *to = (uint64_t *)(void *)((char *)sum + f->offset);
+		const uint64_t *from = (const uint64_t *)(const void *)((const char *)m + f->offset);
+
+		for (size_t j = 0; j < f->nvalues; j++)
+			to[j] += from[j];
+	}
+	sum->process_cpu_seconds_total += m->process_cpu_seconds_total;
+	sum->process_resident_memory_bytes += m->process_resident_memory_bytes;
+	if (m->process_start_time_seconds > 0 && (sum->process_start_time_seconds == 0 ||
+	    m->process_start_time_seconds < sum->process_start_time_seconds))
+		sum->process_start_time_seconds = m->process_start_time_seconds;
+}
+
+/* Per-worker series: each the sum of nvalues uint64_t at offset. */
+#define WORKER_SERIES(name, type, help, field, n) \
+	{ name, type, help, NULL, NULL, n, offsetof(struct metrics, field) }
+static const struct metrics_family worker_series[] = {
+	WORKER_SERIES("worker_pid", "gauge", "Process id of each worker.", worker_pid, 1),
+	WORKER_SERIES("worker_connections_open", "gauge",
+	    "Client connections open now, by worker.", connections_open, 1),
+	WORKER_SERIES("worker_requests_total", "counter", "Requests answered, by worker.",
+	    requests_total, METRICS_CODE_N),
+	WORKER_SERIES("worker_bytes_sent_total", "counter", "Response bytes sent, by worker.",
+	    bytes_sent_total, METRICS_ENGINE_N),
+};
+
+/* The sum of a labelled family's values. */
+static uint64_t
+family_total(const struct metrics *m, size_t offset, size_t n)
+{
+	const uint64_t *v = (const uint64_t *)(const void *)((const char *)m + offset);
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += v[i];
+	return total;
+}
+
+int
+metrics_format_workers(const struct metrics *sum, const struct metrics *each, unsigned n,
+    int answering, char *buf, size_t cap)
+{
+	int len = metrics_format(sum, buf, cap);
+	struct metrics_out out = { buf, cap, 0, 0 };
+	size_t whole;
+
+	if (len < 0)
+		return -1;
+	out.len = (size_t)len;
+	out_header(&out, METRICS_PREFIX, "worker_answering", "gauge",
+	    "Number of the worker process that answered this request.");
+	out_printf(&out, METRICS_PREFIX "worker_answering %d\n", answering);
+	whole = out.len;
+	for (size_t i = 0; i < sizeof(worker_series) / sizeof(worker_series[0]); i++) {
+		const struct metrics_family *f = &worker_series[i];
+
+		out_header(&out, METRICS_PREFIX, f->name, f->type, f->help);
+		for (unsigned w = 0; w < n; w++)
+			out_printf(&out, METRICS_PREFIX "%s{worker=\"%u\"} %llu\n", f->name, w + 1,
+			    (unsigned long long)family_total(&each[w], f->offset, f->nvalues));
+	}
+	out_header(&out, "", "worker_cpu_seconds_total", "counter",
+	    "User and system CPU time of each worker in seconds.");
+	for (unsigned w = 0; w < n; w++)
+		out_printf(&out, "worker_cpu_seconds_total{worker=\"%u\"} %.15g\n", w + 1,
+		    each[w].process_cpu_seconds_total);
+	if (out.overflow) {
+		/* too many workers for the buffer: the totals still go out */
+		out.overflow = 0;
+		out.len = whole;
+		buf[whole] = '\0';
+		out_printf(&out, "# per-worker series left out: %u workers do not fit\n", n);
+	}
+	if (out.overflow || out.len > (size_t)INT_MAX) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return (int)out.len;
+}
+
 /* Read a small /proc file whole into buf, NUL-terminated. */
 static int
 metrics_slurp(const char *path, char *buf, size_t cap)

@@ -1,7 +1,63 @@
 /*
- * rate.c: token bucket arithmetic (see rate.h).
+ * rate.c: token bucket arithmetic (see rate.h), and the lock around a
+ * bucket the worker processes share.
  */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <unistd.h>
 #include "rate.h"
+
+/* Failed attempts at the lock between two looks at whether its holder
+ * still lives. */
+#define RATE_LOCK_SPINS 4096
+
+static void
+shared_lock(struct rate_shared *sh)
+{
+	uint32_t me = (uint32_t)getpid(), free_word;
+
+	for (unsigned spins = 1;; spins++) {
+		free_word = 0;
+		if (__atomic_compare_exchange_n(&sh->lock, &free_word, me, false,
+		    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		if (spins % RATE_LOCK_SPINS == 0) {
+			uint32_t holder = __atomic_load_n(&sh->lock, __ATOMIC_RELAXED);
+
+			/* a worker killed while it held the lock */
+			if (holder != 0 && kill((pid_t)holder, 0) == -1 && errno == ESRCH &&
+			    __atomic_compare_exchange_n(&sh->lock, &holder, me, false,
+			    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				return;
+			sched_yield();
+		}
+	}
+}
+
+static void
+shared_unlock(struct rate_shared *sh)
+{
+	__atomic_store_n(&sh->lock, 0, __ATOMIC_RELEASE);
+}
+
+void
+rate_share(struct rate_bucket *b, struct rate_shared *shared)
+{
+	b->shared = shared;
+}
+
+/* The public calls on a shared bucket: the same call, on the shared
+ * tokens, under the lock. */
+#define SHARED_CALL(b, call) \
+	do { \
+		struct rate_shared *sh_ = (b)->shared; \
+		shared_lock(sh_); \
+		call; \
+		shared_unlock(sh_); \
+	} while (0)
 
 /* A debt is bounded far inside int64_t: headers are small and refills
  * pay it, but a bucket must never wrap whatever is charged to it. */
@@ -26,6 +82,7 @@ rate_init(struct rate_bucket *b, uint64_t rate, uint64_t now_ms)
 	b->rate = rate;
 	b->last_ms = now_ms;
 	b->milli_tokens = (int64_t)burst_milli(b);
+	b->shared = NULL;
 }
 
 uint64_t
@@ -74,6 +131,10 @@ rate_available(struct rate_bucket *b, uint64_t now_ms, uint64_t want)
 {
 	uint64_t have;
 
+	if (b->shared != NULL) {
+		SHARED_CALL(b, have = rate_available(&b->shared->bucket, now_ms, want));
+		return have;
+	}
 	if (b->rate == 0)
 		return want;
 	refill(b, now_ms);
@@ -88,6 +149,10 @@ rate_spend(struct rate_bucket *b, uint64_t n)
 {
 	if (b->rate == 0)
 		return;
+	if (b->shared != NULL) {
+		SHARED_CALL(b, rate_spend(&b->shared->bucket, n));
+		return;
+	}
 	if (n > (uint64_t)RATE_DEBT_MAX_MILLI / 1000 ||
 	    b->milli_tokens - (int64_t)(n * 1000) < -RATE_DEBT_MAX_MILLI)
 		b->milli_tokens = -RATE_DEBT_MAX_MILLI;
@@ -100,6 +165,10 @@ rate_charge(struct rate_bucket *b, uint64_t now_ms, uint64_t n)
 {
 	if (b->rate == 0)
 		return;
+	if (b->shared != NULL) {
+		SHARED_CALL(b, rate_charge(&b->shared->bucket, now_ms, n));
+		return;
+	}
 	refill(b, now_ms);
 	rate_spend(b, n);
 }
@@ -111,6 +180,10 @@ rate_refund(struct rate_bucket *b, uint64_t n)
 
 	if (b->rate == 0)
 		return;
+	if (b->shared != NULL) {
+		SHARED_CALL(b, rate_refund(&b->shared->bucket, n));
+		return;
+	}
 	/* After a reload lowered the rate the bucket may hold more than
 	 * the new cap: nothing is added then, and nothing wraps. */
 	if (b->milli_tokens >= (int64_t)cap) {
@@ -129,6 +202,12 @@ rate_set(struct rate_bucket *b, uint64_t rate, uint64_t now_ms)
 {
 	uint64_t cap;
 
+	if (b->shared != NULL) {
+		/* every worker applies the same reload: the same result */
+		SHARED_CALL(b, rate_set(&b->shared->bucket, rate, now_ms));
+		b->rate = rate;
+		return;
+	}
 	if (b->rate == 0) {
 		rate_init(b, rate, now_ms);
 		return;

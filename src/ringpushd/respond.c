@@ -495,8 +495,7 @@ respond_metrics(struct server *s, struct conn *c)
 		respond_error(s, c, 503, false);
 		return;
 	}
-	server_metrics_snapshot(s);
-	body = metrics_format(&s->m, buf + CONN_HEADER_MAX, CONN_SMALL_BODY_MAX);
+	body = server_metrics_format(s, buf + CONN_HEADER_MAX, CONN_SMALL_BODY_MAX);
 	r.content_length = body > 0 ? (uint64_t)body : 0;
 	head = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
 	if (body < 0 || head < 0) {
@@ -539,6 +538,8 @@ void
 respond_request(struct server *s, struct conn *c, const struct http_request *req)
 {
 	c->close_after = !req->keep_alive || s->stopping;
+	/* draining: clients and balancers move their next request elsewhere */
+	c->close_after |= s->draining;
 	c->head = req->method == HTTP_HEAD;
 	if (req->method == HTTP_UNKNOWN) {
 		respond_error(s, c, 501, true);
@@ -551,6 +552,10 @@ respond_request(struct server *s, struct conn *c, const struct http_request *req
 	}
 	if (s->conf->status_path[0] != '\0' && strcmp(req->path, s->conf->status_path) == 0) {
 		respond_metrics(s, c);
+		return;
+	}
+	if (s->conf->health_path[0] != '\0' && strcmp(req->path, s->conf->health_path) == 0) {
+		respond_health(s, c);
 		return;
 	}
 	/* Dotfiles (.git, .htpasswd, editor leftovers) are not served

@@ -190,6 +190,24 @@ server_stop(struct server *s, const char *why)
 		conn_close_all(s);
 }
 
+/* SIGTERM with drain_time: for drain_time the health path answers 503
+ * so that load balancers move away, while everything is still served
+ * (each response then closes its connection); then the graceful stop.
+ * A second stop signal meanwhile starts the stop at once. */
+static void
+server_stop_or_drain(struct server *s, const char *why)
+{
+	if (s->stopping || s->draining || s->conf->drain_time_ms == 0) {
+		server_stop(s, why);
+		return;
+	}
+	log_info("%s: draining for %llu ms (%u connections open), then stopping", why,
+	    (unsigned long long)s->conf->drain_time_ms, s->live_conns);
+	notify_stopping();
+	s->draining = true;
+	s->drain_end_ms = s->now_ms + s->conf->drain_time_ms;
+}
+
 void
 server_metrics_snapshot(struct server *s)
 {
@@ -212,6 +230,32 @@ server_metrics_snapshot(struct server *s)
 	m->file_cache_bytes = s->files.body_bytes;
 	m->open_file_cache_misses_total = s->files.misses;
 	metrics_read_process(m);
+}
+
+int
+server_metrics_format(struct server *s, char *buf, size_t cap)
+{
+	struct metrics sum, *each;
+	unsigned n;
+	int len;
+
+	server_metrics_snapshot(s);
+	if (s->shm == NULL)
+		return metrics_format(&s->m, buf, cap);
+	/* the others' figures are at most a tick old; this worker's are now */
+	shm_publish(s->shm, (unsigned)s->m.worker, &s->m);
+	n = s->shm->nworkers;
+	each = calloc(n, sizeof(*each));
+	if (each == NULL)
+		return -1;
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned w = 0; w < n; w++) {
+		shm_read(s->shm, w + 1, &each[w]);
+		metrics_add(&sum, &each[w]);
+	}
+	len = metrics_format_workers(&sum, each, n, s->m.worker, buf, cap);
+	free(each);
+	return len;
 }
 
 /* Keys whose value is fixed at start: sizes of what was allocated, the
@@ -240,9 +284,8 @@ warn_restart_keys(const struct conf *old, const struct conf *next)
 		log_warn("reload: pid_file changes only at restart");
 }
 
-/* Log each line conf_load wrote to its error stream. */
-static void
-log_conf_errors(char *text)
+void
+server_log_conf_errors(char *text)
 {
 	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"))
 		log_errx("reload: %s", line);
@@ -275,7 +318,7 @@ server_reload(struct server *s)
 	problems = conf_load(next, s->conf_path, err);
 	fclose(err);
 	if (problems > 0) {
-		log_conf_errors(errors);
+		server_log_conf_errors(errors);
 		log_errx("reload: %s has %d problem%s: the running configuration stays",
 		    s->conf_path, problems, problems == 1 ? "" : "s");
 		notify_ready("reload refused: the previous configuration stays");
@@ -346,7 +389,7 @@ server_signals(struct server *s)
 	int stop = __atomic_exchange_n(&stop_signal, 0, __ATOMIC_SEQ_CST);
 
 	if (stop != 0)
-		server_stop(s, strsignal(stop));
+		server_stop_or_drain(s, strsignal(stop));
 	if (reopen_pending) {
 		reopen_pending = 0;
 		log_info("SIGUSR1: reopening the logs");
@@ -405,6 +448,8 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 	case OP_TICK:
 		if (ring_ud_gen(ud) != s->tick_gen)
 			break;          /* replaced after lost completions */
+		if (s->draining && !s->stopping && s->now_ms >= s->drain_end_ms)
+			server_stop(s, "drain_time over");
 		if (s->stopping && s->now_ms >= s->stop_deadline_ms && s->live_conns > 0) {
 			log_info("shutdown_timeout passed: closing %u connections", s->live_conns);
 			conn_close_all(s);
@@ -420,6 +465,11 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		 * is not one: a yield per tick lets SIGTERM through there.
 		 * Natively it costs well under a microsecond per tick. */
 		sched_yield();
+		/* a worker tells the others its figures once a tick */
+		if (s->shm != NULL) {
+			server_metrics_snapshot(s);
+			shm_publish(s->shm, (unsigned)s->m.worker, &s->m);
+		}
 		conn_expire(s, s->now_ms);
 		if (!s->stopping) {
 			/* re-arm accepts that ended on errors (EMFILE...) */
@@ -428,6 +478,7 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 			 * never pays for the stat, and an idle listener lets
 			 * go of a swapped-out tree too */
 			listen_follow_roots(s);
+			listen_check_waiting(s);
 		}
 		arm_tick(s);
 		break;

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1201,4 +1202,32 @@ rp_assert_serving(const struct rp_daemon *d)
 	cr_assert(r.body_len == sizeof(body) - 1 && memcmp(r.body, body, r.body_len) == 0,
 	    "wrong body for /alive.txt:\n%s", rp_describe(&r));
 	rp_response_free(&r);
+}
+
+int
+rp_notify_socket(const char *tag, char *path, size_t cap)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 30 };
+	int fd;
+
+	/* a short path: sun_path holds 108 bytes */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ringpush-%s-%ld", tag, (long)getpid());
+	snprintf(path, cap, "%s", sa.sun_path);
+	unlink(sa.sun_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_neq(fd, -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	return fd;
+}
+
+void
+rp_notify_recv(int fd, char *msg, size_t cap)
+{
+	ssize_t n = recv(fd, msg, cap - 1, 0);
+
+	cr_assert(n > 0, "no message from the daemon: %s", n == 0 ? "empty" : strerror(errno));
+	msg[n] = '\0';
 }

@@ -1,0 +1,619 @@
+/*
+ * test_workers.c: workers = N.  A master binds and supervises N worker
+ * processes: connections spread over them, a worker killed outright is
+ * respawned while every request still gets its answer, SIGHUP, SIGUSR1
+ * and SIGTERM reach every worker, and transfers in flight survive a
+ * reload and a graceful stop.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define SEED 57
+/* connections tried before concluding that the kernel does not spread */
+#define SPREAD_TRIES 64
+
+/* The standard configuration with workers = n, /metrics, and extra lines
+ * in the listener's section. */
+static void
+workers_conf(const struct rp_daemon *d, unsigned n, const char *listener_extra, char *buf,
+    size_t cap)
+{
+	char base[4096 + 2 * PATH_MAX];
+	int len;
+
+	rp_default_conf(d, base, sizeof(base));
+	/* base opens with "[daemon]\n" */
+	len = snprintf(buf, cap, "[daemon]\nworkers = %u\nshutdown_timeout = 30s\n%s%s"
+	    "\n[status]\npath = /metrics\n", n, base + strlen("[daemon]\n"), listener_extra);
+	cr_assert(len > 0 && (size_t)len < cap);
+}
+
+static void
+start_workers(struct rp_daemon *d, unsigned n, const char *listener_extra)
+{
+	char conf[8192 + 2 * PATH_MAX];
+
+	workers_conf(d, n, listener_extra, conf, sizeof(conf));
+	rp_start_conf(d, conf);
+}
+
+static void
+rewrite_conf(const struct rp_daemon *d, const char *text)
+{
+	FILE *f = fopen(d->conf, "w");
+
+	cr_assert_not_null(f, "%s: %s", d->conf, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Which worker answered a fresh connection: its number (1..), and its pid
+ * in *pid. */
+static int
+worker_of(const struct rp_daemon *d, pid_t *pid)
+{
+	struct rp_response r;
+	const char *text, *p;
+	char needle[64];
+	int worker = 0;
+
+	rp_get(d, "/metrics", &r);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	text = (const char *)r.body;
+	p = strstr(text, "\nringpushd_worker_answering ");
+	cr_assert_not_null(p, "no ringpushd_worker_answering in /metrics:\n%s", text);
+	worker = atoi(p + strlen("\nringpushd_worker_answering "));
+	snprintf(needle, sizeof(needle), "\nringpushd_worker_pid{worker=\"%d\"} ", worker);
+	p = strstr(text, needle);
+	cr_assert_not_null(p, "no %s in /metrics:\n%s", needle + 1, text);
+	*pid = (pid_t)atol(p + strlen(needle));
+	rp_response_free(&r);
+	return worker;
+}
+
+/* The pid of worker `which`, asking fresh connections until it answers. */
+static pid_t
+pid_of_worker(const struct rp_daemon *d, int which)
+{
+	for (int i = 0; i < SPREAD_TRIES; i++) {
+		pid_t pid;
+
+		if (worker_of(d, &pid) == which)
+			return pid;
+	}
+	cr_assert_fail("worker %d never answered in %d connections", which, SPREAD_TRIES);
+	return 0;
+}
+
+/* How many times needle occurs in the daemon's output. */
+static int
+output_count(const struct rp_daemon *d, const char *needle)
+{
+	char *out = rp_daemon_output(d), *p = out;
+	int seen = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		seen++;
+		p++;
+	}
+	free(out);
+	return seen;
+}
+
+/* Wait until needle occurs count times in the output. */
+static void
+wait_count(const struct rp_daemon *d, const char *needle, int count)
+{
+	for (int i = 0; i < rp_io_timeout() * 20; i++) {
+		if (output_count(d, needle) >= count)
+			return;
+		usleep(50000);
+	}
+	{
+		char *out = rp_daemon_output(d);
+
+		cr_assert_fail("not %d x \"%s\" in the output:\n%s", count, needle, out);
+	}
+}
+
+/* A GET of a file whose body is read in part: the transfer stays in
+ * flight (the client's small receive buffer stops it). */
+static struct rp_conn *
+start_transfer(const struct rp_daemon *d, uint64_t size)
+{
+	struct rp_conn *c = rp_connect_rcvbuf(d, 65536);
+	struct rp_response r;
+
+	rp_sends(c, "GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	cr_assert_eq(rp_read_head(c, &r), RP_OK);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	cr_assert_eq(r.content_length, size);
+	rp_response_free(&r);
+	return c;
+}
+
+/* Read the rest of the body, checking every byte. */
+static void
+finish_transfer(struct rp_conn *c, uint64_t size)
+{
+	static unsigned char buf[1 << 16];
+	uint64_t got = 0;
+
+	while (got < size) {
+		size_t want = size - got < sizeof(buf) ? (size_t)(size - got) : sizeof(buf);
+		ssize_t n = rp_read_some(c, buf, want);
+
+		cr_assert(n > 0, "body ended at %llu of %llu (%s)", (unsigned long long)got,
+		    (unsigned long long)size, n == 0 ? "end of stream" : rp_result_str((int)n));
+		cr_assert_eq(rp_pattern_mismatch(SEED, got, buf, (size_t)n), -1,
+		    "body corrupt near %llu", (unsigned long long)got);
+		got += (uint64_t)n;
+	}
+	rp_close(c);
+}
+
+/* The children of pid, from /proc (a single process daemon has none). */
+static int
+children_of(pid_t pid)
+{
+	char path[64], *text;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+	text = rp_slurp(path, NULL);
+	cr_assert_not_null(text, "%s: %s", path, strerror(errno));
+	for (char *tok = strtok(text, " \n"); tok != NULL; tok = strtok(NULL, " \n"))
+		n++;
+	free(text);
+	return n;
+}
+
+/* workers = 1, the default, is the single process daemon of before. */
+Test(workers, one_worker_is_one_process, .timeout = 60)
+{
+	struct rp_daemon d;
+	char conf[8192 + 2 * PATH_MAX], base[4096 + 2 * PATH_MAX];
+	struct rp_response r;
+
+	rp_setup(&d);
+	rp_default_conf(&d, base, sizeof(base));
+	snprintf(conf, sizeof(conf), "%s\n[status]\npath = /metrics\n", base);
+	rp_start_conf(&d, conf);
+	rp_get(&d, "/metrics", &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert_null(strstr((const char *)r.body, "ringpushd_worker"),
+	    "a single process reports a worker");
+	rp_response_free(&r);
+	cr_assert_eq(children_of(d.pid), 0);
+	rp_stop(&d);
+}
+
+/* The kernel spreads new connections over every worker's socket. */
+Test(workers, connections_spread_over_workers, .timeout = 120)
+{
+	struct rp_daemon d;
+	pid_t pids[3] = { 0, 0, 0 };
+	int seen = 0;
+
+	rp_setup(&d);
+	start_workers(&d, 2, "");
+	cr_assert_eq(children_of(d.pid), 2);
+	for (int i = 0; i < SPREAD_TRIES && seen < 2; i++) {
+		pid_t pid;
+		int w = worker_of(&d, &pid);
+
+		cr_assert(w == 1 || w == 2, "worker %d of 2", w);
+		cr_assert_neq(pid, d.pid, "the master answered");
+		if (pids[w] == 0)
+			seen++;
+		else
+			cr_assert_eq(pids[w], pid, "worker %d changed pid", w);
+		pids[w] = pid;
+	}
+	cr_assert_eq(seen, 2, "one worker took all %d connections", SPREAD_TRIES);
+	cr_assert_neq(pids[1], pids[2]);
+	rp_stop(&d);
+}
+
+/*
+ * A worker killed outright: the master logs how it ended and respawns it
+ * at once; connections the kernel handed to its socket meanwhile wait for
+ * the new worker, so every request is answered.  Killed again at once, it
+ * is respawned after a backoff.
+ */
+Test(workers, killed_worker_is_respawned, .timeout = 180)
+{
+	struct rp_daemon d;
+	char needle[128], *out, *p;
+	pid_t victim, again, pid;
+	long respawned = 0;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	victim = pid_of_worker(&d, 1);
+	cr_assert_eq(kill(victim, SIGKILL), 0);
+	snprintf(needle, sizeof(needle), "worker 1 (pid %ld) was killed by signal 9",
+	    (long)victim);
+	wait_count(&d, needle, 1);
+	for (int i = 0; i < 24; i++) {
+		struct rp_response r;
+
+		rp_get(&d, "/a.txt", &r);
+		cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+		cr_assert_eq(r.body_len, 6);
+		rp_response_free(&r);
+	}
+	wait_count(&d, "worker 1 respawned (pid ", 1);
+	out = rp_daemon_output(&d);
+	p = strstr(out, "worker 1 respawned (pid ");
+	respawned = atol(p + strlen("worker 1 respawned (pid "));
+	free(out);
+	cr_assert(respawned > 0 && respawned != victim);
+	again = pid_of_worker(&d, 1);
+	cr_assert_eq(again, (pid_t)respawned);
+	cr_assert_eq(children_of(d.pid), 2);
+
+	/* dead again within moments of its start: a backoff */
+	cr_assert_eq(kill(again, SIGKILL), 0);
+	wait_count(&d, "respawning it in 100 ms", 1);
+	wait_count(&d, "worker 1 respawned (pid ", 2);
+	cr_assert_neq(pid_of_worker(&d, 1), again);
+	cr_assert_eq(worker_of(&d, &pid) > 0, 1);
+	rp_stop(&d);
+}
+
+/*
+ * SIGHUP to the master: a good file reaches every worker, and a transfer
+ * in flight goes on to its last byte; a file with a problem, or one that
+ * adds a listener, changes nothing and says why.
+ */
+Test(workers, reload_reaches_every_worker, .timeout = 240)
+{
+	struct rp_daemon d;
+	char conf[8192 + 2 * PATH_MAX], bad[sizeof(conf) + PATH_MAX + 64];
+	uint64_t size = 16u << 20;
+	struct rp_conn *c;
+	char *out;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, SEED);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	c = start_transfer(&d, size);
+
+	workers_conf(&d, 2, "cache_control = max-age=77\n", conf, sizeof(conf));
+	rewrite_conf(&d, conf);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "applied (1 listener)", 2);
+	/* 24 fresh connections: one worker left behind would show */
+	for (int i = 0; i < 24; i++) {
+		struct rp_response r;
+
+		rp_get(&d, "/a.txt", &r);
+		cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+		cr_assert_str_eq(rp_hdr(&r, "Cache-Control") ? rp_hdr(&r, "Cache-Control") : "",
+		    "max-age=77", "%s", rp_describe(&r));
+		rp_response_free(&r);
+	}
+	finish_transfer(c, size);
+
+	/* a broken file: named with its line, nothing changes */
+	snprintf(bad, sizeof(bad), "%s[limits\n", conf);
+	rewrite_conf(&d, bad);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "the running configuration stays", 1);
+	out = rp_daemon_output(&d);
+	cr_assert_not_null(strstr(out, "ringpushd.conf:"), "no file:line in:\n%s", out);
+	free(out);
+
+	/* a new listener address: refused as a whole, with its line */
+	snprintf(bad, sizeof(bad), "%s\n[listener more]\naddress = 127.0.0.3:0\nroot = %s\n",
+	    conf, d.root);
+	rewrite_conf(&d, bad);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "needs a restart with workers > 1", 1);
+	cr_assert_eq(output_count(&d, "applied (1 listener)"), 2, "a worker reloaded a refused file");
+	for (int i = 0; i < 8; i++) {
+		struct rp_response r;
+
+		rp_get(&d, "/a.txt", &r);
+		cr_assert_eq(r.status, 200);
+		cr_assert_not_null(rp_hdr(&r, "Cache-Control"));
+		rp_response_free(&r);
+	}
+	rp_stop(&d);
+}
+
+/* The value of "name value" in Prometheus text, -1 when absent. */
+static double
+sample_or(const char *text, const char *name)
+{
+	char needle[256];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "\n%s ", name);
+	p = strstr(text, needle);
+	return p != NULL ? atof(p + strlen(needle)) : -1;
+}
+
+/*
+ * /metrics on any worker reports the whole daemon: requests answered by
+ * every worker are summed (the others' figures arrive within a tick), and
+ * each worker has its own series.
+ */
+Test(workers, metrics_sum_every_worker, .timeout = 120)
+{
+	struct rp_daemon d;
+	int requests = 40;
+	double total = 0, w1 = 0, w2 = 0;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	for (int i = 0; i < requests; i++) {
+		struct rp_response r;
+
+		rp_get(&d, "/a.txt", &r);
+		cr_assert_eq(r.status, 200);
+		rp_response_free(&r);
+	}
+	/* the /metrics requests themselves count too: at least `requests` */
+	for (int tries = 0; tries < rp_io_timeout() * 10; tries++) {
+		struct rp_response r;
+		const char *text;
+
+		rp_get(&d, "/metrics", &r);
+		text = (const char *)r.body;
+		total = sample_or(text, "ringpushd_requests_total{code=\"2xx\"}");
+		w1 = sample_or(text, "ringpushd_worker_requests_total{worker=\"1\"}");
+		w2 = sample_or(text, "ringpushd_worker_requests_total{worker=\"2\"}");
+		cr_assert(total >= 0 && w1 >= 0 && w2 >= 0, "%s", text);
+		cr_assert_not_null(strstr(text, "\nringpushd_worker_pid{worker=\"2\"} "), "%s", text);
+		rp_response_free(&r);
+		if (total >= requests && w1 > 0 && w2 > 0)
+			break;
+		usleep(100000);
+	}
+	cr_assert_geq(total, requests, "the sum misses a worker's requests");
+	cr_assert(w1 > 0 && w2 > 0, "one worker took every request (%g, %g)", w1, w2);
+	cr_assert_geq(w1 + w2, total, "per-worker series below the sum");
+	rp_stop(&d);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * rate_total holds for the whole daemon, not per worker: connections
+ * spread over two workers together never go faster than it (give or take
+ * the 200 ms burst).  With a bucket per worker they would take half the
+ * time.
+ */
+Test(workers, rate_total_holds_for_the_daemon, .timeout = 120)
+{
+	enum { CLIENTS = 40 };
+	const uint64_t rate = 1024 * 1024, size = 64 * 1024;
+	char conf[8192 + 2 * PATH_MAX];
+	struct rp_conn *c[CLIENTS];
+	struct rp_daemon d;
+	double t0, elapsed;
+	pid_t pid;
+	int seen1 = 0, seen2 = 0;
+
+	rp_setup(&d);
+	for (int i = 0; i < CLIENTS; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%02d.bin", i);
+		rp_make_file(&d, name, size, SEED);
+	}
+	workers_conf(&d, 2, "", conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "max_connections", "1000\nrate_total = 1M");
+	rp_start_conf(&d, conf);
+	t0 = now_s();
+	for (int i = 0; i < CLIENTS; i++) {
+		c[i] = rp_connect(&d);
+		rp_sendf(c[i], "GET /f%02d.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+		    i);
+	}
+	for (int i = 0; i < CLIENTS; i++) {
+		struct rp_response r;
+
+		cr_assert_eq(rp_read_head(c[i], &r), RP_OK);
+		cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+		rp_response_free(&r);
+		finish_transfer(c[i], size);
+	}
+	elapsed = now_s() - t0;
+	cr_assert(elapsed >= (double)(CLIENTS * size) / (double)rate - 0.2 - 0.15,
+	    "%d x %lu bytes at a total of %lu B/s over 2 workers took only %.2f s", CLIENTS,
+	    (unsigned long)size, (unsigned long)rate, elapsed);
+	/* both workers took part */
+	for (int i = 0; i < SPREAD_TRIES && !(seen1 && seen2); i++) {
+		int w = worker_of(&d, &pid);
+
+		seen1 |= w == 1;
+		seen2 |= w == 2;
+	}
+	cr_assert(seen1 && seen2);
+	rp_stop(&d);
+}
+
+/* Access log lines of every worker go to one file, each line whole:
+ * O_APPEND, and one write per batch of whole lines. */
+Test(workers, access_log_lines_stay_whole, .timeout = 120)
+{
+	enum { CONNS = 16, PER_CONN = 25 };
+	struct rp_daemon d;
+	struct rp_conn *c[CONNS];
+	char *log = NULL;
+	int lines = 0;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	for (int i = 0; i < CONNS; i++)
+		c[i] = rp_connect(&d);
+	/* interleaved keep-alive requests: both workers log at once */
+	for (int k = 0; k < PER_CONN; k++) {
+		for (int i = 0; i < CONNS; i++)
+			rp_sends(c[i], "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+		for (int i = 0; i < CONNS; i++) {
+			struct rp_response r;
+
+			cr_assert_eq(rp_read_response(c[i], &r, false), RP_OK);
+			cr_assert_eq(r.status, 200);
+			rp_response_free(&r);
+		}
+	}
+	for (int i = 0; i < CONNS; i++)
+		rp_close(c[i]);
+	rp_stop(&d);
+	log = rp_slurp(d.access_log, NULL);
+	cr_assert_not_null(log);
+	for (char *line = log, *eol; *line != '\0'; line = eol + 1) {
+		eol = strchr(line, '\n');
+		cr_assert_not_null(eol, "a last line without its end: %s", line);
+		*eol = '\0';
+		cr_assert(strncmp(line, "127.0.0.1 - - [", 15) == 0 &&
+		    strstr(line, "] \"GET /a.txt HTTP/1.1\" 200 6 ") != NULL,
+		    "a torn or mixed line: %s", line);
+		lines++;
+	}
+	cr_assert_eq(lines, CONNS * PER_CONN);
+	free(log);
+}
+
+/*
+ * The pid file, the background start and the service manager hear from
+ * the master: the starting command returns once every worker serves,
+ * READY=1 names the workers, and the pid file holds the master's pid.
+ */
+Test(workers, master_speaks_for_the_daemon, .timeout = 120)
+{
+	struct rp_daemon d;
+	char conf[4 * PATH_MAX], pidpath[PATH_MAX + 16], errlog[PATH_MAX + 16],
+	    out[PATH_MAX + 16], msg[1024], sock[128], *text;
+	char *argv[] = { (char *)rp_daemon_path(), "-c", d.conf, NULL };
+	int fd, status;
+	pid_t pid;
+
+	rp_setup(&d);
+	snprintf(pidpath, sizeof(pidpath), "%s/ringpushd.pid", d.dir);
+	snprintf(errlog, sizeof(errlog), "%s/error.log", d.dir);
+	snprintf(out, sizeof(out), "%s/start.out", d.dir);
+	snprintf(conf, sizeof(conf), "[daemon]\nworkers = 2\nerror_log = %s\naccess_log = off\n"
+	    "allow_root = yes\npid_file = %s\n\n[listener test]\naddress = 127.0.0.1:0\n"
+	    "root = %s\n", errlog, pidpath, d.root);
+	rewrite_conf(&d, conf);
+	fd = rp_notify_socket("wnotify", sock, sizeof(sock));
+	status = rp_run(argv, out, 60, false);
+	unsetenv("NOTIFY_SOCKET");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "start: status 0x%x", status);
+
+	text = rp_slurp(pidpath, NULL);
+	cr_assert_not_null(text, "no pid file");
+	pid = (pid_t)atol(text);
+	free(text);
+	cr_assert(pid > 0 && kill(pid, 0) == 0, "the pid file names no live process");
+	cr_assert_eq(children_of(pid), 2, "the pid file does not name the master");
+	rp_notify_recv(fd, msg, sizeof(msg));
+	cr_assert(strncmp(msg, "READY=1", 7) == 0, "first message: %s", msg);
+	rp_notify_recv(fd, msg, sizeof(msg));
+	cr_assert_str_eq(msg, "STATUS=serving 1 listener with 2 workers");
+	text = rp_slurp(errlog, NULL);
+	cr_assert_not_null(strstr(text, "2 workers serve 1 listener"), "%s", text);
+	free(text);
+
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	do
+		rp_notify_recv(fd, msg, sizeof(msg));
+	while (strncmp(msg, "STOPPING=1", 10) != 0);
+	for (int i = 0; i < 600 && kill(pid, 0) == 0; i++)
+		usleep(50000);
+	cr_assert(kill(pid, 0) == -1, "SIGTERM did not stop the master");
+	cr_assert(access(pidpath, F_OK) == -1, "the pid file stayed after a clean stop");
+	close(fd);
+	unlink(sock);
+}
+
+/* SIGUSR1 to the master: every worker and the master reopen their logs. */
+Test(workers, usr1_reopens_every_log, .timeout = 120)
+{
+	struct rp_daemon d;
+	char moved[PATH_MAX + 8];
+	struct stat st;
+	int tries;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	snprintf(moved, sizeof(moved), "%s.1", d.access_log);
+	cr_assert_eq(rename(d.access_log, moved), 0, "%s", strerror(errno));
+	cr_assert_eq(kill(d.pid, SIGUSR1), 0);
+	wait_count(&d, "SIGUSR1: reopening the logs of the master and 2 workers", 1);
+	wait_count(&d, "SIGUSR1: reopening the logs\n", 2);
+	/* every worker writes to the new file: requests until both answered */
+	for (int seen1 = 0, seen2 = 0, i = 0; !(seen1 && seen2); i++) {
+		pid_t pid;
+		int w;
+
+		cr_assert(i < SPREAD_TRIES, "one worker took every connection");
+		w = worker_of(&d, &pid);
+		seen1 |= w == 1;
+		seen2 |= w == 2;
+	}
+	for (tries = 0; tries < 100; tries++) {
+		if (stat(d.access_log, &st) == 0 && st.st_size > 0)
+			break;
+		usleep(50000);
+	}
+	cr_assert(tries < 100, "no access log lines in the reopened file");
+	rp_stop(&d);
+}
+
+/* SIGTERM to the master: every worker stops, a response under way
+ * finishes whole, the master exits 0 once they all did. */
+Test(workers, stop_lets_transfers_finish, .timeout = 180)
+{
+	struct rp_daemon d;
+	uint64_t size = 16u << 20;
+	struct rp_conn *c;
+	int status = -1;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, SEED);
+	start_workers(&d, 2, "");
+	c = start_transfer(&d, size);
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	wait_count(&d, "stopping 2 workers (", 1);
+	wait_count(&d, "Terminated: stopping (", 2);
+	finish_transfer(c, size);
+	for (int i = 0; i < rp_io_timeout() * 20; i++) {
+		if (waitpid(d.pid, &status, WNOHANG) == d.pid)
+			break;
+		status = -1;
+		usleep(50000);
+	}
+	cr_assert_neq(status, -1, "the master did not exit");
+	d.pid = 0;
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+	cr_assert_eq(output_count(&d, "stopped: every worker ended"), 1);
+}
