@@ -58,6 +58,9 @@ struct fdcache_entry *fdcache_put(struct fdcache *fc, const void *owner,
     int fd, uint64_t now_ms);
 /* Drop the caller's reference. */
 void fdcache_release(struct fdcache *fc, struct fdcache_entry *e);
+/* Forget every entry that opened name (of any listener): the file was
+ * replaced or removed through the daemon. */
+void fdcache_forget(struct fdcache *fc, const char *name, uint32_t name_len);
 /* Forget every entry (a reload: listeners and roots changed). */
 void fdcache_flush(struct fdcache *fc);
 void fdcache_free(struct fdcache *fc);

@@ -54,6 +54,11 @@ struct http_request {
 	bool transfer_encoding;           /* body of unknown length follows
 					     (never on GET/HEAD): answer and
 					     close */
+	/* for uploads (PUT, DELETE) */
+	bool has_content_length;          /* a Content-Length field was sent */
+	bool chunked;                     /* Transfer-Encoding is exactly
+					     "chunked" (one field, one coding) */
+	struct http_span authorization, expect;
 	int error_status;                 /* set when http_parse_request returns -1 */
 };
 

@@ -45,6 +45,17 @@ enum metrics_open {
 	METRICS_OPEN_N
 };
 
+/* ringpushd_uploads_total{outcome=...} */
+enum metrics_upload {
+	METRICS_UPLOAD_CREATED,		/* "created": 201 */
+	METRICS_UPLOAD_REPLACED,	/* "replaced": 204 */
+	METRICS_UPLOAD_DELETED,		/* "deleted": DELETE, 204 */
+	METRICS_UPLOAD_REFUSED,		/* "refused": 4xx before the body */
+	METRICS_UPLOAD_FAILED,		/* "failed": cut short, I/O error */
+	METRICS_UPLOAD_NO_SPACE,	/* "no_space": 507 */
+	METRICS_UPLOAD_N
+};
+
 struct metrics {
 	/* gauges */
 	uint64_t connections_open;
@@ -63,6 +74,8 @@ struct metrics {
 	uint64_t timer_expirations_total;
 	uint64_t open_file_cache_hits_total;
 	uint64_t open_file_cache_misses_total;
+	uint64_t bytes_received_total;		/* upload bodies */
+	uint64_t uploads_total[METRICS_UPLOAD_N];
 	/* process_*: filled by metrics_read_process() */
 	double process_cpu_seconds_total;
 	uint64_t process_resident_memory_bytes;

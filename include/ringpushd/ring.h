@@ -27,6 +27,12 @@ enum ring_op {
 	OP_SIGNAL,       /* read of the eventfd the signal handler bumps */
 	OP_CANCEL,       /* completions of cancel requests: ignored */
 	OP_LOG_WRITE,    /* a buffer of log lines; slot = enum log_stream */
+	/* uploads (upload.c) */
+	OP_UPLOAD_IN,    /* socket -> pipe */
+	OP_UPLOAD_OUT,   /* pipe -> the new file */
+	OP_UPLOAD_POLL,  /* wait until the socket has bytes */
+	OP_UPLOAD_SYNC,  /* fsync of the new file or its directory */
+	OP_UPLOAD_CONTINUE, /* the interim 100 Continue */
 };
 
 #define RING_GEN_MASK 0xffffffu

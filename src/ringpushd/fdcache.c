@@ -191,6 +191,18 @@ fdcache_put(struct fdcache *fc, const void *owner, const char *path,
 }
 
 void
+fdcache_forget(struct fdcache *fc, const char *name, uint32_t name_len)
+{
+	struct fdcache_entry *e = fc->lru.next, *next;
+
+	for (; e != &fc->lru; e = next) {
+		next = e->next;
+		if (e->name_len == name_len && memcmp(e->name, name, name_len) == 0)
+			table_remove(fc, e);
+	}
+}
+
+void
 fdcache_flush(struct fdcache *fc)
 {
 	while (fc->lru.next != &fc->lru)

@@ -22,6 +22,7 @@
 #include "respond.h"
 #include "respond_ranges.h"
 #include "server.h"
+#include "upload.h"
 
 #define ALLOW_METHODS "GET, HEAD"
 
@@ -491,6 +492,11 @@ respond_request(struct server *s, struct conn *c, const struct http_request *req
 	c->head = req->method == HTTP_HEAD;
 	if (req->method == HTTP_UNKNOWN) {
 		respond_error(s, c, 501, true);
+		return;
+	}
+	if ((req->method == HTTP_PUT || req->method == HTTP_DELETE) &&
+	    c->lst->conf->upload) {
+		upload_request(s, c, req);
 		return;
 	}
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {

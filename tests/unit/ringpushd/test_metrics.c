@@ -37,6 +37,8 @@ static const struct metrics known = {
 	.timer_expirations_total = 9,
 	.open_file_cache_hits_total = 700,
 	.open_file_cache_misses_total = 271,
+	.bytes_received_total = 1048576,
+	.uploads_total = { 11, 12, 13, 14, 15, 16 },
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -96,6 +98,17 @@ static const char known_text[] =
 "# HELP ringpushd_open_file_cache_misses_total Requests that had to open their file.\n"
 "# TYPE ringpushd_open_file_cache_misses_total counter\n"
 "ringpushd_open_file_cache_misses_total 271\n"
+"# HELP ringpushd_bytes_received_total Upload body bytes received.\n"
+"# TYPE ringpushd_bytes_received_total counter\n"
+"ringpushd_bytes_received_total 1048576\n"
+"# HELP ringpushd_uploads_total PUT and DELETE requests on upload listeners, by outcome.\n"
+"# TYPE ringpushd_uploads_total counter\n"
+"ringpushd_uploads_total{outcome=\"created\"} 11\n"
+"ringpushd_uploads_total{outcome=\"replaced\"} 12\n"
+"ringpushd_uploads_total{outcome=\"deleted\"} 13\n"
+"ringpushd_uploads_total{outcome=\"refused\"} 14\n"
+"ringpushd_uploads_total{outcome=\"failed\"} 15\n"
+"ringpushd_uploads_total{outcome=\"no_space\"} 16\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -148,7 +161,9 @@ Test(metrics, one_header_per_family)
 		"ringpushd_ring_cq_overflow_total",
 		"ringpushd_timer_expirations_total",
 		"ringpushd_open_file_cache_hits_total",
-		"ringpushd_open_file_cache_misses_total", "process_cpu_seconds_total",
+		"ringpushd_open_file_cache_misses_total",
+		"ringpushd_bytes_received_total", "ringpushd_uploads_total",
+		"process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
 	};
 	static char buf[8192];
@@ -159,8 +174,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 18);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 18);
+	cr_expect_eq(count_lines(buf, "# HELP "), 20);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 20);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -177,10 +192,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 15 families of ours with 2 + 5 + 3 + 2 labelled samples, 3 of
-	 * process: 11 + 12 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 26);
-	cr_expect_eq(count_lines(buf, ""), 18 * 2 + 26);
+	/* 17 families of ours with 2 + 5 + 3 + 2 + 6 labelled samples, 3
+	 * of process: 12 + 18 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 33);
+	cr_expect_eq(count_lines(buf, ""), 20 * 2 + 33);
 }
 
 Test(metrics, cap_too_small)
