@@ -162,6 +162,9 @@ int http_decode_path(const char *target, size_t len, char *out, size_t cap,
 bool http_field_lines_next(struct http_span all, const char *name, size_t *pos,
     struct http_span *value);
 
+/* The value of a hex digit (either case), or -1. */
+int http_hex_digit(char c);
+
 /* True when any segment of a decoded path starts with '.' (dotfiles). */
 bool http_path_hidden(const char *path);
 

@@ -33,6 +33,7 @@ enum ring_op {
 	OP_UPLOAD_POLL,  /* wait until the socket has bytes */
 	OP_UPLOAD_SYNC,  /* fsync of the new file or its directory */
 	OP_UPLOAD_CONTINUE, /* the interim 100 Continue */
+	OP_UPLOAD_RECV,  /* a piece of a chunked body, into a buffer */
 };
 
 #define RING_GEN_MASK 0xffffffu

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "chunked.h"
 #include "ring.h"
 
 struct server;
@@ -46,6 +47,13 @@ struct upload {
 	unsigned ops;           /* upload operations in flight */
 	uint32_t granted;       /* rate tokens of the round in flight */
 	int status;             /* 201 (created) or 204 (replaced) */
+	bool throttled;         /* waits for rate tokens: upload_resume() */
+	/* Transfer-Encoding: chunked: received into buf (a pool buffer),
+	 * decoded there, buf[buf_done..buf_len) still to be written */
+	bool chunked;
+	struct chunked dec;
+	char *buf;
+	uint32_t buf_len, buf_done;
 };
 
 /* Reset u (a connection starts, or its upload ended). */

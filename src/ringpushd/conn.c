@@ -675,7 +675,7 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 		 * move decide whether the pipe can be reused. */
 		if (op == OP_SPLICE_IN || op == OP_SPLICE_OUT)
 			c->lst->engine->complete(s, c, op, res);
-		else if (op >= OP_UPLOAD_IN && op <= OP_UPLOAD_CONTINUE)
+		else if (op >= OP_UPLOAD_IN && op <= OP_UPLOAD_RECV)
 			upload_complete(s, c, op, res);
 		else if (op == OP_OPEN && res >= 0)
 			close(res);
@@ -706,6 +706,7 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 	case OP_UPLOAD_POLL:
 	case OP_UPLOAD_SYNC:
 	case OP_UPLOAD_CONTINUE:
+	case OP_UPLOAD_RECV:
 		upload_complete(s, c, op, res);
 		break;
 	default:

@@ -485,6 +485,12 @@ http_field_lines_next(struct http_span all, const char *name, size_t *pos,
 	}
 }
 
+int
+http_hex_digit(char c)
+{
+	return hex_value(c);
+}
+
 bool
 http_path_hidden(const char *path)
 {

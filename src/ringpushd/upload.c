@@ -71,6 +71,10 @@ upload_init(struct upload *u)
 	u->ops = 0;
 	u->granted = 0;
 	u->status = 0;
+	u->throttled = false;
+	u->chunked = false;
+	u->buf = NULL;
+	u->buf_len = u->buf_done = 0;
 }
 
 /* The status an errno from the upload's file system steps deserves —
@@ -255,6 +259,8 @@ upload_release(struct server *s, struct conn *c)
 		pipepool_put(&s->pipes, &c->pipe, c->bytes_in_pipe == 0);
 		c->bytes_in_pipe = 0;
 	}
+	if (u->buf != NULL)
+		bufpool_put(&s->small_bufs, u->buf);
 	upload_init(u);
 }
 
@@ -384,8 +390,9 @@ body_round(struct server *s, struct conn *c)
 	struct io_uring_sqe *sqe;
 
 	chunk = conn_rate_grant(s, c, chunk);
+	u->throttled = chunk == 0;
 	if (chunk == 0)
-		return;         /* throttled: upload_resume() on a later tick */
+		return;         /* upload_resume() on a later tick */
 	u->granted = chunk;
 	ring_reserve(&s->ring, 2);
 	sqe = ring_sqe(&s->ring);
@@ -466,12 +473,120 @@ body_advance(struct server *s, struct conn *c)
 	body_round(s, c);
 }
 
+/* ---- a chunked body: socket -> buffer (decoded in place) -> file ---- */
+
+#define UPLOAD_BUF_SIZE (CONN_HEADER_MAX + CONN_SMALL_BODY_MAX)
+
+/* Decode the n bytes at p in place (data to the front, *data of them)
+ * and check the size bound.  Returns 0 or the status to fail with. */
+static int
+chunked_take(struct conn *c, char *p, size_t n, size_t *data)
+{
+	struct upload *u = &c->upload;
+
+	if (chunked_decode(&u->dec, p, n, data) < 0)
+		return 400;
+	/* mid-stream: a chunked body has no length to refuse up front */
+	if (u->dec.total > c->lst->conf->upload_max_size)
+		return 413;
+	return 0;
+}
+
+static void
+chunked_recv(struct server *s, struct conn *c)
+{
+	struct upload *u = &c->upload;
+	uint32_t want = conn_rate_grant(s, c, UPLOAD_BUF_SIZE);
+	struct io_uring_sqe *sqe;
+
+	u->throttled = want == 0;
+	if (want == 0)
+		return;
+	u->granted = want;
+	sqe = ring_sqe(&s->ring);
+	io_uring_prep_recv(sqe, c->fd, u->buf, want, 0);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_UPLOAD_RECV, c->slot, c->gen));
+	c->inflight++;
+	u->ops++;
+}
+
+static void
+chunked_write(struct server *s, struct conn *c)
+{
+	struct upload *u = &c->upload;
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	io_uring_prep_write(sqe, u->tmp_fd, u->buf + u->buf_done, u->buf_len - u->buf_done,
+	    u->written);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_UPLOAD_OUT, c->slot, c->gen));
+	c->inflight++;
+	u->ops++;
+}
+
+/* What the buffer holds is written: the next piece, or the end. */
+static void
+chunked_next(struct server *s, struct conn *c)
+{
+	struct upload *u = &c->upload;
+
+	if (u->buf_done < u->buf_len)
+		chunked_write(s, c);
+	else if (chunked_done(&u->dec))
+		body_complete(s, c);
+	else
+		chunked_recv(s, c);
+}
+
+static void
+chunked_complete(struct server *s, struct conn *c, enum ring_op op, int res)
+{
+	struct upload *u = &c->upload;
+	size_t data;
+	int status;
+
+	if (op == OP_UPLOAD_RECV) {
+		if ((uint32_t)(res > 0 ? res : 0) < u->granted)
+			conn_rate_refund(s, c, u->granted - (uint32_t)(res > 0 ? res : 0));
+		u->granted = 0;
+		if (c->state != CONN_RECV_BODY)
+			return;
+		if (res <= 0) {
+			s->m.uploads_total[METRICS_UPLOAD_FAILED]++;
+			conn_close(s, c, res == 0 ? "upload body cut short" : strerror(-res));
+			return;
+		}
+		c->bytes_received += (uint64_t)res;
+		s->m.bytes_received_total += (uint64_t)res;
+		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
+		if ((status = chunked_take(c, u->buf, (size_t)res, &data)) != 0) {
+			upload_fail(s, c, status);
+			return;
+		}
+		u->buf_len = (uint32_t)data;
+		u->buf_done = 0;
+	} else {
+		if (c->state != CONN_RECV_BODY)
+			return;
+		if (res <= 0) {
+			upload_fail(s, c, res == 0 ? 500 : errno_status(-res));
+			return;
+		}
+		u->buf_done += (uint32_t)res;
+		u->written += (uint64_t)res;
+	}
+	chunked_next(s, c);
+}
+
 void
 upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 {
 	struct upload *u = &c->upload;
 
 	u->ops--;
+	if (u->chunked && (op == OP_UPLOAD_RECV || op == OP_UPLOAD_OUT)) {
+		chunked_complete(s, c, op, res);
+		return;
+	}
 	switch (op) {
 	case OP_UPLOAD_IN:
 		u->in_res = res;
@@ -498,6 +613,8 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 			conn_close(s, c, "100 Continue not sent");
 			return;
 		}
+		if (u->chunked)
+			return;         /* its receive goes on by itself */
 		break;
 	case OP_UPLOAD_SYNC:
 		if (c->state == CONN_CLOSING)
@@ -523,8 +640,11 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 void
 upload_resume(struct server *s, struct conn *c)
 {
-	if (c->state == CONN_RECV_BODY && c->upload.ops == 0 &&
-	    c->upload.phase == UPLOAD_BODY)
+	if (c->state != CONN_RECV_BODY || !c->upload.throttled)
+		return;
+	if (c->upload.chunked)
+		chunked_recv(s, c);
+	else
 		body_round(s, c);
 }
 
@@ -565,6 +685,56 @@ send_continue(struct server *s, struct conn *c)
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_UPLOAD_CONTINUE, c->slot, c->gen));
 	c->inflight++;
 	c->upload.ops++;
+}
+
+/* A chunked body: what came with the header is decoded in the request
+ * buffer and written at once, the rest arrives through a pool buffer.
+ * Bytes behind the body (a pipelined request) would have been read
+ * into that buffer with it: the connection closes after the answer. */
+static void
+start_chunked(struct server *s, struct conn *c, const struct http_request *req)
+{
+	struct upload *u = &c->upload;
+	char *here = c->rbuf + c->req_len;
+	size_t data = 0, done = 0;
+	int status;
+
+	u->chunked = true;
+	c->close_after = true;
+	chunked_init(&u->dec);
+	u->buf = bufpool_get(&s->small_bufs);
+	if (u->buf == NULL) {
+		upload_fail(s, c, 503);
+		return;
+	}
+	c->bytes_received += c->rlen - c->req_len;
+	s->m.bytes_received_total += c->rlen - c->req_len;
+	if ((status = chunked_take(c, here, c->rlen - c->req_len, &data)) != 0) {
+		upload_fail(s, c, status);
+		return;
+	}
+	c->req_len = c->rlen;
+	while (done < data) {
+		ssize_t n = pwrite(u->tmp_fd, here + done, data - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			upload_fail(s, c, errno_status(errno));
+			return;
+		}
+		done += (size_t)n;
+	}
+	u->written = done;
+	if (chunked_done(&u->dec)) {
+		body_complete(s, c);
+		return;
+	}
+	if (req->expect.p != NULL && req->version_minor >= 1 && c->bytes_received == 0 &&
+	    req->expect.len == 12 && strncasecmp(req->expect.p, "100-continue", 12) == 0)
+		send_continue(s, c);
+	timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
+	chunked_recv(s, c);
 }
 
 /* ---- the request ---- */
@@ -698,11 +868,6 @@ upload_request(struct server *s, struct conn *c, const struct http_request *req)
 			refuse(s, c, req, 413);
 			return;
 		}
-		if (req->chunked) {
-			/* not decoded yet */
-			refuse(s, c, req, 411);
-			return;
-		}
 	}
 	if (req->path_len + 1 > CONN_PATH_MAX) {
 		refuse(s, c, req, 414);
@@ -749,6 +914,10 @@ upload_request(struct server *s, struct conn *c, const struct http_request *req)
 	u->length = req->content_length;
 	u->phase = UPLOAD_BODY;
 	c->state = CONN_RECV_BODY;
+	if (req->chunked) {
+		start_chunked(s, c, req);
+		return;
+	}
 	if ((status = write_buffered(c)) != 0) {
 		upload_fail(s, c, errno_status(-status));
 		return;

@@ -599,3 +599,120 @@ Test(upload, metrics_count_uploads, .timeout = 30)
 	rp_response_free(&r);
 	rp_stop(&d);
 }
+
+/* Run curl with args (after the common ones); false when curl is not
+ * there to run. */
+static bool
+curl(const struct rp_daemon *d, char *const args[], int *status)
+{
+	char *argv[32] = { "curl", "-sS", "-f", "--noproxy", "*" };
+	char log[PATH_MAX];
+	int n = 5;
+
+	for (int i = 0; args[i] != NULL && n < 31; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	snprintf(log, sizeof(log), "%s/curl.out", d->dir);
+	*status = rp_run(argv, log, 60, false);
+	return !(WIFEXITED(*status) && WEXITSTATUS(*status) == 127);
+}
+
+Test(upload, chunked_from_curl, .timeout = 60)
+{
+	enum { SIZE = (3 << 20) + 17 };
+	struct rp_daemon d;
+	char src[PATH_MAX + 8], url[128], *out;
+	int status;
+
+	start_upload(&d, NULL);
+	snprintf(src, sizeof(src), "%s/src", d.dir);
+	{
+		unsigned char *buf = malloc(SIZE);
+		FILE *f = fopen(src, "w");
+
+		cr_assert(buf != NULL && f != NULL);
+		rp_pattern(21, 0, buf, SIZE);
+		cr_assert_eq(fwrite(buf, 1, SIZE, f), (size_t)SIZE);
+		fclose(f);
+		free(buf);
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/chunked", d.port);
+	/* chunked, and (curl's default above 1 MiB) Expect: 100-continue */
+	if (!curl(&d, (char *[]){ "-T", src, "-H", "Transfer-Encoding: chunked",
+	    "-H", "Expect: 100-continue", "-u", "x:" TOKEN, url, NULL }, &status))
+		cr_skip_test("curl is not installed");
+	snprintf(src, sizeof(src), "%s/curl.out", d.dir);
+	out = rp_slurp(src, NULL);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "curl: %s", out);
+	free(out);
+	assert_file_is(&d, "chunked", SIZE, 21);
+	/* and the Content-Length path with curl -u */
+	snprintf(src, sizeof(src), "%s/src", d.dir);
+	curl(&d, (char *[]){ "-T", src, "-u", "x:" TOKEN, url, NULL }, &status);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_file_is(&d, "chunked", SIZE, 21);
+	rp_stop(&d);
+}
+
+static const char chunked_head[] = "PUT /c HTTP/1.1\r\nHost: t\r\n" AUTH
+    "Transfer-Encoding: chunked\r\n\r\n";
+
+Test(upload, chunked_in_small_pieces, .timeout = 60)
+{
+	static const char body[] = "5;ext=1\r\nhello\r\n1\r\n \r\n00005\r\nworld\r\n0\r\nX-T: 1\r\n\r\n";
+	struct rp_daemon d;
+	struct rp_conn *c;
+	struct rp_response r;
+	char path[PATH_MAX], *text;
+
+	start_upload(&d, NULL);
+	c = rp_connect(&d);
+	rp_sends(c, chunked_head);
+	for (size_t i = 0; i < sizeof(body) - 1; i++) {
+		rp_send(c, body + i, 1);
+		if (i % 8 == 0)
+			usleep(2000);   /* so that the pieces arrive apart */
+	}
+	cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+	cr_expect_eq(r.status, 201, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	rp_close(c);
+	rp_path(&d, "c", path);
+	text = rp_slurp(path, NULL);
+	cr_expect_str_eq(text, "hello world");
+	free(text);
+	rp_stop(&d);
+}
+
+Test(upload, chunked_refusals_leave_nothing, .timeout = 60)
+{
+	struct rp_daemon d;
+	struct rp_conn *c;
+	struct rp_response r;
+	static char big[3000];
+
+	start_upload(&d, "upload_max_size = 2000\n");
+	/* bad framing */
+	c = rp_connect(&d);
+	rp_sends(c, chunked_head);
+	rp_sends(c, "5\r\nhelloXX\r\n0\r\n\r\n");
+	cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+	cr_expect_eq(r.status, 400);
+	rp_response_free(&r);
+	rp_close(c);
+	/* over upload_max_size, found mid-stream */
+	memset(big, 'b', sizeof(big));
+	c = rp_connect(&d);
+	rp_sends(c, chunked_head);
+	rp_sendf(c, "%zx\r\n", sizeof(big));
+	rp_send_try(c, big, sizeof(big));
+	cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+	cr_expect_eq(r.status, 413);
+	rp_response_free(&r);
+	rp_close(c);
+	/* both framings at once */
+	expect_refused(&d, "PUT /c HTTP/1.1\r\nHost: t\r\n" AUTH "Content-Length: 5\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "", "");
+	cr_expect_str_eq(listing(&d, ""), "");
+	rp_stop(&d);
+}
