@@ -157,6 +157,7 @@ log_access(struct server *s, struct conn *c)
 		.body_bytes = c->bytes_sent > c->hlen ? c->bytes_sent - c->hlen : 0,
 		.bytes_sent = c->bytes_sent,
 		.duration_us = now_us() - c->start_us,
+		.bytes_received = c->bytes_received,
 	};
 	access_log_write(line, (int)access_format(&e, s->conf->access_log_format, line, sizeof(line)));
 }
@@ -506,6 +507,7 @@ response_done(struct server *s, struct conn *c)
 {
 	log_access(s, c);
 	c->status = 0;
+	c->bytes_received = 0;
 	conn_file_put(s, c);
 	c->lst->engine->release(s, c);
 	release_small_buf(s, c);

@@ -716,3 +716,35 @@ Test(upload, chunked_refusals_leave_nothing, .timeout = 60)
 	cr_expect_str_eq(listing(&d, ""), "");
 	rp_stop(&d);
 }
+
+Test(upload, access_log_shows_method_bytes_and_status, .timeout = 30)
+{
+	struct rp_daemon d;
+	char *log = NULL;
+
+	start_upload(&d, NULL);
+	cr_assert_eq(put(&d, "/logged", 5000, 1, NULL, NULL), 201);
+	expect_refused(&d, "DELETE /logged HTTP/1.1\r\nHost: t\r\n" AUTH "\r\n", 204, "", "");
+	for (int tries = 0; tries < 200; tries++) {
+		free(log);
+		log = rp_slurp(d.access_log, NULL);
+		if (log != NULL && strstr(log, "\"DELETE /logged") != NULL)
+			break;
+		usleep(25000);
+	}
+	cr_assert_not_null(log);
+	/* combined: "PUT /logged HTTP/1.1" 201 0 ... DURATION 5000 */
+	{
+		const char *put_line = strstr(log, "\"PUT /logged HTTP/1.1\" 201 0 ");
+		const char *eol;
+
+		cr_assert_not_null(put_line, "%s", log);
+		eol = strchr(put_line, '\n');
+		cr_assert_not_null(eol);
+		cr_expect(eol - put_line > 5 && memcmp(eol - 5, " 5000", 5) == 0,
+		    "bytes received missing: %.*s", (int)(eol - put_line), put_line);
+		cr_expect_not_null(strstr(log, "\"DELETE /logged HTTP/1.1\" 204 0 "), "%s", log);
+	}
+	free(log);
+	rp_stop(&d);
+}
