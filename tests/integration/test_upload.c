@@ -122,28 +122,41 @@ assert_file_is(const struct rp_daemon *d, const char *rel, uint64_t size, uint64
 	}
 }
 
-/* The names in a directory under the root, "." and ".." left out, joined
- * with spaces (a static buffer). */
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in a directory under the root, "." and ".." left out, sorted
+ * and joined with spaces (a static buffer). */
 static const char *
 listing(const struct rp_daemon *d, const char *rel)
 {
 	static char names[4096];
-	char path[PATH_MAX];
+	char path[PATH_MAX], *list[64];
 	struct dirent *e;
 	DIR *dir;
-	size_t n = 0;
+	size_t n = 0, count = 0;
 
 	rp_path(d, rel, path);
 	dir = opendir(path);
 	cr_assert_not_null(dir, "%s: %s", path, strerror(errno));
-	names[0] = '\0';
 	while ((e = readdir(dir)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? " " : "", e->d_name);
-		cr_assert(n < sizeof(names));
+		cr_assert_lt(count, 64);
+		list[count] = strdup(e->d_name);
+		cr_assert_not_null(list[count++]);
 	}
 	closedir(dir);
+	qsort(list, count, sizeof(list[0]), by_name);
+	names[0] = '\0';
+	for (size_t i = 0; i < count; i++) {
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? " " : "", list[i]);
+		cr_assert(n < sizeof(names));
+		free(list[i]);
+	}
 	return names;
 }
 
@@ -746,5 +759,53 @@ Test(upload, access_log_shows_method_bytes_and_status, .timeout = 30)
 		cr_expect_not_null(strstr(log, "\"DELETE /logged HTTP/1.1\" 204 0 "), "%s", log);
 	}
 	free(log);
+	rp_stop(&d);
+}
+
+/* ringbench rw=write against the daemon: the files it PUTs hold its body,
+ * checked by its own read-back (verify=sha256) and here. */
+Test(upload, ringbench_write_and_read_back, .timeout = 60)
+{
+	const char *bench = getenv("RINGBENCH");
+	struct rp_daemon d;
+	char url[128], log[PATH_MAX + 16], *out, path[PATH_MAX];
+	struct stat st;
+	int status;
+
+	start_upload(&d, NULL);
+	rp_mkdir(&d, "w");
+	snprintf(url, sizeof(url), "--url=http://127.0.0.1:%d/w/a,/w/b", d.port);
+	snprintf(log, sizeof(log), "%s/bench.out", d.dir);
+	{
+		char *argv[] = { (char *)(bench != NULL ? bench : "build/ringbench"),
+		    "--name=w", url, "--rw=write", "--bs=300k", "--number_ios=9",
+		    "--iodepth=3", "--http_user=x", "--http_pass=" TOKEN, "--verify=sha256",
+		    NULL };
+
+		status = rp_run(argv, log, 60, false);
+	}
+	out = rp_slurp(log, NULL);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "ringbench: %s", out);
+	cr_expect(strstr(out, "requests=9,") != NULL, "%s", out);
+	cr_expect(strstr(out, "verify: ok=2, mismatch=0") != NULL, "%s", out);
+	cr_expect(strstr(out, "errors: total=0") != NULL, "%s", out);
+	free(out);
+	rp_path(&d, "w/a", path);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_size, 300 * 1024);
+	cr_expect_str_eq(listing(&d, "w"), "a b");
+
+	/* a wrong token: every request fails with a status error */
+	{
+		char *argv[] = { (char *)(bench != NULL ? bench : "build/ringbench"),
+		    "--name=w", url, "--rw=write", "--bs=1k", "--number_ios=2",
+		    "--http_pass=wrong", NULL };
+
+		status = rp_run(argv, log, 60, false);
+	}
+	out = rp_slurp(log, NULL);
+	cr_expect(strstr(out, "HTTP 401: ") != NULL, "%s", out);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	free(out);
 	rp_stop(&d);
 }
