@@ -248,6 +248,10 @@ upload_release(struct server *s, struct conn *c)
 {
 	struct upload *u = &c->upload;
 
+	/* a new file not put in place: cut short, timed out, failed */
+	if (u->tmp_fd >= 0 && u->status != 201 && u->status != 204)
+		s->m.uploads_total[u->status == 507 ? METRICS_UPLOAD_NO_SPACE :
+		    METRICS_UPLOAD_FAILED]++;
 	if (u->tmp_name[0] != '\0' && u->dir_fd >= 0)
 		unlinkat(u->dir_fd, u->tmp_name, 0);
 	u->tmp_name[0] = '\0';
@@ -271,7 +275,7 @@ upload_release(struct server *s, struct conn *c)
 static void
 upload_fail(struct server *s, struct conn *c, int status)
 {
-	s->m.uploads_total[status == 507 ? METRICS_UPLOAD_NO_SPACE : METRICS_UPLOAD_FAILED]++;
+	c->upload.status = status;      /* counted by upload_release() */
 	upload_release(s, c);
 	respond_error(s, c, status, true);
 }
@@ -303,7 +307,7 @@ send_response(struct server *s, struct conn *c, const struct http_response *r)
 
 /* 401 with the challenges curl, browsers and fio understand. */
 static void
-refuse_unauthorized(struct server *s, struct conn *c, const struct http_request *req)
+refuse_unauthorized(struct server *s, struct conn *c)
 {
 	struct http_response r = {
 		.status = 401,
@@ -313,7 +317,6 @@ refuse_unauthorized(struct server *s, struct conn *c, const struct http_request 
 	};
 
 	s->m.uploads_total[METRICS_UPLOAD_REFUSED]++;
-	(void)req;
 	c->close_after = true;
 	send_response(s, c, &r);
 }
@@ -454,7 +457,6 @@ body_advance(struct server *s, struct conn *c)
 	}
 	if (in == 0) {
 		/* the client ended before its body did */
-		s->m.uploads_total[METRICS_UPLOAD_FAILED]++;
 		conn_close(s, c, "upload body cut short");
 		return;
 	}
@@ -551,7 +553,6 @@ chunked_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		if (c->state != CONN_RECV_BODY)
 			return;
 		if (res <= 0) {
-			s->m.uploads_total[METRICS_UPLOAD_FAILED]++;
 			conn_close(s, c, res == 0 ? "upload body cut short" : strerror(-res));
 			return;
 		}
@@ -847,7 +848,7 @@ upload_request(struct server *s, struct conn *c, const struct http_request *req)
 	if (req->method == HTTP_DELETE && (req->chunked || req->content_length > 0))
 		c->close_after = true;
 	if (!auth_check(lc->upload_tokens, req->authorization)) {
-		refuse_unauthorized(s, c, req);
+		refuse_unauthorized(s, c);
 		return;
 	}
 	/* checked again here: hidden names are this file's temporaries */

@@ -457,6 +457,14 @@ Test(upload, vanished_clients_leave_nothing, .timeout = 60)
 	sleep(2);
 	wait_idle(&d);
 	rp_close(c);
+	{
+		struct rp_response r;
+
+		rp_get(&d, "/metrics", &r);
+		cr_expect_eq(rp_sample((char *)r.body,
+		    "ringpushd_uploads_total{outcome=\"failed\"}"), 3);
+		rp_response_free(&r);
+	}
 	cr_expect_str_eq(listing(&d, "v"), "keep");
 	{
 		char path[PATH_MAX], *text;
