@@ -29,6 +29,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = [("4k", 4096), ("64k", 65536), ("1m", 1 << 20), ("256m", 256 << 20)]
+# The cells' job files: a size, and the receiver's sink that job sets.
+# 256 MiB runs twice: with a receiver that splices to /dev/null (what the
+# sender costs) and one that copies, as curl does (what a user sees).
+JOBS = [("4k", "4k.job"), ("64k", "64k.job"), ("1m", "1m.job"),
+        ("256m", "256m.job"), ("256m", "256m-discard.job")]
 DEPTHS = [1, 16, 256]
 # upload cells: PUT of these bodies into tree/up, by these connections
 UPLOADS = ["put-1m", "put-256m"]
@@ -120,18 +125,24 @@ def servers(build, rundir, tree, wanted):
     """Every server we can run, each on its own free port."""
     found = []
     port = PORT_BASE
-    for name in ["ringpushd", "ringpushd-splice", "ringpushd-sendfile",
-                 "ringpushd-auto", "nginx", "lighttpd", "h2o"]:
+    for name in ["floor", "ringpushd", "ringpushd-splice",
+                 "ringpushd-sendfile", "ringpushd-auto", "nginx", "lighttpd",
+                 "h2o"]:
         if name not in wanted:
             continue
         mine = name.startswith("ringpushd")
-        binary = os.path.join(build, "ringpushd") if mine \
-            else shutil.which(name)
+        binary = os.path.join(build, "ringpushd" if mine else name) \
+            if mine or name == "floor" else shutil.which(name)
         if not binary or not os.access(binary, os.X_OK):
             say(f"bench: {name} not found: skipped")
             continue
         while not port_free(port):
             port += 1
+        if name == "floor":
+            found.append(Server(name, [binary, "-p", str(port), "-r", tree],
+                                port, os.path.join(rundir, "floor.log")))
+            port += 1
+            continue
         conf = os.path.join(rundir, f"{name}.conf")
         with open(os.path.join(HERE, "ringpushd.conf.in" if mine
                                else f"{name}.conf.in")) as f:
@@ -191,6 +202,15 @@ def ringbench(build, job, srv, depth, runtime, ramp, pin):
         return None, (r.stderr.strip().splitlines() or ["no report"])[-1]
 
 
+def job_sink(job):
+    """The sink= a job file sets (ringbench's default is discard)."""
+    with open(job) as f:
+        for line in f:
+            if line.strip().startswith("sink="):
+                return line.split("=", 1)[1].strip()
+    return "discard"
+
+
 def summarise(runs):
     """Medians over the rounds of one server in one cell."""
     def med(key):
@@ -235,92 +255,172 @@ def fmt(v, spec):
     return format(v, spec)
 
 
-def ratio(mine, refs, higher_better):
-    vals = [(v, n) for n, v in refs if v is not None and v > 0]
-    if mine is None or not vals:
-        return "-", None
-    best, who = (max if higher_better else min)(vals)
-    return f"{mine / best:.2f}x", who
+def is_ref(name):
+    """A reference server: neither ours nor the floor."""
+    return name != "floor" and not name.startswith("ringpushd")
+
+
+def best_ref(cell, key, higher_better):
+    """(value, name) of the best reference server in a cell, or None."""
+    vals = [(r[key], n) for n, r in cell["servers"].items()
+            if is_ref(n) and r.get(key)]
+    return (max if higher_better else min)(vals) if vals else None
+
+
+def cost_key(cell):
+    """What a cell's cost is: CPU per GiB for 256 MiB, else per request."""
+    return "server_cpu_s_per_gib" if cell["size"].endswith("256m") \
+        else "server_cpu_us_per_req"
+
+
+def label(cell):
+    return f"{cell['size']:>5} {cell['conns']:>5} {cell['sink']:<7}"
 
 
 def print_table(cells, names):
-    head = (f"{'size':>5} {'conns':>5} {'server':<18} {'req/s':>10} "
-            f"{'MiB/s':>9} {'p99 us':>9} {'cpu us/req':>10} {'cpu s/GiB':>9}"
-            f" {'client%':>7} {'errors':>6}")
+    head = (f"{'size':>5} {'conns':>5} {'sink':<7} {'server':<18} "
+            f"{'req/s':>10} {'MiB/s':>9} {'p99 us':>9} {'cpu us/req':>10} "
+            f"{'cpu s/GiB':>9} {'client%':>7} {'errors':>6}")
     say(head)
     say("-" * len(head))
+    pad = " " * len(label(cells[0])) if cells else ""
     for cell in cells:
         first = True
         for n in names:
             r = cell["servers"].get(n)
             if r is None:
                 continue
-            label = (f"{cell['size']:>5} {cell['conns']:>5}" if first
-                     else " " * 11)
-            first = False
-            say(f"{label} {n:<18} {fmt(r['req_per_s'], '10.0f')} "
+            say(f"{label(cell) if first else pad} {n:<18} "
+                f"{fmt(r['req_per_s'], '10.0f')} "
                 f"{fmt(r['mib_per_s'], '9.1f')} {fmt(r['p99_us'], '9.0f')} "
                 f"{fmt(r['server_cpu_us_per_req'], '10.2f')} "
                 f"{fmt(r['server_cpu_s_per_gib'], '9.3f')} "
                 f"{fmt(r['client_cpu_pct'], '6.0f')}"
                 f"{'!' if client_limited(r) else ' '} {r['errors']:>6}")
-        refs = [(n, r) for n, r in cell["servers"].items()
-                if not n.startswith("ringpushd")]
+            first = False
+        floor = cell["servers"].get("floor")
         for me in [n for n in names if n.startswith("ringpushd")]:
             mine = cell["servers"].get(me)
-            if not mine or not refs:
+            if not mine:
                 continue
             parts = []
-            for key, hb, what in [("req_per_s", True, "req/s"),
-                                  ("mib_per_s", True, "MiB/s"),
-                                  ("server_cpu_us_per_req", False, "cpu/req"),
-                                  ("server_cpu_s_per_gib", False, "cpu/GiB")]:
-                txt, who = ratio(mine[key], [(n, r[key]) for n, r in refs], hb)
-                if who:
-                    parts.append(f"{what} {txt} of {who}")
-                cell.setdefault("ratio", {}).setdefault(me, {})[key] = \
-                    None if who is None else {"ratio": float(txt[:-1]),
-                                              "best": who}
-            say(" " * 11 + f" {me} vs best: " + ", ".join(parts))
+            keys = [("mib_per_s", True, "MiB/s"),
+                    ("server_cpu_s_per_gib", False, "cpu/GiB")] \
+                if cell["size"].endswith("256m") else \
+                [("req_per_s", True, "req/s"),
+                 ("server_cpu_us_per_req", False, "cpu/req")]
+            for key, hb, what in keys:
+                best = best_ref(cell, key, hb)
+                entry = cell.setdefault("ratio", {}).setdefault(me, {})
+                entry[key] = None
+                if best and mine.get(key):
+                    rt = mine[key] / best[0]
+                    parts.append(f"{what} {rt:.2f}x {best[1]}")
+                    entry[key] = {"ratio": round(rt, 4), "best": best[1]}
+                if floor and floor.get(key) and mine.get(key):
+                    rt = mine[key] / floor[key]
+                    parts.append(f"{rt:.2f}x floor")
+                    entry[key + "_floor"] = round(rt, 4)
+            if parts:
+                say(f"{pad} {me}: " + ", ".join(parts))
         say("")
 
 
+# What issue-level goals make bench checks, cell by cell: (size, conns,
+# sink or None for any, key, comparator, limit, against): against is
+# "best" (the best reference server in that cell) or "floor".
+TARGETS = [
+    ("4k", 16, None, "server_cpu_us_per_req", "<=", 1.10, "floor"),
+    ("4k", 16, None, "server_cpu_us_per_req", "<=", 0.85, "best"),
+    ("4k", 256, None, "server_cpu_us_per_req", "<=", 1.10, "floor"),
+    ("4k", 256, None, "server_cpu_us_per_req", "<=", 0.85, "best"),
+    ("4k", 1, None, "server_cpu_us_per_req", "<=", 1.00, "best"),
+] + [(size, n, None, "server_cpu_us_per_req", "<=", 0.90, "best")
+     for size in ("64k", "1m") for n in (1, 16, 256)] + [
+    t for n in (1, 16, 256) for t in (
+        ("256m", n, "discard", "mib_per_s", ">=", 1.05, "best"),
+        ("256m", n, "discard", "server_cpu_s_per_gib", "<=", 0.90, "best"),
+        ("256m", n, "splice", "mib_per_s", ">=", 0.95, "floor"))]
+
+KEY_WORDS = {"server_cpu_us_per_req": "cpu/req",
+             "server_cpu_s_per_gib": "cpu/GiB", "mib_per_s": "MiB/s"}
+
+
+def verdict(cells, me="ringpushd"):
+    """Each target against the measured ratio: rows for the table and the
+    JSON.  A cell with no figure for either side is 'no data', not met."""
+    rows = []
+    for size, conns, sink, key, op, limit, against in TARGETS:
+        cell = next((c for c in cells if c["size"] == size and
+                     c["conns"] == conns and sink in (None, c["sink"])), None)
+        mine = cell and cell["servers"].get(me, {}).get(key)
+        other, who = None, against
+        if cell and against == "floor":
+            other = cell["servers"].get("floor", {}).get(key)
+        elif cell:
+            best = best_ref(cell, key, op == ">=")
+            other, who = best if best else (None, "best")
+        rt = mine / other if mine and other else None
+        met = None if rt is None else (rt <= limit if op == "<=" else
+                                       rt >= limit)
+        rows.append({"size": size, "conns": conns,
+                     "sink": sink or (cell["sink"] if cell else "-"),
+                     "metric": KEY_WORDS[key], "target": f"{op} {limit:.2f}x",
+                     "against": who, "ratio": rt, "met": met})
+    return rows
+
+
+def print_verdict(rows, me="ringpushd"):
+    say(f"verdict: {me} against the targets (ratio of medians, one run)")
+    say(f"{'size':>5} {'conns':>5} {'sink':<7} {'metric':<8} "
+        f"{'target':<8} {'against':<9} {'ratio':>6}  result")
+    for r in rows:
+        res = "no data" if r["met"] is None else \
+            ("met" if r["met"] else "NOT met")
+        say(f"{r['size']:>5} {r['conns']:>5} {r['sink']:<7} {r['metric']:<8} "
+            f"{r['target']:<8} {r['against']:<9} {fmt(r['ratio'], '6.2f')}  "
+            f"{res}")
+    met = sum(1 for r in rows if r["met"])
+    say(f"verdict: {met} of {len(rows)} targets met")
+    say("")
+
+
 def plot(out, cells, names):
+    """Each server's cost (CPU per request; per GiB at 256 MiB) as a ratio
+    to the best reference in that cell, on a linear scale with the 1.0
+    line: below it is cheaper than every reference server.  The floor is
+    one of the series, so the distance to it shows too."""
     if not shutil.which("gnuplot"):
         say("bench: gnuplot not installed: no chart")
         return
     dat = os.path.join(out, "bench.dat")
     with open(dat, "w") as f:
-        f.write("cell " + " ".join(f"{n}_rps {n}_cpu" for n in names) + "\n")
+        f.write("cell " + " ".join(names) + "\n")
         for c in cells:
-            row = [f"{c['size']}/{c['conns']}"]
+            key = cost_key(c)
+            best = best_ref(c, key, False)
+            row = [f"{c['size']}/{c['conns']}" +
+                   ("/cp" if c["sink"] == "discard" and c["size"] == "256m"
+                    else "")]
             for n in names:
-                r = c["servers"].get(n) or {}
-                rps = r.get("req_per_s") or 0
-                cpu = r.get("server_cpu_us_per_req") or 0
-                row += [f"{rps:.1f}", f"{cpu:.3f}"]
+                v = (c["servers"].get(n) or {}).get(key)
+                row.append(f"{v / best[0]:.4f}" if v and best else "NaN")
             f.write(" ".join(row) + "\n")
-    cols_rps = ", ".join(
-        f"'{dat}' using {2 + 2 * i}:xtic(1) title '{n}'"
-        for i, n in enumerate(names))
-    cols_cpu = ", ".join(
-        f"'{dat}' using {3 + 2 * i}:xtic(1) title '{n}'"
-        for i, n in enumerate(names))
+    cols = ", ".join(f"'{dat}' using {2 + i}:xtic(1) title '{n}'"
+                     for i, n in enumerate(names))
     script = f"""
-set terminal pngcairo size 1400,900 noenhanced
+set terminal pngcairo size 1400,600 noenhanced
 set output '{os.path.join(out, "bench.png")}'
-set multiplot layout 2,1 title 'make bench: ringpushd and reference servers (file size/connections)'
+set title 'make bench: server CPU per request (per GiB at 256m) / best reference server in the cell (lower is cheaper; size/connections, /cp: receiver copies)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set key top left
-set logscale y
 set grid ytics
-set ylabel 'requests/s'
-plot {cols_rps}
-set ylabel 'server CPU us per request'
-plot {cols_cpu}
-unset multiplot
+set yrange [0:*]
+set ylabel 'ratio to the best reference'
+set xtics rotate by -45
+plot {cols}, 1 with lines lw 2 lc rgb 'black' title 'best reference'
 """
     r = subprocess.run(["gnuplot"], input=script, text=True,
                        capture_output=True)
@@ -403,8 +503,9 @@ def cheapest(cells, started):
                 None)
     costs = {n: v["server_cpu_us_per_req"] for n, v in
              (cell["servers"].items() if cell else [])
-             if v.get("server_cpu_us_per_req")}
-    best = min(costs, key=costs.get) if costs else started[0].name
+             if v.get("server_cpu_us_per_req") and n != "floor"}
+    best = min(costs, key=costs.get) if costs else \
+        next(s.name for s in started if s.name != "floor")
     return next(s for s in started if s.name == best)
 
 
@@ -465,7 +566,7 @@ def main():
     tree = os.path.join(out, "tree")
     os.makedirs(rundir, exist_ok=True)
     wanted = os.environ.get("BENCH_SERVERS",
-                            "ringpushd nginx lighttpd h2o").split()
+                            "floor ringpushd nginx lighttpd h2o").split()
     pin = (os.cpu_count() or 1) >= 2
     if not pin:
         say("bench: one CPU only: server and client share it, no pinning")
@@ -495,10 +596,11 @@ def main():
     t0 = time.time()
     cells = []
     try:
-        plan = [(size, DEPTHS) for size, _ in SIZES] + \
-            [(size, UPLOAD_DEPTHS) for size in UPLOADS]
-        for size, depths in plan:
-            job = os.path.join(HERE, "jobs", f"{size}.job")
+        plan = [(size, jobfile, DEPTHS) for size, jobfile in JOBS] + \
+            [(size, f"{size}.job", UPLOAD_DEPTHS) for size in UPLOADS]
+        for size, jobfile, depths in plan:
+            job = os.path.join(HERE, "jobs", jobfile)
+            sink = job_sink(job)
             for depth in depths:
                 runs = {s.name: [] for s in started}
                 for rnd in range(rounds):
@@ -507,12 +609,15 @@ def main():
                         t, err = ringbench(build, job, s, depth, runtime,
                                            ramp, pin)
                         if t is None:
-                            say(f"bench: {size} x{depth} {s.name}: {err}")
+                            say(f"bench: {size} x{depth} {sink} {s.name}: "
+                                f"{err}")
                         else:
                             runs[s.name].append(t)
-                cells.append({"size": size, "conns": depth, "servers": {
-                    n: summarise(r) for n, r in runs.items() if r}})
-                say(f"bench: {size} x{depth} done ({time.time() - t0:.0f}s)")
+                cells.append({"size": size, "conns": depth, "sink": sink,
+                              "servers": {n: summarise(r)
+                                          for n, r in runs.items() if r}})
+                say(f"bench: {size} x{depth} {sink} done "
+                    f"({time.time() - t0:.0f}s)")
         check = client_check(build, cheapest(cells, started), runtime,
                              rounds, pin)
     finally:
@@ -528,13 +633,17 @@ def main():
         "pace of that row")
     say("")
     print_table(cells, names)
+    rows = verdict(cells) if "ringpushd" in names else []
+    if rows:
+        print_verdict(rows)
     result = {
-        "format_version": 2,
+        "format_version": 3,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "kernel": platform.release(),
         "cpus": os.cpu_count(),
         "quick": quick, "rounds": rounds, "runtime": runtime, "ramp": ramp,
         "servers": names, "cells": cells, "client_check": check,
+        "verdict": rows,
     }
     with open(os.path.join(out, "bench.json"), "w") as f:
         json.dump(result, f, indent=1)

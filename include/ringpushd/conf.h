@@ -74,6 +74,7 @@ struct conf {
 	unsigned pipe_pool;             /* pipes created at start-up */
 	unsigned open_file_cache;       /* files kept open for reuse; 0 = off */
 	uint64_t open_file_cache_valid_ms;
+	uint64_t file_cache_size;       /* bytes of small files kept in memory */
 	char user[CONF_USER_MAX];       /* "" = keep the starting user */
 	char group[CONF_USER_MAX];      /* "" = the user's primary group */
 	int allow_root;                 /* bool: may run as root with user unset */

@@ -35,6 +35,7 @@
 
 struct server;
 struct listener;
+struct root;
 
 enum conn_state {
 	CONN_FREE,
@@ -90,6 +91,8 @@ struct conn {
 	uint32_t path_len;
 	uint32_t req_path_len;          /* path[0..req_path_len): as requested */
 	bool head, opening_index;
+	struct root *open_root;         /* the root an open in flight resolves
+					   below, held until it completes */
 	struct conn_field range, if_range, if_none_match, if_modified_since,
 		if_match, if_unmodified_since;
 
@@ -101,6 +104,8 @@ struct conn {
 	char *out;
 	uint32_t out_len, out_sent;
 	char *small_buf;
+	bool keep_body;                 /* small_buf's body is the whole file,
+					   for the open-file cache to keep */
 	char *multipart;                /* a multipart/byteranges answer's state
 					   (respond_ranges.c), a pool buffer */
 	bool close_after;               /* no keep-alive after this response */
@@ -154,6 +159,9 @@ void conn_send(struct server *s, struct conn *c, char *out, uint32_t len);
 /* The next piece of a response in several (a multipart part's header):
  * like conn_send(), but the response's byte count goes on. */
 void conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len);
+/* Like conn_send(), for an answer the rate limits do not count (the
+ * [status] path): monitoring neither pays for nor slows the transfers. */
+void conn_send_unrated(struct server *s, struct conn *c, char *out, uint32_t len);
 /* The response's file is done with: back to the open-file cache, or
  * closed. */
 void conn_file_put(struct server *s, struct conn *c);

@@ -4,9 +4,13 @@
  * A request for a path a recent request opened reuses that fd instead of
  * another openat2 + close.  An entry is trusted for open_file_cache_valid
  * after its open; then the next request opens the path again, so a file
- * replaced by rename or removed is noticed within that time.  Size and
- * modification time are never cached: every request fstat()s the fd, so a
- * file that grew, shrank or changed in place is answered as it is now.
+ * replaced by rename or removed is noticed within that time.  Its fstat()
+ * at the open is trusted for as long (nginx's open_file_cache_valid rule):
+ * a file that grows, shrinks or changes in place is seen as it is now
+ * within that time too.  A small file's bytes may be kept with its entry
+ * (file_cache_size bounds them all), read once right after the open and
+ * kept only if fstat still agrees: a response from them is one whole
+ * version of the file, never a mix.
  *
  * Entries are reference counted: a transfer holds its entry, and an entry
  * evicted or expired while in use closes its fd only when the last
@@ -17,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct fdcache_entry {
 	const void *owner;            /* the listener: its root and rules */
@@ -25,6 +30,9 @@ struct fdcache_entry {
 	char *name;                   /* the file opened: path, or path + index */
 	uint32_t path_len, name_len;
 	int fd;
+	struct stat st;               /* fstat at the open, trusted while fresh */
+	char *body;                   /* the whole file, when kept; or NULL */
+	uint32_t body_len;
 	uint64_t opened_ms;
 	unsigned refs;                /* users, plus one while in the table */
 	bool in_table;
@@ -40,6 +48,7 @@ struct fdcache {
 	unsigned capacity, used, pool_size, mask;
 	uint64_t valid_ms;
 	uint64_t hits, misses;
+	size_t body_bytes, body_max;  /* kept bodies, and their bound */
 };
 
 /* Room for capacity cached files (0 disables the cache).  0 or -1. */
@@ -58,11 +67,22 @@ struct fdcache_entry *fdcache_put(struct fdcache *fc, const void *owner,
     int fd, uint64_t now_ms);
 /* Drop the caller's reference. */
 void fdcache_release(struct fdcache *fc, struct fdcache_entry *e);
+/* Keep a copy of the whole file's len bytes with e (in the table, no body
+ * yet), within body_max.  false when not kept: the caller goes on as
+ * before. */
+bool fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
+    const void *bytes, uint32_t len);
+/* Take e out of the table (the file changed under it): the next request
+ * opens the path again.  The caller's reference stays. */
+void fdcache_drop(struct fdcache *fc, struct fdcache_entry *e);
 /* Forget every entry that opened name (of any listener): the file was
  * replaced or removed through the daemon. */
-void fdcache_forget(struct fdcache *fc, const char *name, uint32_t name_len);
+void fdcache_forget_name(struct fdcache *fc, const char *name, uint32_t name_len);
 /* Forget every entry (a reload: listeners and roots changed). */
 void fdcache_flush(struct fdcache *fc);
+/* Forget owner's entries (its root now names another tree).  Transfers
+ * holding one keep it until they end. */
+void fdcache_forget(struct fdcache *fc, const void *owner);
 void fdcache_free(struct fdcache *fc);
 
 #endif

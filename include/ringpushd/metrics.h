@@ -74,6 +74,8 @@ struct metrics {
 	uint64_t timer_expirations_total;
 	uint64_t open_file_cache_hits_total;
 	uint64_t open_file_cache_misses_total;
+	uint64_t file_cache_hits_total;
+	uint64_t file_cache_bytes;
 	uint64_t bytes_received_total;		/* upload bodies */
 	uint64_t uploads_total[METRICS_UPLOAD_N];
 	/* process_*: filled by metrics_read_process() */

@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "rate.h"
 #include "refuse.h"
+#include "root.h"
 #include "conn.h"
 #include "pipepool.h"
 #include "ring.h"
@@ -24,7 +25,10 @@ struct listener {
 	struct conf_listener settings;   /* its own copy: outlives a reload */
 	const struct conf_listener *conf; /* = &settings */
 	int fd;
-	int root_fd;                 /* O_PATH directory fd of the root */
+	/* the root directory, followed across tree swaps (root.h) */
+	struct root *root;
+	uint64_t root_looked_ms;     /* last look at the root's path */
+	int root_err;                /* why the last look failed, 0 if it did not */
 	struct sockaddr_storage bound; /* the address the socket really has */
 	unsigned index;              /* table slot, named in accept user_data */
 	uint32_t gen;                /* slot occupant, named in accept user_data */
@@ -32,7 +36,7 @@ struct listener {
 	bool retired;                /* replaced or removed by a reload */
 	unsigned nconns;             /* connections it accepted, still open */
 	const struct xfer_engine_ops *engine;
-	struct open_how open_how;    /* how request paths open below root_fd */
+	struct open_how open_how;    /* how request paths open below the root */
 };
 
 struct server {
@@ -99,6 +103,10 @@ void listen_close(struct server *s);
 /* Open what next names, hand over sockets whose address stays, close the
  * rest.  On failure nothing changed.  0 or -1 after logging why. */
 int listen_reload(struct server *s, const struct conf *next);
+/* On the tick: look at each listener's root path once per
+ * open_file_cache_valid and swap in the directory it names now, if that
+ * is another one (a deploy swapped the tree). */
+void listen_follow_roots(struct server *s);
 /* A connection of l ended: frees a retired listener's last user. */
 void listen_put(struct listener *l);
 void listen_free_all(struct server *s);

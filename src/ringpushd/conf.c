@@ -150,6 +150,8 @@ static const struct conf_key conf_keys[] = {
 	    NULL, NULL },
 	{ "open_file_cache_valid", D(open_file_cache_valid_ms, TYPE_DURATION), "1s",
 	    1, HOUR_MS, NULL, NULL },
+	{ "file_cache_size",	D(file_cache_size, TYPE_SIZE), "16M", 0,
+	    1024 * MiB, NULL, NULL },
 	{ "user",		D(user, TYPE_STRING), "", 0, 0, NULL,
 	    check_user },
 	{ "group",		D(group, TYPE_STRING), "", 0, 0, NULL,

@@ -198,6 +198,8 @@ conn_release(struct server *s, struct conn *c)
 		listen_put(c->lst);
 	}
 	conn_file_put(s, c);
+	root_put(c->open_root);
+	c->open_root = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -401,20 +403,33 @@ conn_send(struct server *s, struct conn *c, char *out, uint32_t len)
 	conn_send_more(s, c, out, len);
 }
 
-void
-conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len)
+static void
+send_start(struct server *s, struct conn *c, char *out, uint32_t len)
 {
 	c->state = CONN_SEND_HEADER;
 	c->out = out;
 	c->out_len = len;
 	c->out_sent = 0;
+	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
+	submit_send(s, c);
+}
+
+void
+conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len)
+{
 	/* The rates count these bytes too.  They never wait (a header held
 	 * back would need a throttled state of its own): they are charged,
 	 * and the body that follows waits for the debt to be paid. */
 	rate_charge(&c->rate, s->now_ms, len);
 	rate_charge(&s->rate_total, s->now_ms, len);
-	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
-	submit_send(s, c);
+	send_start(s, c, out, len);
+}
+
+void
+conn_send_unrated(struct server *s, struct conn *c, char *out, uint32_t len)
+{
+	c->bytes_sent = 0;
+	send_start(s, c, out, len);
 }
 
 
@@ -617,11 +632,36 @@ on_recv(struct server *s, struct conn *c, int res)
 	conn_process(s, c);
 }
 
+/* A whole small file just read: the open-file cache keeps its bytes if
+ * the file still is what its entry's fstat saw, so that the kept bytes are
+ * one version of the file and agree with the size and ETag served. */
+static void
+keep_body(struct server *s, struct conn *c, uint32_t len)
+{
+	struct fdcache_entry *e = c->file_entry;
+	struct stat st;
+
+	c->keep_body = false;
+	if (fstat(e->fd, &st) == -1 || st.st_size != e->st.st_size ||
+	    st.st_mtim.tv_sec != e->st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != e->st.st_mtim.tv_nsec)
+		return;
+	fdcache_keep_body(&s->files, e, c->small_buf + c->hlen, len);
+}
+
 static void
 on_read(struct server *s, struct conn *c, int res)
 {
+	bool whole = res >= 0 && (uint32_t)res == c->out_len - c->hlen;
+
+	if (c->keep_body && whole)
+		keep_body(s, c, (uint32_t)res);
+	c->keep_body = false;
+	/* the next request opens the file again and sees its new size */
+	if (!whole && c->file_entry != NULL)
+		fdcache_drop(&s->files, c->file_entry);
 	conn_file_put(s, c);
-	if (res < 0 || (uint32_t)res != c->out_len - c->hlen) {
+	if (!whole) {
 		/* Short: the file shrank since it was opened.  The linked
 		 * SEND is cancelled, nothing was sent; closing beats sending
 		 * a body we do not have. */

@@ -76,6 +76,10 @@ entry_free(struct fdcache *fc, struct fdcache_entry *e)
 	close(e->fd);
 	free(e->path);
 	free(e->name);
+	if (e->body != NULL) {
+		fc->body_bytes -= e->body_len;
+		free(e->body);
+	}
 	memset(e, 0, sizeof(*e));
 	e->fd = -1;
 	e->next = fc->free;
@@ -190,8 +194,30 @@ fdcache_put(struct fdcache *fc, const void *owner, const char *path,
 	return e;
 }
 
+bool
+fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
+    const void *bytes, uint32_t len)
+{
+	if (e->body != NULL || !e->in_table || len == 0 ||
+	    fc->body_bytes + len > fc->body_max)
+		return false;
+	if ((e->body = malloc(len)) == NULL)
+		return false;
+	memcpy(e->body, bytes, len);
+	e->body_len = len;
+	fc->body_bytes += len;
+	return true;
+}
+
 void
-fdcache_forget(struct fdcache *fc, const char *name, uint32_t name_len)
+fdcache_drop(struct fdcache *fc, struct fdcache_entry *e)
+{
+	if (e->in_table)
+		table_remove(fc, e);
+}
+
+void
+fdcache_forget_name(struct fdcache *fc, const char *name, uint32_t name_len)
 {
 	struct fdcache_entry *e = fc->lru.next, *next;
 
@@ -207,6 +233,22 @@ fdcache_flush(struct fdcache *fc)
 {
 	while (fc->lru.next != &fc->lru)
 		table_remove(fc, fc->lru.next);
+}
+
+void
+fdcache_forget(struct fdcache *fc, const void *owner)
+{
+	struct fdcache_entry *e = fc->lru.next;
+
+	while (e != &fc->lru) {
+		/* table_remove() may free e, and the free list reuses its
+		 * links */
+		struct fdcache_entry *after = e->next;
+
+		if (e->owner == owner)
+			table_remove(fc, e);
+		e = after;
+	}
 }
 
 void

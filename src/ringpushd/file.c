@@ -22,6 +22,19 @@
 #include "file.h"
 #include "ranges.h"
 
+/* v in lower-case hex without leading zeros at p; returns the end. */
+static char *
+put_hex(char *p, uint64_t v)
+{
+	int shift = 60;
+
+	while (shift > 0 && (v >> shift) == 0)
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = "0123456789abcdef"[(v >> shift) & 0xf];
+	return p;
+}
+
 /*
  * One range only: the range-set parser (ranges.c) allowed a single
  * element.  Several ranges are respond.c's business, through
@@ -59,9 +72,16 @@ file_etag(uint64_t size, int64_t mtime_sec, uint32_t mtime_nsec,
 	 * arithmetic wraps instead of overflowing for far dates; the tag
 	 * only has to change when the file does. */
 	uint64_t mtime_ns = (uint64_t)mtime_sec * 1000000000u + mtime_nsec;
+	char *p = out;
 
-	snprintf(out, FILE_ETAG_MAX, "\"%llx-%llx\"",
-	    (unsigned long long)mtime_ns, (unsigned long long)size);
+	/* "%llx-%llx" in quotes, by hand: snprintf was a sixth of the
+	 * daemon's own instructions per small request. */
+	*p++ = '"';
+	p = put_hex(p, mtime_ns);
+	*p++ = '-';
+	p = put_hex(p, size);
+	*p++ = '"';
+	*p = '\0';
 }
 
 /* The opaque-tag of an entity-tag, quotes included, W/ dropped. */

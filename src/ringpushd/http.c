@@ -1101,6 +1101,9 @@ out_str(struct out *o, const char *s)
 	out_mem(o, s, strlen(s));
 }
 
+/* A string literal: its length is known when compiling. */
+#define out_lit(o, s) out_mem((o), "" s, sizeof(s) - 1)
+
 static void
 out_u64(struct out *o, uint64_t v)
 {
@@ -1114,14 +1117,15 @@ out_u64(struct out *o, uint64_t v)
 	out_mem(o, digits_buf + n, sizeof(digits_buf) - n);
 }
 
-/* "Name: value" CRLF */
+/* "Name: value" CRLF, the name a string literal */
+#define out_field(o, name, value) out_field_len((o), name ": ", sizeof(name ": ") - 1, (value))
+
 static void
-out_field(struct out *o, const char *name, const char *value)
+out_field_len(struct out *o, const char *name, size_t name_len, const char *value)
 {
-	out_str(o, name);
-	out_str(o, ": ");
+	out_mem(o, name, name_len);
 	out_str(o, value);
-	out_str(o, "\r\n");
+	out_mem(o, "\r\n", 2);
 }
 
 /*
@@ -1139,20 +1143,20 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 	bool bodyless = r->status == 304 || r->status == 204;
 	int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
 
-	out_str(&o, "HTTP/1.1 ");
+	out_lit(&o, "HTTP/1.1 ");
 	out_u64(&o, (uint64_t)status);
-	out_str(&o, " ");
+	out_lit(&o, " ");
 	out_str(&o, http_reason(status));
-	out_str(&o, "\r\n");
+	out_lit(&o, "\r\n");
 	out_field(&o, "Server", "ringpush");
 	http_date(now, date);
 	out_field(&o, "Date", date);
 	if (!bodyless) {
 		if (r->content_type != NULL)
 			out_field(&o, "Content-Type", r->content_type);
-		out_str(&o, "Content-Length: ");
+		out_lit(&o, "Content-Length: ");
 		out_u64(&o, r->content_length);
-		out_str(&o, "\r\n");
+		out_lit(&o, "\r\n");
 	}
 	if (r->last_modified != 0) {
 		/* RFC 9110 8.8.2.1: never later than Date.  A future mtime
@@ -1166,17 +1170,17 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 	if (r->ranges)
 		out_field(&o, "Accept-Ranges", "bytes");
 	if (r->content_range) {
-		out_str(&o, "Content-Range: bytes ");
+		out_lit(&o, "Content-Range: bytes ");
 		if (r->status == 416) {
-			out_str(&o, "*");
+			out_lit(&o, "*");
 		} else {
 			out_u64(&o, r->range_first);
-			out_str(&o, "-");
+			out_lit(&o, "-");
 			out_u64(&o, r->range_last);
 		}
-		out_str(&o, "/");
+		out_lit(&o, "/");
 		out_u64(&o, r->file_size);
-		out_str(&o, "\r\n");
+		out_lit(&o, "\r\n");
 	}
 	if (r->location != NULL)
 		out_field(&o, "Location", r->location);
@@ -1190,7 +1194,7 @@ http_format_response(char *buf, size_t cap, const struct http_response *r,
 		out_field(&o, "Connection", "close");
 	else if (r->announce_keep_alive)
 		out_field(&o, "Connection", "keep-alive");
-	out_str(&o, "\r\n");
+	out_lit(&o, "\r\n");
 	if (o.full || o.len > INT_MAX)
 		return -1;
 	return (int)o.len;

@@ -16,6 +16,16 @@
  * connection ends, so a transfer in flight keeps the root, index and
  * engine it started with.
  *
+ * A listener follows a deploy that swaps its tree (renames a new one
+ * over the root path, or repoints a symbolic link on it): once per
+ * open_file_cache_valid the tick looks at each root path, and when it
+ * names another directory, that one becomes the root and the listener's
+ * cached files are forgotten.  Transfers in flight keep the files they
+ * opened; an open in flight keeps the old root's fd until it completes.
+ * A path that names nothing usable (mid-swap) keeps the old root, and the
+ * next window looks again.  Connections of a retired listener keep its
+ * root: a reload has the new listeners open the path afresh.
+ *
  * A retired listener's slot goes to the next new listener while the
  * cancelled accept's last completion may still be on its way: the
  * generation tells that completion from the new occupant's, so it can
@@ -30,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "file.h"
 #include "log.h"
@@ -123,8 +134,7 @@ listener_free(struct listener *l)
 {
 	if (l->fd >= 0)
 		close(l->fd);
-	if (l->root_fd >= 0)
-		close(l->root_fd);
+	root_put(l->root);
 	free(l);
 }
 
@@ -143,8 +153,8 @@ listener_new(const struct conf_listener *cl)
 	l->fd = -1;
 	l->engine = xfer_engine(cl->engine);
 	file_open_how(&l->open_how, cl->follow_symlinks != SYMLINKS_NO);
-	l->root_fd = open(cl->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (l->root_fd == -1) {
+	l->root = root_open(cl->root);
+	if (l->root == NULL) {
 		log_err("listener %s: root %s", cl->name, cl->root);
 		free(l);
 		return NULL;
@@ -308,6 +318,60 @@ listener_retire(struct server *s, struct listener *l)
 	if (s->listeners[l->index] == l)
 		s->listeners[l->index] = NULL;
 	listen_put(l);
+}
+
+/* A look at l's root path; see the file's header. */
+static void
+follow_root(struct server *s, struct listener *l)
+{
+	struct root *next;
+	int err;
+
+	switch (root_follow(l->root, l->conf->root, &next)) {
+	case 1:
+		log_info("root of listener %s now dev %u:%u ino %llu (%s; was ino %llu)",
+		    l->conf->name, major(next->dev), minor(next->dev),
+		    (unsigned long long)next->ino, l->conf->root,
+		    (unsigned long long)l->root->ino);
+		root_put(l->root);
+		l->root = next;
+		l->root_err = 0;
+		fdcache_forget(&s->files, l);
+		break;
+	case 0:
+		if (l->root_err != 0)
+			log_info("root of listener %s: %s names dev %u:%u ino %llu again",
+			    l->conf->name, l->conf->root, major(l->root->dev),
+			    minor(l->root->dev), (unsigned long long)l->root->ino);
+		l->root_err = 0;
+		break;
+	default:
+		/* once per change, not once per window */
+		err = errno;
+		if (err != l->root_err)
+			log_warn("root of listener %s: %s: %s: still serving dev %u:%u ino %llu",
+			    l->conf->name, l->conf->root, strerror(err), major(l->root->dev),
+			    minor(l->root->dev), (unsigned long long)l->root->ino);
+		l->root_err = err;
+		break;
+	}
+}
+
+void
+listen_follow_roots(struct server *s)
+{
+	for (unsigned i = 0; i < s->nlisteners; i++) {
+		struct listener *l = s->listeners[i];
+
+		/* a relative root would be read against "/", where the
+		 * daemon works: not the directory it names (main.c makes
+		 * roots absolute) */
+		if (l == NULL || l->retired || l->conf->root[0] != '/' ||
+		    s->now_ms - l->root_looked_ms < s->conf->open_file_cache_valid_ms)
+			continue;
+		l->root_looked_ms = s->now_ms;
+		follow_root(s, l);
+	}
 }
 
 void

@@ -101,6 +101,11 @@ static const struct metrics_family metrics_families[] = {
 	    "Requests served from a file kept open by the open-file cache."),
 	PLAIN(open_file_cache_misses_total, "counter",
 	    "Requests that had to open their file."),
+	PLAIN(file_cache_hits_total, "counter",
+	    "Responses whose body came from the bytes kept in memory "
+	    "(file_cache_size), with no read."),
+	PLAIN(file_cache_bytes, "gauge",
+	    "Bytes of small files kept in memory."),
 	PLAIN(bytes_received_total, "counter",
 	    "Upload body bytes received."),
 	LABELLED(uploads_total, "counter",

@@ -28,8 +28,8 @@
 
 /* Map an errno from opening a request path to the status it deserves —
  * the one place this mapping is made. */
-static int
-errno_status(int err)
+int
+respond_errno_status(int err)
 {
 	switch (err) {
 	case ENOENT:
@@ -53,19 +53,16 @@ errno_status(int err)
 	}
 }
 
-int
-respond_errno_status(int err)
-{
-	return errno_status(err);
-}
 
-
-/* The small-body path: header and body in one pool buffer.  The body is
- * read first (page-cache reads complete inline), then one SEND carries
- * both.  Returns false when no buffer is free. */
+/* The small-body path: header and body in one pool buffer, and one SEND
+ * carries both.  The body comes from the bytes the open-file cache keeps
+ * of the file, or else is read first (page-cache reads complete inline),
+ * and kept for the next requests when it is the whole file.  Returns
+ * false when no buffer is free. */
 static bool
 start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t len)
 {
+	const struct fdcache_entry *e = c->file_entry;
 	struct io_uring_sqe *sqe;
 	char *buf = bufpool_get(&s->small_bufs);
 
@@ -74,6 +71,15 @@ start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t le
 	memcpy(buf, c->hbuf, c->hlen);
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
+	if (e != NULL && e->body != NULL && off + len <= e->body_len) {
+		memcpy(buf + c->hlen, e->body + off, len);
+		s->m.file_cache_hits_total++;
+		conn_file_put(s, c);
+		conn_send(s, c, buf, c->hlen + len);
+		return true;
+	}
+	c->keep_body = e != NULL && e->body == NULL && off == 0 &&
+	    (uint64_t)e->st.st_size == len;
 	/* READ linked to SEND: a short read (the file shrank) fails the
 	 * link, so the SEND ends with -ECANCELED and never sends bytes the
 	 * buffer does not hold.  Both go in one submission. */
@@ -204,7 +210,8 @@ submit_open(struct server *s, struct conn *c)
 	if (*rel == '\0')
 		rel = ".";
 	c->state = CONN_OPEN;
-	io_uring_prep_openat2(sqe, c->lst->root_fd, rel, &c->lst->open_how);
+	c->open_root = root_get(c->lst->root);
+	io_uring_prep_openat2(sqe, c->open_root->fd, rel, &c->lst->open_how);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_OPEN, c->slot, c->gen));
 	c->inflight++;
 }
@@ -339,7 +346,12 @@ void
 respond_opened(struct server *s, struct conn *c, int res)
 {
 	struct stat st;
+	/* A file opened below a root that a tree swap replaced meanwhile
+	 * is served, but not cached for the new tree's requests. */
+	bool current_root = c->open_root == c->lst->root;
 
+	root_put(c->open_root);
+	c->open_root = NULL;
 	s->m.file_open_total[res < 0 ? METRICS_OPEN_ERROR : METRICS_OPEN_OK]++;
 	if (res < 0) {
 		if (c->opening_index && res == -ENOENT &&
@@ -350,14 +362,14 @@ respond_opened(struct server *s, struct conn *c, int res)
 		/* A directory without its index is not listed unless autoindex
 		 * says so. */
 		respond_error(s, c, c->opening_index && res == -ENOENT ? 403 :
-		    errno_status(-res), false);
+		    respond_errno_status(-res), false);
 		return;
 	}
 	if (fstat(res, &st) == -1) {
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	if (S_ISDIR(st.st_mode) && !c->opening_index) {
@@ -394,12 +406,14 @@ respond_opened(struct server *s, struct conn *c, int res)
 		int err = errno;
 
 		close(res);
-		respond_error(s, c, errno_status(err), false);
+		respond_error(s, c, respond_errno_status(err), false);
 		return;
 	}
 	c->file_fd = res;
-	c->file_entry = fdcache_put(&s->files, c->lst, c->path, c->req_path_len,
-	    c->path, c->path_len, res, s->now_ms);
+	c->file_entry = !current_root ? NULL : fdcache_put(&s->files, c->lst, c->path,
+	    c->req_path_len, c->path, c->path_len, res, s->now_ms);
+	if (c->file_entry != NULL)
+		c->file_entry->st = st;
 	respond_file(s, c, &st);
 }
 
@@ -458,29 +472,25 @@ respond_metrics(struct server *s, struct conn *c)
 	c->status = 200;
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
-	conn_send(s, c, buf, (uint32_t)(head + body));
+	conn_send_unrated(s, c, buf, (uint32_t)(head + body));
 }
 
 
-/* A file the open-file cache still holds for this path: no open at all.
- * Its size and times come from fstat, never from the cache. */
+/* A file the open-file cache still holds for this path: no open, and no
+ * fstat either: within open_file_cache_valid the one made at the open
+ * stands (fdcache.h). */
 static bool
 try_cached(struct server *s, struct conn *c)
 {
 	struct fdcache_entry *e = fdcache_get(&s->files, c->lst, c->path, c->path_len, s->now_ms);
-	struct stat st;
 
 	if (e == NULL)
 		return false;
-	if (fstat(e->fd, &st) == -1) {
-		fdcache_release(&s->files, e);
-		return false;
-	}
 	memcpy(c->path, e->name, e->name_len + 1);
 	c->path_len = e->name_len;
 	c->file_entry = e;
 	c->file_fd = e->fd;
-	respond_file(s, c, &st);
+	respond_file(s, c, &e->st);
 	return true;
 }
 

@@ -106,9 +106,9 @@ open_below_root(const struct conn *c, const char *path, uint64_t flags)
 		rel = ".";
 	how.flags = flags;
 	how.mode = 0;
-	fd = (int)syscall(SYS_openat2, c->lst->root_fd, rel, &how, sizeof(how));
+	fd = (int)syscall(SYS_openat2, c->lst->root->fd, rel, &how, sizeof(how));
 	if (fd == -1 && errno == ENOSYS)
-		return file_open_beneath(c->lst->root_fd, path);
+		return file_open_beneath(c->lst->root->fd, path);
 	return fd >= 0 ? fd : -errno;
 }
 

@@ -140,6 +140,7 @@ server_init(struct server *s, const struct conf *conf)
 		log_err("open-file cache for %u files", conf->open_file_cache);
 		return -1;
 	}
+	s->files.body_max = (size_t)conf->file_cache_size;
 	if (conn_slab_init(s, conf->max_connections, (unsigned)conf->max_request_header) == -1) {
 		log_err("connection slab for %u connections", conf->max_connections);
 		return -1;
@@ -191,6 +192,7 @@ server_metrics_snapshot(struct server *s)
 	m->ring_completions_total = s->ring.completed;
 	m->ring_cq_overflow_total = ring_cq_overflow(&s->ring);
 	m->open_file_cache_hits_total = s->files.hits;
+	m->file_cache_bytes = s->files.body_bytes;
 	m->open_file_cache_misses_total = s->files.misses;
 	metrics_read_process(m);
 }
@@ -270,6 +272,7 @@ server_reload(struct server *s)
 	/* cached files were opened below the old listeners' roots */
 	fdcache_flush(&s->files);
 	s->files.valid_ms = next->open_file_cache_valid_ms;
+	s->files.body_max = (size_t)next->file_cache_size;
 	if (strcmp(next->error_log, s->conf->error_log) != 0 || next->log_level != s->conf->log_level) {
 		if (log_open(next->error_log, (enum log_level)next->log_level) == -1)
 			log_err("reload: error_log %s (the old one stays)", next->error_log);
@@ -394,6 +397,10 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		if (!s->stopping) {
 			/* re-arm accepts that ended on errors (EMFILE...) */
 			listen_arm_all(s);
+			/* on the tick, not on a request: the request path
+			 * never pays for the stat, and an idle listener lets
+			 * go of a swapped-out tree too */
+			listen_follow_roots(s);
 		}
 		arm_tick(s);
 		break;

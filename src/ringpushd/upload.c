@@ -335,7 +335,7 @@ upload_done(struct server *s, struct conn *c)
 	};
 	struct stat st;
 
-	fdcache_forget(&s->files, c->path, c->path_len);
+	fdcache_forget_name(&s->files, c->path, c->path_len);
 	if (fstat(u->tmp_fd, &st) == 0) {
 		file_etag((uint64_t)st.st_size, st.st_mtim.tv_sec,
 		    (uint32_t)st.st_mtim.tv_nsec, etag);
@@ -761,13 +761,13 @@ open_parent(struct conn *c)
 	if (*rel == '\0')
 		rel = ".";
 	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-	fd = (int)syscall(SYS_openat2, c->lst->root_fd, rel, &how, sizeof(how));
+	fd = (int)syscall(SYS_openat2, c->lst->root->fd, rel, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS) {
 		/* no openat2 (old kernels, valgrind): the stricter walk that
 		 * follows no symlink, and a directory or nothing */
 		struct stat st;
 
-		fd = file_open_walk(c->lst->root_fd, rel);
+		fd = file_open_walk(c->lst->root->fd, rel);
 		if (fd >= 0 && (fstat(fd, &st) == -1 || !S_ISDIR(st.st_mode))) {
 			close(fd);
 			fd = -ENOTDIR;
@@ -827,7 +827,7 @@ upload_delete(struct server *s, struct conn *c, const struct http_request *req,
 		refuse(s, c, req, errno_status(errno));
 		return;
 	}
-	fdcache_forget(&s->files, c->path, c->path_len);
+	fdcache_forget_name(&s->files, c->path, c->path_len);
 	s->m.uploads_total[METRICS_UPLOAD_DELETED]++;
 	upload_release(s, c);
 	send_response(s, c, &r);

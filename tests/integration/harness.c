@@ -270,6 +270,46 @@ rp_run(char *const argv[], const char *out_path, int timeout_s, bool wrap)
 }
 
 bool
+rp_have(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL, full[PATH_MAX];
+	bool found = false;
+
+	dirs = strdup(path != NULL ? path : "/usr/bin:/bin");
+	cr_assert_not_null(dirs);
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL && !found;
+	    dir = strtok_r(NULL, ":", &save)) {
+		snprintf(full, sizeof(full), "%s/%s", dir, prog);
+		found = access(full, X_OK) == 0;
+	}
+	free(dirs);
+	return found;
+}
+
+void
+rp_need(const char *prog)
+{
+	if (!rp_have(prog))
+		cr_skip_test("%s is not installed", prog);
+}
+
+void
+rp_run_ok(const struct rp_daemon *d, char *const argv[], int timeout_s)
+{
+	char log[PATH_MAX], *out;
+	int status;
+
+	snprintf(log, sizeof(log), "%s/client.out", d->dir);
+	status = rp_run(argv, log, timeout_s, false);
+	out = rp_slurp(log, NULL);
+	cr_assert(status != -1, "%s did not finish:\n%s", argv[0], out ? out : "");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s failed (status 0x%x):\n%s", argv[0], status, out ? out : "");
+	free(out);
+}
+
+bool
 rp_overlay_wanted(void)
 {
 	const char *v = getenv("RP_TEST_OVERLAY");
@@ -448,6 +488,36 @@ rp_daemon_output(const struct rp_daemon *d)
 	char *s = rp_slurp(d->output, NULL);
 
 	return s != NULL ? s : strdup("");
+}
+
+int
+rp_output_count(const struct rp_daemon *d, const char *needle)
+{
+	char *text = rp_daemon_output(d), *p = text;
+	int seen = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		seen++;
+		p++;
+	}
+	free(text);
+	return seen;
+}
+
+void
+rp_wait_output(const struct rp_daemon *d, const char *needle, int count)
+{
+	double end = now_s() + 3 * rp_io_timeout();
+	char *text;
+
+	while (now_s() < end) {
+		if (rp_output_count(d, needle) >= count)
+			return;
+		sleep_ms(50);
+	}
+	text = rp_daemon_output(d);
+	cr_assert_fail("no %d x \"%s\" in the output:\n%s", count, needle, text);
+	free(text);
 }
 
 void

@@ -130,12 +130,24 @@ bool rp_alive(struct rp_daemon *d);
 void rp_stop(struct rp_daemon *d);
 /* The daemon's output so far (malloc'd, NUL-terminated; never NULL). */
 char *rp_daemon_output(const struct rp_daemon *d);
+/* How often needle occurs in the daemon's output so far. */
+int rp_output_count(const struct rp_daemon *d, const char *needle);
+/* Wait (bounded, generously) until needle occurs count times in the
+ * daemon's output; the test fails with the output if it never does. */
+void rp_wait_output(const struct rp_daemon *d, const char *needle, int count);
 
 /* Run a program to completion with stdout+stderr into out_path, stdin from
  * /dev/null.  Returns the wait status, or -1 if it did not finish in
  * timeout_s seconds (it is then killed).  wrap: run under
  * $RINGPUSHD_WRAPPER. */
 int rp_run(char *const argv[], const char *out_path, int timeout_s, bool wrap);
+/* External tools the tests drive (curl, wget, lftp...).  rp_have: prog is
+ * an executable in $PATH.  rp_need: the test is skipped, saying why,
+ * unless it is.  rp_run_ok: run argv with its output in d->dir/client.out;
+ * the test fails, with that output, unless it exits 0 within timeout_s. */
+bool rp_have(const char *prog);
+void rp_need(const char *prog);
+void rp_run_ok(const struct rp_daemon *d, char *const argv[], int timeout_s);
 /* Read a whole file (malloc'd, NUL-terminated); NULL if it cannot be read. */
 char *rp_slurp(const char *path, size_t *len);
 

@@ -1,7 +1,8 @@
 /*
- * test_cache.c: the open-file cache keeps its contract: sizes and times
- * are always current, a replaced file is noticed once open_file_cache_valid
- * has passed, and a reload forgets everything.
+ * test_cache.c: the open-file cache keeps its contract: a file changed in
+ * place, replaced or removed is seen once open_file_cache_valid has passed
+ * (and until then a response is one whole version of it), small files'
+ * bytes are kept within file_cache_size, and a reload forgets everything.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -13,15 +14,23 @@
 #include "harness.h"
 
 static void
-cache_conf(const struct rp_daemon *d, const char *valid, int port, char *conf, size_t cap)
+cache_conf_with(const struct rp_daemon *d, const char *valid, const char *extra, int port,
+    char *conf, size_t cap)
 {
 	int n = snprintf(conf, cap,
 	    "[daemon]\nerror_log = -\naccess_log = off\nallow_root = yes\n"
-	    "open_file_cache = 16\nopen_file_cache_valid = %s\n\n"
+	    "open_file_cache = 16\nopen_file_cache_valid = %s\n%s\n"
 	    "[status]\npath = /metrics\n\n"
-	    "[listener test]\naddress = 127.0.0.1:%d\nroot = %s\n", valid, port, d->root);
+	    "[listener test]\naddress = 127.0.0.1:%d\nroot = %s\n", valid, extra, port,
+	    d->root);
 
 	cr_assert(n > 0 && (size_t)n < cap);
+}
+
+static void
+cache_conf(const struct rp_daemon *d, const char *valid, int port, char *conf, size_t cap)
+{
+	cache_conf_with(d, valid, "", port, conf, cap);
 }
 
 static void
@@ -82,7 +91,21 @@ metric(const struct rp_daemon *d, const char *name)
 	return v;
 }
 
-Test(cache, changes_in_place_are_always_seen)
+/* The body of path: one of the versions given, whole. */
+static void
+expect_one_of(const struct rp_daemon *d, const char *path, const char *a, const char *b)
+{
+	struct rp_response r;
+
+	rp_get(d, path, &r);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	cr_assert((r.body_len == strlen(a) && memcmp(r.body, a, r.body_len) == 0) ||
+	    (r.body_len == strlen(b) && memcmp(r.body, b, r.body_len) == 0),
+	    "%s is neither version, whole:\n%s", path, rp_describe(&r));
+	rp_response_free(&r);
+}
+
+Test(cache, changes_in_place_are_seen_after_the_validity)
 {
 	struct rp_daemon d;
 	char path[PATH_MAX];
@@ -90,18 +113,95 @@ Test(cache, changes_in_place_are_always_seen)
 
 	rp_setup(&d);
 	rp_write_file(&d, "f.txt", "short\n", 6);
-	start_cache(&d, "1h");
+	start_cache(&d, "300ms");
 	expect_body(&d, "/f.txt", "short\n");
-	/* the same inode grows and shrinks: fstat on every request */
+	expect_body(&d, "/f.txt", "short\n");
+	cr_assert(metric(&d, "ringpushd_open_file_cache_hits_total") >= 1);
+	/* The same inode grows: until the window ends the fstat made at the
+	 * open stands, and the answer is the old version, whole. */
 	rp_path(&d, "f.txt", path);
 	f = fopen(path, "a");
 	cr_assert_not_null(f);
 	fputs("and longer\n", f);
 	fclose(f);
+	expect_one_of(&d, "/f.txt", "short\n", "short\nand longer\n");
+	usleep(400000);
 	expect_body(&d, "/f.txt", "short\nand longer\n");
+	/* And shrinks.  Within the window the answer is the old version
+	 * whole when its bytes were kept, the new one after a fresh open,
+	 * or, when a read finds the file shorter than the size the window
+	 * trusts, a closed connection with not a byte sent; then the entry
+	 * is dropped and the next request opens the file again. */
 	cr_assert_eq(truncate(path, 3), 0);
+	{
+		struct rp_response r;
+		int res = rp_exchange(&d, "GET /f.txt HTTP/1.1\r\nHost: t\r\n"
+		    "Connection: close\r\n\r\n", false, &r);
+
+		cr_assert(res != RP_OK || (r.status == 200 &&
+		    ((r.body_len == 17 && memcmp(r.body, "short\nand longer\n", 17) == 0) ||
+		    (r.body_len == 3 && memcmp(r.body, "sho", 3) == 0))),
+		    "neither version, whole:\n%s", rp_describe(&r));
+		cr_assert(res == RP_OK || r.head_len == 0, "%s after a partial response:\n%s",
+		    rp_result_str(res), rp_describe(&r));
+		rp_response_free(&r);
+		if (res != RP_OK)
+			expect_body(&d, "/f.txt", "sho");
+	}
+	usleep(400000);
 	expect_body(&d, "/f.txt", "sho");
-	cr_assert(metric(&d, "ringpushd_open_file_cache_hits_total") >= 2);
+	rp_stop(&d);
+}
+
+/* A small file's bytes are kept after its first read: later responses
+ * carry them with no read, and file_cache_size = 0 keeps none. */
+Test(cache, small_files_are_kept_in_memory)
+{
+	static const char body[] = "kept in memory after the first read\n";
+	char conf[4 * PATH_MAX];
+	struct rp_daemon d;
+
+	rp_setup(&d);
+	rp_write_file(&d, "k.txt", body, sizeof(body) - 1);
+	rp_make_file(&d, "big.bin", 1 << 20, 5);
+	start_cache(&d, "1h");
+	expect_body(&d, "/k.txt", body);
+	cr_assert_eq(metric(&d, "ringpushd_file_cache_hits_total"), 0);
+	cr_assert_eq(metric(&d, "ringpushd_file_cache_bytes"), sizeof(body) - 1);
+	expect_body(&d, "/k.txt", body);
+	expect_body(&d, "/k.txt", body);
+	cr_assert_eq(metric(&d, "ringpushd_file_cache_hits_total"), 2);
+	/* a range of a kept file comes from the same bytes */
+	{
+		struct rp_response r;
+
+		cr_assert_eq(rp_exchange(&d, "GET /k.txt HTTP/1.1\r\nHost: t\r\n"
+		    "Range: bytes=5-11\r\nConnection: close\r\n\r\n", false, &r), RP_OK);
+		cr_assert_eq(r.status, 206, "%s", rp_describe(&r));
+		cr_assert(r.body_len == 7 && memcmp(r.body, body + 5, 7) == 0, "%s", rp_describe(&r));
+		rp_response_free(&r);
+	}
+	cr_assert_eq(metric(&d, "ringpushd_file_cache_hits_total"), 3);
+	/* large files are never kept */
+	{
+		struct rp_response r;
+
+		rp_get(&d, "/big.bin", &r);
+		cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+		cr_assert(r.body_len == 1 << 20 && rp_pattern_mismatch(5, 0, r.body, r.body_len) == -1);
+		rp_response_free(&r);
+	}
+	cr_assert_eq(metric(&d, "ringpushd_file_cache_bytes"), sizeof(body) - 1);
+	rp_stop(&d);
+
+	rp_setup(&d);
+	rp_write_file(&d, "k.txt", body, sizeof(body) - 1);
+	cache_conf_with(&d, "1h", "file_cache_size = 0\n", 0, conf, sizeof(conf));
+	rp_start_conf(&d, conf);
+	expect_body(&d, "/k.txt", body);
+	expect_body(&d, "/k.txt", body);
+	cr_assert_eq(metric(&d, "ringpushd_file_cache_hits_total"), 0);
+	cr_assert_eq(metric(&d, "ringpushd_file_cache_bytes"), 0);
 	rp_stop(&d);
 }
 

@@ -14,41 +14,6 @@
 
 #define MIB (1024 * 1024)
 
-/* Skip unless prog is found in PATH. */
-static void
-need(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char *dirs, *dir, *save = NULL, full[PATH_MAX];
-
-	dirs = strdup(path != NULL ? path : "/usr/bin:/bin");
-	cr_assert_not_null(dirs);
-	for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
-		snprintf(full, sizeof(full), "%s/%s", dir, prog);
-		if (access(full, X_OK) == 0) {
-			free(dirs);
-			return;
-		}
-	}
-	free(dirs);
-	cr_skip_test("%s is not installed", prog);
-}
-
-static void
-run_ok(const struct rp_daemon *d, char *const argv[])
-{
-	char log[PATH_MAX], *out;
-	int status;
-
-	snprintf(log, sizeof(log), "%s/client.out", d->dir);
-	status = rp_run(argv, log, 60, false);
-	out = rp_slurp(log, NULL);
-	cr_assert(status != -1, "%s did not finish:\n%s", argv[0], out ? out : "");
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "%s failed (status 0x%x):\n%s", argv[0], status, out ? out : "");
-	free(out);
-}
-
 /* The downloaded file equals bytes off.. of the served file rel. */
 static void
 same_as(const struct rp_daemon *d, const char *download, const char *rel, uint64_t off,
@@ -72,7 +37,7 @@ RP_ENGINE_TEST(clients, curl, .timeout = 300)
 	struct rp_daemon d;
 	char url[128], url2[128], out[PATH_MAX], out2[PATH_MAX];
 
-	need("curl");
+	rp_need("curl");
 	rp_setup(&d);
 	rp_make_file(&d, "big.bin", 5 * MIB + 3, 1);
 	rp_make_file(&d, "page.html", 777, 2);
@@ -85,14 +50,14 @@ RP_ENGINE_TEST(clients, curl, .timeout = 300)
 	{
 		char *argv[] = { "curl", "-sS", "-f", "--noproxy", "*", "-o", out, url, NULL };
 
-		run_ok(&d, argv);
+		rp_run_ok(&d, argv, 60);
 		same_as(&d, out, "big.bin", 0, 5 * MIB + 3);
 	}
 	{
 		char *argv[] = { "curl", "-sS", "-f", "--noproxy", "*", "-r", "10-20", "-o", out,
 		    url, NULL };
 
-		run_ok(&d, argv);
+		rp_run_ok(&d, argv, 60);
 		same_as(&d, out, "big.bin", 10, 11);
 	}
 	{
@@ -100,7 +65,7 @@ RP_ENGINE_TEST(clients, curl, .timeout = 300)
 		char *argv[] = { "curl", "-sS", "-f", "--noproxy", "*", "-o", out, url,
 		    "-o", out2, url2, NULL };
 
-		run_ok(&d, argv);
+		rp_run_ok(&d, argv, 60);
 		same_as(&d, out, "big.bin", 0, 5 * MIB + 3);
 		same_as(&d, out2, "page.html", 0, 777);
 	}
@@ -112,7 +77,7 @@ RP_ENGINE_TEST(clients, wget, .timeout = 300)
 	struct rp_daemon d;
 	char url[128], out[PATH_MAX];
 
-	need("wget");
+	rp_need("wget");
 	rp_setup(&d);
 	rp_make_file(&d, "dir/big.bin", 3 * MIB + 1, 3);
 	rp_start(&d);
@@ -121,7 +86,7 @@ RP_ENGINE_TEST(clients, wget, .timeout = 300)
 	{
 		char *argv[] = { "wget", "-q", "--no-proxy", "-O", out, url, NULL };
 
-		run_ok(&d, argv);
+		rp_run_ok(&d, argv, 60);
 		same_as(&d, out, "dir/big.bin", 0, 3 * MIB + 1);
 	}
 	rp_stop(&d);

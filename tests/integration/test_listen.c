@@ -33,37 +33,6 @@ write_conf(const struct rp_daemon *d, const char *text)
 	cr_assert_eq(fclose(f), 0);
 }
 
-/* Count occurrences of needle in the daemon's output. */
-static int
-output_count(const struct rp_daemon *d, const char *needle)
-{
-	char *text = rp_daemon_output(d), *p = text;
-	int seen = 0;
-
-	while ((p = strstr(p, needle)) != NULL) {
-		seen++;
-		p++;
-	}
-	free(text);
-	return seen;
-}
-
-static void
-wait_output(const struct rp_daemon *d, const char *needle, int count)
-{
-	for (int tries = 0; tries < 1200; tries++) {
-		if (output_count(d, needle) >= count)
-			return;
-		usleep(50000);
-	}
-	{
-		char *out = rp_daemon_output(d);
-
-		cr_assert_fail("no %d x \"%s\" in the output:\n%s", count, needle, out);
-		free(out);
-	}
-}
-
 /* The port of the listener called name, from its "listening on" line. */
 static int
 listener_port(const struct rp_daemon *d, const char *name)
@@ -72,7 +41,7 @@ listener_port(const struct rp_daemon *d, const char *name)
 	int port = 0;
 
 	snprintf(needle, sizeof(needle), " (listener %s,", name);
-	wait_output(d, needle, 1);
+	rp_wait_output(d, needle, 1);
 	text = rp_daemon_output(d);
 	p = strstr(text, needle);
 	cr_assert_not_null(p);
@@ -211,7 +180,7 @@ Test(listen, reloads_that_remove_listeners_close_their_ports, .timeout = 300)
 		}
 		write_conf(&d, conf);
 		cr_assert_eq(kill(d.pid, SIGHUP), 0);
-		wait_output(&d, " applied (", cycle);
+		rp_wait_output(&d, " applied (", cycle);
 		for (int k = 0; k < added; k++) {
 			snprintf(name, sizeof(name), "c%dx%d", cycle, k);
 			ports[k] = listener_port(&d, name);

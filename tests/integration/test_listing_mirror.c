@@ -14,40 +14,6 @@
 
 #include "harness.h"
 
-static void
-need(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char *dirs, *dir, *save = NULL, full[PATH_MAX];
-
-	dirs = strdup(path != NULL ? path : "/usr/bin:/bin");
-	cr_assert_not_null(dirs);
-	for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
-		snprintf(full, sizeof(full), "%s/%s", dir, prog);
-		if (access(full, X_OK) == 0) {
-			free(dirs);
-			return;
-		}
-	}
-	free(dirs);
-	cr_skip_test("%s is not installed", prog);
-}
-
-static void
-run_ok(const struct rp_daemon *d, char *const argv[])
-{
-	char log[PATH_MAX], *out;
-	int status;
-
-	snprintf(log, sizeof(log), "%s/client.out", d->dir);
-	status = rp_run(argv, log, 120, false);
-	out = rp_slurp(log, NULL);
-	cr_assert(status != -1, "%s did not finish:\n%s", argv[0], out ? out : "");
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "%s failed (status 0x%x):\n%s", argv[0], status, out ? out : "");
-	free(out);
-}
-
 /* A tree with nesting, an empty directory, a body through the engine and
  * names that need escaping in a listing.  wget turns a saved "%20" back
  * into a space, so such a name is left to the lftp test. */
@@ -72,7 +38,7 @@ same_tree(const struct rp_daemon *d, const char *copy)
 	char *argv[] = { "diff", "-r", served, (char *)copy, NULL };
 
 	rp_path(d, "tree", served);
-	run_ok(d, argv);
+	rp_run_ok(d, argv, 120);
 }
 
 Test(listing_mirror, wget_mirror, .timeout = 300)
@@ -80,8 +46,8 @@ Test(listing_mirror, wget_mirror, .timeout = 300)
 	struct rp_daemon d;
 	char conf[4096], url[128], dest[PATH_MAX], copy[PATH_MAX + 8];
 
-	need("wget");
-	need("diff");
+	rp_need("wget");
+	rp_need("diff");
 	rp_setup(&d);
 	make_tree(&d, false);
 	rp_default_conf(&d, conf, sizeof(conf));
@@ -95,7 +61,7 @@ Test(listing_mirror, wget_mirror, .timeout = 300)
 		char *argv[] = { "wget", "-q", "--no-proxy", "--mirror", "--no-parent", "-nH",
 			"-R", "index.html*", "-P", dest, url, NULL };
 
-		run_ok(&d, argv);
+		rp_run_ok(&d, argv, 120);
 	}
 	snprintf(copy, sizeof(copy), "%s/tree", dest);
 	same_tree(&d, copy);
@@ -107,8 +73,8 @@ Test(listing_mirror, lftp_mirror, .timeout = 300)
 	struct rp_daemon d;
 	char conf[4096], cmd[PATH_MAX + 256], copy[PATH_MAX];
 
-	need("lftp");
-	need("diff");
+	rp_need("lftp");
+	rp_need("diff");
 	rp_setup(&d);
 	make_tree(&d, true);
 	rp_default_conf(&d, conf, sizeof(conf));
@@ -120,7 +86,7 @@ Test(listing_mirror, lftp_mirror, .timeout = 300)
 	{
 		char *argv[] = { "lftp", "-c", cmd, NULL };
 
-		run_ok(&d, argv);
+		rp_run_ok(&d, argv, 120);
 	}
 	same_tree(&d, copy);
 	rp_stop(&d);

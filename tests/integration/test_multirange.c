@@ -426,30 +426,6 @@ Test(multirange, if_range_and_head, .timeout = 120)
 
 /* ---- real clients ---- */
 
-static bool
-have(const char *prog)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", prog);
-	return system(cmd) == 0;
-}
-
-static void
-run_ok(const struct rp_daemon *d, char *const argv[])
-{
-	char log[PATH_MAX], *out;
-	int status;
-
-	snprintf(log, sizeof(log), "%s/client.out", d->dir);
-	status = rp_run(argv, log, 120, false);
-	out = rp_slurp(log, NULL);
-	cr_assert(status != -1, "%s did not finish:\n%s", argv[0], out ? out : "");
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "%s failed (status 0x%x):\n%s", argv[0], status, out ? out : "");
-	free(out);
-}
-
 static void
 check_saved(const struct rp_daemon *d, const char *file, const char *spans, const char *what)
 {
@@ -499,19 +475,19 @@ RP_ENGINE_TEST(multirange, curl_wget_python, .timeout = 300)
 	rp_make_file(&d, "f.bin", SIZE, SEED);
 	rp_start(&d);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/f.bin", d.port);
-	if (have("curl")) {
+	if (rp_have("curl")) {
 		snprintf(out, sizeof(out), "%s/curl.out", d.dir);
-		run_ok(&d, (char *const[]){ "curl", "-sSf", "-r", "0-10,20-30,100000-250000",
-		    "-o", out, url, NULL });
+		rp_run_ok(&d, (char *const[]){ "curl", "-sSf", "-r", "0-10,20-30,100000-250000",
+		    "-o", out, url, NULL }, 120);
 		check_saved(&d, "curl.out", "0-10 20-30 100000-250000", "curl");
 	}
-	if (have("wget")) {
+	if (rp_have("wget")) {
 		snprintf(out, sizeof(out), "%s/wget.out", d.dir);
-		run_ok(&d, (char *const[]){ "wget", "-q", "--header=Range: bytes=-5,0-4 , 9-9",
-		    "-O", out, url, NULL });
+		rp_run_ok(&d, (char *const[]){ "wget", "-q", "--header=Range: bytes=-5,0-4 , 9-9",
+		    "-O", out, url, NULL }, 120);
 		check_saved(&d, "wget.out", "0-4 9-9 299995-299999", "wget");
 	}
-	if (have("python3")) {
+	if (rp_have("python3")) {
 		snprintf(py, sizeof(py), "%s/multipart.py", d.dir);
 		f = fopen(py, "w");
 		cr_assert_not_null(f);
@@ -520,8 +496,8 @@ RP_ENGINE_TEST(multirange, curl_wget_python, .timeout = 300)
 		snprintf(port, sizeof(port), "%d", d.port);
 		rp_path(&d, "f.bin", local);
 		snprintf(hdr, sizeof(hdr), "bytes=0-0,65536-196607,299999-");
-		run_ok(&d, (char *const[]){ "python3", py, port, "/f.bin", hdr, local,
-		    "0-0 65536-196607 299999-299999", NULL });
+		rp_run_ok(&d, (char *const[]){ "python3", py, port, "/f.bin", hdr, local,
+		    "0-0 65536-196607 299999-299999", NULL }, 120);
 	}
 	rp_stop(&d);
 }

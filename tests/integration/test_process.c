@@ -31,36 +31,6 @@ write_text(const char *path, const char *text)
 	cr_assert_eq(fclose(f), 0);
 }
 
-/* How often needle occurs in the daemon's output. */
-static int
-output_count(const struct rp_daemon *d, const char *needle)
-{
-	char *text = rp_daemon_output(d), *p = text;
-	int seen = 0;
-
-	while ((p = strstr(p, needle)) != NULL) {
-		seen++;
-		p++;
-	}
-	free(text);
-	return seen;
-}
-
-/* Wait (bounded, generously) until needle shows count times. */
-static void
-wait_output(const struct rp_daemon *d, const char *needle, int count)
-{
-	char *text;
-
-	for (int tries = 0; tries < 1200; tries++) {
-		if (output_count(d, needle) >= count)
-			return;
-		usleep(50000);
-	}
-	text = rp_daemon_output(d);
-	cr_assert_fail("no %d x \"%s\" in the output:\n%s", count, needle, text);
-}
-
 /* Wait for a daemon that stops by itself; returns its wait status. */
 static int
 wait_exit(struct rp_daemon *d, int timeout_s)
@@ -171,12 +141,12 @@ Test(process, usr1_and_hup_during_a_graceful_stop_do_not_cut_transfers, .timeout
 	rp_response_free(&r);
 
 	cr_assert_eq(kill(d.pid, SIGTERM), 0);
-	wait_output(&d, "stopping (", 1);
+	rp_wait_output(&d, "stopping (", 1);
 	cr_assert_eq(kill(d.pid, SIGUSR1), 0);
-	wait_output(&d, "SIGUSR1: reopening the logs", 1);
+	rp_wait_output(&d, "SIGUSR1: reopening the logs", 1);
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
 	cr_assert_eq(kill(d.pid, SIGUSR1), 0);
-	wait_output(&d, "SIGUSR1: reopening the logs", 2);
+	rp_wait_output(&d, "SIGUSR1: reopening the logs", 2);
 
 	while (got < size) {
 		ssize_t n = rp_read_some(c, buf, sizeof(buf));
@@ -193,7 +163,7 @@ Test(process, usr1_and_hup_during_a_graceful_stop_do_not_cut_transfers, .timeout
 	rp_close(c);
 	status = wait_exit(&d, 120);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
-	cr_assert_eq(output_count(&d, "again"), 0);
+	cr_assert_eq(rp_output_count(&d, "again"), 0);
 }
 
 /* The escalation itself stays: a second SIGTERM closes what is left. */
@@ -217,9 +187,9 @@ Test(process, a_second_sigterm_still_closes_everything, .timeout = 120)
 	cr_assert_eq(rp_read_head(c, &r), RP_OK);
 	rp_response_free(&r);
 	cr_assert_eq(kill(d.pid, SIGTERM), 0);
-	wait_output(&d, "stopping (", 1);
+	rp_wait_output(&d, "stopping (", 1);
 	cr_assert_eq(kill(d.pid, SIGTERM), 0);
-	wait_output(&d, "again: closing 1 connections now", 1);
+	rp_wait_output(&d, "again: closing 1 connections now", 1);
 	status = wait_exit(&d, 60);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
 	rp_close(c);
@@ -338,17 +308,17 @@ Test(process, every_reload_warns_about_a_restart_key_not_in_force, .timeout = 12
 	rp_conf_set(conf, sizeof(conf), "max_connections", "50");
 	write_text(d.conf, conf);
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
-	wait_output(&d, "applied", 1);
+	rp_wait_output(&d, "applied", 1);
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
-	wait_output(&d, "applied", 2);
-	cr_assert_eq(output_count(&d, "max_connections changes only at restart"), 2,
+	rp_wait_output(&d, "applied", 2);
+	cr_assert_eq(rp_output_count(&d, "max_connections changes only at restart"), 2,
 	    "%s", rp_daemon_output(&d));
 	/* back to the value in force: nothing to warn about */
 	rp_conf_set(conf, sizeof(conf), "max_connections", "3");
 	write_text(d.conf, conf);
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
-	wait_output(&d, "applied", 3);
-	cr_assert_eq(output_count(&d, "max_connections changes only at restart"), 2,
+	rp_wait_output(&d, "applied", 3);
+	cr_assert_eq(rp_output_count(&d, "max_connections changes only at restart"), 2,
 	    "%s", rp_daemon_output(&d));
 	rp_stop(&d);
 }
@@ -433,10 +403,10 @@ Test(process, a_lost_notify_socket_is_logged_once, .timeout = 120)
 	unlink(sa.sun_path);
 
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
-	wait_output(&d, "applied", 1);
+	rp_wait_output(&d, "applied", 1);
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
-	wait_output(&d, "applied", 2);
-	cr_assert_eq(output_count(&d, "NOTIFY_SOCKET"), 1, "%s", rp_daemon_output(&d));
+	rp_wait_output(&d, "applied", 2);
+	cr_assert_eq(rp_output_count(&d, "NOTIFY_SOCKET"), 1, "%s", rp_daemon_output(&d));
 	rp_stop(&d);
 }
 

@@ -18,71 +18,11 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "ringbench_run.h"
 
 #define SIZE_A 4096
 #define SIZE_B 100000
 #define SIZE_C (1048576 + 3)
-
-static const char *
-ringbench_path(void)
-{
-	const char *p = getenv("RINGBENCH");
-
-	return p != NULL && *p != '\0' ? p : "build/ringbench";
-}
-
-/*
- * Run ringbench with the given arguments (NULL-terminated, at most 16),
- * adding --output-format=json --group_reporting (one job: the total)
- * --output=DIR/report.json.  Returns the exit
- * status; the report and the other output come back malloc'd.
- */
-static int
-run_ringbench(const struct rp_daemon *d, char **report, char **output, ...)
-{
-	char *argv[24], out_path[PATH_MAX], rep_path[PATH_MAX], opt[PATH_MAX + 16];
-	int argc = 0, status;
-	va_list ap;
-	char *a;
-
-	snprintf(out_path, sizeof(out_path), "%s/ringbench.out", d->dir);
-	snprintf(rep_path, sizeof(rep_path), "%s/report.json", d->dir);
-	unlink(rep_path);
-	snprintf(opt, sizeof(opt), "--output=%s", rep_path);
-	argv[argc++] = (char *)ringbench_path();
-	argv[argc++] = "--output-format=json";
-	argv[argc++] = "--group_reporting";
-	argv[argc++] = opt;
-	va_start(ap, output);
-	while ((a = va_arg(ap, char *)) != NULL && argc < 23)
-		argv[argc++] = a;
-	va_end(ap);
-	argv[argc] = NULL;
-	status = rp_run(argv, out_path, 60, false);
-	*output = rp_slurp(out_path, NULL);
-	cr_assert_not_null(*output);
-	cr_assert_neq(status, -1, "ringbench did not finish:\n%s", *output);
-	cr_assert(WIFEXITED(status), "ringbench killed by signal %d:\n%s",
-	    WTERMSIG(status), *output);
-	*report = rp_slurp(rep_path, NULL);
-	return WEXITSTATUS(status);
-}
-
-/* The integer after "key" : in the (first) job's "ringbench" object. */
-static long long
-total_field(const char *report, const char *key)
-{
-	const char *total, *p;
-	char pat[128];
-
-	cr_assert_not_null(report, "no report written");
-	total = strstr(report, "\"ringbench\" : {");
-	cr_assert_not_null(total, "no ringbench object in:\n%s", report);
-	snprintf(pat, sizeof(pat), "\"%s\" : ", key);
-	p = strstr(total, pat);
-	cr_assert_not_null(p, "no %s in total:\n%s", key, total);
-	return strtoll(p + strlen(pat), NULL, 10);
-}
 
 static void
 make_tree(struct rp_daemon *d)
@@ -122,16 +62,16 @@ RP_ENGINE_TEST(ringbench, read_verify_counts_every_byte, .timeout = 120)
 	u = url(&d, "/a.bin,/b.bin,/sub/c.bin");
 	vd = opt("verify_dir", d.root);
 	/* 30 requests cycle through the three files ten times each */
-	rc = run_ringbench(&d, &report, &out, u, "--iodepth=4",
-	    "--number_ios=30", "--verify=sha256", vd, NULL);
+	rc = rp_ringbench(d.dir, (char *[]){ "--group_reporting", u, "--iodepth=4",
+	    "--number_ios=30", "--verify=sha256", vd, NULL }, &report, &out);
 	cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
-	cr_assert_eq(total_field(report, "requests"), 30, "%s", report);
-	cr_assert_eq(total_field(report, "bytes"),
+	cr_assert_eq(rp_report_total(report, "requests"), 30, "%s", report);
+	cr_assert_eq(rp_report_total(report, "bytes"),
 	    10LL * (SIZE_A + SIZE_B + SIZE_C), "%s", report);
-	cr_assert_eq(total_field(report, "ok"), 30, "%s", report);
-	cr_assert_eq(total_field(report, "mismatch"), 0);
-	cr_assert_eq(total_field(report, "total"), 0, "errors: %s", report);
-	cr_assert_eq(total_field(report, "samples"), 30, "ttfb samples");
+	cr_assert_eq(rp_report_total(report, "ok"), 30, "%s", report);
+	cr_assert_eq(rp_report_total(report, "mismatch"), 0);
+	cr_assert_eq(rp_report_total(report, "total"), 0, "errors: %s", report);
+	cr_assert_eq(rp_report_total(report, "samples"), 30, "ttfb samples");
 	free(report);
 	free(out);
 	free(u);
@@ -148,12 +88,12 @@ RP_ENGINE_TEST(ringbench, randread_ranges_verify, .timeout = 120)
 	make_tree(&d);
 	u = url(&d, "/sub/c.bin");
 	vd = opt("verify_dir", d.root);
-	rc = run_ringbench(&d, &report, &out, u, "--rw=randread", "--bs=4k",
-	    "--iodepth=3", "--number_ios=50", "--verify=sha256", vd, NULL);
+	rc = rp_ringbench(d.dir, (char *[]){ "--group_reporting", u, "--rw=randread", "--bs=4k",
+	    "--iodepth=3", "--number_ios=50", "--verify=sha256", vd, NULL }, &report, &out);
 	cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
-	cr_assert_eq(total_field(report, "requests"), 50, "%s", report);
-	cr_assert_eq(total_field(report, "bytes"), 50LL * 4096, "%s", report);
-	cr_assert_eq(total_field(report, "ok"), 50, "%s", report);
+	cr_assert_eq(rp_report_total(report, "requests"), 50, "%s", report);
+	cr_assert_eq(rp_report_total(report, "bytes"), 50LL * 4096, "%s", report);
+	cr_assert_eq(rp_report_total(report, "ok"), 50, "%s", report);
 	free(report);
 	free(out);
 	free(u);
@@ -169,11 +109,11 @@ Test(ringbench, splice_sink_without_keepalive)
 
 	make_tree(&d);
 	u = url(&d, "/b.bin,/sub/c.bin");
-	rc = run_ringbench(&d, &report, &out, u, "--sink=splice",
-	    "--keepalive=off", "--iodepth=2", "--number_ios=20", NULL);
+	rc = rp_ringbench(d.dir, (char *[]){ "--group_reporting", u, "--sink=splice",
+	    "--keepalive=off", "--iodepth=2", "--number_ios=20", NULL }, &report, &out);
 	cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
-	cr_assert_eq(total_field(report, "requests"), 20, "%s", report);
-	cr_assert_eq(total_field(report, "bytes"), 10LL * (SIZE_B + SIZE_C),
+	cr_assert_eq(rp_report_total(report, "requests"), 20, "%s", report);
+	cr_assert_eq(rp_report_total(report, "bytes"), 10LL * (SIZE_B + SIZE_C),
 	    "%s", report);
 	free(report);
 	free(out);
@@ -197,10 +137,11 @@ Test(ringbench, time_based_job_file_with_server_cpu)
 	    "url=127.0.0.1:%d/sub/c.bin\nsink=splice\n", d.port, d.port);
 	cr_assert(fclose(f) == 0);
 	cr_assert(asprintf(&pid, "--server_pid=%d", (int)d.pid) > 0);
-	rc = run_ringbench(&d, &report, &out, jobpath, pid, NULL);
+	rc = rp_ringbench(d.dir, (char *[]){ "--group_reporting", jobpath, pid, NULL },
+	    &report, &out);
 	cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
-	cr_assert_gt(total_field(report, "requests"), 0, "%s", report);
-	cr_assert_gt(total_field(report, "bytes"), 0);
+	cr_assert_gt(rp_report_total(report, "requests"), 0, "%s", report);
+	cr_assert_gt(rp_report_total(report, "bytes"), 0);
 	/* group_reporting: one entry named after the first job */
 	cr_assert_not_null(strstr(report, "\"jobname\" : \"small\""));
 	cr_assert_null(strstr(report, "\"jobname\" : \"large\""));
@@ -235,19 +176,19 @@ Test(ringbench, verify_mismatch_fails_the_run)
 
 	u = url(&d, "/a.bin");
 	vd = opt("verify_dir", copy);
-	rc = run_ringbench(&d, &report, &out, u, "--number_ios=5",
-	    "--verify=sha256", vd, "--continue_on_error", NULL);
+	rc = rp_ringbench(d.dir, (char *[]){ "--group_reporting", u, "--number_ios=5",
+	    "--verify=sha256", vd, "--continue_on_error", NULL }, &report, &out);
 	cr_assert_eq(rc, 0, "continue_on_error: exit %d:\n%s", rc, out);
-	cr_assert_eq(total_field(report, "verify_mismatch"), 5, "%s", report);
-	cr_assert_eq(total_field(report, "ok"), 0, "%s", report);
+	cr_assert_eq(rp_report_total(report, "verify_mismatch"), 5, "%s", report);
+	cr_assert_eq(rp_report_total(report, "ok"), 0, "%s", report);
 	free(report);
 	free(out);
 
-	rc = run_ringbench(&d, &report, &out, u, "--number_ios=5",
-	    "--verify=sha256", vd, NULL);
+	rc = rp_ringbench(d.dir, (char *[]){ "--group_reporting", u, "--number_ios=5",
+	    "--verify=sha256", vd, NULL }, &report, &out);
 	cr_assert_eq(rc, 1, "a mismatch must fail the run: exit %d:\n%s", rc,
 	    out);
-	cr_assert_geq(total_field(report, "verify_mismatch"), 1, "%s", report);
+	cr_assert_geq(rp_report_total(report, "verify_mismatch"), 1, "%s", report);
 	free(report);
 	free(out);
 	free(u);
@@ -264,8 +205,8 @@ Test(ringbench, bad_input_names_the_cause)
 	int rc, fd;
 
 	rp_setup(&d);
-	rc = run_ringbench(&d, &report, &out, "--url=127.0.0.1:1/a",
-	    "--iodepth=many", NULL);
+	rc = rp_ringbench(d.dir, (char *[]){ "--group_reporting", "--url=127.0.0.1:1/a",
+	    "--iodepth=many", NULL }, &report, &out);
 	cr_assert_eq(rc, 2, "exit %d:\n%s", rc, out);
 	cr_assert_not_null(strstr(out, "option --iodepth: bad value 'many'"),
 	    "%s", out);
@@ -279,7 +220,7 @@ Test(ringbench, bad_input_names_the_cause)
 	cr_assert(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
 	cr_assert(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
 	cr_assert(asprintf(&u, "--url=127.0.0.1:%d/a", ntohs(sin.sin_port)) > 0);
-	rc = run_ringbench(&d, &report, &out, u, NULL);
+	rc = rp_ringbench(d.dir, (char *[]){ "--group_reporting", u, NULL }, &report, &out);
 	close(fd);
 	cr_assert_eq(rc, 2, "exit %d:\n%s", rc, out);
 	cr_assert_not_null(strstr(out, "option 'url': cannot connect to "

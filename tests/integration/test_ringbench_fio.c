@@ -22,16 +22,9 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "ringbench_run.h"
 
 #define FILE_SIZE 200000
-
-static const char *
-ringbench_path(void)
-{
-	const char *p = getenv("RINGBENCH");
-
-	return p != NULL && *p != '\0' ? p : "build/ringbench";
-}
 
 static const char *
 tests_dir(void)
@@ -39,15 +32,6 @@ tests_dir(void)
 	const char *t = getenv("TESTS_DIR");
 
 	return t != NULL && *t != '\0' ? t : "tests";
-}
-
-static bool
-have(const char *tool)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
-	return system(cmd) == 0;
 }
 
 /* Run a shell command line in dir; its exit status, output in *out. */
@@ -86,10 +70,10 @@ Test(ringbench_fio, fio_tools_read_json_plus_and_logs, .timeout = 180)
 	char *out;
 	int rc;
 
-	if (!have("fio_jsonplus_clat2csv") || !have("fio2gnuplot"))
+	if (!rp_have("fio_jsonplus_clat2csv") || !rp_have("fio2gnuplot"))
 		cr_skip_test("fio_jsonplus_clat2csv or fio2gnuplot missing: "
 		    "install Debian's fio package (configure --install-deps)");
-	if (!have("python3"))
+	if (!rp_have("python3"))
 		cr_skip_test("python3 missing: the fio tools need it");
 	start(&d);
 	/* two clones, 1.5 s: three log lines of 500 ms each per clone */
@@ -97,7 +81,7 @@ Test(ringbench_fio, fio_tools_read_json_plus_and_logs, .timeout = 180)
 	    "--iodepth=2 --runtime=1500ms --time_based --output-format=json+ "
 	    "--output=plus.json --write_bw_log=x --write_lat_log=x "
 	    "--write_iops_log=x --log_avg_msec=500 --eta=never 2>&1",
-	    ringbench_path(), d.port);
+	    rp_ringbench_path(), d.port);
 	cr_assert_eq(rc, 0, "ringbench: %s", out);
 	free(out);
 
@@ -137,7 +121,7 @@ Test(ringbench_fio, json_has_one_entry_per_clone, .timeout = 120)
 	start(&d);
 	rc = sh(d.dir, &out, "'%s' --url=127.0.0.1:%d/f.bin --numjobs=3 "
 	    "--number_ios=4 --output-format=json --output=r.json 2>&1",
-	    ringbench_path(), d.port);
+	    rp_ringbench_path(), d.port);
 	cr_assert_eq(rc, 0, "ringbench: %s", out);
 	cr_assert_null(strstr(out, "Jobs:"), "no status line off a terminal");
 	free(out);
@@ -150,7 +134,7 @@ Test(ringbench_fio, json_has_one_entry_per_clone, .timeout = 120)
 	cr_assert_not_null(strstr(rep, "\"io_bytes\" : 800000,"), "%s", rep);
 	cr_assert_null(strstr(rep, "\"bins\""), "bins are json+ only");
 	free(rep);
-	if (have("python3")) {
+	if (rp_have("python3")) {
 		rc = sh(d.dir, &out, "python3 '%s/fio_schema.py' r.json 2>&1",
 		    tests_dir());
 		cr_assert_eq(rc, 0, "fio's field list: %s", out);
@@ -177,7 +161,7 @@ on_terminal(const struct rp_daemon *d, const char *eta)
 	pid = forkpty(&master, NULL, NULL, NULL);
 	cr_assert_geq(pid, 0, "forkpty: %s", strerror(errno));
 	if (pid == 0) {
-		execl(ringbench_path(), "ringbench", url, "--runtime=2500ms",
+		execl(rp_ringbench_path(), "ringbench", url, "--runtime=2500ms",
 		    "--time_based", "--iodepth=2", eta, (char *)NULL);
 		_exit(127);
 	}
@@ -233,7 +217,7 @@ Test(ringbench_fio, status_interval_writes_interim_reports, .timeout = 120)
 	start(&d);
 	rc = sh(d.dir, &out, "'%s' --url=127.0.0.1:%d/f.bin --runtime=2500ms "
 	    "--time_based --status-interval=1 --output-format=json "
-	    "--output=r.json 2>&1", ringbench_path(), d.port);
+	    "--output=r.json 2>&1", rp_ringbench_path(), d.port);
 	cr_assert_eq(rc, 0, "ringbench: %s", out);
 	free(out);
 	snprintf(path, sizeof(path), "%s/r.json", d.dir);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "ringbench_run.h"
 
 #define FILE_SIZE (256 * 1024)
 #define FILE_SEED 7
@@ -30,14 +31,6 @@ enum wrong {
 	TOO_LONG,       /* Content-Range and Content-Length 100 bytes too long */
 	LENGTH_ONLY,    /* Content-Range right, Content-Length and body 100 too long */
 };
-
-static const char *
-ringbench_path(void)
-{
-	const char *p = getenv("RINGBENCH");
-
-	return p != NULL && *p != '\0' ? p : "build/ringbench";
-}
 
 static void
 send_all(int fd, const void *data, size_t len)
@@ -166,22 +159,6 @@ stop_server(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-/* The integer after "key" : in the (first) job's "ringbench" object. */
-static long long
-total_field(const char *report, const char *key)
-{
-	const char *total, *p;
-	char pat[128];
-
-	cr_assert_not_null(report, "no report written");
-	total = strstr(report, "\"ringbench\" : {");
-	cr_assert_not_null(total, "no ringbench object in:\n%s", report);
-	snprintf(pat, sizeof(pat), "\"%s\" : ", key);
-	p = strstr(total, pat);
-	cr_assert_not_null(p, "no %s in total:\n%s", key, total);
-	return strtoll(p + strlen(pat), NULL, 10);
-}
-
 /* ringbench randread of 4 KiB ranges from a server that answers `how`,
  * with a local copy of the file; the exit status and the report. */
 static int
@@ -201,7 +178,7 @@ bench(enum wrong how, bool verify, bool keep_going, char **report, char **output
 	snprintf(rep_path, sizeof(rep_path), "%s/report.json", d.dir);
 	snprintf(rep, sizeof(rep), "--output=%s", rep_path);
 	snprintf(out_path, sizeof(out_path), "%s/ringbench.out", d.dir);
-	argv[argc++] = (char *)ringbench_path();
+	argv[argc++] = (char *)rp_ringbench_path();
 	argv[argc++] = "--output-format=json";
 	argv[argc++] = rep;
 	argv[argc++] = url;
@@ -235,16 +212,16 @@ expect_refused(enum wrong how, const char *what)
 	/* with verify: every answer is a mismatch, none is counted */
 	rc = bench(how, true, true, &report, &out);
 	cr_assert_eq(rc, 0, "%s, continue_on_error: exit %d:\n%s", what, rc, out);
-	cr_expect_eq(total_field(report, "requests"), 0, "%s: %s", what, report);
-	cr_expect_eq(total_field(report, "ok"), 0, "%s: %s", what, report);
-	cr_expect_eq(total_field(report, "verify_mismatch"), 50, "%s: %s", what, report);
+	cr_expect_eq(rp_report_total(report, "requests"), 0, "%s: %s", what, report);
+	cr_expect_eq(rp_report_total(report, "ok"), 0, "%s: %s", what, report);
+	cr_expect_eq(rp_report_total(report, "verify_mismatch"), 50, "%s: %s", what, report);
 	free(report);
 	free(out);
 
 	/* without verify: still not a request, and the run fails */
 	rc = bench(how, false, false, &report, &out);
 	cr_expect_eq(rc, 1, "%s without verify: exit %d:\n%s", what, rc, out);
-	cr_expect_eq(total_field(report, "requests"), 0, "%s: %s", what, report);
+	cr_expect_eq(rp_report_total(report, "requests"), 0, "%s: %s", what, report);
 	free(report);
 	free(out);
 }
@@ -256,9 +233,9 @@ Test(ringbench_ranges, a_right_server_passes, .timeout = 120)
 
 	rc = bench(RIGHT, true, false, &report, &out);
 	cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
-	cr_assert_eq(total_field(report, "requests"), 50, "%s", report);
-	cr_assert_eq(total_field(report, "ok"), 50, "%s", report);
-	cr_assert_eq(total_field(report, "bytes"), 50LL * 4096, "%s", report);
+	cr_assert_eq(rp_report_total(report, "requests"), 50, "%s", report);
+	cr_assert_eq(rp_report_total(report, "ok"), 50, "%s", report);
+	cr_assert_eq(rp_report_total(report, "bytes"), 50LL * 4096, "%s", report);
 	free(report);
 	free(out);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "ringbench_run.h"
 
 #define SIZE_A 4096
 #define SIZE_C (1048576 + 3)
@@ -24,74 +25,33 @@
 static const char *const checks[] = { "sha256", "crc32c", "xxhash" };
 #define NCHECKS (sizeof(checks) / sizeof(checks[0]))
 
-static const char *
-ringbench_path(void)
-{
-	const char *p = getenv("RINGBENCH");
-
-	return p != NULL && *p != '\0' ? p : "build/ringbench";
-}
-
 /*
- * ringbench with --output-format=json, the daemon's url, --verify=CHECK,
- * --verify_dir=DIR and the extra arguments (NULL-terminated, at most 8).
- * Returns the exit status; the report and the other output come back
- * malloc'd.
+ * ringbench with --group_reporting, the daemon's url, --verify=CHECK,
+ * --verify_dir=DIR and the extra arguments (NULL-terminated, at most 8);
+ * see rp_ringbench().
  */
 static int
 verify_run(const struct rp_daemon *d, const char *paths, const char *check,
     const char *dir, char **report, char **output, ...)
 {
-	char *argv[21], out_path[PATH_MAX], rep_path[PATH_MAX];
-	char o_rep[PATH_MAX + 16], o_url[PATH_MAX], o_check[64], o_dir[PATH_MAX + 16];
-	int argc = 0, status;
+	char *args[13], o_url[PATH_MAX], o_check[64], o_dir[PATH_MAX + 16];
+	int argc = 0;
 	va_list ap;
 	char *a;
 
-	snprintf(out_path, sizeof(out_path), "%s/ringbench.out", d->dir);
-	snprintf(rep_path, sizeof(rep_path), "%s/report.json", d->dir);
-	unlink(rep_path);
-	snprintf(o_rep, sizeof(o_rep), "--output=%s", rep_path);
 	snprintf(o_url, sizeof(o_url), "--url=127.0.0.1:%d%s", d->port, paths);
 	snprintf(o_check, sizeof(o_check), "--verify=%s", check);
 	snprintf(o_dir, sizeof(o_dir), "--verify_dir=%s", dir);
-	argv[argc++] = (char *)ringbench_path();
-	argv[argc++] = "--output-format=json";
-	argv[argc++] = "--group_reporting";
-	argv[argc++] = o_rep;
-	argv[argc++] = o_url;
-	argv[argc++] = o_check;
-	argv[argc++] = o_dir;
+	args[argc++] = "--group_reporting";
+	args[argc++] = o_url;
+	args[argc++] = o_check;
+	args[argc++] = o_dir;
 	va_start(ap, output);
-	while ((a = va_arg(ap, char *)) != NULL && argc < 20)
-		argv[argc++] = a;
+	while ((a = va_arg(ap, char *)) != NULL && argc < 12)
+		args[argc++] = a;
 	va_end(ap);
-	argv[argc] = NULL;
-	status = rp_run(argv, out_path, 60, false);
-	*output = rp_slurp(out_path, NULL);
-	cr_assert_not_null(*output);
-	cr_assert_neq(status, -1, "ringbench did not finish:\n%s", *output);
-	cr_assert(WIFEXITED(status), "ringbench killed by signal %d:\n%s",
-	    WTERMSIG(status), *output);
-	*report = rp_slurp(rep_path, NULL);
-	return WEXITSTATUS(status);
-}
-
-/* The integer after "key" : in the (one, with --group_reporting) job's
- * "ringbench" object of the fio-schema report. */
-static long long
-total_field(const char *report, const char *key)
-{
-	const char *total, *p;
-	char pat[128];
-
-	cr_assert_not_null(report, "no report written");
-	total = strstr(report, "\"ringbench\" : {");
-	cr_assert_not_null(total, "no ringbench object in:\n%s", report);
-	snprintf(pat, sizeof(pat), "\"%s\" : ", key);
-	p = strstr(total, pat);
-	cr_assert_not_null(p, "no %s in total:\n%s", key, total);
-	return strtoll(p + strlen(pat), NULL, 10);
+	args[argc] = NULL;
+	return rp_ringbench(d->dir, args, report, output);
 }
 
 static void
@@ -143,12 +103,12 @@ Test(ringbench_verify, every_check_passes_on_the_served_bytes, .timeout = 120)
 		rc = verify_run(&d, "/a.bin,/sub/c.bin", checks[i], d.root,
 		    &report, &out, "--iodepth=2", "--number_ios=8", NULL);
 		cr_assert_eq(rc, 0, "%s: exit %d:\n%s", checks[i], rc, out);
-		cr_assert_eq(total_field(report, "requests"), 8, "%s", report);
-		cr_assert_eq(total_field(report, "bytes"),
+		cr_assert_eq(rp_report_total(report, "requests"), 8, "%s", report);
+		cr_assert_eq(rp_report_total(report, "bytes"),
 		    4LL * (SIZE_A + SIZE_C), "%s", report);
-		cr_assert_eq(total_field(report, "ok"), 8, "%s: %s", checks[i],
+		cr_assert_eq(rp_report_total(report, "ok"), 8, "%s: %s", checks[i],
 		    report);
-		cr_assert_eq(total_field(report, "verify_mismatch"), 0);
+		cr_assert_eq(rp_report_total(report, "verify_mismatch"), 0);
 		cr_assert_not_null(strstr(report, checks[i]), "%s", report);
 		free(report);
 		free(out);
@@ -158,8 +118,8 @@ Test(ringbench_verify, every_check_passes_on_the_served_bytes, .timeout = 120)
 		    &out, "--rw=randread", "--bs=4k", "--iodepth=3",
 		    "--number_ios=30", NULL);
 		cr_assert_eq(rc, 0, "%s: exit %d:\n%s", checks[i], rc, out);
-		cr_assert_eq(total_field(report, "bytes"), 30LL * RANGE);
-		cr_assert_eq(total_field(report, "ok"), 30, "%s: %s", checks[i],
+		cr_assert_eq(rp_report_total(report, "bytes"), 30LL * RANGE);
+		cr_assert_eq(rp_report_total(report, "ok"), 30, "%s: %s", checks[i],
 		    report);
 		free(report);
 		free(out);
@@ -184,10 +144,10 @@ Test(ringbench_verify, every_check_fails_on_one_wrong_byte, .timeout = 120)
 		    "--number_ios=3", "--continue_on_error", NULL);
 		cr_assert_eq(rc, 0, "%s: continue_on_error: exit %d:\n%s",
 		    checks[i], rc, out);
-		cr_assert_eq(total_field(report, "verify_mismatch"), 3,
+		cr_assert_eq(rp_report_total(report, "verify_mismatch"), 3,
 		    "%s: %s", checks[i], report);
-		cr_assert_eq(total_field(report, "ok"), 0, "%s", report);
-		cr_assert_eq(total_field(report, "requests"), 0, "%s", report);
+		cr_assert_eq(rp_report_total(report, "ok"), 0, "%s", report);
+		cr_assert_eq(rp_report_total(report, "requests"), 0, "%s", report);
 		free(report);
 		free(out);
 
@@ -210,9 +170,9 @@ Test(ringbench_verify, every_check_fails_on_one_wrong_byte, .timeout = 120)
 		    "--rw=randread", "--bs=4k", "--iodepth=2", "--number_ios=20",
 		    "--continue_on_error", NULL);
 		cr_assert_eq(rc, 0, "%s: exit %d:\n%s", checks[i], rc, out);
-		cr_assert_eq(total_field(report, "verify_mismatch"), 20,
+		cr_assert_eq(rp_report_total(report, "verify_mismatch"), 20,
 		    "%s: %s", checks[i], report);
-		cr_assert_eq(total_field(report, "ok"), 0, "%s", report);
+		cr_assert_eq(rp_report_total(report, "ok"), 0, "%s", report);
 		free(report);
 		free(out);
 	}

@@ -122,3 +122,64 @@ Test(fdcache, disabled_cache_keeps_nothing)
 	close(fd);
 	fdcache_free(&fc);
 }
+
+/* Kept bytes stay within body_max, go with their entry, and an entry
+ * taken out by fdcache_forget is missed next time but stays valid for
+ * its holder. */
+Test(fdcache, kept_bodies_are_bounded_and_leave_with_their_entry)
+{
+	struct fdcache fc;
+	struct fdcache_entry *a, *b;
+
+	cr_assert_eq(fdcache_init(&fc, 4, 1000), 0);
+	fc.body_max = 10;
+	a = fdcache_put(&fc, &owner_a, "/a", 2, "/a", 2, new_fd(), 0);
+	b = fdcache_put(&fc, &owner_a, "/b", 2, "/b", 2, new_fd(), 0);
+	cr_assert(a != NULL && b != NULL);
+	cr_assert(fdcache_keep_body(&fc, a, "0123456", 7));
+	cr_assert(!fdcache_keep_body(&fc, a, "0123456", 7), "kept once");
+	cr_assert(!fdcache_keep_body(&fc, b, "abcd", 4), "11 bytes would pass body_max");
+	cr_assert(fdcache_keep_body(&fc, b, "abc", 3));
+	cr_assert_eq(fc.body_bytes, 10);
+	cr_assert_eq(memcmp(a->body, "0123456", 7), 0);
+
+	fdcache_drop(&fc, a);
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/a", 2, 1));
+	cr_assert_eq(fc.body_bytes, 10, "the holder's entry keeps its bytes");
+	cr_assert(!fdcache_keep_body(&fc, a, "x", 1), "out of the table: nothing new kept");
+	fdcache_release(&fc, a);
+	cr_assert_eq(fc.body_bytes, 3);
+	fdcache_release(&fc, b);
+	fdcache_flush(&fc);
+	cr_assert_eq(fc.body_bytes, 0);
+	fdcache_free(&fc);
+}
+
+Test(fdcache, forget_drops_one_owners_entries_only)
+{
+	struct fdcache fc;
+	struct fdcache_entry *held, *e;
+	int fd1 = new_fd(), fd2 = new_fd(), fd3 = new_fd();
+
+	cr_assert_eq(fdcache_init(&fc, 4, 60000), 0);
+	/* a's first file stays held by a transfer */
+	held = fdcache_put(&fc, &owner_a, "/1", 2, "/1", 2, fd1, 0);
+	e = fdcache_put(&fc, &owner_b, "/1", 2, "/1", 2, fd2, 0);
+	fdcache_release(&fc, e);
+	e = fdcache_put(&fc, &owner_a, "/2", 2, "/2", 2, fd3, 0);
+	fdcache_release(&fc, e);
+	fdcache_forget(&fc, &owner_a);
+	cr_assert_eq(fc.used, 1);
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/1", 2, 1));
+	cr_assert_null(fdcache_get(&fc, &owner_a, "/2", 2, 1));
+	cr_assert(!fd_open(fd3), "a forgotten entry nobody holds is closed");
+	cr_assert(fd_open(fd1), "a forgotten entry a transfer holds stays open");
+	e = fdcache_get(&fc, &owner_b, "/1", 2, 1);
+	cr_assert_not_null(e, "another owner's entry stays");
+	cr_assert_eq(e->fd, fd2);
+	fdcache_release(&fc, e);
+	fdcache_release(&fc, held);
+	cr_assert(!fd_open(fd1), "closed when the transfer lets go");
+	fdcache_free(&fc);
+	cr_assert(!fd_open(fd2));
+}

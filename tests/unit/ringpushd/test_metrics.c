@@ -37,6 +37,8 @@ static const struct metrics known = {
 	.timer_expirations_total = 9,
 	.open_file_cache_hits_total = 700,
 	.open_file_cache_misses_total = 271,
+	.file_cache_hits_total = 1200,
+	.file_cache_bytes = 40960,
 	.bytes_received_total = 1048576,
 	.uploads_total = { 11, 12, 13, 14, 15, 16 },
 	.process_cpu_seconds_total = 12.37,
@@ -98,6 +100,12 @@ static const char known_text[] =
 "# HELP ringpushd_open_file_cache_misses_total Requests that had to open their file.\n"
 "# TYPE ringpushd_open_file_cache_misses_total counter\n"
 "ringpushd_open_file_cache_misses_total 271\n"
+"# HELP ringpushd_file_cache_hits_total Responses whose body came from the bytes kept in memory (file_cache_size), with no read.\n"
+"# TYPE ringpushd_file_cache_hits_total counter\n"
+"ringpushd_file_cache_hits_total 1200\n"
+"# HELP ringpushd_file_cache_bytes Bytes of small files kept in memory.\n"
+"# TYPE ringpushd_file_cache_bytes gauge\n"
+"ringpushd_file_cache_bytes 40960\n"
 "# HELP ringpushd_bytes_received_total Upload body bytes received.\n"
 "# TYPE ringpushd_bytes_received_total counter\n"
 "ringpushd_bytes_received_total 1048576\n"
@@ -161,7 +169,8 @@ Test(metrics, one_header_per_family)
 		"ringpushd_ring_cq_overflow_total",
 		"ringpushd_timer_expirations_total",
 		"ringpushd_open_file_cache_hits_total",
-		"ringpushd_open_file_cache_misses_total",
+		"ringpushd_open_file_cache_misses_total", "ringpushd_file_cache_hits_total",
+		"ringpushd_file_cache_bytes",
 		"ringpushd_bytes_received_total", "ringpushd_uploads_total",
 		"process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
@@ -174,8 +183,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 20);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 20);
+	cr_expect_eq(count_lines(buf, "# HELP "), 22);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 22);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -192,10 +201,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 17 families of ours with 2 + 5 + 3 + 2 + 6 labelled samples, 3
-	 * of process: 12 + 18 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 33);
-	cr_expect_eq(count_lines(buf, ""), 20 * 2 + 33);
+	/* 19 families of ours with 2 + 5 + 3 + 2 + 6 labelled samples, 3
+	 * of process: 14 + 18 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 35);
+	cr_expect_eq(count_lines(buf, ""), 22 * 2 + 35);
 }
 
 Test(metrics, cap_too_small)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include "residency.h"
 
@@ -82,10 +83,17 @@ Test(residency, a_file_read_is_cached)
 {
 	uint64_t size = (uint64_t)page * FILE_PAGES, cached;
 
+	struct statfs fs;
+
 	read_pages(0, FILE_PAGES);
 	cr_assert_eq(residency_by_mincore(fd, 0, size), 1);
+	cr_assert_eq(fstatfs(fd, &fs), 0);
+	/* On overlayfs (a container's root, /tmp included) the file has no
+	 * page cache of its own and cachestat sees none of the pages that
+	 * mincore does: the case residency_range_cached() checks twice for. */
 	if (residency_by_cachestat(fd, 0, size, &cached) == 0)
-		cr_assert_eq(cached, FILE_PAGES, "cachestat and mincore agree");
+		cr_assert_eq(cached, fs.f_type == 0x794c7630 ? 0 : FILE_PAGES,
+		    "cachestat counts the pages mincore sees (none on overlayfs)");
 	cr_assert(residency_range_cached(fd, 0, size));
 	cr_assert(residency_range_cached(fd, 1, size - 2), "offsets inside pages");
 }
