@@ -817,3 +817,17 @@ Test(upload, ringbench_write_and_read_back, .timeout = 60)
 	free(out);
 	rp_stop(&d);
 }
+
+/* upload_fsync: the new file and its directory are synced before the
+ * answer (nothing a test can see but that it still answers right). */
+Test(upload, fsync_then_answer, .timeout = 30)
+{
+	struct rp_daemon d;
+
+	start_upload(&d, "upload_fsync = yes\n");
+	cr_expect_eq(put(&d, "/synced", 200000, 31, NULL, NULL), 201);
+	cr_expect_eq(put(&d, "/synced", 1000, 32, NULL, NULL), 204);
+	assert_file_is(&d, "synced", 1000, 32);
+	cr_expect_str_eq(listing(&d, ""), "synced");
+	rp_stop(&d);
+}
