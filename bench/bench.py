@@ -7,7 +7,9 @@ bench/jobs with ringbench (pinned to CPU 1) against each server in turn,
 rotating the order every round, and prints one table of medians: per file
 size and connection count, requests/s, MiB/s, p99 latency, server CPU
 microseconds per request and CPU seconds per GiB, and ringpushd against the
-best reference.  Then, with wrk installed, a client check: wrk and
+best reference; then the upload cells (PUT of 1 MiB and 256 MiB bodies by 1
+and 16 connections, against nginx's dav module and lighttpd's mod_webdav
+where installed).  Then, with wrk installed, a client check: wrk and
 ringbench take turns against the server that needed the least CPU per 4 KiB
 request (the one that asks the most of a client), and each client's
 requests/s and CPU per request are printed side by side.  Writes bench.json
@@ -33,6 +35,11 @@ SIZES = [("4k", 4096), ("64k", 65536), ("1m", 1 << 20), ("256m", 256 << 20)]
 JOBS = [("4k", "4k.job"), ("64k", "64k.job"), ("1m", "1m.job"),
         ("256m", "256m.job"), ("256m", "256m-discard.job")]
 DEPTHS = [1, 16, 256]
+# upload cells: PUT of these bodies into tree/up, by these connections
+UPLOADS = ["put-1m", "put-256m"]
+UPLOAD_DEPTHS = [1, 16]
+UPLOAD_TOKEN = "bench-upload-token"     # as in bench/jobs/put-*.job
+LIGHTTPD_WEBDAV = "/usr/lib/lighttpd/mod_webdav.so"
 PORT_BASE = 18480
 # ringbench's share of its core from which a cell measures the client: one
 # thread near a full core cannot go faster, whatever the server could do
@@ -144,6 +151,11 @@ def servers(build, rundir, tree, wanted):
         text = text.replace("@RUNDIR@", rundir)
         if name.startswith("ringpushd-"):
             text += f"engine = {name.split('-', 1)[1]}\n"
+        if name == "lighttpd" and os.path.exists(LIGHTTPD_WEBDAV):
+            # PUT for the put-* cells (lighttpd-mod-webdav)
+            text += ('server.modules += ( "mod_webdav" )\n'
+                     'server.max-request-size = 1048576\n'
+                     '$HTTP["url"] =~ "^/up/" { webdav.activate = "enable" }\n')
         with open(conf, "w") as f:
             f.write(text)
         argv = {
@@ -166,7 +178,8 @@ def rb_total(report):
     """The figures of a group_reporting report in fio's schema: fio's read
     direction for rates and clat, ringbench's own object for the rest."""
     job = report["jobs"][0]
-    read = job["read"]
+    # an upload job's numbers are in fio's write direction
+    read = job["write"] if job["write"]["bw_bytes"] > 0 else job["read"]
     t = dict(job["ringbench"])
     t["req_per_s"] = read["iops"]
     t["bw_mibps"] = read["bw_bytes"] / 1048576
@@ -256,7 +269,7 @@ def best_ref(cell, key, higher_better):
 
 def cost_key(cell):
     """What a cell's cost is: CPU per GiB for 256 MiB, else per request."""
-    return "server_cpu_s_per_gib" if cell["size"] == "256m" \
+    return "server_cpu_s_per_gib" if cell["size"].endswith("256m") \
         else "server_cpu_us_per_req"
 
 
@@ -293,7 +306,7 @@ def print_table(cells, names):
             parts = []
             keys = [("mib_per_s", True, "MiB/s"),
                     ("server_cpu_s_per_gib", False, "cpu/GiB")] \
-                if cell["size"] == "256m" else \
+                if cell["size"].endswith("256m") else \
                 [("req_per_s", True, "req/s"),
                  ("server_cpu_us_per_req", False, "cpu/req")]
             for key, hb, what in keys:
@@ -569,6 +582,15 @@ def main():
 
     say("bench: making the file set (4 KiB, 64 KiB, 1 MiB, 256 MiB)")
     make_tree(tree)
+    # uploads land in tree/up, writable by servers whose workers drop
+    # root (nginx); ringpushd's token file may not be readable by others
+    os.makedirs(os.path.join(tree, "up"), exist_ok=True)
+    os.chmod(os.path.join(tree, "up"), 0o777)
+    tokens = os.path.join(rundir, "tokens")
+    with open(os.open(tokens, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+              "w") as f:
+        f.write(UPLOAD_TOKEN + "\n")
+    os.chmod(tokens, 0o600)
     started = []
     for s in servers(build, rundir, tree, wanted):
         if s.start(pin):
@@ -583,10 +605,12 @@ def main():
     t0 = time.time()
     cells = []
     try:
-        for size, jobfile in JOBS:
+        plan = [(size, jobfile, DEPTHS) for size, jobfile in JOBS] + \
+            [(size, f"{size}.job", UPLOAD_DEPTHS) for size in UPLOADS]
+        for size, jobfile, depths in plan:
             job = os.path.join(HERE, "jobs", jobfile)
             sink = job_sink(job)
-            for depth in DEPTHS:
+            for depth in depths:
                 runs = {s.name: [] for s in started}
                 for rnd in range(rounds):
                     k = rnd % len(started)

@@ -30,6 +30,8 @@ want=""
 for s in nginx lighttpd h2o wrk; do
 	command -v "$s" >/dev/null 2>&1 || want="$want $s"
 done
+# lighttpd takes PUT (the upload cells) with its webdav module
+[ -e /usr/lib/lighttpd/mod_webdav.so ] || want="$want lighttpd-mod-webdav"
 if [ -n "$want" ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ] && [ "$(id -u)" = 0 ] &&
     command -v apt-get >/dev/null 2>&1; then
 	echo "bench: installing:$want"

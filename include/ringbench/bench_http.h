@@ -38,4 +38,12 @@ int bench_http_request(char *buf, size_t cap, const char *method,
     const char *host, const char *path, uint64_t first, uint64_t length,
     bool keepalive);
 
+/*
+ * Write the head of a PUT of path with a body of length bytes, with
+ * Basic credentials user:pass when pass is not NULL (user NULL: an empty
+ * name).  Returns its length, or -1 when it does not fit.
+ */
+int bench_http_put(char *buf, size_t cap, const char *host, const char *path,
+    uint64_t length, bool keepalive, const char *user, const char *pass);
+
 #endif

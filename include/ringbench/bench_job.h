@@ -21,7 +21,7 @@
 
 #define BENCH_NAME_MAX 64
 
-enum bench_rw { BENCH_RW_READ, BENCH_RW_RANDREAD };
+enum bench_rw { BENCH_RW_READ, BENCH_RW_RANDREAD, BENCH_RW_WRITE };
 enum bench_sink { BENCH_SINK_DISCARD, BENCH_SINK_SPLICE };
 enum bench_format { BENCH_FMT_NORMAL, BENCH_FMT_JSON, BENCH_FMT_JSONPLUS,
     BENCH_FMT_TERSE };
@@ -39,7 +39,7 @@ struct bench_job {
 	unsigned numjobs;
 	unsigned iodepth;               /* connections per clone */
 	enum bench_rw rw;
-	uint64_t bs;                    /* randread range length */
+	uint64_t bs;                    /* randread range length; write: body size */
 	uint64_t size;                  /* bytes per clone, 0 = not set */
 	uint64_t number_ios;            /* requests per clone, 0 = not set */
 	uint64_t runtime_ms;            /* 0 = no time limit */
@@ -59,6 +59,8 @@ struct bench_job {
 	char *write_lat_log;
 	char *write_iops_log;
 	unsigned log_avg_msec;          /* log sample period */
+	char *http_user;                /* rw=write: Basic credentials */
+	char *http_pass;
 	int line;                       /* section line, 0 = command line */
 };
 

@@ -24,6 +24,7 @@ struct access_entry {
 	uint64_t body_bytes;           /* body bytes sent */
 	uint64_t bytes_sent;           /* header and body */
 	uint64_t duration_us;
+	uint64_t bytes_received;       /* request body bytes (uploads) */
 };
 
 /* Longest field text copied into a line, in bytes of the request; the
@@ -38,13 +39,14 @@ struct access_entry {
 
 /*
  * combined: host - - [26/Nov/2026:04:22:13 +0000] "GET /x HTTP/1.1" 200
- *   BODY "referer" "user-agent" BYTES_SENT DURATION_US
+ *   BODY "referer" "user-agent" BYTES_SENT DURATION_US BYTES_RECEIVED
  *   (a request that could not be parsed shows as "-"; '"' and '\' in
  *   fields are escaped with '\', other bytes below 0x20 or 0x7f, and
  *   bytes that are not part of valid UTF-8, as \xHH)
  * json: {"time":"2026-11-26T04:22:13Z","remote":...,"method":...,
  *   "target":...,"version":"HTTP/1.1","status":200,"body_bytes":...,
- *   "bytes_sent":...,"referer":...,"user_agent":...,"duration_us":...}
+ *   "bytes_sent":...,"referer":...,"user_agent":...,"duration_us":...,
+ *   "bytes_received":...}
  *   (absent fields are null; strings escaped per RFC 8259; each byte that
  *   is not part of valid UTF-8 (RFC 3629) becomes \ufffd, so the line is
  *   always valid JSON in valid UTF-8)

@@ -29,6 +29,7 @@ enum conf_symlinks {
 /* In the order of enum listing_format (listing.h). */
 enum conf_autoindex { AUTOINDEX_OFF, AUTOINDEX_HTML, AUTOINDEX_JSON };
 #define CONF_USER_MAX 64
+#define CONF_UPLOAD_TOKENS_MAX 4096    /* the largest token file read */
 #define CONF_STATUS_PATH_MAX 256
 enum conf_log_format { LOG_FORMAT_COMBINED, LOG_FORMAT_JSON };
 enum conf_status_allow { STATUS_ALLOW_LOOPBACK, STATUS_ALLOW_ANY };
@@ -55,6 +56,14 @@ struct conf_listener {
 	enum conf_autoindex autoindex;  /* a directory without its index */
 	unsigned autoindex_max_entries; /* entries a listing shows at most */
 	int precompressed;              /* bool: serve name.br/.zst/.gz siblings */
+	/* uploads (upload.c): PUT and DELETE when upload is on */
+	int upload;                     /* bool */
+	char upload_token_file[PATH_MAX];  /* as written; "" = none */
+	uint64_t upload_max_size;       /* bytes of one body */
+	int upload_overwrite;           /* bool: PUT may replace a file */
+	int upload_fsync;               /* bool: file and directory synced first */
+	char upload_tokens[CONF_UPLOAD_TOKENS_MAX];  /* the token file's tokens,
+					   each ending in '\n' (auth.h) */
 	int line;                       /* line of the section header, 0 = built in */
 };
 

@@ -31,6 +31,7 @@
 #include "pipepool.h"
 #include "rate.h"
 #include "timer.h"
+#include "upload.h"
 
 struct server;
 struct listener;
@@ -44,6 +45,7 @@ enum conn_state {
 	CONN_SEND_BODY,
 	CONN_LINGER,       /* response sent, write side shut, reading to EOF */
 	CONN_CLOSING,
+	CONN_RECV_BODY,    /* an upload's body arrives (upload.c) */
 };
 
 /* Offsets into the request buffer, kept for the access log line. */
@@ -138,6 +140,9 @@ struct conn {
 	struct conn_field method, target, referer, user_agent;
 	uint8_t version_minor;
 	uint8_t version_major;          /* 1, or the version a 505 refused */
+
+	struct upload upload;           /* PUT and DELETE (upload.c) */
+	uint64_t bytes_received;        /* request body bytes, for the log */
 };
 
 /* Allocate the slab and request buffers for max connections. */

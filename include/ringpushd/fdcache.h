@@ -82,6 +82,9 @@ bool fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
 /* Take e out of the table (the file changed under it): the next request
  * opens the path again.  The caller's reference stays. */
 void fdcache_drop(struct fdcache *fc, struct fdcache_entry *e);
+/* Forget every entry that opened name (of any listener): the file was
+ * replaced or removed through the daemon. */
+void fdcache_forget_name(struct fdcache *fc, const char *name, uint32_t name_len);
 /* Forget every entry (a reload: listeners and roots changed). */
 void fdcache_flush(struct fdcache *fc);
 /* Forget owner's entries (its root now names another tree).  Transfers

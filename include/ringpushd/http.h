@@ -59,6 +59,11 @@ struct http_request {
 	bool transfer_encoding;           /* body of unknown length follows
 					     (never on GET/HEAD): answer and
 					     close */
+	/* for uploads (PUT, DELETE) */
+	bool has_content_length;          /* a Content-Length field was sent */
+	bool chunked;                     /* Transfer-Encoding is exactly
+					     "chunked" (one field, one coding) */
+	struct http_span authorization, expect;
 	int error_status;                 /* set when http_parse_request returns -1 */
 };
 
@@ -163,6 +168,9 @@ int http_decode_path(const char *target, size_t len, char *out, size_t cap,
  */
 bool http_field_lines_next(struct http_span all, const char *name, size_t *pos,
     struct http_span *value);
+
+/* The value of a hex digit (either case), or -1. */
+int http_hex_digit(char c);
 
 /* True when any segment of a decoded path starts with '.' (dotfiles). */
 bool http_path_hidden(const char *path);

@@ -47,6 +47,17 @@ enum metrics_open {
 	METRICS_OPEN_N
 };
 
+/* ringpushd_uploads_total{outcome=...} */
+enum metrics_upload {
+	METRICS_UPLOAD_CREATED,		/* "created": 201 */
+	METRICS_UPLOAD_REPLACED,	/* "replaced": 204 */
+	METRICS_UPLOAD_DELETED,		/* "deleted": DELETE, 204 */
+	METRICS_UPLOAD_REFUSED,		/* "refused": 4xx before the body */
+	METRICS_UPLOAD_FAILED,		/* "failed": cut short, I/O error */
+	METRICS_UPLOAD_NO_SPACE,	/* "no_space": 507 */
+	METRICS_UPLOAD_N
+};
+
 struct metrics {
 	/* gauges */
 	uint64_t connections_open;
@@ -69,6 +80,8 @@ struct metrics {
 	uint64_t file_cache_bytes;
 	uint64_t send_zc_total;           /* engine mmap: zero-copy sends */
 	uint64_t send_zc_copied_total;    /* ... whose bytes the kernel copied */
+	uint64_t bytes_received_total;		/* upload bodies */
+	uint64_t uploads_total[METRICS_UPLOAD_N];
 	/* process_*: filled by metrics_read_process() */
 	double process_cpu_seconds_total;
 	uint64_t process_resident_memory_bytes;

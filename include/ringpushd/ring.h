@@ -29,6 +29,13 @@ enum ring_op {
 	OP_LOG_WRITE,    /* a buffer of log lines; slot = enum log_stream */
 	OP_BODY_READ,    /* engine copy: file -> pool buffer */
 	OP_BODY_SEND,    /* engines copy and mmap: memory -> socket */
+	/* uploads (upload.c) */
+	OP_UPLOAD_IN,    /* socket -> pipe */
+	OP_UPLOAD_OUT,   /* pipe -> the new file */
+	OP_UPLOAD_POLL,  /* wait until the socket has bytes */
+	OP_UPLOAD_SYNC,  /* fsync of the new file or its directory */
+	OP_UPLOAD_CONTINUE, /* the interim 100 Continue */
+	OP_UPLOAD_RECV,  /* a piece of a chunked body, into a buffer */
 };
 
 #define RING_GEN_MASK 0xffffffu

@@ -252,7 +252,7 @@ json_job(FILE *out, const struct bench_job *j, unsigned clone,
 	json_option(out, &first, "name", j->name);
 	json_option(out, &first, "url", j->url);
 	json_option(out, &first, "rw",
-	    j->rw == BENCH_RW_RANDREAD ? "randread" : "read");
+	    j->rw == BENCH_RW_RANDREAD ? "randread" : j->rw == BENCH_RW_WRITE ? "write" : "read");
 	snprintf(num, sizeof(num), "%" PRIu64, j->bs);
 	json_option(out, &first, "bs", num);
 	snprintf(num, sizeof(num), "%u", j->iodepth);
@@ -260,9 +260,10 @@ json_job(FILE *out, const struct bench_job *j, unsigned clone,
 	snprintf(num, sizeof(num), "%u", j->numjobs);
 	json_option(out, &first, "numjobs", num);
 	fprintf(out, "\n      },\n");
-	json_ddir(out, "read", r, plus);
+	/* rw=write's numbers go where fio puts a write job's */
+	json_ddir(out, "read", j->rw == BENCH_RW_WRITE ? NULL : r, plus);
 	fprintf(out, ",\n");
-	json_ddir(out, "write", NULL, plus);
+	json_ddir(out, "write", j->rw == BENCH_RW_WRITE ? r : NULL, plus);
 	fprintf(out, ",\n");
 	json_ddir(out, "trim", NULL, plus);
 	fprintf(out, ",\n      \"job_runtime\" : %" PRIu64 ",\n"

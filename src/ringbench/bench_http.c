@@ -9,7 +9,32 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "bench_http.h"
+
+int
+bench_http_put(char *buf, size_t cap, const char *host, const char *path,
+    uint64_t length, bool keepalive, const char *user, const char *pass)
+{
+	char cred[512], auth[700] = "";
+	int n;
+
+	if (pass != NULL) {
+		n = snprintf(cred, sizeof(cred), "%s:%s", user != NULL ? user : "", pass);
+		if (n < 0 || (size_t)n >= sizeof(cred))
+			return -1;
+		memcpy(auth, "Authorization: Basic ", 21);
+		n = EVP_EncodeBlock((unsigned char *)auth + 21, (unsigned char *)cred, n);
+		memcpy(auth + 21 + n, "\r\n", 3);
+	}
+	n = snprintf(buf, cap, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %llu\r\n%s%s\r\n",
+	    path, host, (unsigned long long)length, auth,
+	    keepalive ? "" : "Connection: close\r\n");
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	return n;
+}
 
 int
 bench_http_request(char *buf, size_t cap, const char *method,

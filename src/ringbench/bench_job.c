@@ -37,8 +37,10 @@ static const struct opt opts[] = {
 	{ "url_list", T_STR, OFF(url_list), 0, 0, "file listing one path per line" },
 	{ "numjobs", T_UINT, OFF(numjobs), 1, 1024, "clones of this job" },
 	{ "iodepth", T_UINT, OFF(iodepth), 1, 65536, "connections per clone" },
-	{ "rw", T_RW, OFF(rw), 0, 0, "read (whole files) or randread (Range of bs)" },
-	{ "bs", T_SIZE, OFF(bs), 1, UINT64_C(1) << 40, "randread range length" },
+	{ "rw", T_RW, OFF(rw), 0, 0, "read (whole files), randread (Range of bs) or write (PUT of bs)" },
+	{ "bs", T_SIZE, OFF(bs), 1, UINT64_C(1) << 40, "randread range length, write body size" },
+	{ "http_user", T_STR, OFF(http_user), 0, 0, "rw=write: Basic user name" },
+	{ "http_pass", T_STR, OFF(http_pass), 0, 0, "rw=write: Basic password (the upload token)" },
 	{ "size", T_SIZE, OFF(size), 1, UINT64_MAX, "body bytes per clone" },
 	{ "number_ios", T_UINT, OFF(number_ios), 1, UINT64_MAX, "requests per clone" },
 	{ "runtime", T_DURATION, OFF(runtime_ms), 1, UINT64_C(1) << 40, "time limit" },
@@ -679,8 +681,10 @@ apply(struct bench_job *j, const struct bench_entry *e, FILE *err)
 			j->rw = BENCH_RW_READ;
 		else if (strcmp(e->value, "randread") == 0)
 			j->rw = BENCH_RW_RANDREAD;
+		else if (strcmp(e->value, "write") == 0)
+			j->rw = BENCH_RW_WRITE;
 		else
-			expect = "read or randread";
+			expect = "read, randread or write";
 		break;
 	case T_SINK:
 		if (strcmp(e->value, "discard") == 0)
@@ -729,6 +733,8 @@ job_clear(struct bench_job *j)
 	free_paths(j->paths, j->npaths);
 	free(j->url_list);
 	free(j->verify_dir);
+	free(j->http_user);
+	free(j->http_pass);
 	free(j->write_bw_log);
 	free(j->write_lat_log);
 	free(j->write_iops_log);
@@ -808,8 +814,13 @@ job_finish(struct bench_job *j, const char *file, int line, FILE *err)
 		fprintf(err, "%s: option 'time_based' needs a runtime\n", at);
 		problems++;
 	}
+	if (j->rw == BENCH_RW_WRITE && j->bs > (UINT64_C(1) << 30)) {
+		fprintf(err, "%s: option 'bs': rw=write sends bodies of at most 1G\n", at);
+		problems++;
+	}
 	if (j->verify != BENCH_VERIFY_NONE) {
-		if (j->verify_dir == NULL) {
+		/* rw=write reads back what it wrote: no local copy */
+		if (j->verify_dir == NULL && j->rw != BENCH_RW_WRITE) {
 			fprintf(err, "%s: option 'verify': %s needs "
 			    "verify_dir\n", at, bench_verify_name(j->verify));
 			problems++;

@@ -17,7 +17,7 @@
 static const char *
 rw_name(enum bench_rw rw)
 {
-	return rw == BENCH_RW_RANDREAD ? "randread" : "read";
+	return rw == BENCH_RW_RANDREAD ? "randread" : rw == BENCH_RW_WRITE ? "write" : "read";
 }
 
 static double

@@ -156,7 +156,8 @@ access_format(const struct access_entry *e, enum conf_log_format format,
 		put_field(&o, e->referer, e->referer_len, format);
 		put(&o, ",\"user_agent\":", 14);
 		put_field(&o, e->user_agent, e->user_agent_len, format);
-		putf(&o, ",\"duration_us\":%llu}", (unsigned long long)e->duration_us);
+		putf(&o, ",\"duration_us\":%llu,\"bytes_received\":%llu}",
+		    (unsigned long long)e->duration_us, (unsigned long long)e->bytes_received);
 	} else {
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
 		putf(&o, "%s - - [%s] \"", e->remote, when);
@@ -175,8 +176,8 @@ access_format(const struct access_entry *e, enum conf_log_format format,
 		put_field(&o, e->referer, e->referer_len, format);
 		put(&o, "\" \"", 3);
 		put_field(&o, e->user_agent, e->user_agent_len, format);
-		putf(&o, "\" %llu %llu", (unsigned long long)e->bytes_sent,
-		    (unsigned long long)e->duration_us);
+		putf(&o, "\" %llu %llu %llu", (unsigned long long)e->bytes_sent,
+		    (unsigned long long)e->duration_us, (unsigned long long)e->bytes_received);
 	}
 	buf[o.len] = '\0';
 	return o.len;

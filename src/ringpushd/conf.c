@@ -24,6 +24,7 @@
 
 #include <ini.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "confine.h"
 #include "headers.h"
@@ -128,6 +129,7 @@ static int check_header_value(struct conf_parser *, const struct conf_key *,
     const char *);
 static int check_add_header(struct conf_parser *, const struct conf_key *,
     const char *);
+static void conf_check_uploads(struct conf_parser *);
 
 #define D(field, type) SECTION_DAEMON, type, offsetof(struct conf, field), \
 	sizeof(((struct conf *)0)->field)
@@ -234,6 +236,16 @@ static const struct conf_key conf_keys[] = {
 	{ "autoindex_max_entries", LS(autoindex_max_entries, TYPE_UINT), "1000", 1,
 	    100000, NULL, NULL },
 	{ "precompressed",	LS(precompressed, TYPE_BOOL), "off", 0, 0, NULL,
+	    NULL },
+	/* uploads: the token file is read once the file is (conf_check) */
+	{ "upload",		LS(upload, TYPE_BOOL), "off", 0, 0, NULL, NULL },
+	{ "upload_token_file",	LS(upload_token_file, TYPE_STRING), "", 0, 0,
+	    NULL, NULL },
+	{ "upload_max_size",	LS(upload_max_size, TYPE_SIZE), "1G", 0,
+	    UINT64_MAX, NULL, NULL },
+	{ "upload_overwrite",	LS(upload_overwrite, TYPE_BOOL), "yes", 0, 0,
+	    NULL, NULL },
+	{ "upload_fsync",	LS(upload_fsync, TYPE_BOOL), "no", 0, 0, NULL,
 	    NULL },
 };
 
@@ -1200,6 +1212,7 @@ conf_check(struct conf_parser *p)
 			    k->name);
 		}
 	}
+	conf_check_uploads(p);
 	/* Known only once the whole file is read: [daemon] may come twice. */
 	if (c->group[0] != '\0' && c->user[0] == '\0' && !p->bad_user) {
 		for (i = 0; i < NKEYS; i++)
@@ -1208,6 +1221,43 @@ conf_check(struct conf_parser *p)
 		conf_error(p, i < NKEYS ? p->seen[i] : 0, "group: \"%s\" is "
 		    "set without user (a group applies only with [daemon] "
 		    "user)", c->group);
+	}
+}
+
+/* A listener with upload = on needs its tokens: read them now, at start
+ * (before privileges drop) and at every reload. */
+static void
+conf_check_uploads(struct conf_parser *p)
+{
+	char resolved[PATH_MAX], why[256];
+	unsigned j;
+	size_t k;
+
+	for (k = 0; k < NKEYS; k++)
+		if (strcmp(conf_keys[k].name, "upload_token_file") == 0)
+			break;
+	for (j = 0; j < p->conf->nlisteners; j++) {
+		struct conf_listener *l = &p->conf->listeners[j];
+		int line = k < NKEYS && p->lseen[j][k] != 0 ? p->lseen[j][k] : l->line;
+		const char *path;
+
+		if (!l->upload)
+			continue;
+		if (l->upload_token_file[0] == '\0') {
+			conf_error(p, line, "[listener %s]: upload = on needs "
+			    "upload_token_file", l->name);
+			continue;
+		}
+		path = conf_resolve(l->upload_token_file, resolved, sizeof(resolved));
+		if (path == NULL) {
+			conf_error(p, line, "[listener %s]: upload_token_file: "
+			    "value too long", l->name);
+			continue;
+		}
+		if (auth_load_tokens(path, l->upload_tokens, sizeof(l->upload_tokens),
+		    why, sizeof(why)) != 0)
+			conf_error(p, line, "[listener %s]: upload_token_file "
+			    "%s: %s", l->name, path, why);
 	}
 }
 

@@ -67,6 +67,7 @@ static const uint8_t ring_allowed[] = {
 	IORING_OP_TIMEOUT,         /* the tick */
 	IORING_OP_TIMEOUT_REMOVE,  /* the tick, replaced after lost completions */
 	IORING_OP_SEND_ZC,         /* engine mmap with send_zc */
+	IORING_OP_FSYNC,           /* uploads with upload_fsync */
 };
 /* SQE flags the daemon sets: links of READ + SEND and of the splices. */
 static const uint8_t ring_allowed_sqe_flags = IOSQE_IO_LINK | IOSQE_IO_HARDLINK;
@@ -258,7 +259,7 @@ admit(const char *path)
 
 /*
  * The rules of one root.  writable: beneath it files may also be written
- * (uploads; no listener has them yet, so every root is read-only today).
+ * (a listener with upload = on).
  * The directory holding the root may be read, so that the tree a deploy
  * swaps in there is admitted; not when that is "/".
  */
@@ -336,7 +337,7 @@ landlock_prepare(const struct conf *conf, const char *conf_path)
 		return -1;
 	}
 	for (unsigned i = 0; i < conf->nlisteners; i++)
-		ll_root(b, conf->listeners[i].root, false);
+		ll_root(b, conf->listeners[i].root, conf->listeners[i].upload != 0);
 	if (conf_path != NULL)
 		ll_add(b, conf_path, LANDLOCK_ACCESS_FS_READ_FILE);
 	ll_log(b, conf->error_log);
@@ -435,6 +436,8 @@ static const int seccomp_allowed[] = {
 	__NR_splice, __NR_fcntl, __NR_dup3, __NR_unlink, __NR_unlinkat,
 	__NR_ioctl, __NR_cachestat, __NR_mincore, __NR_flock, __NR_poll, __NR_ppoll,
 	__NR_memfd_create, __NR_ftruncate, __NR_pwrite64, __NR_sysinfo,
+	/* uploads (upload.c): publishing and removing files */
+	__NR_linkat, __NR_renameat, __NR_renameat2,
 	/* memory */
 	__NR_brk, __NR_mmap, __NR_munmap, __NR_mremap, __NR_madvise, __NR_mprotect,
 	/* sockets: connections (shutdown, options), listeners at reload,

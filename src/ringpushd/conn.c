@@ -74,6 +74,7 @@ conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 		c->path = c->rbuf + rbuf_bytes;
 		timer_node_init(&c->timer);
 		timer_node_init(&c->throttle);
+		upload_init(&c->upload);
 		c->next_free = s->free_conns;
 		s->free_conns = c;
 	}
@@ -162,6 +163,7 @@ log_access(struct server *s, struct conn *c)
 		.body_bytes = c->bytes_sent > c->hlen ? c->bytes_sent - c->hlen : 0,
 		.bytes_sent = c->bytes_sent,
 		.duration_us = now_us() - c->start_us,
+		.bytes_received = c->bytes_received,
 	};
 	access_log_write(line, (int)access_format(&e, s->conf->access_log_format, line, sizeof(line)));
 }
@@ -190,6 +192,7 @@ conn_file_put(struct server *s, struct conn *c)
 static void
 conn_release(struct server *s, struct conn *c)
 {
+	upload_release(s, c);
 	if (c->lst != NULL)
 		c->lst->engine->release(s, c);
 	release_small_buf(s, c);
@@ -336,6 +339,8 @@ conn_expire(struct server *s, uint64_t now_ms)
 			conn_close(s, c, "deadline passed");
 		} else if (peer_gone(s, c)) {
 			conn_close(s, c, "peer left while throttled");
+		} else if (c->state == CONN_RECV_BODY) {
+			upload_resume(s, c);
 		} else {
 			/* the send deadline runs on: a wait for tokens is
 			 * not progress */
@@ -535,6 +540,7 @@ response_done(struct server *s, struct conn *c)
 {
 	log_access(s, c);
 	c->status = 0;
+	c->bytes_received = 0;
 	conn_file_put(s, c);
 	c->lst->engine->release(s, c);
 	release_small_buf(s, c);
@@ -606,6 +612,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->ip = ip;
 	c->inflight = 0;
 	c->rlen = c->req_len = c->discard = 0;
+	c->bytes_received = 0;
 	http_progress_reset(&c->parse);
 	c->bytes_in_pipe = 0;
 	c->status = 0;
@@ -734,6 +741,8 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 		 * move decide whether the pipe can be reused. */
 		if (op == OP_SPLICE_IN || op == OP_SPLICE_OUT)
 			c->lst->engine->complete(s, c, op, res);
+		else if (op >= OP_UPLOAD_IN && op <= OP_UPLOAD_RECV)
+			upload_complete(s, c, op, res);
 		else if (op == OP_OPEN && res >= 0)
 			close(res);
 		if (c->inflight == 0)
@@ -759,6 +768,14 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 	case OP_BODY_READ:
 	case OP_BODY_SEND:
 		c->lst->engine->complete(s, c, op, res);
+		break;
+	case OP_UPLOAD_IN:
+	case OP_UPLOAD_OUT:
+	case OP_UPLOAD_POLL:
+	case OP_UPLOAD_SYNC:
+	case OP_UPLOAD_CONTINUE:
+	case OP_UPLOAD_RECV:
+		upload_complete(s, c, op, res);
 		break;
 	default:
 		log_errx("unexpected completion op %d for slot %u", op, slot);

@@ -221,6 +221,18 @@ fdcache_drop(struct fdcache *fc, struct fdcache_entry *e)
 }
 
 void
+fdcache_forget_name(struct fdcache *fc, const char *name, uint32_t name_len)
+{
+	struct fdcache_entry *e = fc->lru.next, *next;
+
+	for (; e != &fc->lru; e = next) {
+		next = e->next;
+		if (e->name_len == name_len && memcmp(e->name, name, name_len) == 0)
+			table_remove(fc, e);
+	}
+}
+
+void
 fdcache_flush(struct fdcache *fc)
 {
 	/* never initialised (a start that failed before fdcache_init):

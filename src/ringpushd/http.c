@@ -280,7 +280,13 @@ header_field(struct http_request *req, struct parse_state *st,
 			req->user_agent.len = len;
 		}
 		break;
+	case 6:
+		if (span_is(name, name_len, "expect"))
+			return record_once(&req->expect, v, len);
+		break;
 	case 13:
+		if (span_is(name, name_len, "authorization"))
+			return record_once(&req->authorization, v, len);
 		/* A list field (RFC 9110 5.3): later lines extend the span,
 		 * which http_field_lines_next() walks line by line. */
 		if (span_is(name, name_len, "if-none-match")) {
@@ -302,8 +308,13 @@ header_field(struct http_request *req, struct parse_state *st,
 		}
 		break;
 	case 17:
-		if (span_is(name, name_len, "transfer-encoding"))
+		if (span_is(name, name_len, "transfer-encoding")) {
+			/* chunked must come last (RFC 9112 6.1); only
+			 * chunked alone is decoded (an upload's body) */
+			req->chunked = !req->transfer_encoding &&
+			    span_is(v, len, "chunked");
 			req->transfer_encoding = true;
+		}
 		else if (span_is(name, name_len, "if-modified-since"))
 			return record_once(&req->if_modified_since, v, len);
 		break;
@@ -482,6 +493,12 @@ http_field_lines_next(struct http_span all, const char *name, size_t *pos,
 	}
 }
 
+int
+http_hex_digit(char c)
+{
+	return hex_value(c);
+}
+
 bool
 http_path_hidden(const char *path)
 {
@@ -593,6 +610,7 @@ finish_request(struct http_request *req, const struct parse_state *st)
 		return 400;
 	if (no_body && req->content_length > HTTP_DISCARD_BODY_MAX)
 		return 413;
+	req->has_content_length = st->has_content_length;
 	if ((status = target_path(req)) != 0)
 		return status;
 	if (req->version_minor >= 1)
@@ -624,6 +642,9 @@ request_reset(struct http_request *req)
 	req->content_length = 0;
 	req->transfer_encoding = false;
 	req->error_status = 0;
+	req->has_content_length = false;
+	req->chunked = false;
+	req->authorization = req->expect = none;
 }
 
 ssize_t
@@ -818,7 +839,9 @@ const char *
 http_reason(int status)
 {
 	switch (status) {
+	case 100: return "Continue";
 	case 200: return "OK";
+	case 201: return "Created";
 	case 204: return "No Content";
 	case 206: return "Partial Content";
 	case 301: return "Moved Permanently";
@@ -827,10 +850,12 @@ http_reason(int status)
 	case 307: return "Temporary Redirect";
 	case 308: return "Permanent Redirect";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
@@ -842,6 +867,7 @@ http_reason(int status)
 	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	case 505: return "HTTP Version Not Supported";
+	case 507: return "Insufficient Storage";
 	}
 	return "Unknown";
 }

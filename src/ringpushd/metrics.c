@@ -63,6 +63,12 @@ static const char *const open_values[METRICS_OPEN_N] = {
 	{ #field, type, help, label, values, \
 	    sizeof(values) / sizeof(values[0]), offsetof(struct metrics, field) }
 
+static const char *const upload_values[] = {
+	"created", "replaced", "deleted", "refused", "failed", "no_space"
+};
+_Static_assert(sizeof(upload_values) / sizeof(upload_values[0]) == METRICS_UPLOAD_N,
+    "upload_values follows enum metrics_upload");
+
 static const struct metrics_family metrics_families[] = {
 	PLAIN(connections_open, "gauge",
 	    "Client connections open now."),
@@ -107,6 +113,11 @@ static const struct metrics_family metrics_families[] = {
 	PLAIN(send_zc_copied_total, "counter",
 	    "Zero-copy sends whose bytes the kernel copied all the same, "
 	    "as its notification reported (loopback always does)."),
+	PLAIN(bytes_received_total, "counter",
+	    "Upload body bytes received."),
+	LABELLED(uploads_total, "counter",
+	    "PUT and DELETE requests on upload listeners, by outcome.", "outcome",
+	    upload_values),
 };
 
 int

@@ -25,6 +25,7 @@
 #include "respond_precomp.h"
 #include "respond_ranges.h"
 #include "server.h"
+#include "upload.h"
 
 #define ALLOW_METHODS "GET, HEAD"
 
@@ -543,6 +544,11 @@ respond_request(struct server *s, struct conn *c, const struct http_request *req
 	c->head = req->method == HTTP_HEAD;
 	if (req->method == HTTP_UNKNOWN) {
 		respond_error(s, c, 501, true);
+		return;
+	}
+	if ((req->method == HTTP_PUT || req->method == HTTP_DELETE) &&
+	    c->lst->conf->upload) {
+		upload_request(s, c, req);
 		return;
 	}
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {

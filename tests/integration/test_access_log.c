@@ -67,16 +67,16 @@ check_lines(const struct rp_daemon *d, bool json)
 			cr_assert(json_check(line, len), "line %d is not valid JSON: ...%s",
 			    nlines, tail);
 			cr_assert(strstr(line, "\"user_agent\":") != NULL &&
-			    strstr(line, "\"duration_us\":") != NULL &&
+			    strstr(line, "\"bytes_received\":") != NULL &&
 			    line[len - 1] == '}', "line %d cut: ...%s", nlines, tail);
 		} else {
-			/* ... "user-agent" BYTES_SENT DURATION_US */
+			/* ... "user-agent" BYTES_SENT DURATION_US BYTES_RECEIVED */
 			const char *q = strrchr(line, '"');
-			unsigned long long sent, us;
+			unsigned long long sent, us, received;
 			char end;
 
 			cr_assert_not_null(q, "line %d: %s", nlines, tail);
-			cr_assert_eq(sscanf(q, "\" %llu %llu%c", &sent, &us, &end), 2,
+			cr_assert_eq(sscanf(q, "\" %llu %llu %llu%c", &sent, &us, &received, &end), 3,
 			    "line %d cut: ...%s", nlines, tail);
 			cr_assert_gt(sent, 1234, "line %d: ...%s", nlines, tail);
 		}

@@ -125,7 +125,7 @@ Test(bench_job, errors_name_file_line_and_option)
 	    "iodepth=lots\n"
 	    "frobnicate=1\n"
 	    "numjobs=0\n"
-	    "rw=write\n",
+	    "rw=trim\n",
 	    &jobs, &n, &e), 4);
 	cr_assert_not_null(strstr(errbuf_text(&e),
 	    "t.job:3: option 'iodepth': bad value 'lots'"), "%s", e.text);
@@ -134,7 +134,7 @@ Test(bench_job, errors_name_file_line_and_option)
 	cr_assert_not_null(strstr(e.text,
 	    "t.job:5: option 'numjobs': value '0' out of range"), "%s", e.text);
 	cr_assert_not_null(strstr(e.text,
-	    "t.job:6: option 'rw': bad value 'write' (expects read or randread)"),
+	    "t.job:6: option 'rw': bad value 'trim' (expects read, randread or write)"),
 	    "%s", e.text);
 	errbuf_close(&e);
 }
@@ -354,5 +354,28 @@ Test(bench_job, url_list_file)
 	    "url_list=/nonexistent/list\n", &jobs, &n, &e), 1);
 	cr_assert_not_null(strstr(errbuf_text(&e),
 	    "job 'l': url_list=/nonexistent/list:"), "%s", e.text);
+	errbuf_close(&e);
+}
+
+Test(bench_job, write_takes_bs_and_credentials)
+{
+	struct bench_job *jobs;
+	size_t n;
+	struct errbuf e;
+
+	errbuf_open(&e);
+	cr_assert_eq(build_text("[w]\nurl=127.0.0.1:8080/up/a\nrw=write\nbs=1M\n"
+	    "http_user=x\nhttp_pass=tok\nverify=sha256\n", &jobs, &n, &e), 0, "%s",
+	    errbuf_text(&e));
+	cr_expect_eq(jobs[0].rw, BENCH_RW_WRITE);
+	cr_expect_eq(jobs[0].bs, 1 << 20);
+	cr_expect_str_eq(jobs[0].http_user, "x");
+	cr_expect_str_eq(jobs[0].http_pass, "tok");
+	bench_jobs_free(jobs, n);
+	errbuf_close(&e);
+	errbuf_open(&e);
+	cr_expect_eq(build_text("[w]\nurl=127.0.0.1:8080/a\nrw=write\nbs=2G\n",
+	    &jobs, &n, &e), 1);
+	cr_expect_not_null(strstr(errbuf_text(&e), "at most 1G"), "%s", e.text);
 	errbuf_close(&e);
 }

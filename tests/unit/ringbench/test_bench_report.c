@@ -133,6 +133,21 @@ Test(bench_http, build_requests)
 	    0, 0, true), -1);
 }
 
+Test(bench_http, build_put)
+{
+	char buf[256], tiny[40];
+
+	cr_assert_gt(bench_http_put(buf, sizeof(buf), "h:1", "/up/f", 4096, true, "x",
+	    "tok"), 0);
+	/* x:tok */
+	cr_assert_str_eq(buf, "PUT /up/f HTTP/1.1\r\nHost: h:1\r\nContent-Length: 4096\r\n"
+	    "Authorization: Basic eDp0b2s=\r\n\r\n");
+	cr_assert_gt(bench_http_put(buf, sizeof(buf), "h:1", "/f", 0, false, NULL, NULL), 0);
+	cr_assert_str_eq(buf, "PUT /f HTTP/1.1\r\nHost: h:1\r\nContent-Length: 0\r\n"
+	    "Connection: close\r\n\r\n");
+	cr_assert_eq(bench_http_put(tiny, sizeof(tiny), "h:1", "/f", 1, true, NULL, "t"), -1);
+}
+
 Test(bench_proc, stat_lines)
 {
 	pid_t ppid;

@@ -20,6 +20,7 @@ sample(void)
 		.body_bytes = 11,
 		.bytes_sent = 301,
 		.duration_us = 1828,
+		.bytes_received = 4096,
 	};
 	return e;
 }
@@ -31,7 +32,7 @@ Test(access, combined_line)
 	size_t n = access_format(&e, LOG_FORMAT_COMBINED, buf, sizeof(buf));
 
 	cr_assert_str_eq(buf, "192.0.2.7 - - [26/Nov/2026:04:22:13 +0000] "
-	    "\"GET /a b?q=1 HTTP/1.1\" 206 11 \"-\" \"curl/7.88.1\" 301 1828");
+	    "\"GET /a b?q=1 HTTP/1.1\" 206 11 \"-\" \"curl/7.88.1\" 301 1828 4096");
 	cr_assert_eq(n, strlen(buf));
 }
 
@@ -44,7 +45,7 @@ Test(access, json_line)
 	cr_assert_str_eq(buf, "{\"time\":\"2026-11-26T04:22:13Z\",\"remote\":\"192.0.2.7\","
 	    "\"method\":\"GET\",\"target\":\"/a b?q=1\",\"version\":\"HTTP/1.1\","
 	    "\"status\":206,\"body_bytes\":11,\"bytes_sent\":301,\"referer\":null,"
-	    "\"user_agent\":\"curl/7.88.1\",\"duration_us\":1828}");
+	    "\"user_agent\":\"curl/7.88.1\",\"duration_us\":1828,\"bytes_received\":4096}");
 }
 
 Test(access, refused_version)
@@ -103,7 +104,7 @@ Test(access, long_fields_are_cut_and_buffers_never_overflow)
 	e.target_len = e.referer_len = e.user_agent_len = sizeof(big);
 	n = access_format(&e, LOG_FORMAT_COMBINED, buf, sizeof(buf));
 	cr_assert_eq(n, strlen(buf));
-	cr_assert(strstr(buf, "\" 301 1828") != NULL, "the end of the line survives: %s",
+	cr_assert(strstr(buf, "\" 301 1828 4096") != NULL, "the end of the line survives: %s",
 	    buf + n - 40);
 	n = access_format(&e, LOG_FORMAT_JSON, tiny, sizeof(tiny));
 	cr_assert_eq(n, sizeof(tiny) - 1);

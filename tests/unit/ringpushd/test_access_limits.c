@@ -27,6 +27,7 @@ sample(void)
 		.body_bytes = 18446744073709551615ULL,
 		.bytes_sent = 18446744073709551615ULL,
 		.duration_us = 18446744073709551615ULL,
+		.bytes_received = 18446744073709551615ULL,
 	};
 	return e;
 }
@@ -48,7 +49,7 @@ json_line(const struct access_entry *e)
 	cr_assert(n < sizeof(line) - 1, "the line filled its buffer: cut");
 	cr_assert(json_check(line, n), "not valid JSON: %.300s ... %s", line,
 	    n > 200 ? line + n - 200 : line);
-	cr_assert(ends_with(line, n, ",\"duration_us\":18446744073709551615}"),
+	cr_assert(ends_with(line, n, ",\"duration_us\":18446744073709551615,\"bytes_received\":18446744073709551615}"),
 	    "line cut: ...%s", n > 200 ? line + n - 200 : line);
 	return n;
 }
@@ -61,7 +62,7 @@ combined_line(const struct access_entry *e)
 	cr_assert_eq(n, strlen(line));
 	cr_assert(n < sizeof(line) - 1, "the line filled its buffer: cut");
 	cr_assert_null(strchr(line, '\n'));
-	cr_assert(ends_with(line, n, "\" 18446744073709551615 18446744073709551615"),
+	cr_assert(ends_with(line, n, "\" 18446744073709551615 18446744073709551615 18446744073709551615"),
 	    "line cut: ...%s", n > 200 ? line + n - 200 : line);
 	return n;
 }

@@ -43,6 +43,8 @@ static const struct metrics known = {
 	.file_cache_bytes = 40960,
 	.send_zc_total = 64,
 	.send_zc_copied_total = 63,
+	.bytes_received_total = 1048576,
+	.uploads_total = { 11, 12, 13, 14, 15, 16 },
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -116,6 +118,17 @@ static const char known_text[] =
 "# HELP ringpushd_send_zc_copied_total Zero-copy sends whose bytes the kernel copied all the same, as its notification reported (loopback always does).\n"
 "# TYPE ringpushd_send_zc_copied_total counter\n"
 "ringpushd_send_zc_copied_total 63\n"
+"# HELP ringpushd_bytes_received_total Upload body bytes received.\n"
+"# TYPE ringpushd_bytes_received_total counter\n"
+"ringpushd_bytes_received_total 1048576\n"
+"# HELP ringpushd_uploads_total PUT and DELETE requests on upload listeners, by outcome.\n"
+"# TYPE ringpushd_uploads_total counter\n"
+"ringpushd_uploads_total{outcome=\"created\"} 11\n"
+"ringpushd_uploads_total{outcome=\"replaced\"} 12\n"
+"ringpushd_uploads_total{outcome=\"deleted\"} 13\n"
+"ringpushd_uploads_total{outcome=\"refused\"} 14\n"
+"ringpushd_uploads_total{outcome=\"failed\"} 15\n"
+"ringpushd_uploads_total{outcome=\"no_space\"} 16\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -170,7 +183,9 @@ Test(metrics, one_header_per_family)
 		"ringpushd_open_file_cache_hits_total",
 		"ringpushd_open_file_cache_misses_total", "ringpushd_file_cache_hits_total",
 		"ringpushd_file_cache_bytes", "ringpushd_send_zc_total",
-		"ringpushd_send_zc_copied_total", "process_cpu_seconds_total",
+		"ringpushd_send_zc_copied_total",
+		"ringpushd_bytes_received_total", "ringpushd_uploads_total",
+		"process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
 	};
 	static char buf[8192];
@@ -181,8 +196,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 22);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 22);
+	cr_expect_eq(count_lines(buf, "# HELP "), 24);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 24);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -199,10 +214,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 19 families of ours with 2 + 5 + 5 + 2 labelled samples, 3 of
-	 * process: 15 + 14 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 32);
-	cr_expect_eq(count_lines(buf, ""), 22 * 2 + 32);
+	/* 21 families of ours with 2 + 5 + 5 + 2 + 6 labelled samples, 3
+	 * of process: 16 + 20 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 39);
+	cr_expect_eq(count_lines(buf, ""), 24 * 2 + 39);
 }
 
 Test(metrics, cap_too_small)

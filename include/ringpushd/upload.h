@@ -1,0 +1,71 @@
+/*
+ * upload.h: PUT and DELETE on a listener with upload = on.
+ *
+ * A PUT's body goes socket -> pipe -> a new file in the target's
+ * directory (O_TMPFILE, or a hidden temporary name where the file system
+ * lacks it), which is linked or renamed into place only when every byte
+ * has arrived: a GET sees the old file whole or the new one whole.  A body
+ * cut short, a client that leaves, a deadline or a full disk leave nothing
+ * behind.  DELETE unlinks a file.
+ *
+ * The connection is in CONN_RECV_BODY while the body arrives; upload.c
+ * owns the completions of the OP_UPLOAD_* operations.
+ */
+#ifndef RINGPUSH_UPLOAD_H
+#define RINGPUSH_UPLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "chunked.h"
+#include "ring.h"
+
+struct server;
+struct conn;
+struct http_request;
+
+#define UPLOAD_TMP_NAME_MAX 32
+
+enum upload_phase {
+	UPLOAD_NONE,
+	UPLOAD_BODY,            /* body bytes arriving */
+	UPLOAD_SYNC_FILE,       /* fsync of the new file (upload_fsync) */
+	UPLOAD_SYNC_DIR,        /* fsync of its directory once published */
+};
+
+/* One connection's upload, inside struct conn. */
+struct upload {
+	enum upload_phase phase;
+	int tmp_fd;             /* the new file; -1 when none */
+	int dir_fd;             /* its directory; -1 when none */
+	char tmp_name[UPLOAD_TMP_NAME_MAX];  /* hidden name of the new file
+					       while it has one; "" = none */
+	uint32_t name_off;      /* the target's name: c->path + name_off */
+	uint64_t length;        /* body bytes promised */
+	uint64_t taken;         /* bytes taken from the socket (or buffer) */
+	uint64_t written;       /* bytes in the new file */
+	int in_res, out_res;    /* results of the round in flight */
+	unsigned ops;           /* upload operations in flight */
+	uint32_t granted;       /* rate tokens of the round in flight */
+	int status;             /* 201 (created) or 204 (replaced) */
+	bool throttled;         /* waits for rate tokens: upload_resume() */
+	/* Transfer-Encoding: chunked: received into buf (a pool buffer),
+	 * decoded there, buf[buf_done..buf_len) still to be written */
+	bool chunked;
+	struct chunked dec;
+	char *buf;
+	uint32_t buf_len, buf_done;
+};
+
+/* Reset u (a connection starts, or its upload ended). */
+void upload_init(struct upload *u);
+/* Answer a PUT or DELETE on a listener with upload = on. */
+void upload_request(struct server *s, struct conn *c, const struct http_request *req);
+/* A completion of an OP_UPLOAD_* operation (also while closing). */
+void upload_complete(struct server *s, struct conn *c, enum ring_op op, int res);
+/* A throttled body: the rate limits may grant bytes again. */
+void upload_resume(struct server *s, struct conn *c);
+/* Give back what the upload holds; an unfinished new file is removed.
+ * Called with no upload operation in flight. */
+void upload_release(struct server *s, struct conn *c);
+
+#endif
