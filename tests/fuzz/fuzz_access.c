@@ -71,6 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.body_bytes = size,
 		.bytes_sent = size * 3,
 		.duration_us = UINT64_MAX,
+		.bytes_received = size * 5,
 	};
 
 	n = access_format(&e, format, line, sizeof(line));
@@ -79,13 +80,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!utf8_text(line, n))
 		abort();
 	if (format == LOG_FORMAT_JSON) {
-		snprintf(tail, sizeof(tail), ",\"duration_us\":%llu}",
-		    (unsigned long long)UINT64_MAX);
+		snprintf(tail, sizeof(tail), ",\"duration_us\":%llu,\"bytes_received\":%llu}",
+		    (unsigned long long)UINT64_MAX, (unsigned long long)e.bytes_received);
 		if (!json_check(line, n))
 			abort();
 	} else {
-		snprintf(tail, sizeof(tail), "\" %llu %llu",
-		    (unsigned long long)e.bytes_sent, (unsigned long long)UINT64_MAX);
+		snprintf(tail, sizeof(tail), "\" %llu %llu %llu",
+		    (unsigned long long)e.bytes_sent, (unsigned long long)UINT64_MAX,
+		    (unsigned long long)e.bytes_received);
 	}
 	if (n < strlen(tail) || strcmp(line + n - strlen(tail), tail) != 0)
 		abort();
