@@ -1205,15 +1205,14 @@ rp_assert_serving(const struct rp_daemon *d)
 }
 
 int
-rp_notify_socket(const char *tag, char *path, size_t cap)
+rp_notify_bind(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 30 };
 	int fd;
 
-	/* a short path: sun_path holds 108 bytes */
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ringpush-%s-%ld", tag, (long)getpid());
-	snprintf(path, cap, "%s", sa.sun_path);
+	cr_assert_lt(strlen(path), sizeof(sa.sun_path), "%s: too long for sun_path", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	unlink(sa.sun_path);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	cr_assert_neq(fd, -1);
@@ -1221,6 +1220,14 @@ rp_notify_socket(const char *tag, char *path, size_t cap)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 	return fd;
+}
+
+int
+rp_notify_socket(const char *tag, char *path, size_t cap)
+{
+	/* a short path: sun_path holds 108 bytes */
+	snprintf(path, cap, "/tmp/ringpush-%s-%ld", tag, (long)getpid());
+	return rp_notify_bind(path);
 }
 
 void

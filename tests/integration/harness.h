@@ -235,8 +235,10 @@ void rp_get(const struct rp_daemon *d, const char *path, struct rp_response *r);
 /* A service manager's end of NOTIFY_SOCKET: a datagram socket bound at
  * path (cap bytes, made here from tag and the test's pid), receiving with
  * a 30 s timeout; NOTIFY_SOCKET names it until the caller unsets it.
+ * rp_notify_bind() is the same at a path of the caller's.
  * rp_notify_recv() asserts that a message came and returns it in msg. */
 int rp_notify_socket(const char *tag, char *path, size_t cap);
+int rp_notify_bind(const char *path);
 void rp_notify_recv(int fd, char *msg, size_t cap);
 
 /* Assert that the daemon still serves: GET of a file it creates. */

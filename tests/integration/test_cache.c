@@ -71,26 +71,6 @@ replace(const struct rp_daemon *d, const char *rel, const char *text)
 	cr_assert_eq(rename(tmp, path), 0);
 }
 
-static double
-metric(const struct rp_daemon *d, const char *name)
-{
-	struct rp_response r;
-	char *text, *p, line[128];
-	double v;
-
-	rp_get(d, "/metrics", &r);
-	cr_assert_eq(r.status, 200);
-	text = strndup((const char *)r.body, r.body_len);
-	rp_response_free(&r);
-	/* the sample line, not the HELP or TYPE line that names it too */
-	snprintf(line, sizeof(line), "\n%s ", name);
-	p = strstr(text, line);
-	cr_assert_not_null(p, "%s", text);
-	v = atof(p + strlen(line));
-	free(text);
-	return v;
-}
-
 /* The body of path: one of the versions given, whole. */
 static void
 expect_one_of(const struct rp_daemon *d, const char *path, const char *a, const char *b)
@@ -116,7 +96,7 @@ Test(cache, changes_in_place_are_seen_after_the_validity)
 	start_cache(&d, "300ms");
 	expect_body(&d, "/f.txt", "short\n");
 	expect_body(&d, "/f.txt", "short\n");
-	cr_assert(metric(&d, "ringpushd_open_file_cache_hits_total") >= 1);
+	cr_assert(rp_metric(&d, "ringpushd_open_file_cache_hits_total") >= 1);
 	/* The same inode grows: until the window ends the fstat made at the
 	 * open stands, and the answer is the old version, whole. */
 	rp_path(&d, "f.txt", path);
@@ -166,11 +146,11 @@ Test(cache, small_files_are_kept_in_memory)
 	rp_make_file(&d, "big.bin", 1 << 20, 5);
 	start_cache(&d, "1h");
 	expect_body(&d, "/k.txt", body);
-	cr_assert_eq(metric(&d, "ringpushd_file_cache_hits_total"), 0);
-	cr_assert_eq(metric(&d, "ringpushd_file_cache_bytes"), sizeof(body) - 1);
+	cr_assert_eq(rp_metric(&d, "ringpushd_file_cache_hits_total"), 0);
+	cr_assert_eq(rp_metric(&d, "ringpushd_file_cache_bytes"), sizeof(body) - 1);
 	expect_body(&d, "/k.txt", body);
 	expect_body(&d, "/k.txt", body);
-	cr_assert_eq(metric(&d, "ringpushd_file_cache_hits_total"), 2);
+	cr_assert_eq(rp_metric(&d, "ringpushd_file_cache_hits_total"), 2);
 	/* a range of a kept file comes from the same bytes */
 	{
 		struct rp_response r;
@@ -181,7 +161,7 @@ Test(cache, small_files_are_kept_in_memory)
 		cr_assert(r.body_len == 7 && memcmp(r.body, body + 5, 7) == 0, "%s", rp_describe(&r));
 		rp_response_free(&r);
 	}
-	cr_assert_eq(metric(&d, "ringpushd_file_cache_hits_total"), 3);
+	cr_assert_eq(rp_metric(&d, "ringpushd_file_cache_hits_total"), 3);
 	/* large files are never kept */
 	{
 		struct rp_response r;
@@ -191,7 +171,7 @@ Test(cache, small_files_are_kept_in_memory)
 		cr_assert(r.body_len == 1 << 20 && rp_pattern_mismatch(5, 0, r.body, r.body_len) == -1);
 		rp_response_free(&r);
 	}
-	cr_assert_eq(metric(&d, "ringpushd_file_cache_bytes"), sizeof(body) - 1);
+	cr_assert_eq(rp_metric(&d, "ringpushd_file_cache_bytes"), sizeof(body) - 1);
 	rp_stop(&d);
 
 	rp_setup(&d);
@@ -200,8 +180,8 @@ Test(cache, small_files_are_kept_in_memory)
 	rp_start_conf(&d, conf);
 	expect_body(&d, "/k.txt", body);
 	expect_body(&d, "/k.txt", body);
-	cr_assert_eq(metric(&d, "ringpushd_file_cache_hits_total"), 0);
-	cr_assert_eq(metric(&d, "ringpushd_file_cache_bytes"), 0);
+	cr_assert_eq(rp_metric(&d, "ringpushd_file_cache_hits_total"), 0);
+	cr_assert_eq(rp_metric(&d, "ringpushd_file_cache_bytes"), 0);
 	rp_stop(&d);
 }
 

@@ -25,23 +25,6 @@ start_with(struct rp_daemon *d, const char *daemon_keys, const char *listener_ke
 	rp_start_conf(d, conf);
 }
 
-static double
-metric(const struct rp_daemon *d, const char *name)
-{
-	struct rp_response r;
-	char *text;
-	double v;
-
-	rp_get(d, "/metrics", &r);
-	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
-	text = strndup((const char *)r.body, r.body_len);
-	cr_assert_not_null(text);
-	rp_response_free(&r);
-	v = rp_sample(text, name);
-	free(text);
-	return v;
-}
-
 Test(open_path, cache_off_counts_every_open_as_a_miss)
 {
 	struct rp_daemon d;
@@ -55,9 +38,9 @@ Test(open_path, cache_off_counts_every_open_as_a_miss)
 		cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
 		rp_response_free(&r);
 	}
-	cr_assert_eq(metric(&d, "ringpushd_file_open_total{result=\"ok\"}"), 5);
-	cr_assert_eq(metric(&d, "ringpushd_open_file_cache_hits_total"), 0);
-	cr_assert_eq(metric(&d, "ringpushd_open_file_cache_misses_total"), 5);
+	cr_assert_eq(rp_metric(&d, "ringpushd_file_open_total{result=\"ok\"}"), 5);
+	cr_assert_eq(rp_metric(&d, "ringpushd_open_file_cache_hits_total"), 0);
+	cr_assert_eq(rp_metric(&d, "ringpushd_open_file_cache_misses_total"), 5);
 	rp_stop(&d);
 }
 

@@ -323,15 +323,6 @@ Test(process, every_reload_warns_about_a_restart_key_not_in_force, .timeout = 12
 	rp_stop(&d);
 }
 
-/* Receive one datagram; "" after the timeout. */
-static void
-recv_msg(int fd, char *msg, size_t cap)
-{
-	ssize_t n = recv(fd, msg, cap - 1, 0);
-
-	msg[n > 0 ? n : 0] = '\0';
-}
-
 /*
  * NOTIFY_SOCKET in a directory only root may enter, and user = nobody:
  * READY=1, STATUS= and STOPPING=1 must still arrive after the drop.
@@ -339,9 +330,7 @@ recv_msg(int fd, char *msg, size_t cap)
 Test(process, notify_messages_arrive_after_the_privilege_drop, .timeout = 120)
 {
 	struct rp_daemon d;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 30 };
-	char conf[4096], dir[64], msg[1024];
+	char conf[4096], dir[64], path[108], msg[1024];
 	int fd, status;
 
 	if (geteuid() != 0)
@@ -350,31 +339,26 @@ Test(process, notify_messages_arrive_after_the_privilege_drop, .timeout = 120)
 	snprintf(dir, sizeof(dir), "/tmp/ringpush-nd-%ld", (long)getpid());
 	mkdir(dir, 0700);
 	cr_assert_eq(chmod(dir, 0700), 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
-	unlink(sa.sun_path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cr_assert_neq(fd, -1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	snprintf(path, sizeof(path), "%s/notify", dir);
+	fd = rp_notify_bind(path);
 
 	rp_default_conf(&d, conf, sizeof(conf));
 	rp_conf_set(conf, sizeof(conf), "allow_root", "no\nuser = nobody");
-	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 	rp_start_conf(&d, conf);
 	unsetenv("NOTIFY_SOCKET");
 
-	recv_msg(fd, msg, sizeof(msg));
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert(strncmp(msg, "READY=1", 7) == 0, "first message: \"%s\"; output:\n%s",
 	    msg, rp_daemon_output(&d));
-	recv_msg(fd, msg, sizeof(msg));
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert(strncmp(msg, "STATUS=serving", 14) == 0, "\"%s\"", msg);
 	cr_assert_eq(kill(d.pid, SIGTERM), 0);
-	recv_msg(fd, msg, sizeof(msg));
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert(strncmp(msg, "STOPPING=1", 10) == 0, "\"%s\"", msg);
 	status = wait_exit(&d, 60);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(fd);
-	unlink(sa.sun_path);
+	unlink(path);
 	rmdir(dir);
 }
 
@@ -382,25 +366,17 @@ Test(process, notify_messages_arrive_after_the_privilege_drop, .timeout = 120)
 Test(process, a_lost_notify_socket_is_logged_once, .timeout = 120)
 {
 	struct rp_daemon d;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 30 };
-	char msg[1024];
+	char path[108], msg[1024];
 	int fd;
 
 	rp_setup(&d);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ringpush-nl-%ld", (long)getpid());
-	unlink(sa.sun_path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cr_assert_neq(fd, -1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	fd = rp_notify_socket("nl", path, sizeof(path));
 	rp_start(&d);
 	unsetenv("NOTIFY_SOCKET");
-	recv_msg(fd, msg, sizeof(msg));
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert(strncmp(msg, "READY=1", 7) == 0, "\"%s\"", msg);
 	close(fd);
-	unlink(sa.sun_path);
+	unlink(path);
 
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
 	rp_wait_output(&d, "applied", 1);

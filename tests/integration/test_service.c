@@ -204,56 +204,34 @@ RP_ENGINE_TEST(service, shutdown_timeout_ends_stuck_transfers, .timeout = 120)
 Test(service, notify_socket_messages, .timeout = 120)
 {
 	struct rp_daemon d;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 30 };
-	char msg[1024];
-	ssize_t n;
+	char msg[1024], path[108];
 	int fd, status;
 
 	rp_setup(&d);
-	/* a short path of its own: sun_path holds 108 bytes */
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ringpush-notify-%ld", (long)getpid());
-	unlink(sa.sun_path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cr_assert_neq(fd, -1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	fd = rp_notify_socket("notify", path, sizeof(path));
 	rp_start(&d);
 	unsetenv("NOTIFY_SOCKET");
 
-	n = recv(fd, msg, sizeof(msg) - 1, 0);
-	cr_assert(n > 0, "no READY message");
-	msg[n] = '\0';
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert(strncmp(msg, "READY=1", 7) == 0, "first message: %s", msg);
-	n = recv(fd, msg, sizeof(msg) - 1, 0);
-	cr_assert(n > 0);
-	msg[n] = '\0';
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert(strncmp(msg, "STATUS=serving 1 listener", 25) == 0, "%s", msg);
 
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
-	n = recv(fd, msg, sizeof(msg) - 1, 0);
-	cr_assert(n > 0);
-	msg[n] = '\0';
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert(strncmp(msg, "RELOADING=1\nMONOTONIC_USEC=", 27) == 0, "%s", msg);
 	cr_assert(atoll(msg + 27) > 0, "%s", msg);
-	n = recv(fd, msg, sizeof(msg) - 1, 0);
-	cr_assert(n > 0);
-	msg[n] = '\0';
+	rp_notify_recv(fd, msg, sizeof(msg));
 	cr_assert(strncmp(msg, "READY=1", 7) == 0, "after a reload: %s", msg);
 
 	cr_assert_eq(kill(d.pid, SIGTERM), 0);
-	for (;;) {
-		n = recv(fd, msg, sizeof(msg) - 1, 0);
-		cr_assert(n > 0, "no STOPPING message");
-		msg[n] = '\0';
-		if (strncmp(msg, "STOPPING=1", 10) == 0)
-			break;
-	}
+	do
+		rp_notify_recv(fd, msg, sizeof(msg));
+	while (strncmp(msg, "STOPPING=1", 10) != 0);
 	status = wait_exit(&d, 60);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(fd);
-	unlink(sa.sun_path);
+	unlink(path);
 }
 
 static char *
