@@ -24,6 +24,7 @@ enum probe_feature {
 	PROBE_CANCEL_FD,        /* 5.19: cancel every request on an fd */
 	PROBE_OPENAT2_OP,       /* 5.6: IORING_OP_OPENAT2 */
 	PROBE_CACHESTAT,        /* 6.5: cachestat(2) */
+	PROBE_SEND_ZC,          /* 6.0: IORING_OP_SEND_ZC */
 	PROBE_N
 };
 

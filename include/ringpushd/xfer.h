@@ -66,12 +66,12 @@ void xfer_mem_send(struct server *s, struct conn *c, bool zero_copy);
 void xfer_mem_sent(struct server *s, struct conn *c, int res, int metric);
 bool xfer_mem_window_out(struct server *s, struct conn *c);
 
-/* xfer_mmap.c: whether the ring's kernel has IORING_OP_SEND_ZC, and the
- * notification CQE of a zero-copy send (IORING_CQE_F_NOTIF): counted,
+/* xfer_mmap.c: the notification CQE of a zero-copy send
+ * (IORING_CQE_F_NOTIF; probe.c tells whether the kernel has
+ * IORING_OP_SEND_ZC at all): counted,
  * and a connection whose bytes the kernel copied sends plainly from then
  * on under send_zc = auto.  Nothing waits for a notification (see
  * xfer_mmap.c), so it is not counted in c->inflight. */
-bool xfer_send_zc_probe(struct ring *r);
 void xfer_mmap_notified(struct server *s, uint64_t user_data, int res);
 
 #endif

@@ -35,6 +35,7 @@ static const struct {
 	[PROBE_CANCEL_FD] = { "cancel_fd", "5.19", "shutdown(2) and cancel by request" },
 	[PROBE_OPENAT2_OP] = { "openat2_op", "5.6", "openat2(2) off the ring" },
 	[PROBE_CACHESTAT] = { "cachestat", "6.5", "mincore(2) for engine auto" },
+	[PROBE_SEND_ZC] = { "send_zc", "6.0", "plain SEND for send_zc" },
 };
 
 static bool missing[PROBE_N];
@@ -155,6 +156,8 @@ probe_init(char *why, size_t cap)
 	}
 	if (!io_uring_opcode_supported(probe, IORING_OP_OPENAT2))
 		missing[PROBE_OPENAT2_OP] = true;
+	if (!io_uring_opcode_supported(probe, IORING_OP_SEND_ZC))
+		missing[PROBE_SEND_ZC] = true;
 	if (!io_uring_opcode_supported(probe, IORING_OP_SOCKET)) {
 		missing[PROBE_MULTISHOT_ACCEPT] = true;
 		missing[PROBE_CANCEL_FD] = true;

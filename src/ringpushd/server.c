@@ -147,7 +147,7 @@ server_init(struct server *s, const struct conf *conf)
 		log_err("copy engine buffers");
 		return -1;
 	}
-	s->send_zc_supported = xfer_send_zc_probe(&s->ring);
+	s->send_zc_supported = probe_has(PROBE_SEND_ZC);
 	if (iplimit_init(&s->iplimit, conf->max_connections, conf->max_connections_per_ip) == -1) {
 		log_err("per-address connection table");
 		return -1;

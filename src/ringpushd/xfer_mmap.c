@@ -51,19 +51,6 @@
 #define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)
 #endif
 
-bool
-xfer_send_zc_probe(struct ring *r)
-{
-	/* A ring of its own: the daemon's ring refuses register operations
-	 * once it is restricted (confine.c). */
-	struct io_uring_probe *p = io_uring_get_probe();
-	bool ok = p != NULL && io_uring_opcode_supported(p, IORING_OP_SEND_ZC);
-
-	if (p != NULL)
-		io_uring_free_probe(p);
-	return ok;
-}
-
 void
 xfer_mmap_notified(struct server *s, uint64_t user_data, int res)
 {
