@@ -8,9 +8,9 @@
  * itself, because inih reports only the first syntax error, truncates
  * section names and splits long lines silently.  Every problem is printed
  * as "path:line: message" and parsing goes on, so one run shows them all.
+ * The checks beyond a value's type, and those of the whole file, are in
+ * conf_check.c.
  */
-
-#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,12 +24,11 @@
 
 #include <ini.h>
 
-#include "auth.h"
 #include "conf.h"
+#include "conf_parse.h"
 #include "confine.h"
 #include "headers.h"
 #include "log.h"
-#include "priv.h"
 #include "ranges.h"
 #include "units.h"
 
@@ -45,40 +44,6 @@
 /* Bytes per second: far above any link, and low enough that a rate
  * times a day in milliseconds still fits in 64 bits. */
 #define CONF_RATE_MAX		(64ULL * GiB)
-
-enum conf_section { SECTION_NONE, SECTION_DAEMON, SECTION_LIMITS,
-	SECTION_LISTENER, SECTION_STATUS, SECTION_SKIP };
-
-enum conf_type {
-	TYPE_PATH,	/* a file or directory name, copied as written */
-	TYPE_FILENAME,	/* a plain file name: no '/' */
-	TYPE_STRING,	/* any text, may be empty */
-	TYPE_ADDRESS,	/* IPv4:port, [IPv6]:port, *:port */
-	TYPE_SIZE,	/* bytes with an optional K, M, G, T or P (units.h); unsigned or
-			 * uint64_t, as the target's size says */
-	TYPE_DURATION,	/* milliseconds; ms, s, m or h */
-	TYPE_UINT,	/* unsigned or uint64_t, as for TYPE_SIZE */
-	TYPE_ENUM,	/* int, index into the row's names */
-	TYPE_BOOL	/* int, 0 or 1 */
-};
-
-struct conf_parser;
-
-struct conf_key {
-	const char *name;
-	enum conf_section section;	/* DAEMON, LIMITS: struct conf;
-					 * LISTENER: struct conf_listener */
-	enum conf_type type;
-	size_t offset;
-	size_t size;			/* of the target, for strings */
-	const char *def;		/* default as it would be written,
-					 * NULL = required */
-	uint64_t min, max;		/* SIZE, DURATION, UINT */
-	const char *const *names;	/* ENUM, NULL-terminated */
-	/* Extra check after the type's own; prints its own message. */
-	int (*check)(struct conf_parser *, const struct conf_key *,
-	    const char *);
-};
 
 static const char *const log_level_names[] = { "error", "warn", "info",
 	"debug", NULL };
@@ -115,21 +80,6 @@ _Static_assert(SYMLINKS_BENEATH == 0 && SYMLINKS_NO == 1,
 _Static_assert(sizeof(enum conf_autoindex) == sizeof(int) && AUTOINDEX_OFF == 0 &&
     AUTOINDEX_HTML == 1 && AUTOINDEX_JSON == 2, "autoindex_names follows enum conf_autoindex");
 
-static int check_error_log(struct conf_parser *, const struct conf_key *,
-    const char *);
-static int check_root(struct conf_parser *, const struct conf_key *,
-    const char *);
-static int check_user(struct conf_parser *, const struct conf_key *,
-    const char *);
-static int check_group(struct conf_parser *, const struct conf_key *,
-    const char *);
-static int check_status_path(struct conf_parser *, const struct conf_key *,
-    const char *);
-static int check_header_value(struct conf_parser *, const struct conf_key *,
-    const char *);
-static int check_add_header(struct conf_parser *, const struct conf_key *,
-    const char *);
-static void conf_check_uploads(struct conf_parser *);
 
 #define D(field, type) SECTION_DAEMON, type, offsetof(struct conf, field), \
 	sizeof(((struct conf *)0)->field)
@@ -141,7 +91,7 @@ static void conf_check_uploads(struct conf_parser *);
 	offsetof(struct conf_listener, field), \
 	sizeof(((struct conf_listener *)0)->field)
 
-static const struct conf_key conf_keys[] = {
+const struct conf_key conf_keys[] = {
 	{ "error_log",		D(error_log, TYPE_PATH), "-", 0, 0, NULL,
 	    check_error_log },
 	{ "access_log",		D(access_log, TYPE_PATH), "-", 0, 0, NULL, NULL },
@@ -255,29 +205,11 @@ static const struct conf_key conf_keys[] = {
 #undef LS
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+const size_t conf_nkeys = NKEYS;
 
-/* What the reader and the handler share while one file is read. */
-struct conf_parser {
-	struct conf *conf;
-	const char *path;
-	FILE *in;
-	FILE *err;
-	int errors;
-	int lineno;
-	char *linebuf;			/* getline() buffer */
-	size_t linecap;
-	enum conf_section section;
-	unsigned listener;		/* index of the current listener */
-	int seen[NKEYS];		/* [daemon], [limits]: line set, 0 = not */
-	int (*lseen)[NKEYS];		/* the same per listener */
-	int bad_user;			/* user named no account: said so */
-};
-
-static void conf_error(struct conf_parser *, int, const char *, ...)
-    LOG_PRINTF(3, 4);
 
 /* Print "path:line: message" (no line when 0) and count the problem. */
-static void
+void
 conf_error(struct conf_parser *p, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -471,177 +403,6 @@ format_names(char *buf, size_t len, const char *const *names)
 	}
 }
 
-static int
-check_error_log(struct conf_parser *p, const struct conf_key *k,
-    const char *value)
-{
-	if (strcmp(value, "off") == 0) {
-		conf_error(p, p->lineno, "%s: the error log cannot be turned "
-		    "off (expected - for standard error, or a file)", k->name);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_root(struct conf_parser *p, const struct conf_key *k,
-    const char *value)
-{
-	struct stat st;
-
-	if (stat(value, &st) == -1) {
-		conf_error(p, p->lineno, "%s: \"%s\": %s (expected an existing "
-		    "directory)", k->name, value, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		conf_error(p, p->lineno, "%s: \"%s\" is not a directory",
-		    k->name, value);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The accounts must exist when the file is read, so that a typo stops
- * ringpushd -t rather than a start that has already bound its listeners.
- * The lookup is priv.c's, the one that the switch itself uses.
- */
-static int
-check_user(struct conf_parser *p, const struct conf_key *k,
-    const char *value)
-{
-	char why[PRIV_WHY_MAX];
-	uid_t uid;
-	gid_t gid;
-
-	if (priv_lookup_user(value, &uid, &gid, why, sizeof(why)) != 0) {
-		conf_error(p, p->lineno, "%s: \"%s\": %s (expected an existing "
-		    "user name)", k->name, value, why);
-		p->bad_user = 1;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_group(struct conf_parser *p, const struct conf_key *k,
-    const char *value)
-{
-	char why[PRIV_WHY_MAX];
-	gid_t gid;
-
-	if (priv_lookup_group(value, &gid, why, sizeof(why)) != 0) {
-		conf_error(p, p->lineno, "%s: \"%s\": %s (expected an existing "
-		    "group name)", k->name, value, why);
-		return -1;
-	}
-	return 0;
-}
-
-/* cache_control goes out as written: a CR or LF would split the
- * response, so it is refused here, once. */
-static int
-check_header_value(struct conf_parser *p, const struct conf_key *k,
-    const char *value)
-{
-	const char *why = headers_check_value(value);
-
-	if (why == NULL)
-		return 0;
-	conf_error(p, p->lineno, "%s: %s", k->name, why);
-	return -1;
-}
-
-/* Never called: conf_handler() appends add_header lines itself.  The
- * table names it so that the key is known and documented there. */
-static int
-check_add_header(struct conf_parser *p, const struct conf_key *k,
-    const char *value)
-{
-	(void)p;
-	(void)k;
-	(void)value;
-	return 0;
-}
-
-/* The metrics path is matched against decoded request paths, so it must
- * look like one: absolute, without dot segments or a query. */
-static int
-check_status_path(struct conf_parser *p, const struct conf_key *k,
-    const char *value)
-{
-	if (value[0] != '/' || strstr(value, "/.") != NULL || strpbrk(value, "?# \t") != NULL) {
-		conf_error(p, p->lineno, "%s: \"%s\" is not a plain absolute path "
-		    "(expected e.g. /metrics)", k->name, value);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * What a bound listener takes, per family: nothing, the wildcard, or one
- * address.  Every IPv6 listener is bound with IPV6_V6ONLY off, so "[::]"
- * (and "*") takes the IPv4 wildcard too, and "[::ffff:a.b.c.d]" is the
- * IPv4 address a.b.c.d (::ffff:0.0.0.0 the IPv4 wildcard), not an IPv6 one.
- */
-enum take { TAKE_NONE, TAKE_ANY, TAKE_ONE };
-
-struct address_takes {
-	enum take v4, v6;
-	struct in_addr addr4;
-	struct in6_addr addr6;
-	uint16_t port;
-};
-
-static struct address_takes
-address_takes(const struct sockaddr_storage *ss)
-{
-	struct address_takes t = { .v4 = TAKE_NONE, .v6 = TAKE_NONE };
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		t.port = sin->sin_port;
-		t.addr4 = sin->sin_addr;
-		t.v4 = sin->sin_addr.s_addr == htonl(INADDR_ANY) ? TAKE_ANY : TAKE_ONE;
-		return t;
-	}
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-	t.port = sin6->sin6_port;
-	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-		memcpy(&t.addr4, sin6->sin6_addr.s6_addr + 12, sizeof(t.addr4));
-		t.v4 = t.addr4.s_addr == htonl(INADDR_ANY) ? TAKE_ANY : TAKE_ONE;
-	} else if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)) {
-		t.v4 = t.v6 = TAKE_ANY;
-	} else {
-		t.addr6 = sin6->sin6_addr;
-		t.v6 = TAKE_ONE;
-	}
-	return t;
-}
-
-/*
- * Two listeners cannot bind the same address and port.  Port 0 asks for
- * any free port and never collides.  A wildcard collides with every
- * address of its family on the same port; "[::]" and "*" take both
- * families, so they collide with every IPv4 address too.
- */
-static int
-address_overlaps(const struct conf_listener *a, const struct conf_listener *b)
-{
-	struct address_takes x = address_takes(&a->addr), y = address_takes(&b->addr);
-
-	if (x.port != y.port || x.port == 0)
-		return 0;
-	if (x.v4 != TAKE_NONE && y.v4 != TAKE_NONE &&
-	    (x.v4 == TAKE_ANY || y.v4 == TAKE_ANY || x.addr4.s_addr == y.addr4.s_addr))
-		return 1;
-	return x.v6 != TAKE_NONE && y.v6 != TAKE_NONE &&
-	    (x.v6 == TAKE_ANY || y.v6 == TAKE_ANY || IN6_ARE_ADDR_EQUAL(&x.addr6, &y.addr6));
-}
-
 /*
  * The directory relative paths are read against: the one the daemon was
  * started in, named once before it moves to "/", so that a reload reads
@@ -665,12 +426,7 @@ conf_set_base_dir(const char *dir)
 	return 0;
 }
 
-/*
- * value as the daemon will use it: below the base directory when it is
- * relative and one is set, in out (cap bytes); else value itself.  NULL
- * when the result would not fit.
- */
-static const char *
+const char *
 conf_resolve(const char *value, char *out, size_t cap)
 {
 	int n;
@@ -773,7 +529,7 @@ conf_set(struct conf_parser *p, const struct conf_key *k, void *base,
 			const struct conf_listener *o = &p->conf->listeners[j];
 
 			if (o == l || o->addrlen == 0 ||
-			    !address_overlaps(l, o))
+			    !conf_address_overlaps(l, o))
 				continue;
 			conf_error(p, line, "%s: \"%s\" collides with \"%s\" "
 			    "of listener \"%s\" (line %d)", k->name, value,
@@ -930,7 +686,7 @@ conf_new_listener(struct conf_parser *p, const char *name)
 {
 	struct conf *c = p->conf;
 	struct conf_listener *l;
-	int (*lseen)[NKEYS];
+	int *lseen;
 	size_t len = strlen(name);
 	unsigned i;
 
@@ -961,7 +717,7 @@ conf_new_listener(struct conf_parser *p, const char *name)
 	if (l == NULL)
 		goto fail;
 	c->listeners = l;
-	lseen = realloc(p->lseen, (c->nlisteners + 1) * sizeof(*lseen));
+	lseen = realloc(p->lseen, (c->nlisteners + 1) * NKEYS * sizeof(*lseen));
 	if (lseen == NULL)
 		goto fail;
 	p->lseen = lseen;
@@ -971,7 +727,7 @@ conf_new_listener(struct conf_parser *p, const char *name)
 	memcpy(l->name, name, len + 1);
 	l->line = p->lineno;
 	conf_set_defaults(SECTION_LISTENER, l);
-	memset(p->lseen[c->nlisteners], 0, sizeof(p->lseen[0]));
+	memset(&CONF_LSEEN(p, c->nlisteners, 0), 0, NKEYS * sizeof(*lseen));
 	p->listener = c->nlisteners++;
 	p->section = SECTION_LISTENER;
 	return;
@@ -1160,7 +916,7 @@ conf_handler(void *user, const char *section, const char *name,
 	}
 
 	if (p->section == SECTION_LISTENER) {
-		seen = &p->lseen[p->listener][i];
+		seen = &CONF_LSEEN(p, p->listener, i);
 		base = &p->conf->listeners[p->listener];
 	} else {
 		seen = &p->seen[i];
@@ -1189,78 +945,6 @@ conf_handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
-/* Once the whole file is read: required keys, at least one listener. */
-static void
-conf_check(struct conf_parser *p)
-{
-	struct conf *c = p->conf;
-	unsigned j;
-	size_t i;
-
-	if (c->nlisteners == 0)
-		conf_error(p, 0, "no [listener NAME] section (at least one "
-		    "is required)");
-	for (j = 0; j < c->nlisteners; j++) {
-		for (i = 0; i < NKEYS; i++) {
-			const struct conf_key *k = &conf_keys[i];
-
-			if (k->section != SECTION_LISTENER || k->def != NULL ||
-			    p->lseen[j][i] != 0)
-				continue;
-			conf_error(p, c->listeners[j].line, "[listener %s]: "
-			    "%s is missing (required)", c->listeners[j].name,
-			    k->name);
-		}
-	}
-	conf_check_uploads(p);
-	/* Known only once the whole file is read: [daemon] may come twice. */
-	if (c->group[0] != '\0' && c->user[0] == '\0' && !p->bad_user) {
-		for (i = 0; i < NKEYS; i++)
-			if (strcmp(conf_keys[i].name, "group") == 0)
-				break;
-		conf_error(p, i < NKEYS ? p->seen[i] : 0, "group: \"%s\" is "
-		    "set without user (a group applies only with [daemon] "
-		    "user)", c->group);
-	}
-}
-
-/* A listener with upload = on needs its tokens: read them now, at start
- * (before privileges drop) and at every reload. */
-static void
-conf_check_uploads(struct conf_parser *p)
-{
-	char resolved[PATH_MAX], why[256];
-	unsigned j;
-	size_t k;
-
-	for (k = 0; k < NKEYS; k++)
-		if (strcmp(conf_keys[k].name, "upload_token_file") == 0)
-			break;
-	for (j = 0; j < p->conf->nlisteners; j++) {
-		struct conf_listener *l = &p->conf->listeners[j];
-		int line = k < NKEYS && p->lseen[j][k] != 0 ? p->lseen[j][k] : l->line;
-		const char *path;
-
-		if (!l->upload)
-			continue;
-		if (l->upload_token_file[0] == '\0') {
-			conf_error(p, line, "[listener %s]: upload = on needs "
-			    "upload_token_file", l->name);
-			continue;
-		}
-		path = conf_resolve(l->upload_token_file, resolved, sizeof(resolved));
-		if (path == NULL) {
-			conf_error(p, line, "[listener %s]: upload_token_file: "
-			    "value too long", l->name);
-			continue;
-		}
-		if (auth_load_tokens(path, l->upload_tokens, sizeof(l->upload_tokens),
-		    why, sizeof(why)) != 0)
-			conf_error(p, line, "[listener %s]: upload_token_file "
-			    "%s: %s", l->name, path, why);
-	}
-}
-
 int
 conf_load(struct conf *c, const char *path, FILE *err)
 {
@@ -1272,6 +956,11 @@ conf_load(struct conf *c, const char *path, FILE *err)
 	p.conf = c;
 	p.path = path;
 	p.err = err;
+	p.seen = calloc(NKEYS, sizeof(*p.seen));
+	if (p.seen == NULL) {
+		conf_error(&p, 0, "%s", strerror(errno));
+		goto done;
+	}
 
 	if ((p.in = fopen(path, "re")) == NULL) {
 		conf_error(&p, 0, "%s", strerror(errno));
@@ -1286,6 +975,7 @@ conf_load(struct conf *c, const char *path, FILE *err)
 	fclose(p.in);
 done:
 	free(p.linebuf);
+	free(p.seen);
 	free(p.lseen);
 	if (p.errors > 0)
 		conf_free(c);
