@@ -1,8 +1,8 @@
 /*
  * bench_report.h: ringbench's reports, per job clone and in total, in the
- * formats fio users know: normal (for people), json and json+ (fio's
- * schema, written by bench_fiojson.c) and terse (one semicolon-separated
- * line per job).
+ * formats fio users know: normal and terse (fio's layouts, written by
+ * bench_fiotext.c), json and json+ (fio's schema, bench_fiojson.c), and
+ * ringbench's own layout.
  */
 #ifndef RINGPUSH_BENCH_REPORT_H
 #define RINGPUSH_BENCH_REPORT_H
@@ -13,9 +13,6 @@
 #include "bench_job.h"
 #include "bench_stats.h"
 
-/* The version of the terse layout; bumped when a field changes. */
-#define BENCH_REPORT_VERSION 1
-
 struct bench_report {
 	const struct bench_result *results;     /* one per job clone */
 	const struct bench_job **jobs;          /* the job of each result */
@@ -25,8 +22,7 @@ struct bench_report {
 };
 
 /* Each returns 0, or -1 when the stream reports a write error. */
-int bench_report_normal(FILE *out, const struct bench_report *rep);
-int bench_report_terse(FILE *out, const struct bench_report *rep);
+int bench_report_ringbench(FILE *out, const struct bench_report *rep);
 int bench_report_write(FILE *out, enum bench_format fmt,
     const struct bench_report *rep);
 

@@ -6,6 +6,7 @@
 #ifndef RINGPUSH_BENCH_TARGET_H
 #define RINGPUSH_BENCH_TARGET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -16,6 +17,9 @@ struct target_path {
 	uint64_t size;                  /* from HEAD */
 	char *get;                      /* the whole-file GET, built once */
 	int get_len;
+	char *put;                      /* writes: the PUT head, built once */
+	int put_len;
+	bool written;                   /* a PUT of it succeeded */
 	char *local;                    /* verify_dir copy, or NULL */
 	uint64_t local_size;
 	uint8_t digest[BENCH_DIGEST_MAX];       /* of the whole local file */

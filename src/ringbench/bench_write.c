@@ -13,7 +13,7 @@
 #include "bench_write.h"
 
 /*
- * rw=write: every PUT of a path is the same head and the same body: bs
+ * Writes: every PUT of a path is the same head and the same body: bs
  * bytes from the job's seed, made once.  The digest verify= compares the
  * files read back with is the body's.  Nothing is asked of the server:
  * the files need not exist yet.
@@ -41,17 +41,19 @@ bench_write_prepare(const struct bench_job *j, struct bench_target *t, FILE *err
 		struct target_path *tp = &t->paths[i];
 
 		tp->path = j->paths[i];
-		tp->size = j->bs;
-		t->total_size += j->bs;
-		tp->get_len = bench_http_put(req, sizeof(req), t->hostport, tp->path,
+		if (!bench_rw_reads(j->rw)) {
+			tp->size = j->bs;
+			t->total_size += j->bs;
+		}
+		tp->put_len = bench_http_put(req, sizeof(req), t->hostport, tp->path,
 		    j->bs, j->keepalive, j->http_user, j->http_pass);
-		if (tp->get_len < 0) {
+		if (tp->put_len < 0) {
 			fprintf(err, "job '%s': path or credentials too long: %s\n",
 			    j->name, tp->path);
 			return 1;
 		}
-		tp->get = strdup(req);
-		if (tp->get == NULL)
+		tp->put = strdup(req);
+		if (tp->put == NULL)
 			abort();
 		if (j->verify != BENCH_VERIFY_NONE) {
 			struct bench_digest d;
@@ -132,9 +134,12 @@ bench_write_verify(const struct bench_job *jobs, size_t njobs, struct bench_targ
 	size_t first = 0;
 
 	for (size_t i = 0; i < njobs; first += jobs[i].numjobs, i++) {
-		if (jobs[i].rw != BENCH_RW_WRITE || jobs[i].verify == BENCH_VERIFY_NONE)
+		if (!bench_rw_writes(jobs[i].rw) || jobs[i].verify == BENCH_VERIFY_NONE)
 			continue;
 		for (size_t k = 0; k < targets[i].npaths; k++) {
+			/* randwrite, or fewer requests than paths */
+			if (!targets[i].paths[k].written)
+				continue;
 			if (read_back(&jobs[i], &targets[i], &targets[i].paths[k], err) == 0)
 				results[first].verified++;
 			else

@@ -15,6 +15,7 @@
 #include "bench_report.h"
 #include "bench_run.h"
 #include "bench_stats.h"
+#include "bench_target.h"
 #include "version.h"
 
 static void
@@ -24,7 +25,8 @@ usage(FILE *out)
 	    "usage: ringbench [--option=value ...] [--name=job --option=value ...]"
 	    " [jobfile ...]\n\n"
 	    "Client options:\n"
-	    "  --output-format=F     normal, terse, json or json+ (fio's schema)\n"
+	    "  --output-format=F     normal, terse, json or json+ (fio's), or"
+	    " ringbench\n"
 	    "  --output=FILE         write the report to FILE\n"
 	    "  --eta=WHEN            status line: auto (on a terminal), always,"
 	    " never\n"
@@ -35,6 +37,52 @@ usage(FILE *out)
 	    "apply to every job):\n");
 	bench_options_usage(out);
 	fprintf(out, "\nSee ringbench(1).\n");
+}
+
+/* Add one group's total to the run's: groups run one after the other. */
+static void
+add_group(struct bench_result *total, const struct bench_result *g)
+{
+	uint64_t elapsed = total->elapsed_ns + g->elapsed_ns;
+
+	bench_result_merge(total, g);
+	total->elapsed_ns = elapsed;
+	total->cpu_usr_s += g->cpu_usr_s;
+	total->cpu_sys_s += g->cpu_sys_s;
+	if (g->server_pid > 0) {
+		total->server_pid = g->server_pid;
+		total->server_usr_s += g->server_usr_s;
+		total->server_sys_s += g->server_sys_s;
+	}
+}
+
+/*
+ * Run the jobs a group at a time, as fio does: a job with stonewall waits
+ * for every job before it to finish.  0, or -1 when the engine failed.
+ */
+static int
+run_groups(const struct bench_job *jobs, size_t njobs,
+    struct bench_target *targets, struct bench_result *results,
+    struct bench_result *total, struct bench_monitor *mon,
+    const struct bench_observer *obs)
+{
+	struct bench_result group_total;
+	size_t first, last, base = 0, i;
+
+	bench_result_init(total, "total", 0);
+	for (first = 0; first < njobs; first = last) {
+		for (last = first + 1; last < njobs &&
+		    jobs[last].group == jobs[first].group; last++)
+			;
+		bench_monitor_group(mon, base);
+		if (bench_run(jobs + first, last - first, targets + first,
+		    results + base, &group_total, obs, stderr) < 0)
+			return -1;
+		add_group(total, &group_total);
+		for (i = first; i < last; i++)
+			base += jobs[i].numjobs;
+	}
+	return 0;
 }
 
 int
@@ -96,8 +144,9 @@ main(int argc, char **argv)
 	    stderr) < 0)
 		goto out;
 	obs.tick = bench_monitor_tick;
+	obs.io = bench_monitor_io;
 	obs.arg = &mon;
-	if (bench_run(jobs, njobs, targets, results, &total, &obs, stderr) < 0)
+	if (run_groups(jobs, njobs, targets, results, &total, &mon, &obs) < 0)
 		goto out;
 	bench_monitor_close(&mon, results, &total);
 
