@@ -69,6 +69,26 @@ ddir_field(const char *report, const char *ddir, const char *sub,
 	return strtoll(p + strlen(pat), NULL, 10);
 }
 
+/* fio's field list, with both directions filled (tests/fio_schema.py) */
+static void
+check_schema(const struct rp_daemon *d)
+{
+	const char *t = getenv("TESTS_DIR");
+	char script[PATH_MAX], report[PATH_MAX], out[PATH_MAX], *text;
+	char *argv[] = { "python3", script, report, NULL };
+	int status;
+
+	snprintf(script, sizeof(script), "%s/fio_schema.py",
+	    t != NULL && *t != '\0' ? t : "tests");
+	snprintf(report, sizeof(report), "%s/report.json", d->dir);
+	snprintf(out, sizeof(out), "%s/schema.out", d->dir);
+	status = rp_run(argv, out, 60, false);
+	text = rp_slurp(out, NULL);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "fio's field list: %s", text != NULL ? text : "");
+	free(text);
+}
+
 Test(ringbench_mixed, randrw_fills_both_directions, .timeout = 120)
 {
 	struct rp_daemon d;
@@ -106,6 +126,8 @@ Test(ringbench_mixed, randrw_fills_both_directions, .timeout = 120)
 	cr_assert_geq(ddir_field(report, "read", "lat_ns", "min"),
 	    ddir_field(report, "read", "clat_ns", "min"));
 	cr_assert_not_null(strstr(report, "\"rwmixread\" : \"50\""), "%s", report);
+	if (rp_have("python3"))
+		check_schema(&d);
 
 	/* what was written is bs bytes, from a PUT the daemon published */
 	rp_path(&d, "m/a", path);
