@@ -27,6 +27,9 @@ struct bench_monitor {
 	const struct bench_job **jobs;  /* the job of each clone */
 	size_t n;
 	struct bench_monitor_clone *clones;     /* n + 1: the last is the total */
+	struct bench_monitor_clone *groups;     /* each group's total */
+	size_t ngroups;
+	unsigned group;                 /* the group running */
 	uint64_t next_sample;
 	uint64_t last_sample;
 	FILE *status;                   /* the terminal, or NULL */
@@ -67,6 +70,11 @@ void bench_monitor_group(struct bench_monitor *m, size_t base);
  */
 void bench_monitor_close(struct bench_monitor *m,
     struct bench_result *results, struct bench_result *total);
+
+/* Put each group's sampled series into totals[0..ngroups), indexed by
+ * group; call before bench_monitor_close. */
+void bench_monitor_group_series(const struct bench_monitor *m,
+    struct bench_result *totals, size_t ngroups);
 
 /* Clear the status line, so that other output starts on a clean line. */
 void bench_monitor_erase(struct bench_monitor *m);

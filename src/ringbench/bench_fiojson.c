@@ -329,7 +329,17 @@ bench_fiojson_write(FILE *out, const struct bench_report *rep, bool plus)
 	bench_json_string(out, when);
 	fprintf(out, ",\n  \"global options\" : {},\n  \"jobs\" : [\n");
 	if (rep->group_reporting) {
-		json_job(out, rep->jobs[0], 0, rep->total, &ru, plus);
+		/* one entry per group, named after its first job, as fio */
+		unsigned g, n = bench_report_ngroups(rep), shown = 0;
+		const struct bench_result *gt;
+		size_t first;
+
+		for (g = 0; g < n; g++) {
+			if ((gt = bench_report_group(rep, g, &first)) == NULL)
+				continue;
+			fprintf(out, "%s", shown++ > 0 ? ",\n" : "");
+			json_job(out, rep->jobs[first], 0, gt, &ru, plus);
+		}
 		fprintf(out, "\n");
 	} else {
 		for (i = 0; i < rep->nresults; i++) {

@@ -308,64 +308,46 @@ normal_group(FILE *out, const struct bench_report *rep, unsigned group)
 	}
 }
 
+/* The results of group g: how many. */
 static unsigned
-groups(const struct bench_report *rep)
+group_jobs(const struct bench_report *rep, unsigned g)
 {
 	unsigned n = 0;
 	size_t i;
 
 	for (i = 0; i < rep->nresults; i++)
-		if (rep->results[i].group + 1 > n)
-			n = rep->results[i].group + 1;
+		n += rep->results[i].group == g;
 	return n;
 }
 
 int
 bench_fionormal_write(FILE *out, const struct bench_report *rep)
 {
-	struct bench_result *merged;
+	const struct bench_result *gt;
 	struct rusage ru;
-	unsigned g, n = groups(rep), jobs, shown = 0;
+	unsigned g, n = bench_report_ngroups(rep), shown = 0;
 	size_t i, first;
 
 	memset(&ru, 0, sizeof(ru));
 	(void)getrusage(RUSAGE_SELF, &ru);
 	for (g = 0; g < n; g++) {
-		if (!rep->group_reporting) {
-			for (i = 0; i < rep->nresults; i++) {
-				if (rep->results[i].group != g)
-					continue;
-				if (shown++ > 0)
-					fputc('\n', out);
-				normal_job(out, rep->jobs[i], &rep->results[i],
-				    1, &ru);
-			}
+		if (rep->group_reporting) {
+			/* one block per group, named after its first job */
+			if ((gt = bench_report_group(rep, g, &first)) == NULL)
+				continue;
+			if (shown++ > 0)
+				fputc('\n', out);
+			normal_job(out, rep->jobs[first], gt, group_jobs(rep, g),
+			    &ru);
 			continue;
 		}
-		/* group_reporting: one block per group, named after its
-		 * first job, as fio does */
-		merged = malloc(sizeof(*merged));
-		if (merged == NULL)
-			abort();
-		jobs = 0;
-		first = rep->nresults;
 		for (i = 0; i < rep->nresults; i++) {
 			if (rep->results[i].group != g)
 				continue;
-			if (first == rep->nresults) {
-				first = i;
-				*merged = rep->results[i];
-			} else {
-				bench_result_merge(merged, &rep->results[i]);
-			}
-			jobs++;
-		}
-		if (first < rep->nresults) {
 			if (shown++ > 0)
 				fputc('\n', out);
-			normal_job(out, rep->jobs[first], merged, jobs, &ru);
+			normal_job(out, rep->jobs[i], &rep->results[i], 1, &ru);
 		}
-		free(merged);
 	}
 	for (g = 0; g < n; g++) {
 		fputc('\n', out);
@@ -450,7 +432,13 @@ bench_fioterse_write(FILE *out, const struct bench_report *rep)
 	memset(&ru, 0, sizeof(ru));
 	(void)getrusage(RUSAGE_SELF, &ru);
 	if (rep->group_reporting) {
-		terse_job(out, rep->jobs[0], rep->total, &ru);
+		const struct bench_result *gt;
+		unsigned g, n = bench_report_ngroups(rep);
+		size_t first;
+
+		for (g = 0; g < n; g++)
+			if ((gt = bench_report_group(rep, g, &first)) != NULL)
+				terse_job(out, rep->jobs[first], gt, &ru);
 		return ferror(out) ? -1 : 0;
 	}
 	for (i = 0; i < rep->nresults; i++)

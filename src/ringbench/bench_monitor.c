@@ -71,7 +71,9 @@ bench_monitor_open(struct bench_monitor *m, const struct bench_job **jobs,
 	m->jobs = jobs;
 	m->n = n;
 	m->clones = calloc(n + 1, sizeof(*m->clones));
-	if (m->clones == NULL) {
+	m->ngroups = n > 0 ? jobs[n - 1]->group + 1 : 1;
+	m->groups = calloc(m->ngroups, sizeof(*m->groups));
+	if (m->clones == NULL || m->groups == NULL) {
 		fprintf(err, "ringbench: out of memory\n");
 		return -1;
 	}
@@ -139,8 +141,10 @@ sample(struct bench_monitor *m, const struct bench_progress *p)
 			tios[d] += io->requests;
 		}
 	}
-	for (d = 0; d < BENCH_NDDIR; d++)
+	for (d = 0; d < BENCH_NDDIR; d++) {
 		sample_dir(&total->dir[d], tbytes[d], tios[d], secs);
+		sample_dir(&m->groups[m->group].dir[d], tbytes[d], tios[d], secs);
+	}
 	m->last_sample = p->now_ns;
 }
 
@@ -372,6 +376,10 @@ interim(struct bench_monitor *m, const struct bench_progress *p)
 	rep.nresults = p->nresults;
 	rep.total = total;
 	rep.group_reporting = m->group_reporting;
+	/* the running group's total so far */
+	total->group = p->results[0].group;
+	rep.groups = total;
+	rep.ngroups = 1;
 	bench_monitor_erase(m);
 	(void)bench_report_write(m->out, m->format, &rep);
 	fflush(m->out);
@@ -437,12 +445,23 @@ bench_monitor_group(struct bench_monitor *m, size_t base)
 	unsigned d;
 
 	m->base = base;
+	m->group = base < m->n ? m->jobs[base]->group : 0;
 	/* the group's window opens anew; its counts start from zero */
 	m->last_sample = 0;
 	for (d = 0; d < BENCH_NDDIR; d++) {
 		total->dir[d].sample_bytes = total->dir[d].sample_ios = 0;
 		m->status_bytes[d] = m->status_ios[d] = 0;
 	}
+}
+
+void
+bench_monitor_group_series(const struct bench_monitor *m,
+    struct bench_result *totals, size_t ngroups)
+{
+	size_t g;
+
+	for (g = 0; g < ngroups && g < m->ngroups; g++)
+		copy_series(&totals[g], &m->groups[g]);
 }
 
 void
@@ -474,5 +493,7 @@ bench_monitor_close(struct bench_monitor *m, struct bench_result *results,
 				fclose(m->clones[i].log[k]);
 	}
 	free(m->clones);
+	free(m->groups);
 	m->clones = NULL;
+	m->groups = NULL;
 }

@@ -20,6 +20,34 @@ pct(double cpu_s, uint64_t elapsed_ns)
 	return elapsed_ns > 0 ? cpu_s * 100.0 / ((double)elapsed_ns / 1e9) : 0;
 }
 
+const struct bench_result *
+bench_report_group(const struct bench_report *rep, unsigned g, size_t *first)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nresults && rep->results[i].group != g; i++)
+		;
+	if (i == rep->nresults)
+		return NULL;
+	*first = i;
+	for (size_t k = 0; k < rep->ngroups; k++)
+		if (rep->groups[k].group == g)
+			return &rep->groups[k];
+	return rep->total;
+}
+
+unsigned
+bench_report_ngroups(const struct bench_report *rep)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < rep->nresults; i++)
+		if (rep->results[i].group + 1 > n)
+			n = rep->results[i].group + 1;
+	return n;
+}
+
 void
 bench_json_string(FILE *out, const char *s)
 {

@@ -63,10 +63,10 @@ add_group(struct bench_result *total, const struct bench_result *g)
 static int
 run_groups(const struct bench_job *jobs, size_t njobs,
     struct bench_target *targets, struct bench_result *results,
-    struct bench_result *total, struct bench_monitor *mon,
-    const struct bench_observer *obs)
+    struct bench_result *total, struct bench_result *group_totals,
+    struct bench_monitor *mon, const struct bench_observer *obs)
 {
-	struct bench_result group_total;
+	struct bench_result *gt;
 	size_t first, last, base = 0, i;
 
 	bench_result_init(total, "total", 0);
@@ -75,10 +75,12 @@ run_groups(const struct bench_job *jobs, size_t njobs,
 		    jobs[last].group == jobs[first].group; last++)
 			;
 		bench_monitor_group(mon, base);
+		gt = &group_totals[jobs[first].group];
 		if (bench_run(jobs + first, last - first, targets + first,
-		    results + base, &group_total, obs, stderr) < 0)
+		    results + base, gt, obs, stderr) < 0)
 			return -1;
-		add_group(total, &group_total);
+		gt->group = jobs[first].group;
+		add_group(total, gt);
 		for (i = first; i < last; i++)
 			base += jobs[i].numjobs;
 	}
@@ -92,12 +94,12 @@ main(int argc, char **argv)
 	struct bench_cmdline cl;
 	struct bench_job *jobs = NULL;
 	struct bench_target *targets = NULL;
-	struct bench_result *results = NULL, total;
+	struct bench_result *results = NULL, *group_totals = NULL, total;
 	const struct bench_job **resjobs = NULL;
 	struct bench_report rep;
 	struct bench_monitor mon;
 	struct bench_observer obs;
-	size_t njobs = 0, nres = 0, i, k, n;
+	size_t njobs = 0, nres = 0, ngroups, i, k, n;
 	FILE *out = stdout;
 	int status = 2;
 	bool any_error = false, tolerate = true;
@@ -126,9 +128,11 @@ main(int argc, char **argv)
 		goto out;
 	for (i = 0; i < njobs; i++)
 		nres += jobs[i].numjobs;
+	ngroups = jobs[njobs - 1].group + 1;
 	results = calloc(nres, sizeof(*results));
 	resjobs = calloc(nres, sizeof(*resjobs));
-	if (results == NULL || resjobs == NULL) {
+	group_totals = calloc(ngroups, sizeof(*group_totals));
+	if (results == NULL || resjobs == NULL || group_totals == NULL) {
 		fprintf(stderr, "ringbench: out of memory\n");
 		goto out;
 	}
@@ -146,8 +150,10 @@ main(int argc, char **argv)
 	obs.tick = bench_monitor_tick;
 	obs.io = bench_monitor_io;
 	obs.arg = &mon;
-	if (run_groups(jobs, njobs, targets, results, &total, &mon, &obs) < 0)
+	if (run_groups(jobs, njobs, targets, results, &total, group_totals,
+	    &mon, &obs) < 0)
 		goto out;
+	bench_monitor_group_series(&mon, group_totals, ngroups);
 	bench_monitor_close(&mon, results, &total);
 
 	rep.results = results;
@@ -155,6 +161,8 @@ main(int argc, char **argv)
 	rep.nresults = nres;
 	rep.total = &total;
 	rep.group_reporting = false;
+	rep.groups = group_totals;
+	rep.ngroups = ngroups;
 	for (i = 0; i < njobs; i++)
 		if (jobs[i].group_reporting)
 			rep.group_reporting = true;
@@ -180,6 +188,7 @@ out:
 	if (out != stdout)
 		fclose(out);
 	free(results);
+	free(group_totals);
 	free(resjobs);
 	bench_targets_free(targets, njobs);
 	if (jobs != NULL)

@@ -22,7 +22,8 @@ static char *
 render(enum bench_format fmt, bool group)
 {
 	const struct bench_job *jobs[1] = { &job };
-	struct bench_report rep = { &res, jobs, 1, &total, group };
+	struct bench_report rep = { .results = &res, .jobs = jobs, .nresults = 1,
+	    .total = &total, .group_reporting = group };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);

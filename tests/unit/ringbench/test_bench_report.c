@@ -22,7 +22,8 @@ static char *
 render(enum bench_format fmt)
 {
 	const struct bench_job *jobs[1] = { &job };
-	struct bench_report rep = { &res, jobs, 1, &total, false };
+	struct bench_report rep = { .results = &res, .jobs = jobs, .nresults = 1,
+	    .total = &total };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -321,4 +322,54 @@ Test(bench_proc, stat_lines)
 	cr_assert_eq(bench_proc_tree_cpu(getpid(), &cpu), 0);
 	cr_assert_geq(cpu.usr_s + cpu.sys_s, 0);
 	cr_assert_eq(bench_proc_tree_cpu(-5, &cpu), -1);
+}
+
+/* Two stonewalled groups: a block, a terse line and a Run status block
+ * each, with the group's own total under group_reporting. */
+Test(bench_report, groups, .init = setup)
+{
+	static struct bench_result two[2], totals[2];
+	struct bench_job second = job;
+	const struct bench_job *jobs[2] = { &job, &second };
+	struct bench_report rep = { .results = two, .jobs = jobs,
+	    .nresults = 2, .total = &total, .group_reporting = true,
+	    .groups = totals, .ngroups = 2 };
+	char *text = NULL, *nl;
+	size_t len = 0;
+	FILE *f;
+
+	strcpy(second.name, "later");
+	second.rw = BENCH_RW_RANDWRITE;
+	two[0] = res;
+	bench_result_init(&two[1], "later", 0);
+	two[1].group = 1;
+	two[1].elapsed_ns = 2000000000;
+	bench_result_add_io(&two[1], BENCH_DDIR_WRITE, 1000, 9000);
+	two[1].io[BENCH_DDIR_WRITE].bytes = 4096;
+	totals[0] = res;
+	totals[1] = two[1];
+	totals[1].server_pid = 99;
+
+	f = open_memstream(&text, &len);
+	cr_assert_eq(bench_report_write(f, BENCH_FMT_NORMAL, &rep), 0);
+	fclose(f);
+	cr_assert_not_null(strstr(text, "job\\1: (groupid=0, jobs=1)"), "%s", text);
+	cr_assert_not_null(strstr(text, "\nlater: (groupid=1, jobs=1)"), "%s", text);
+	cr_assert_not_null(strstr(text, "server pid 99"), "the group's total: %s",
+	    text);
+	cr_assert_not_null(strstr(text, "\nRun status group 1 (all jobs):\n"
+	    "  WRITE: bw=2048B/s (2048B/s), "), "%s", text);
+	free(text);
+
+	text = NULL;
+	f = open_memstream(&text, &len);
+	cr_assert_eq(bench_report_write(f, BENCH_FMT_TERSE, &rep), 0);
+	fclose(f);
+	cr_assert_eq(strncmp(text, "3;ringbench-", 12), 0, "%s", text);
+	nl = strchr(text, '\n');
+	cr_assert_not_null(nl);
+	cr_assert_not_null(strstr(nl + 1, ";later;1;0;0;0;0;0;"),
+	    "no reads, then the writes: %s", nl + 1);
+	cr_assert_not_null(strstr(nl + 1, ";4;2;0;2000;1;1;"), "%s", nl + 1);
+	free(text);
 }
