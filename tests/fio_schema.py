@@ -30,6 +30,11 @@ BUCKETS = ["2", "4", "10", "20", "50", "100", "250", "500", "750", "1000"]
 LAT_TABLES = {"latency_ns": BUCKETS, "latency_us": BUCKETS,
               "latency_ms": BUCKETS + ["2000", ">=2000"]}
 
+# the directions each rw= uses: GETs are reads, PUTs writes
+USED = {"read": ("read",), "randread": ("read",), "write": ("write",),
+        "randwrite": ("write",), "rw": ("read", "write"),
+        "randrw": ("read", "write")}
+
 problems = []
 
 
@@ -52,6 +57,7 @@ def main():
         problems.append("no jobs")
     for i, job in enumerate(rep.get("jobs", [])):
         need(job, JOB, f"jobs[{i}]")
+        used = USED.get(job.get("job options", {}).get("rw", "read"), ())
         for ddir in ("read", "write", "trim"):
             d = job.get(ddir, {})
             need(d, DDIR, f"jobs[{i}].{ddir}")
@@ -61,22 +67,27 @@ def main():
             if sorted(clat.get("percentile", {})) != sorted(PERCENTILES):
                 problems.append(f"jobs[{i}].{ddir}.clat_ns.percentile keys")
             bins = clat.get("bins")
-            if plus and ddir == "read":
+            if plus and ddir in used:
                 if bins is None:
-                    problems.append(f"jobs[{i}].read.clat_ns: no bins")
+                    problems.append(f"jobs[{i}].{ddir}.clat_ns: no bins")
                 elif sum(bins.values()) != clat.get("N"):
-                    problems.append(f"jobs[{i}].read: bins do not sum to N")
+                    problems.append(f"jobs[{i}].{ddir}: bins do not sum to N")
                 elif not all(k.isdigit() for k in bins):
-                    problems.append(f"jobs[{i}].read: a bin key is not ns")
+                    problems.append(f"jobs[{i}].{ddir}: a bin key is not ns")
             elif bins is not None and (not plus or bins):
                 problems.append(f"jobs[{i}].{ddir}.clat_ns: unexpected bins")
-            if ddir != "read" and d.get("total_ios") != 0:
+            if ddir not in used and d.get("total_ios") != 0:
                 problems.append(f"jobs[{i}].{ddir}: not zeroed")
+            for lat in ("slat_ns", "lat_ns"):
+                if d.get(lat, {}).get("N") != d.get("total_ios"):
+                    problems.append(f"jobs[{i}].{ddir}.{lat}: N is not "
+                                    "total_ios")
         for table, keys in LAT_TABLES.items():
             if list(job.get(table, {})) != keys:
                 problems.append(f"jobs[{i}].{table} keys")
         share = sum(sum(job.get(t, {}).values()) for t in LAT_TABLES)
-        if job.get("read", {}).get("total_ios") and abs(share - 100) > 0.01:
+        ios = sum(job.get(d, {}).get("total_ios", 0) for d in used)
+        if ios and abs(share - 100) > 0.01:
             problems.append(f"jobs[{i}]: latency tables sum to {share}")
     for p in problems:
         print(p)

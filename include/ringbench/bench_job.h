@@ -21,10 +21,14 @@
 
 #define BENCH_NAME_MAX 64
 
-enum bench_rw { BENCH_RW_READ, BENCH_RW_RANDREAD, BENCH_RW_WRITE };
+/* fio's rw=; the writes are PUTs (ringbench(1) maps them). */
+enum bench_rw { BENCH_RW_READ, BENCH_RW_RANDREAD, BENCH_RW_WRITE,
+    BENCH_RW_RANDWRITE, BENCH_RW_RW, BENCH_RW_RANDRW };
+/* fio's data directions, as its logs and reports number them. */
+enum bench_ddir { BENCH_DDIR_READ, BENCH_DDIR_WRITE, BENCH_NDDIR };
 enum bench_sink { BENCH_SINK_DISCARD, BENCH_SINK_SPLICE };
 enum bench_format { BENCH_FMT_NORMAL, BENCH_FMT_JSON, BENCH_FMT_JSONPLUS,
-    BENCH_FMT_TERSE };
+    BENCH_FMT_TERSE, BENCH_FMT_RINGBENCH };
 enum bench_eta { BENCH_ETA_AUTO, BENCH_ETA_ALWAYS, BENCH_ETA_NEVER };
 
 /* One job as the user described it; numjobs clones run from one of these. */
@@ -39,6 +43,7 @@ struct bench_job {
 	unsigned numjobs;
 	unsigned iodepth;               /* connections per clone */
 	enum bench_rw rw;
+	unsigned rwmixread;             /* percent of reads in rw, randrw */
 	uint64_t bs;                    /* randread range length; write: body size */
 	uint64_t size;                  /* bytes per clone, 0 = not set */
 	uint64_t number_ios;            /* requests per clone, 0 = not set */
@@ -58,7 +63,9 @@ struct bench_job {
 	char *write_bw_log;             /* fio log file prefixes, NULL = none */
 	char *write_lat_log;
 	char *write_iops_log;
-	unsigned log_avg_msec;          /* log sample period */
+	unsigned log_avg_msec;          /* log sample period, 0 = per request */
+	bool stonewall;                 /* wait for the jobs before it */
+	unsigned group;                 /* fio's groupid: stonewalls counted */
 	char *http_user;                /* rw=write: Basic credentials */
 	char *http_pass;
 	int line;                       /* section line, 0 = command line */
@@ -129,6 +136,23 @@ int bench_spec_cmdline(struct bench_spec *s, struct bench_cmdline *cl,
 int bench_jobs_build(const struct bench_spec *s, struct bench_job **jobs,
     size_t *njobs, FILE *err);
 void bench_jobs_free(struct bench_job *jobs, size_t njobs);
+
+/* fio's name of rw ("randrw"). */
+const char *bench_rw_name(enum bench_rw rw);
+/* Whether rw reads (GETs), writes (PUTs), picks at random. */
+bool bench_rw_reads(enum bench_rw rw);
+bool bench_rw_writes(enum bench_rw rw);
+bool bench_rw_random(enum bench_rw rw);
+
+/* The generator behind randseed (xorshift64*): quick and reproducible. */
+uint64_t bench_rng_next(uint64_t *state);
+/*
+ * The direction of the next request of a job with rw and rwmixread:
+ * a mixed rw draws from *rng (rwmixread percent reads), the others do not
+ * touch it.
+ */
+enum bench_ddir bench_rw_pick(enum bench_rw rw, unsigned rwmixread,
+    uint64_t *rng);
 
 /* Value parsers, exported for tests: 0 on success, -1 when malformed. */
 int bench_parse_bool(const char *s, bool *out);

@@ -27,12 +27,15 @@ struct bench_monitor {
 	const struct bench_job **jobs;  /* the job of each clone */
 	size_t n;
 	struct bench_monitor_clone *clones;     /* n + 1: the last is the total */
+	struct bench_monitor_clone *groups;     /* each group's total */
+	size_t ngroups;
+	unsigned group;                 /* the group running */
 	uint64_t next_sample;
 	uint64_t last_sample;
 	FILE *status;                   /* the terminal, or NULL */
 	uint64_t next_status;
-	uint64_t status_bytes;          /* total at the last status line */
-	uint64_t status_ios;
+	uint64_t status_bytes[BENCH_NDDIR];     /* at the last status line */
+	uint64_t status_ios[BENCH_NDDIR];
 	uint64_t status_at;
 	int status_len;                 /* characters of the line shown */
 	uint64_t interval_ms;           /* interim reports, 0 = none */
@@ -40,6 +43,7 @@ struct bench_monitor {
 	enum bench_format format;
 	FILE *out;                      /* where interim reports go */
 	bool group_reporting;
+	size_t base;                    /* first clone of the group running */
 	bool started;
 	uint64_t started_at;
 };
@@ -52,14 +56,25 @@ struct bench_monitor {
 int bench_monitor_open(struct bench_monitor *m, const struct bench_job **jobs,
     size_t n, const struct bench_cmdline *cl, FILE *out, FILE *tty,
     FILE *err);
-/* The engine's observer callback; arg is the monitor. */
+/*
+ * The engine's observer callbacks; arg is the monitor.  The clones the
+ * engine counts are those of the group started with bench_monitor_group.
+ */
 void bench_monitor_tick(void *arg, const struct bench_progress *p);
+void bench_monitor_io(void *arg, size_t clone, const struct bench_io_done *io);
+/* A group of jobs starts, its first clone being base of the n opened. */
+void bench_monitor_group(struct bench_monitor *m, size_t base);
 /*
  * After the run: erase the status line, close the logs, and put the
  * sampled series into results[] and total.  Safe after a failed open.
  */
 void bench_monitor_close(struct bench_monitor *m,
     struct bench_result *results, struct bench_result *total);
+
+/* Put each group's sampled series into totals[0..ngroups), indexed by
+ * group; call before bench_monitor_close. */
+void bench_monitor_group_series(const struct bench_monitor *m,
+    struct bench_result *totals, size_t ngroups);
 
 /* Clear the status line, so that other output starts on a clean line. */
 void bench_monitor_erase(struct bench_monitor *m);

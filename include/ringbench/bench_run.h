@@ -37,14 +37,31 @@ struct bench_progress {
 	size_t nresults;
 };
 
-/* Called with arg from bench_run's loop; must not block. */
+/* One request done inside the measured window, for per-request logs. */
+struct bench_io_done {
+	uint64_t now_ns;
+	uint64_t window_start_ns;
+	enum bench_ddir dir;
+	uint64_t bytes;                 /* its body */
+	uint64_t offset;                /* of its range; 0 for a whole file */
+	uint64_t slat_ns;
+	uint64_t clat_ns;
+};
+
+/*
+ * Called with arg from bench_run's loop; must not block.  io (may be NULL)
+ * hears of each request of a clone whose job has log_avg_msec=0; clone
+ * counts from the first job passed to bench_run.
+ */
 struct bench_observer {
 	void (*tick)(void *arg, const struct bench_progress *p);
+	void (*io)(void *arg, size_t clone, const struct bench_io_done *d);
 	void *arg;
 };
 
 /*
- * Run all jobs at once.  Fills results[] (one per clone, in job order,
+ * Run the jobs passed all at once (ringbench.c passes one group of
+ * stonewalled jobs at a time).  Fills results[] (one per clone, in job order,
  * numjobs each) and total.  Returns 0, or -1 when the engine itself failed
  * (message on err); request errors are counted in the results instead.
  */

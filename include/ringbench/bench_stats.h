@@ -74,24 +74,38 @@ struct bench_errors {
 	uint32_t status[600];           /* count by HTTP status code */
 };
 
+/*
+ * One direction (fio's ddir: reads are GETs, writes PUTs).  slat is
+ * submission -> request fully sent, clat request sent -> last body byte
+ * (a PUT: -> the response), lat their sum.
+ */
+struct bench_io_stats {
+	uint64_t requests;
+	uint64_t bytes;                 /* body bytes moved in the window */
+	struct bench_hist slat;
+	struct bench_hist clat;
+	struct bench_hist lat;
+	struct bench_series bw_kib;     /* per sampling interval */
+	struct bench_series iops;
+};
+
 /* One job clone's numbers, or the total of all. */
 struct bench_result {
 	char name[64];
 	unsigned clone;
-	uint64_t requests;              /* completed and accepted */
-	uint64_t bytes;                 /* body bytes received in the window */
+	unsigned group;                 /* fio's groupid */
+	uint64_t requests;              /* completed and accepted, both ways */
+	uint64_t bytes;                 /* body bytes moved in the window */
 	uint64_t verified;              /* bodies whose digest matched */
 	uint64_t elapsed_ns;            /* measured window */
 	struct bench_hist ttfb;
-	struct bench_hist clat;
+	struct bench_io_stats io[2];    /* by enum bench_ddir */
 	struct bench_errors err;
 	double cpu_usr_s;               /* client, over the window */
 	double cpu_sys_s;
 	int server_pid;                 /* 0 = not measured */
 	double server_usr_s;
 	double server_sys_s;
-	struct bench_series bw_kib;     /* per sampling interval */
-	struct bench_series iops;
 };
 
 void bench_result_init(struct bench_result *r, const char *name,
@@ -99,6 +113,13 @@ void bench_result_init(struct bench_result *r, const char *name,
 /* Add src's counts and samples to dst; the window is the longest. */
 void bench_result_merge(struct bench_result *dst,
     const struct bench_result *src);
+/* One request of dir done, with its latencies (ns); its bytes are
+ * counted as they move, so that rates show while a run goes on. */
+void bench_result_add_io(struct bench_result *r, unsigned dir,
+    uint64_t slat, uint64_t clat);
+/* The figures of one direction, as the reports show them. */
+double bench_io_kibps(const struct bench_io_stats *io, uint64_t elapsed_ns);
+double bench_io_iops(const struct bench_io_stats *io, uint64_t elapsed_ns);
 uint64_t bench_errors_total(const struct bench_errors *e);
 
 /* Derived figures, in one place so every output format agrees. */

@@ -2,13 +2,15 @@
  * bench_fiojson.c: the json and json+ reports in fio's schema.
  *
  * The field names and their order follow fio 3.x's JSON writer, so that
- * anything written for fio's output finds what it looks for.  Only reads
- * happen: "write" and "trim" are present and zeroed, as fio writes the
- * directions a job did not use.  Latencies are nanoseconds, bandwidths
- * KiB/s (bw) and bytes/s (bw_bytes), runtimes milliseconds, as in fio.
+ * anything written for fio's output finds what it looks for.  GETs are
+ * reads, PUTs writes; "trim" and a direction the job does not use are
+ * present and zeroed, as fio writes them.  Latencies are nanoseconds,
+ * bandwidths KiB/s (bw) and bytes/s (bw_bytes), runtimes milliseconds, as
+ * in fio.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -108,29 +110,28 @@ json_lat(FILE *out, const char *name, const struct bench_hist *h,
 	fprintf(out, "\n        }");
 }
 
-/* One direction; r == NULL writes the zeroed block of an unused one. */
+/* One direction; io == NULL writes the zeroed block of an unused one. */
 static void
-json_ddir(FILE *out, const char *ddir, const struct bench_result *r,
-    bool plus)
+json_ddir(FILE *out, const char *ddir, const struct bench_io_stats *io,
+    uint64_t elapsed_ns, bool plus)
 {
-	static struct bench_hist empty;
-	static struct bench_series none;
-	const struct bench_hist *clat = &empty;
-	const struct bench_series *bw = &none, *iops = &none;
+	static struct bench_io_stats none;
 	uint64_t bytes = 0, ios = 0, runtime_ms = 0, bw_bytes = 0;
 	double iops_avg = 0;
+	bool used = io != NULL;
 
-	bench_hist_init(&empty);
-	if (r != NULL) {
-		clat = &r->clat;
-		bw = &r->bw_kib;
-		iops = &r->iops;
-		bytes = r->bytes;
-		ios = r->requests;
-		runtime_ms = r->elapsed_ns / 1000000u;
-		bw_bytes = (uint64_t)((double)r->bytes * 1e9 /
-		    (r->elapsed_ns > 0 ? (double)r->elapsed_ns : 1));
-		iops_avg = bench_result_reqps(r);
+	if (io == NULL) {
+		memset(&none, 0, sizeof(none));
+		bench_hist_init(&none.slat);
+		bench_hist_init(&none.clat);
+		bench_hist_init(&none.lat);
+		io = &none;
+	} else {
+		bytes = io->bytes;
+		ios = io->requests;
+		runtime_ms = elapsed_ns / 1000000u;
+		bw_bytes = (uint64_t)(bench_io_kibps(io, elapsed_ns) * 1024);
+		iops_avg = bench_io_iops(io, elapsed_ns);
 	}
 	fprintf(out, "      \"%s\" : {\n        \"io_bytes\" : %" PRIu64 ",\n"
 	    "        \"io_kbytes\" : %" PRIu64 ",\n        \"bw_bytes\" : %"
@@ -139,22 +140,23 @@ json_ddir(FILE *out, const char *ddir, const struct bench_result *r,
 	    ",\n        \"short_ios\" : 0,\n        \"drop_ios\" : 0,\n", ddir,
 	    bytes, bytes / 1024, bw_bytes, bw_bytes / 1024, iops_avg,
 	    runtime_ms, ios);
-	/* slat is not measured apart: the send completes without a CQE */
-	json_lat(out, "slat_ns", &empty, false, false);
+	json_lat(out, "slat_ns", &io->slat, false, false);
 	fprintf(out, ",\n");
-	json_lat(out, "clat_ns", clat, true, plus && r != NULL);
+	json_lat(out, "clat_ns", &io->clat, true, plus && used);
 	fprintf(out, ",\n");
-	json_lat(out, "lat_ns", clat, false, false);
+	json_lat(out, "lat_ns", &io->lat, false, false);
 	fprintf(out, ",\n        \"bw_min\" : %" PRIu64 ",\n        \"bw_max\" : %"
 	    PRIu64 ",\n        \"bw_agg\" : %f,\n        \"bw_mean\" : %f,\n"
 	    "        \"bw_dev\" : %f,\n        \"bw_samples\" : %" PRIu64 ",\n"
 	    "        \"iops_min\" : %" PRIu64 ",\n        \"iops_max\" : %" PRIu64
 	    ",\n        \"iops_mean\" : %f,\n        \"iops_stddev\" : %f,\n"
 	    "        \"iops_samples\" : %" PRIu64 "\n      }",
-	    (uint64_t)bw->min, (uint64_t)bw->max, bw->n > 0 ? 100.0 : 0.0,
-	    bench_series_mean(bw), bench_series_stddev(bw), bw->n,
-	    (uint64_t)iops->min, (uint64_t)iops->max, bench_series_mean(iops),
-	    bench_series_stddev(iops), iops->n);
+	    (uint64_t)io->bw_kib.min, (uint64_t)io->bw_kib.max,
+	    io->bw_kib.n > 0 ? 100.0 : 0.0, bench_series_mean(&io->bw_kib),
+	    bench_series_stddev(&io->bw_kib), io->bw_kib.n,
+	    (uint64_t)io->iops.min, (uint64_t)io->iops.max,
+	    bench_series_mean(&io->iops), bench_series_stddev(&io->iops),
+	    io->iops.n);
 }
 
 static double
@@ -239,20 +241,27 @@ json_job(FILE *out, const struct bench_job *j, unsigned clone,
 {
 	char num[32];
 	double lat[BENCH_FIO_LAT_BOUNDS];
+	struct bench_hist *both;
 	bool first = true;
 	unsigned k;
 
 	fprintf(out, "    {\n      \"jobname\" : ");
 	bench_json_string(out, j->name);
-	fprintf(out, ",\n      \"groupid\" : 0,\n      \"error\" : %d,\n"
+	fprintf(out, ",\n      \"groupid\" : %u,\n      \"error\" : %d,\n"
 	    "      \"eta\" : 0,\n      \"elapsed\" : %" PRIu64 ",\n"
-	    "      \"job options\" : {", bench_errors_total(&r->err) > 0 ? 5 : 0,
+	    "      \"job options\" : {", r->group,
+	    bench_errors_total(&r->err) > 0 ? 5 : 0,
 	    (r->elapsed_ns + 500000000u) / 1000000000u);
 	/* EIO (5) is what fio reports for a job whose I/O failed */
 	json_option(out, &first, "name", j->name);
 	json_option(out, &first, "url", j->url);
-	json_option(out, &first, "rw",
-	    j->rw == BENCH_RW_RANDREAD ? "randread" : j->rw == BENCH_RW_WRITE ? "write" : "read");
+	json_option(out, &first, "rw", bench_rw_name(j->rw));
+	if (bench_rw_reads(j->rw) && bench_rw_writes(j->rw)) {
+		snprintf(num, sizeof(num), "%u", j->rwmixread);
+		json_option(out, &first, "rwmixread", num);
+	}
+	if (j->stonewall)
+		json_option(out, &first, "stonewall", "1");
 	snprintf(num, sizeof(num), "%" PRIu64, j->bs);
 	json_option(out, &first, "bs", num);
 	snprintf(num, sizeof(num), "%u", j->iodepth);
@@ -260,19 +269,28 @@ json_job(FILE *out, const struct bench_job *j, unsigned clone,
 	snprintf(num, sizeof(num), "%u", j->numjobs);
 	json_option(out, &first, "numjobs", num);
 	fprintf(out, "\n      },\n");
-	/* rw=write's numbers go where fio puts a write job's */
-	json_ddir(out, "read", j->rw == BENCH_RW_WRITE ? NULL : r, plus);
+	/* GETs are fio's reads, PUTs its writes */
+	json_ddir(out, "read", bench_rw_reads(j->rw) ? &r->io[BENCH_DDIR_READ] :
+	    NULL, r->elapsed_ns, plus);
 	fprintf(out, ",\n");
-	json_ddir(out, "write", j->rw == BENCH_RW_WRITE ? r : NULL, plus);
+	json_ddir(out, "write", bench_rw_writes(j->rw) ?
+	    &r->io[BENCH_DDIR_WRITE] : NULL, r->elapsed_ns, plus);
 	fprintf(out, ",\n");
-	json_ddir(out, "trim", NULL, plus);
+	json_ddir(out, "trim", NULL, 0, plus);
 	fprintf(out, ",\n      \"job_runtime\" : %" PRIu64 ",\n"
 	    "      \"usr_cpu\" : %f,\n      \"sys_cpu\" : %f,\n"
 	    "      \"ctx\" : %ld,\n      \"majf\" : %ld,\n      \"minf\" : %ld,\n",
 	    r->elapsed_ns / 1000000u, cpu_pct(r->cpu_usr_s, r->elapsed_ns),
 	    cpu_pct(r->cpu_sys_s, r->elapsed_ns),
 	    ru->ru_nvcsw + ru->ru_nivcsw, ru->ru_majflt, ru->ru_minflt);
-	bench_fiojson_lat_table(&r->clat, lat);
+	/* fio's tables count the completions of both directions */
+	both = malloc(sizeof(*both));
+	if (both == NULL)
+		abort();
+	*both = r->io[BENCH_DDIR_READ].clat;
+	bench_hist_merge(both, &r->io[BENCH_DDIR_WRITE].clat);
+	bench_fiojson_lat_table(both, lat);
+	free(both);
 	for (k = 0; k < BENCH_FIO_LAT_BOUNDS; k++) {
 		if (k == 0 || strcmp(lat_bounds[k].table,
 		    lat_bounds[k - 1].table) != 0)
@@ -311,7 +329,17 @@ bench_fiojson_write(FILE *out, const struct bench_report *rep, bool plus)
 	bench_json_string(out, when);
 	fprintf(out, ",\n  \"global options\" : {},\n  \"jobs\" : [\n");
 	if (rep->group_reporting) {
-		json_job(out, rep->jobs[0], 0, rep->total, &ru, plus);
+		/* one entry per group, named after its first job, as fio */
+		unsigned g, n = bench_report_ngroups(rep), shown = 0;
+		const struct bench_result *gt;
+		size_t first;
+
+		for (g = 0; g < n; g++) {
+			if ((gt = bench_report_group(rep, g, &first)) == NULL)
+				continue;
+			fprintf(out, "%s", shown++ > 0 ? ",\n" : "");
+			json_job(out, rep->jobs[first], 0, gt, &ru, plus);
+		}
 		fprintf(out, "\n");
 	} else {
 		for (i = 0; i < rep->nresults; i++) {

@@ -37,10 +37,11 @@ static const struct opt opts[] = {
 	{ "url_list", T_STR, OFF(url_list), 0, 0, "file listing one path per line" },
 	{ "numjobs", T_UINT, OFF(numjobs), 1, 1024, "clones of this job" },
 	{ "iodepth", T_UINT, OFF(iodepth), 1, 65536, "connections per clone" },
-	{ "rw", T_RW, OFF(rw), 0, 0, "read (whole files), randread (Range of bs) or write (PUT of bs)" },
+	{ "rw", T_RW, OFF(rw), 0, 0, "read, randread, write, randwrite, rw or randrw (writes are PUTs of bs)" },
+	{ "rwmixread", T_UINT, OFF(rwmixread), 0, 100, "rw, randrw: percent of requests that read" },
 	{ "bs", T_SIZE, OFF(bs), 1, UINT64_C(1) << 40, "randread range length, write body size" },
-	{ "http_user", T_STR, OFF(http_user), 0, 0, "rw=write: Basic user name" },
-	{ "http_pass", T_STR, OFF(http_pass), 0, 0, "rw=write: Basic password (the upload token)" },
+	{ "http_user", T_STR, OFF(http_user), 0, 0, "writes: Basic user name" },
+	{ "http_pass", T_STR, OFF(http_pass), 0, 0, "writes: Basic password (the upload token)" },
 	{ "size", T_SIZE, OFF(size), 1, UINT64_MAX, "body bytes per clone" },
 	{ "number_ios", T_UINT, OFF(number_ios), 1, UINT64_MAX, "requests per clone" },
 	{ "runtime", T_DURATION, OFF(runtime_ms), 1, UINT64_C(1) << 40, "time limit" },
@@ -59,7 +60,9 @@ static const struct opt opts[] = {
 	{ "write_bw_log", T_STR, OFF(write_bw_log), 0, 0, "fio bandwidth log: PREFIX_bw.N.log" },
 	{ "write_lat_log", T_STR, OFF(write_lat_log), 0, 0, "fio latency logs: PREFIX_{clat,lat,slat}.N.log" },
 	{ "write_iops_log", T_STR, OFF(write_iops_log), 0, 0, "fio IOPS log: PREFIX_iops.N.log" },
-	{ "log_avg_msec", T_UINT, OFF(log_avg_msec), 1, 3600000, "log sample period (ms)" },
+	{ "log_avg_msec", T_UINT, OFF(log_avg_msec), 0, 3600000, "log sample period (ms), 0 = every request" },
+	{ "stonewall", T_BOOL, OFF(stonewall), 0, 0, "wait for the jobs before this one (a new group)" },
+	{ "wait_for_previous", T_BOOL, OFF(stonewall), 0, 0, "the same as stonewall" },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -560,9 +563,11 @@ bench_spec_cmdline(struct bench_spec *s, struct bench_cmdline *cl,
 				cl->format = BENCH_FMT_JSONPLUS;
 			else if (strcmp(value, "terse") == 0)
 				cl->format = BENCH_FMT_TERSE;
+			else if (strcmp(value, "ringbench") == 0)
+				cl->format = BENCH_FMT_RINGBENCH;
 			else {
 				fprintf(err, "ringbench: option --output-format: "
-				    "bad value '%s' (normal, terse, json or json+)\n",
+				    "bad value '%s' (normal, terse, json, json+ or ringbench)\n",
 				    value);
 				problems++;
 			}
@@ -601,6 +606,77 @@ bench_spec_cmdline(struct bench_spec *s, struct bench_cmdline *cl,
 	return problems;
 }
 
+/* rw= */
+
+static const char *const rw_names[] = {
+	[BENCH_RW_READ] = "read", [BENCH_RW_RANDREAD] = "randread",
+	[BENCH_RW_WRITE] = "write", [BENCH_RW_RANDWRITE] = "randwrite",
+	[BENCH_RW_RW] = "rw", [BENCH_RW_RANDRW] = "randrw",
+};
+
+const char *
+bench_rw_name(enum bench_rw rw)
+{
+	return rw_names[rw];
+}
+
+/* fio also calls rw "readwrite" */
+static int
+parse_rw(const char *s, enum bench_rw *rw)
+{
+	size_t i;
+
+	if (strcmp(s, "readwrite") == 0)
+		s = "rw";
+	for (i = 0; i < sizeof(rw_names) / sizeof(rw_names[0]); i++) {
+		if (strcmp(s, rw_names[i]) == 0) {
+			*rw = (enum bench_rw)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+bool
+bench_rw_reads(enum bench_rw rw)
+{
+	return rw != BENCH_RW_WRITE && rw != BENCH_RW_RANDWRITE;
+}
+
+bool
+bench_rw_writes(enum bench_rw rw)
+{
+	return rw != BENCH_RW_READ && rw != BENCH_RW_RANDREAD;
+}
+
+bool
+bench_rw_random(enum bench_rw rw)
+{
+	return rw == BENCH_RW_RANDREAD || rw == BENCH_RW_RANDWRITE ||
+	    rw == BENCH_RW_RANDRW;
+}
+
+uint64_t
+bench_rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+enum bench_ddir
+bench_rw_pick(enum bench_rw rw, unsigned rwmixread, uint64_t *rng)
+{
+	if (!bench_rw_writes(rw))
+		return BENCH_DDIR_READ;
+	if (!bench_rw_reads(rw))
+		return BENCH_DDIR_WRITE;
+	/* the high bits: xorshift's low bits are its weakest */
+	return (bench_rng_next(rng) >> 33) % 100 < rwmixread ?
+	    BENCH_DDIR_READ : BENCH_DDIR_WRITE;
+}
+
 /* Building jobs */
 
 static void
@@ -619,6 +695,7 @@ job_defaults(struct bench_job *j)
 	j->numjobs = 1;
 	j->iodepth = 1;
 	j->rw = BENCH_RW_READ;
+	j->rwmixread = 50;
 	j->bs = 4096;
 	j->keepalive = true;
 	j->verify = BENCH_VERIFY_NONE;
@@ -677,14 +754,8 @@ apply(struct bench_job *j, const struct bench_entry *e, FILE *err)
 			abort();
 		break;
 	case T_RW:
-		if (strcmp(e->value, "read") == 0)
-			j->rw = BENCH_RW_READ;
-		else if (strcmp(e->value, "randread") == 0)
-			j->rw = BENCH_RW_RANDREAD;
-		else if (strcmp(e->value, "write") == 0)
-			j->rw = BENCH_RW_WRITE;
-		else
-			expect = "read, randread or write";
+		if (parse_rw(e->value, &j->rw) < 0)
+			expect = "read, randread, write, randwrite, rw or randrw";
 		break;
 	case T_SINK:
 		if (strcmp(e->value, "discard") == 0)
@@ -814,13 +885,22 @@ job_finish(struct bench_job *j, const char *file, int line, FILE *err)
 		fprintf(err, "%s: option 'time_based' needs a runtime\n", at);
 		problems++;
 	}
-	if (j->rw == BENCH_RW_WRITE && j->bs > (UINT64_C(1) << 30)) {
-		fprintf(err, "%s: option 'bs': rw=write sends bodies of at most 1G\n", at);
+	if (bench_rw_writes(j->rw) && j->bs > (UINT64_C(1) << 30)) {
+		fprintf(err, "%s: option 'bs': rw=%s sends bodies of at most "
+		    "1G\n", at, bench_rw_name(j->rw));
+		problems++;
+	}
+	if (j->verify != BENCH_VERIFY_NONE && bench_rw_reads(j->rw) &&
+	    bench_rw_writes(j->rw)) {
+		/* a read may meet the file before or after a write */
+		fprintf(err, "%s: option 'verify': rw=%s mixes reads and "
+		    "writes of the same paths; verify checks read, randread, "
+		    "write or randwrite\n", at, bench_rw_name(j->rw));
 		problems++;
 	}
 	if (j->verify != BENCH_VERIFY_NONE) {
-		/* rw=write reads back what it wrote: no local copy */
-		if (j->verify_dir == NULL && j->rw != BENCH_RW_WRITE) {
+		/* a write job reads back what it wrote: no local copy */
+		if (j->verify_dir == NULL && !bench_rw_writes(j->rw)) {
 			fprintf(err, "%s: option 'verify': %s needs "
 			    "verify_dir\n", at, bench_verify_name(j->verify));
 			problems++;
@@ -896,6 +976,8 @@ bench_jobs_build(const struct bench_spec *s, struct bench_job **jobs,
 					(void)apply(j, &s->entries[i], NULL);
 		problems += job_finish(j, jsec != NULL ? jsec->file : NULL,
 		    j->line, err);
+		/* as fio: a stonewall starts a new group, the first job's none */
+		j->group = n == 1 ? 0 : list[n - 2].group + (j->stonewall ? 1 : 0);
 		if (implicit)
 			break;
 	}

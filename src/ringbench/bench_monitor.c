@@ -3,9 +3,10 @@
  *
  * Everything here runs from the engine's progress tick (at least every
  * 100 ms), reads the counts the engine keeps, and never touches the ring.
- * Log lines are fio's "msec, value, ddir, bs, offset" with the value
- * averaged over log_avg_msec, as fio writes an averaged log (ddir 0 is
- * read; bs and offset are 0 in an averaged line).
+ * Log lines are fio's "msec, value, ddir, bs, offset" (ddir 0 is read, 1
+ * write): with log_avg_msec > 0 the value is averaged over the period and
+ * bs and offset are 0, as fio writes an averaged log; with 0, one line per
+ * request with its bytes and offset, as fio logs every I/O.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,19 +19,23 @@
 
 enum { LOG_BW, LOG_IOPS, LOG_LAT, LOG_CLAT, LOG_SLAT, NLOGS };
 
-/* What one clone (or the total) had at the last sample and log line. */
-struct bench_monitor_clone {
+/* One direction's counts at the last sample and log line. */
+struct monitor_dir {
 	uint64_t sample_bytes;
 	uint64_t sample_ios;
 	struct bench_series bw_kib;
 	struct bench_series iops;
+	uint64_t log_bytes;
+	uint64_t log_ios;
+	double log_sum[NLOGS];          /* latency sums, by log */
+};
+
+/* What one clone (or the total) had at the last sample and log line. */
+struct bench_monitor_clone {
+	struct monitor_dir dir[BENCH_NDDIR];
 	FILE *log[NLOGS];
 	uint64_t next_log;
 	uint64_t log_at;
-	uint64_t log_bytes;
-	uint64_t log_ios;
-	uint64_t log_lat_count;
-	double log_lat_sum;
 };
 
 static int
@@ -66,7 +71,9 @@ bench_monitor_open(struct bench_monitor *m, const struct bench_job **jobs,
 	m->jobs = jobs;
 	m->n = n;
 	m->clones = calloc(n + 1, sizeof(*m->clones));
-	if (m->clones == NULL) {
+	m->ngroups = n > 0 ? jobs[n - 1]->group + 1 : 1;
+	m->groups = calloc(m->ngroups, sizeof(*m->groups));
+	if (m->clones == NULL || m->groups == NULL) {
 		fprintf(err, "ringbench: out of memory\n");
 		return -1;
 	}
@@ -102,71 +109,113 @@ bench_monitor_open(struct bench_monitor *m, const struct bench_job **jobs,
 	return rc == 0 ? 0 : -1;
 }
 
-/* Bandwidth and requests/s of every clone and of the total since the
- * last sample, for fio's bw_* and iops_* figures. */
+/* One direction of one clone, or of the total, for a new sample. */
+static void
+sample_dir(struct monitor_dir *md, uint64_t bytes, uint64_t ios, double secs)
+{
+	bench_series_add(&md->bw_kib,
+	    (double)(bytes - md->sample_bytes) / 1024.0 / secs);
+	bench_series_add(&md->iops, (double)(ios - md->sample_ios) / secs);
+	md->sample_bytes = bytes;
+	md->sample_ios = ios;
+}
+
+/* Bandwidth and requests/s of every clone running and of the total since
+ * the last sample, by direction, for fio's bw_* and iops_* figures. */
 static void
 sample(struct bench_monitor *m, const struct bench_progress *p)
 {
-	struct bench_monitor_clone *mc;
-	uint64_t bytes, ios, tbytes = 0, tios = 0;
+	struct bench_monitor_clone *total = &m->clones[m->n];
+	const struct bench_io_stats *io;
+	uint64_t tbytes[BENCH_NDDIR] = { 0, 0 }, tios[BENCH_NDDIR] = { 0, 0 };
 	double secs = (double)(p->now_ns - m->last_sample) / 1e9;
 	size_t i;
+	unsigned d;
 
-	for (i = 0; i <= m->n; i++) {
-		mc = &m->clones[i];
-		if (i < m->n) {
-			bytes = p->results[i].bytes;
-			ios = p->results[i].requests;
-			tbytes += bytes;
-			tios += ios;
-		} else {
-			bytes = tbytes;
-			ios = tios;
+	for (i = 0; i < p->nresults; i++) {
+		for (d = 0; d < BENCH_NDDIR; d++) {
+			io = &p->results[i].io[d];
+			sample_dir(&m->clones[m->base + i].dir[d], io->bytes,
+			    io->requests, secs);
+			tbytes[d] += io->bytes;
+			tios[d] += io->requests;
 		}
-		bench_series_add(&mc->bw_kib,
-		    (double)(bytes - mc->sample_bytes) / 1024.0 / secs);
-		bench_series_add(&mc->iops,
-		    (double)(ios - mc->sample_ios) / secs);
-		mc->sample_bytes = bytes;
-		mc->sample_ios = ios;
+	}
+	for (d = 0; d < BENCH_NDDIR; d++) {
+		sample_dir(&total->dir[d], tbytes[d], tios[d], secs);
+		sample_dir(&m->groups[m->group].dir[d], tbytes[d], tios[d], secs);
 	}
 	m->last_sample = p->now_ns;
 }
 
 static void
-log_line(FILE *f, uint64_t msec, uint64_t value)
+log_line(FILE *f, uint64_t msec, uint64_t value, unsigned dir, uint64_t bs,
+    uint64_t offset)
 {
 	if (f != NULL)
-		fprintf(f, "%" PRIu64 ", %" PRIu64 ", 0, 0, 0\n", msec, value);
+		fprintf(f, "%" PRIu64 ", %" PRIu64 ", %u, %" PRIu64 ", %" PRIu64
+		    "\n", msec, value, dir, bs, offset);
 }
 
-/* One averaged line in each of a clone's logs. */
+/* One averaged line per direction the job uses in each of a clone's logs. */
 static void
-log_clone(struct bench_monitor_clone *mc, const struct bench_result *r,
-    uint64_t now, uint64_t window_start)
+log_clone(struct bench_monitor_clone *mc, const struct bench_job *j,
+    const struct bench_result *r, uint64_t now, uint64_t window_start)
 {
 	uint64_t msec = (now - window_start) / 1000000u;
 	double secs = (double)(now - mc->log_at) / 1e9;
-	uint64_t ios = r->requests - mc->log_ios;
-	uint64_t lat_n = r->clat.count - mc->log_lat_count;
-	uint64_t lat_mean;
+	const struct bench_io_stats *io;
+	const struct bench_hist *lat[NLOGS];
+	struct monitor_dir *md;
+	uint64_t n;
+	unsigned d, k;
 
-	log_line(mc->log[LOG_BW], msec, (uint64_t)((double)(r->bytes -
-	    mc->log_bytes) / 1024.0 / secs + 0.5));
-	log_line(mc->log[LOG_IOPS], msec, (uint64_t)((double)ios / secs + 0.5));
-	/* as fio: an averaged latency line only where requests completed */
-	if (lat_n > 0) {
-		lat_mean = (uint64_t)((r->clat.sum - mc->log_lat_sum) /
-		    (double)lat_n + 0.5);
-		log_line(mc->log[LOG_LAT], msec, lat_mean);
-		log_line(mc->log[LOG_CLAT], msec, lat_mean);
-		log_line(mc->log[LOG_SLAT], msec, 0);
+	for (d = 0; d < BENCH_NDDIR; d++) {
+		if (!(d == BENCH_DDIR_READ ? bench_rw_reads(j->rw) :
+		    bench_rw_writes(j->rw)))
+			continue;
+		io = &r->io[d];
+		md = &mc->dir[d];
+		n = io->requests - md->log_ios;
+		log_line(mc->log[LOG_BW], msec, (uint64_t)((double)(io->bytes -
+		    md->log_bytes) / 1024.0 / secs + 0.5), d, 0, 0);
+		log_line(mc->log[LOG_IOPS], msec,
+		    (uint64_t)((double)n / secs + 0.5), d, 0, 0);
+		lat[LOG_LAT] = &io->lat;
+		lat[LOG_CLAT] = &io->clat;
+		lat[LOG_SLAT] = &io->slat;
+		for (k = LOG_LAT; k < NLOGS; k++) {
+			/* as fio: a latency line only where requests completed */
+			if (n > 0)
+				log_line(mc->log[k], msec, (uint64_t)((lat[k]->sum -
+				    md->log_sum[k]) / (double)n + 0.5), d, 0, 0);
+			md->log_sum[k] = lat[k]->sum;
+		}
+		md->log_bytes = io->bytes;
+		md->log_ios = io->requests;
 	}
 	mc->log_at = now;
-	mc->log_bytes = r->bytes;
-	mc->log_ios = r->requests;
-	mc->log_lat_count = r->clat.count;
-	mc->log_lat_sum = r->clat.sum;
+}
+
+void
+bench_monitor_io(void *arg, size_t clone, const struct bench_io_done *io)
+{
+	struct bench_monitor *m = arg;
+	struct bench_monitor_clone *mc = &m->clones[m->base + clone];
+	uint64_t msec = (io->now_ns - io->window_start_ns) / 1000000u;
+	uint64_t lat = io->slat_ns + io->clat_ns;
+
+	log_line(mc->log[LOG_LAT], msec, lat, io->dir, io->bytes, io->offset);
+	log_line(mc->log[LOG_CLAT], msec, io->clat_ns, io->dir, io->bytes,
+	    io->offset);
+	log_line(mc->log[LOG_SLAT], msec, io->slat_ns, io->dir, io->bytes,
+	    io->offset);
+	/* fio logs one I/O's bandwidth as its bytes over its latency, and a
+	 * count of one in the IOPS log */
+	log_line(mc->log[LOG_BW], msec, lat > 0 ? (uint64_t)((double)io->bytes *
+	    1e9 / 1024.0 / (double)lat + 0.5) : 0, io->dir, io->bytes,
+	    io->offset);
+	log_line(mc->log[LOG_IOPS], msec, 1, io->dir, io->bytes, io->offset);
 }
 
 int
@@ -200,33 +249,76 @@ bench_monitor_count(char *buf, size_t len, double value)
 	    suffix[i]);
 }
 
-/* fio's line: Jobs: 2 (f=2): [R(2)][45.0%][r=478MiB/s][r=122k IOPS][eta 00m:05s] */
+static void
+status_rate(char *buf, size_t len, double kib)
+{
+	const char *unit = "KiB";
+
+	if (kib >= 1024 * 10) {
+		kib /= 1024;
+		unit = "MiB";
+	}
+	if (kib >= 1024 * 10) {
+		kib /= 1024;
+		unit = "GiB";
+	}
+	snprintf(buf, len, "%.0f%s/s", kib, unit);
+}
+
+/* fio's letter for a running job: R read, r randread, W write, w
+ * randwrite, M rw, m randrw */
+static char
+status_letter(enum bench_rw rw)
+{
+	static const char letter[] = {
+		[BENCH_RW_READ] = 'R', [BENCH_RW_RANDREAD] = 'r',
+		[BENCH_RW_WRITE] = 'W', [BENCH_RW_RANDWRITE] = 'w',
+		[BENCH_RW_RW] = 'M', [BENCH_RW_RANDRW] = 'm',
+	};
+
+	return letter[rw];
+}
+
+/*
+ * fio's line: Jobs: 2 (f=2): [R(2)][45.0%][r=478MiB/s][r=122k IOPS][eta
+ * 00m:05s], with "w=" for writes and both when a run has both.
+ */
 static void
 status_line(struct bench_monitor *m, const struct bench_progress *p)
 {
-	uint64_t bytes = 0, ios = 0, left;
-	double secs = (double)(p->now_ns - m->status_at) / 1e9, bw;
-	char rate[32], iops[32], eta[32], line[256];
-	const char *unit = "KiB";
+	uint64_t bytes[BENCH_NDDIR] = { 0, 0 }, ios[BENCH_NDDIR] = { 0, 0 };
+	uint64_t left;
+	double secs = (double)(p->now_ns - m->status_at) / 1e9;
+	char rate[2][32], iops[2][32], eta[32], line[256], bw[80], io[80];
+	static const char ddir_key[] = { 'r', 'w' };
+	bool any[BENCH_NDDIR] = { false, false };
 	size_t i;
 	int len;
+	unsigned d;
 
 	for (i = 0; i < p->nresults; i++) {
-		bytes += p->results[i].bytes;
-		ios += p->results[i].requests;
+		for (d = 0; d < BENCH_NDDIR; d++) {
+			bytes[d] += p->results[i].io[d].bytes;
+			ios[d] += p->results[i].io[d].requests;
+		}
+		any[BENCH_DDIR_READ] |= bench_rw_reads(m->jobs[m->base + i]->rw);
+		any[BENCH_DDIR_WRITE] |= bench_rw_writes(m->jobs[m->base + i]->rw);
 	}
-	bw = (double)(bytes - m->status_bytes) / 1024.0 / secs;
-	if (bw >= 1024 * 10) {
-		bw /= 1024;
-		unit = "MiB";
+	bw[0] = io[0] = '\0';
+	for (d = 0; d < BENCH_NDDIR; d++) {
+		if (!any[d])
+			continue;
+		status_rate(rate[d], sizeof(rate[d]),
+		    (double)(bytes[d] - m->status_bytes[d]) / 1024.0 / secs);
+		bench_monitor_count(iops[d], sizeof(iops[d]),
+		    (double)(ios[d] - m->status_ios[d]) / secs);
+		snprintf(bw + strlen(bw), sizeof(bw) - strlen(bw), "%s%c=%s",
+		    bw[0] != '\0' ? "," : "", ddir_key[d], rate[d]);
+		snprintf(io + strlen(io), sizeof(io) - strlen(io), "%s%c=%s",
+		    io[0] != '\0' ? "," : "", ddir_key[d], iops[d]);
+		m->status_bytes[d] = bytes[d];
+		m->status_ios[d] = ios[d];
 	}
-	if (bw >= 1024 * 10) {
-		bw /= 1024;
-		unit = "GiB";
-	}
-	snprintf(rate, sizeof(rate), "%.0f%s/s", bw, unit);
-	bench_monitor_count(iops, sizeof(iops),
-	    (double)(ios - m->status_ios) / secs);
 	/* time left: what the part done took, scaled to the part left */
 	if (p->done > 0.001)
 		left = (uint64_t)((double)(p->now_ns - m->started_at) / 1e9 *
@@ -234,9 +326,10 @@ status_line(struct bench_monitor *m, const struct bench_progress *p)
 	else
 		left = 0;
 	bench_monitor_eta(eta, sizeof(eta), left);
-	len = snprintf(line, sizeof(line), "Jobs: %u (f=%u): [R(%u)][%.1f%%]"
-	    "[r=%s][r=%s IOPS][eta %s]", p->clones_running, p->clones_running,
-	    p->clones_running, p->done * 100, rate, iops, eta);
+	len = snprintf(line, sizeof(line), "Jobs: %u (f=%u): [%c(%u)][%.1f%%]"
+	    "[%s][%s IOPS][eta %s]", p->clones_running, p->clones_running,
+	    status_letter(m->jobs[m->base]->rw), p->clones_running,
+	    p->done * 100, bw, io, eta);
 	if (len < 0)
 		return;
 	/* pad over a longer previous line, then back to the start */
@@ -244,9 +337,18 @@ status_line(struct bench_monitor *m, const struct bench_progress *p)
 	    m->status_len > len ? m->status_len - len : 0, "");
 	fflush(m->status);
 	m->status_len = len;
-	m->status_bytes = bytes;
-	m->status_ios = ios;
 	m->status_at = p->now_ns;
+}
+
+static void
+copy_series(struct bench_result *r, const struct bench_monitor_clone *mc)
+{
+	unsigned d;
+
+	for (d = 0; d < BENCH_NDDIR; d++) {
+		r->io[d].bw_kib = mc->dir[d].bw_kib;
+		r->io[d].iops = mc->dir[d].iops;
+	}
 }
 
 /* A full report of the counts so far, as fio's --status-interval does. */
@@ -265,17 +367,19 @@ interim(struct bench_monitor *m, const struct bench_progress *p)
 	for (i = 0; i < p->nresults; i++) {
 		res[i] = p->results[i];
 		res[i].elapsed_ns = p->now_ns - p->window_start_ns;
-		res[i].bw_kib = m->clones[i].bw_kib;
-		res[i].iops = m->clones[i].iops;
+		copy_series(&res[i], &m->clones[m->base + i]);
 		bench_result_merge(total, &res[i]);
 	}
-	total->bw_kib = m->clones[m->n].bw_kib;
-	total->iops = m->clones[m->n].iops;
+	copy_series(total, &m->clones[m->n]);
 	rep.results = res;
-	rep.jobs = m->jobs;
+	rep.jobs = m->jobs + m->base;
 	rep.nresults = p->nresults;
 	rep.total = total;
 	rep.group_reporting = m->group_reporting;
+	/* the running group's total so far */
+	total->group = p->results[0].group;
+	rep.groups = total;
+	rep.ngroups = 1;
 	bench_monitor_erase(m);
 	(void)bench_report_write(m->out, m->format, &rep);
 	fflush(m->out);
@@ -299,7 +403,7 @@ bench_monitor_tick(void *arg, const struct bench_progress *p)
 		m->last_sample = p->window_start_ns;
 		m->next_sample = p->window_start_ns + BENCH_SAMPLE_MS * 1000000u;
 		m->next_interim = p->window_start_ns + m->interval_ms * 1000000u;
-		for (i = 0; i < m->n; i++) {
+		for (i = m->base; i < m->base + p->nresults; i++) {
 			m->clones[i].log_at = p->window_start_ns;
 			m->clones[i].next_log = p->window_start_ns +
 			    (uint64_t)m->jobs[i]->log_avg_msec * 1000000u;
@@ -311,13 +415,15 @@ bench_monitor_tick(void *arg, const struct bench_progress *p)
 		if (m->next_sample <= p->now_ns)
 			m->next_sample = p->now_ns + BENCH_SAMPLE_MS * 1000000u;
 	}
-	for (i = 0; p->measuring && i < m->n; i++) {
-		struct bench_monitor_clone *mc = &m->clones[i];
-		uint64_t period = (uint64_t)m->jobs[i]->log_avg_msec * 1000000u;
+	for (i = 0; p->measuring && i < p->nresults; i++) {
+		struct bench_monitor_clone *mc = &m->clones[m->base + i];
+		const struct bench_job *j = m->jobs[m->base + i];
+		uint64_t period = (uint64_t)j->log_avg_msec * 1000000u;
 
-		if (p->now_ns < mc->next_log)
+		/* log_avg_msec=0 logs each request as it completes */
+		if (period == 0 || p->now_ns < mc->next_log)
 			continue;
-		log_clone(mc, &p->results[i], p->now_ns, p->window_start_ns);
+		log_clone(mc, j, &p->results[i], p->now_ns, p->window_start_ns);
 		mc->next_log += period;
 		if (mc->next_log <= p->now_ns)
 			mc->next_log = p->now_ns + period;
@@ -330,6 +436,32 @@ bench_monitor_tick(void *arg, const struct bench_progress *p)
 		status_line(m, p);
 		m->next_status = p->now_ns + BENCH_STATUS_MS * 1000000u;
 	}
+}
+
+void
+bench_monitor_group(struct bench_monitor *m, size_t base)
+{
+	struct bench_monitor_clone *total = &m->clones[m->n];
+	unsigned d;
+
+	m->base = base;
+	m->group = base < m->n ? m->jobs[base]->group : 0;
+	/* the group's window opens anew; its counts start from zero */
+	m->last_sample = 0;
+	for (d = 0; d < BENCH_NDDIR; d++) {
+		total->dir[d].sample_bytes = total->dir[d].sample_ios = 0;
+		m->status_bytes[d] = m->status_ios[d] = 0;
+	}
+}
+
+void
+bench_monitor_group_series(const struct bench_monitor *m,
+    struct bench_result *totals, size_t ngroups)
+{
+	size_t g;
+
+	for (g = 0; g < ngroups && g < m->ngroups; g++)
+		copy_series(&totals[g], &m->groups[g]);
 }
 
 void
@@ -352,18 +484,16 @@ bench_monitor_close(struct bench_monitor *m, struct bench_result *results,
 		return;
 	bench_monitor_erase(m);
 	for (i = 0; i <= m->n; i++) {
-		if (results != NULL && i < m->n) {
-			results[i].bw_kib = m->clones[i].bw_kib;
-			results[i].iops = m->clones[i].iops;
-		}
-		if (total != NULL && i == m->n) {
-			total->bw_kib = m->clones[i].bw_kib;
-			total->iops = m->clones[i].iops;
-		}
+		if (results != NULL && i < m->n)
+			copy_series(&results[i], &m->clones[i]);
+		if (total != NULL && i == m->n)
+			copy_series(total, &m->clones[i]);
 		for (k = 0; k < NLOGS; k++)
 			if (m->clones[i].log[k] != NULL)
 				fclose(m->clones[i].log[k]);
 	}
 	free(m->clones);
+	free(m->groups);
 	m->clones = NULL;
+	m->groups = NULL;
 }

@@ -1,29 +1,51 @@
 /*
- * bench_report.c: ringbench's normal and terse reports, and the choice of
- * format (json and json+ are fio's, in bench_fiojson.c).
+ * bench_report.c: the choice of format, and ringbench's own layout
+ * (--output-format=ringbench).  fio's normal and terse layouts are in
+ * bench_fiotext.c, its json and json+ in bench_fiojson.c.
  *
- * Latencies are kept in nanoseconds; the normal report shows microseconds
- * as fio does.  The terse fields are an interface: change them only with
- * BENCH_REPORT_VERSION and ringbench(1).
+ * Latencies are kept in nanoseconds; this layout shows microseconds.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bench_fiojson.h"
+#include "bench_fiotext.h"
 #include "bench_report.h"
 #include "version.h"
-
-static const char *
-rw_name(enum bench_rw rw)
-{
-	return rw == BENCH_RW_RANDREAD ? "randread" : rw == BENCH_RW_WRITE ? "write" : "read";
-}
 
 static double
 pct(double cpu_s, uint64_t elapsed_ns)
 {
 	return elapsed_ns > 0 ? cpu_s * 100.0 / ((double)elapsed_ns / 1e9) : 0;
+}
+
+const struct bench_result *
+bench_report_group(const struct bench_report *rep, unsigned g, size_t *first)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nresults && rep->results[i].group != g; i++)
+		;
+	if (i == rep->nresults)
+		return NULL;
+	*first = i;
+	for (size_t k = 0; k < rep->ngroups; k++)
+		if (rep->groups[k].group == g)
+			return &rep->groups[k];
+	return rep->total;
+}
+
+unsigned
+bench_report_ngroups(const struct bench_report *rep)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < rep->nresults; i++)
+		if (rep->results[i].group + 1 > n)
+			n = rep->results[i].group + 1;
+	return n;
 }
 
 void
@@ -43,10 +65,10 @@ bench_json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-/* Normal */
+/* ringbench's own layout, for people, as before fio's */
 
 static void
-normal_lat(FILE *out, const char *what, const struct bench_hist *h)
+own_lat(FILE *out, const char *what, const struct bench_hist *h)
 {
 	size_t i;
 
@@ -68,7 +90,7 @@ normal_lat(FILE *out, const char *what, const struct bench_hist *h)
 }
 
 static void
-normal_result(FILE *out, const struct bench_result *r)
+own_result(FILE *out, const struct bench_result *r)
 {
 	const struct bench_errors *e = &r->err;
 	size_t i;
@@ -79,8 +101,10 @@ normal_result(FILE *out, const struct bench_result *r)
 	fprintf(out, "  bw=%.1fMiB/s (%.3fGbit/s), %.0f req/s\n",
 	    bench_result_mibps(r), bench_result_gbitps(r),
 	    bench_result_reqps(r));
-	normal_lat(out, "ttfb", &r->ttfb);
-	normal_lat(out, "clat", &r->clat);
+	own_lat(out, "ttfb", &r->ttfb);
+	own_lat(out, "clat", &r->io[BENCH_DDIR_READ].clat);
+	if (r->io[BENCH_DDIR_WRITE].requests > 0)
+		own_lat(out, "write clat", &r->io[BENCH_DDIR_WRITE].clat);
 	fprintf(out, "  errors: total=%" PRIu64 " (http_status=%" PRIu64
 	    ", short_body=%" PRIu64 ", verify_mismatch=%" PRIu64 ", connect=%"
 	    PRIu64 ", reset=%" PRIu64 ", protocol=%" PRIu64 ", timeout=%"
@@ -101,7 +125,7 @@ normal_result(FILE *out, const struct bench_result *r)
 }
 
 int
-bench_report_normal(FILE *out, const struct bench_report *rep)
+bench_report_ringbench(FILE *out, const struct bench_report *rep)
 {
 	const struct bench_job *j;
 	size_t i;
@@ -110,53 +134,14 @@ bench_report_normal(FILE *out, const struct bench_report *rep)
 		j = rep->jobs[i];
 		fprintf(out, "%s: (clone %u): rw=%s, bs=%" PRIu64 ", iodepth=%u, "
 		    "keepalive=%s, sink=%s, verify=%s, url=%s\n",
-		    rep->results[i].name, rep->results[i].clone, rw_name(j->rw),
+		    rep->results[i].name, rep->results[i].clone, bench_rw_name(j->rw),
 		    j->bs, j->iodepth, j->keepalive ? "on" : "off",
 		    j->sink == BENCH_SINK_SPLICE ? "splice" : "discard",
 		    bench_verify_name(j->verify), j->url);
-		normal_result(out, &rep->results[i]);
+		own_result(out, &rep->results[i]);
 	}
 	fprintf(out, "\nAll jobs:\n");
-	normal_result(out, rep->total);
-	return ferror(out) ? -1 : 0;
-}
-
-/* Terse: "ringbench;VERSION;name;clone;" then the fields of ringbench(1). */
-
-static void
-terse_result(FILE *out, const char *name, unsigned clone,
-    const struct bench_result *r)
-{
-	size_t i;
-
-	fprintf(out, "ringbench;%d;%s;%u;%" PRIu64 ";%" PRIu64 ";%" PRIu64
-	    ";%.3f;%.1f", BENCH_REPORT_VERSION, name, clone, r->elapsed_ns,
-	    r->requests, r->bytes, bench_result_mibps(r), bench_result_reqps(r));
-	fprintf(out, ";%" PRIu64 ";%" PRIu64 ";%.1f;%.1f;%" PRIu64,
-	    r->ttfb.count > 0 ? r->ttfb.min : 0, r->ttfb.max,
-	    bench_hist_mean(&r->ttfb), bench_hist_stddev(&r->ttfb),
-	    bench_hist_percentile(&r->ttfb, 99));
-	fprintf(out, ";%" PRIu64 ";%" PRIu64 ";%.1f;%.1f",
-	    r->clat.count > 0 ? r->clat.min : 0, r->clat.max,
-	    bench_hist_mean(&r->clat), bench_hist_stddev(&r->clat));
-	for (i = 0; i < BENCH_NPERCENTILES; i++)
-		fprintf(out, ";%" PRIu64,
-		    bench_hist_percentile(&r->clat, bench_percentiles[i]));
-	fprintf(out, ";%" PRIu64 ";%" PRIu64 ";%" PRIu64 ";%.2f;%.2f;%.4f;%.3f\n",
-	    bench_errors_total(&r->err), r->verified, r->err.verify_mismatch,
-	    pct(r->cpu_usr_s, r->elapsed_ns), pct(r->cpu_sys_s, r->elapsed_ns),
-	    bench_result_server_s_per_gib(r), bench_result_server_us_per_req(r));
-}
-
-int
-bench_report_terse(FILE *out, const struct bench_report *rep)
-{
-	size_t i;
-
-	for (i = 0; i < rep->nresults; i++)
-		terse_result(out, rep->results[i].name, rep->results[i].clone,
-		    &rep->results[i]);
-	terse_result(out, "total", 0, rep->total);
+	own_result(out, rep->total);
 	return ferror(out) ? -1 : 0;
 }
 
@@ -170,9 +155,11 @@ bench_report_write(FILE *out, enum bench_format fmt,
 	case BENCH_FMT_JSONPLUS:
 		return bench_fiojson_write(out, rep, true);
 	case BENCH_FMT_TERSE:
-		return bench_report_terse(out, rep);
+		return bench_fioterse_write(out, rep);
+	case BENCH_FMT_RINGBENCH:
+		return bench_report_ringbench(out, rep);
 	case BENCH_FMT_NORMAL:
 		break;
 	}
-	return bench_report_normal(out, rep);
+	return bench_fionormal_write(out, rep);
 }

@@ -34,7 +34,9 @@
 #include "bench_http.h"
 #include "bench_proc.h"
 #include "bench_run.h"
+#include "bench_target.h"
 #include "bench_verify.h"
+#include "bench_write.h"
 
 #define CONN_BUF        8192            /* head + the first body bytes */
 #define SCRATCH_BUF     (256 * 1024)    /* shared by every discarding recv */
@@ -44,30 +46,10 @@
 #define BACKOFF_MS      10              /* after a failed connection */
 #define PREFLIGHT_TIMEOUT_S 5
 
-struct target_path {
-	char *path;
-	uint64_t size;                  /* from HEAD */
-	char *get;                      /* the whole-file GET, built once */
-	int get_len;
-	char *local;                    /* verify_dir copy, or NULL */
-	uint64_t local_size;
-	uint8_t digest[BENCH_DIGEST_MAX];       /* of the whole local file */
-};
-
-struct bench_target {
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	char hostport[300];             /* for messages and Host: */
-	struct target_path *paths;
-	size_t npaths;
-	uint64_t total_size;
-	char *body;                     /* rw=write: the bs bytes every PUT sends */
-};
-
 /* Pre-flight */
 
-static int
-dial(const struct bench_target *t)
+int
+bench_target_dial(const struct bench_target *t)
 {
 	struct timeval tv = { PREFLIGHT_TIMEOUT_S, 0 };
 	int fd;
@@ -105,7 +87,7 @@ head_path(const struct bench_job *j, struct bench_target *t, int *fd,
 		fprintf(err, "job '%s': path too long: %s\n", j->name, tp->path);
 		return -1;
 	}
-	if (*fd < 0 && (*fd = dial(t)) < 0) {
+	if (*fd < 0 && (*fd = bench_target_dial(t)) < 0) {
 		fprintf(err, "job '%s': option 'url': cannot connect to %s: %s\n",
 		    j->name, t->hostport, strerror(errno));
 		return -1;
@@ -164,60 +146,6 @@ build_get(const struct bench_job *j, struct bench_target *t,
 	return 0;
 }
 
-/*
- * rw=write: every PUT of a path is the same head and the same body: bs
- * bytes from the job's seed, made once.  The digest verify= compares the
- * files read back with is the body's.  Nothing is asked of the server:
- * the files need not exist yet.
- */
-static int
-prepare_write(const struct bench_job *j, struct bench_target *t, FILE *err)
-{
-	char req[2048];
-	uint64_t rng = j->randseed | 1;
-	size_t i;
-
-	t->body = malloc(j->bs > 0 ? j->bs : 1);
-	if (t->body == NULL)
-		abort();
-	for (uint64_t off = 0; off < j->bs; off += 8) {
-		uint64_t v;
-
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
-		v = rng;
-		memcpy(t->body + off, &v, j->bs - off < 8 ? j->bs - off : 8);
-	}
-	for (i = 0; i < j->npaths; i++) {
-		struct target_path *tp = &t->paths[i];
-
-		tp->path = j->paths[i];
-		tp->size = j->bs;
-		t->total_size += j->bs;
-		tp->get_len = bench_http_put(req, sizeof(req), t->hostport, tp->path,
-		    j->bs, j->keepalive, j->http_user, j->http_pass);
-		if (tp->get_len < 0) {
-			fprintf(err, "job '%s': path or credentials too long: %s\n",
-			    j->name, tp->path);
-			return 1;
-		}
-		tp->get = strdup(req);
-		if (tp->get == NULL)
-			abort();
-		if (j->verify != BENCH_VERIFY_NONE) {
-			struct bench_digest d;
-
-			if (bench_digest_open(&d, j->verify) < 0)
-				abort();
-			bench_digest_update(&d, t->body, j->bs);
-			bench_digest_final(&d, tp->digest);
-			bench_digest_close(&d);
-		}
-	}
-	return 0;
-}
-
 static int
 prepare_one(const struct bench_job *j, struct bench_target *t, FILE *err)
 {
@@ -250,8 +178,8 @@ prepare_one(const struct bench_job *j, struct bench_target *t, FILE *err)
 	if (t->paths == NULL)
 		abort();
 	t->npaths = j->npaths;
-	if (j->rw == BENCH_RW_WRITE)
-		return prepare_write(j, t, err);
+	if (!bench_rw_reads(j->rw))
+		return bench_write_prepare(j, t, err);
 	for (i = 0; i < j->npaths && problems == 0; i++) {
 		struct target_path *tp = &t->paths[i];
 
@@ -290,6 +218,9 @@ prepare_one(const struct bench_job *j, struct bench_target *t, FILE *err)
 	}
 	if (fd >= 0)
 		close(fd);
+	/* rw, randrw: the files exist, and writes replace them */
+	if (problems == 0 && bench_rw_writes(j->rw))
+		problems += bench_write_prepare(j, t, err);
 	return problems;
 }
 
@@ -324,6 +255,7 @@ bench_targets_free(struct bench_target *targets, size_t njobs)
 	for (i = 0; i < njobs; i++) {
 		for (k = 0; k < targets[i].npaths; k++) {
 			free(targets[i].paths[k].get);
+			free(targets[i].paths[k].put);
 			free(targets[i].paths[k].local);
 		}
 		free(targets[i].paths);
@@ -334,7 +266,10 @@ bench_targets_free(struct bench_target *targets, size_t njobs)
 
 /* The engine */
 
-enum op { OP_CONNECT = 1, OP_SEND, OP_RECV, OP_POLL, OP_SLEEP, OP_CANCEL };
+/* OP_SEND completes only on failure; OP_SENT, a request's last send,
+ * always, and its time is the request's slat */
+enum op { OP_CONNECT = 1, OP_SEND, OP_SENT, OP_RECV, OP_POLL, OP_SLEEP,
+    OP_CANCEL };
 enum cstate { C_IDLE, C_CONNECTING, C_HEAD, C_BODY, C_SLEEP, C_DONE };
 enum resume { RESUME_ISSUE, RESUME_BODY, RESUME_NEXT };
 enum fail_kind { F_CONNECT, F_RESET, F_SHORT, F_PROTOCOL, F_STATUS,
@@ -371,9 +306,11 @@ struct conn {
 	uint64_t body_want;
 	uint64_t body_got;
 	size_t path;
+	enum bench_ddir dir;            /* a GET or a PUT */
 	uint64_t range_off;
 	uint64_t range_len;             /* 0 = whole file */
 	uint64_t t_start;
+	uint64_t t_sent;                /* the request's last byte sent */
 	uint64_t t_first;
 	uint64_t t_activity;
 	bool counted;                   /* started inside the window */
@@ -383,6 +320,7 @@ struct conn {
 	struct __kernel_timespec ts;
 	char req[1024];
 	int req_len;
+	size_t sent_len;                /* the OP_SENT send's length */
 };
 
 struct engine {
@@ -401,6 +339,7 @@ struct engine {
 	bool stopping;
 	bool time_based;
 	bool poll_first;                /* IORING_RECVSEND_POLL_FIRST known */
+	const struct bench_observer *obs;
 };
 
 static uint64_t
@@ -410,16 +349,6 @@ clock_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-rng_next(uint64_t *s)
-{
-	/* xorshift64*: quick, and reproducible from randseed */
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
 }
 
 static uint64_t
@@ -554,20 +483,27 @@ conn_next(struct engine *e, struct conn *c)
 		conn_done(c);
 		return;
 	}
-	if (j->rw == BENCH_RW_READ || j->rw == BENCH_RW_WRITE) {
+	c->dir = bench_rw_pick(j->rw, j->rwmixread, &cl->rng);
+	if (!bench_rw_random(j->rw))
 		c->path = cl->next_path++ % cl->t->npaths;
-		c->range_off = 0;
-		c->range_len = 0;
-		cl->issued_bytes += cl->t->paths[c->path].size;
+	else
+		c->path = (size_t)(bench_rng_next(&cl->rng) % cl->t->npaths);
+	tp = &cl->t->paths[c->path];
+	c->range_off = 0;
+	c->range_len = 0;
+	if (c->dir == BENCH_DDIR_WRITE) {
+		cl->issued_bytes += j->bs;
+	} else if (j->rw != BENCH_RW_RANDREAD) {
+		/* whole files; in randrw too, since a PUT replaces a file
+		 * with bs bytes and a range of its old size could be gone */
+		cl->issued_bytes += tp->size;
 	} else {
-		c->path = (size_t)(rng_next(&cl->rng) % cl->t->npaths);
-		tp = &cl->t->paths[c->path];
 		if (tp->size <= j->bs) {
-			c->range_off = 0;
 			c->range_len = tp->size;
 		} else {
 			/* offsets aligned to bs, as fio's blockalign */
-			c->range_off = rng_next(&cl->rng) % (tp->size / j->bs) * j->bs;
+			c->range_off = bench_rng_next(&cl->rng) %
+			    (tp->size / j->bs) * j->bs;
 			c->range_len = j->bs;
 		}
 		cl->issued_bytes += c->range_len;
@@ -599,26 +535,32 @@ send_request(struct engine *e, struct conn *c)
 	c->buf_len = 0;
 	c->body_got = 0;
 	c->send_failed = false;
+	c->t_sent = 0;
 	if (c->cl->job->verify != BENCH_VERIFY_NONE)
 		bench_digest_reset(&c->digest);
-	/* the send's success needs no completion: the response says it all */
-	if (c->cl->job->rw == BENCH_RW_WRITE && tp->size > 0) {
-		/* a PUT: the head, then the body, linked to the receive */
-		if (io_uring_sq_space_left(&e->ring) < 3)
-			io_uring_submit(&e->ring);
+	if (io_uring_sq_space_left(&e->ring) < 3)
+		io_uring_submit(&e->ring);
+	if (c->dir == BENCH_DDIR_WRITE) {
+		req = tp->put;
+		len = tp->put_len;
+	}
+	if (c->dir == BENCH_DDIR_WRITE && c->cl->job->bs > 0) {
+		/* a PUT: the head, then the body, linked to the receive; the
+		 * head's success needs no completion */
 		sqe = get_sqe(e);
 		io_uring_prep_send(sqe, c->fd, req, (size_t)len,
 		    MSG_WAITALL | MSG_NOSIGNAL | MSG_MORE);
 		io_uring_sqe_set_data64(sqe, ud(e, c, OP_SEND));
 		sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
 		req = c->cl->t->body;
-		len = (int)tp->size;
+		len = (int)c->cl->job->bs;
 	}
 	sqe = get_sqe(e);
 	io_uring_prep_send(sqe, c->fd, req, (size_t)len,
 	    MSG_WAITALL | MSG_NOSIGNAL);
-	io_uring_sqe_set_data64(sqe, ud(e, c, OP_SEND));
-	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	io_uring_sqe_set_data64(sqe, ud(e, c, OP_SENT));
+	sqe->flags |= IOSQE_IO_LINK;
+	c->sent_len = (size_t)len;
 	sqe = get_sqe(e);
 	io_uring_prep_recv(sqe, c->fd, c->buf, CONN_BUF, 0);
 	/* the response cannot be there yet: wait for it without first
@@ -663,8 +605,10 @@ account_body(struct engine *e, struct conn *c, const char *data, size_t n)
 {
 	c->body_got += n;
 	c->cl->rate_bytes += n;
-	if (e->measuring)
+	if (e->measuring) {
 		c->cl->res->bytes += n;
+		c->cl->res->io[BENCH_DDIR_READ].bytes += n;
+	}
 	if (data != NULL && c->cl->job->verify != BENCH_VERIFY_NONE)
 		bench_digest_update(&c->digest, data, n);
 }
@@ -690,18 +634,37 @@ verify_ok(struct conn *c)
 }
 
 static void
+report_io(struct engine *e, struct conn *c, uint64_t sent)
+{
+	struct bench_io_done d;
+
+	if (e->obs == NULL || e->obs->io == NULL || c->cl->job->log_avg_msec > 0)
+		return;
+	d.now_ns = e->now;
+	d.window_start_ns = e->window_start;
+	d.dir = c->dir;
+	d.bytes = c->dir == BENCH_DDIR_WRITE ? c->cl->job->bs : c->body_got;
+	d.offset = c->range_off;
+	d.slat_ns = sent - c->t_start;
+	d.clat_ns = e->now - sent;
+	e->obs->io(e->obs->arg, (size_t)(c->cl - e->clones), &d);
+}
+
+static void
 conn_complete(struct engine *e, struct conn *c)
 {
 	struct bench_result *r = c->cl->res;
+	uint64_t sent;
 
-	if (c->cl->job->rw == BENCH_RW_WRITE) {
+	if (c->dir == BENCH_DDIR_WRITE) {
 		/* the bytes a PUT moved are its body's; verify= reads the
 		 * files back after the run */
-		uint64_t sent = c->cl->t->paths[c->path].size;
-
-		c->cl->rate_bytes += sent;
-		if (e->measuring)
-			r->bytes += sent;
+		c->cl->rate_bytes += c->cl->job->bs;
+		if (e->measuring) {
+			r->bytes += c->cl->job->bs;
+			r->io[BENCH_DDIR_WRITE].bytes += c->cl->job->bs;
+		}
+		c->cl->t->paths[c->path].written = true;
 	} else if (c->cl->job->verify != BENCH_VERIFY_NONE) {
 		if (!verify_ok(c)) {
 			conn_fail(e, c, F_VERIFY);
@@ -710,9 +673,13 @@ conn_complete(struct engine *e, struct conn *c)
 		r->verified++;
 	}
 	if (c->counted && e->measuring) {
-		r->requests++;
+		/* the send's completion is reaped before the receive linked
+		 * to it; a missing one counts as sent at once */
+		sent = c->t_sent != 0 ? c->t_sent : c->t_start;
 		bench_hist_add(&r->ttfb, c->t_first - c->t_start);
-		bench_hist_add(&r->clat, e->now - c->t_start);
+		bench_result_add_io(r, c->dir, sent - c->t_start,
+		    e->now - sent);
+		report_io(e, c, sent);
 	}
 	if (c->resp.close || !c->cl->job->keepalive)
 		conn_close(c);
@@ -747,7 +714,7 @@ head_received(struct engine *e, struct conn *c)
 		return;
 	}
 	want_status = c->range_len > 0 ? 206 : 200;
-	if (j->rw == BENCH_RW_WRITE) {
+	if (c->dir == BENCH_DDIR_WRITE) {
 		/* 201 created, 204 replaced: a 204 has no length */
 		if (c->resp.status != 201 && c->resp.status != 204) {
 			conn_fail(e, c, F_STATUS);
@@ -918,9 +885,14 @@ on_cqe(struct engine *e, struct io_uring_cqe *cqe)
 	if (op == OP_CANCEL || (data >> 32) >= e->nconns)
 		return;
 	c = &e->conns[data >> 32];
-	if (op == OP_SEND) {
-		/* only failures (or short sends) complete visibly */
-		c->send_failed = true;
+	if (op == OP_SEND || op == OP_SENT) {
+		/* a connection closed since: its sends are no news */
+		if (((data >> 8) & 0xffffff) != (c->gen & 0xffffff))
+			return;
+		if (op == OP_SENT && res >= 0 && (size_t)res == c->sent_len)
+			c->t_sent = e->now;
+		else
+			c->send_failed = true;
 		return;
 	}
 	c->inflight--;
@@ -1109,84 +1081,6 @@ drain(struct engine *e)
  * The share of the run done: by the clock when the run has a deadline,
  * else by the requests (or bytes) each clone has issued of its limit.
  */
-/*
- * rw=write with verify=: GET each path written and compare its digest
- * with the body's.  0 when it matches, -1 (with a message) when not.
- */
-static int
-read_back(const struct bench_job *j, struct bench_target *t, struct target_path *tp,
-    FILE *err)
-{
-	static char buf[1 << 16];
-	struct bench_http_resp resp;
-	struct bench_digest d;
-	uint8_t got[BENCH_DIGEST_MAX];
-	char req[1024];
-	uint64_t body = 0;
-	size_t len = 0;
-	long hl = 0;
-	ssize_t n;
-	int fd, reqlen, rc = -1;
-
-	reqlen = bench_http_request(req, sizeof(req), "GET", t->hostport, tp->path,
-	    0, 0, false);
-	if (reqlen < 0 || (fd = dial(t)) < 0) {
-		fprintf(err, "job '%s': verify: cannot read back %s\n", j->name, tp->path);
-		return -1;
-	}
-	if (bench_digest_open(&d, j->verify) < 0)
-		abort();
-	if (send(fd, req, (size_t)reqlen, MSG_NOSIGNAL) != reqlen)
-		goto out;
-	while (hl == 0 && (n = recv(fd, buf + len, sizeof(buf) - len, 0)) > 0) {
-		len += (size_t)n;
-		hl = bench_http_parse(buf, len, &resp);
-		if (hl == 0 && len == sizeof(buf))
-			hl = -1;
-	}
-	if (hl <= 0 || resp.status != 200 || !resp.has_length) {
-		fprintf(err, "job '%s': verify: GET %s: no 200 with a length\n", j->name,
-		    tp->path);
-		goto out;
-	}
-	body = len - (size_t)hl;
-	bench_digest_update(&d, buf + hl, body);
-	while (body < resp.content_length && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
-		bench_digest_update(&d, buf, (size_t)n);
-		body += (uint64_t)n;
-	}
-	bench_digest_final(&d, got);
-	if (body != tp->size || resp.content_length != tp->size ||
-	    memcmp(got, tp->digest, bench_verify_len(j->verify)) != 0)
-		fprintf(err, "job '%s': verify: %s does not hold what was written "
-		    "(%llu bytes)\n", j->name, tp->path, (unsigned long long)body);
-	else
-		rc = 0;
-out:
-	bench_digest_close(&d);
-	close(fd);
-	return rc;
-}
-
-/* verify= of every rw=write job: counted on the job's first clone. */
-static void
-verify_written(const struct bench_job *jobs, size_t njobs, struct bench_target *targets,
-    struct bench_result *results, FILE *err)
-{
-	size_t first = 0;
-
-	for (size_t i = 0; i < njobs; first += jobs[i].numjobs, i++) {
-		if (jobs[i].rw != BENCH_RW_WRITE || jobs[i].verify == BENCH_VERIFY_NONE)
-			continue;
-		for (size_t k = 0; k < targets[i].npaths; k++) {
-			if (read_back(&jobs[i], &targets[i], &targets[i].paths[k], err) == 0)
-				results[first].verified++;
-			else
-				results[first].err.verify_mismatch++;
-		}
-	}
-}
-
 static double
 run_done(const struct engine *e)
 {
@@ -1246,6 +1140,7 @@ bench_run(const struct bench_job *jobs, size_t njobs,
 
 	memset(e, 0, sizeof(*e));
 	e->devnull = -1;
+	e->obs = obs;
 	for (i = 0; i < njobs; i++) {
 		e->nclones += jobs[i].numjobs;
 		e->nconns += (size_t)jobs[i].numjobs * jobs[i].iodepth;
@@ -1285,13 +1180,14 @@ bench_run(const struct bench_job *jobs, size_t njobs,
 			cl->t = &targets[i];
 			cl->res = &results[ci];
 			bench_result_init(cl->res, j->name, (unsigned)k);
+			cl->res->group = j->group;
 			cl->rng = j->randseed * 0x9e3779b97f4a7c15u + ci + 1;
 			if (!j->time_based) {
 				cl->limit_ios = j->number_ios;
 				cl->limit_bytes = j->size;
 				if (cl->limit_ios == 0 && cl->limit_bytes == 0) {
 					/* fio's default: one pass over the files */
-					if (j->rw == BENCH_RW_READ)
+					if (j->rw == BENCH_RW_READ || j->rw == BENCH_RW_RW)
 						cl->limit_ios = targets[i].npaths;
 					else
 						cl->limit_bytes = targets[i].total_size;
@@ -1357,7 +1253,7 @@ bench_run(const struct bench_job *jobs, size_t njobs,
 	if (server_pid > 0 && bench_proc_tree_cpu(server_pid, &srv1) < 0)
 		srv1 = srv0;
 	drain(e);
-	verify_written(jobs, njobs, targets, results, err);
+	bench_write_verify(jobs, njobs, targets, results, err);
 
 	bench_result_init(total, "total", 0);
 	for (i = 0; i < e->nclones; i++) {

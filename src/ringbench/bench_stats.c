@@ -161,7 +161,38 @@ bench_result_init(struct bench_result *r, const char *name, unsigned clone)
 	strncpy(r->name, name, sizeof(r->name) - 1);
 	r->clone = clone;
 	bench_hist_init(&r->ttfb);
-	bench_hist_init(&r->clat);
+	for (unsigned d = 0; d < 2; d++) {
+		bench_hist_init(&r->io[d].slat);
+		bench_hist_init(&r->io[d].clat);
+		bench_hist_init(&r->io[d].lat);
+	}
+}
+
+void
+bench_result_add_io(struct bench_result *r, unsigned dir, uint64_t slat,
+    uint64_t clat)
+{
+	struct bench_io_stats *io = &r->io[dir];
+
+	r->requests++;
+	io->requests++;
+	bench_hist_add(&io->slat, slat);
+	bench_hist_add(&io->clat, clat);
+	bench_hist_add(&io->lat, slat + clat);
+}
+
+double
+bench_io_kibps(const struct bench_io_stats *io, uint64_t elapsed_ns)
+{
+	return elapsed_ns > 0 ? (double)io->bytes / 1024.0 /
+	    ((double)elapsed_ns / 1e9) : 0;
+}
+
+double
+bench_io_iops(const struct bench_io_stats *io, uint64_t elapsed_ns)
+{
+	return elapsed_ns > 0 ? (double)io->requests /
+	    ((double)elapsed_ns / 1e9) : 0;
 }
 
 void
@@ -175,7 +206,13 @@ bench_result_merge(struct bench_result *dst, const struct bench_result *src)
 	if (src->elapsed_ns > dst->elapsed_ns)
 		dst->elapsed_ns = src->elapsed_ns;
 	bench_hist_merge(&dst->ttfb, &src->ttfb);
-	bench_hist_merge(&dst->clat, &src->clat);
+	for (unsigned d = 0; d < 2; d++) {
+		dst->io[d].requests += src->io[d].requests;
+		dst->io[d].bytes += src->io[d].bytes;
+		bench_hist_merge(&dst->io[d].slat, &src->io[d].slat);
+		bench_hist_merge(&dst->io[d].clat, &src->io[d].clat);
+		bench_hist_merge(&dst->io[d].lat, &src->io[d].lat);
+	}
 	dst->err.http_status += src->err.http_status;
 	dst->err.short_body += src->err.short_body;
 	dst->err.verify_mismatch += src->err.verify_mismatch;

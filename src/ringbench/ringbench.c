@@ -15,6 +15,7 @@
 #include "bench_report.h"
 #include "bench_run.h"
 #include "bench_stats.h"
+#include "bench_target.h"
 #include "version.h"
 
 static void
@@ -24,7 +25,8 @@ usage(FILE *out)
 	    "usage: ringbench [--option=value ...] [--name=job --option=value ...]"
 	    " [jobfile ...]\n\n"
 	    "Client options:\n"
-	    "  --output-format=F     normal, terse, json or json+ (fio's schema)\n"
+	    "  --output-format=F     normal, terse, json or json+ (fio's), or"
+	    " ringbench\n"
 	    "  --output=FILE         write the report to FILE\n"
 	    "  --eta=WHEN            status line: auto (on a terminal), always,"
 	    " never\n"
@@ -37,6 +39,54 @@ usage(FILE *out)
 	fprintf(out, "\nSee ringbench(1).\n");
 }
 
+/* Add one group's total to the run's: groups run one after the other. */
+static void
+add_group(struct bench_result *total, const struct bench_result *g)
+{
+	uint64_t elapsed = total->elapsed_ns + g->elapsed_ns;
+
+	bench_result_merge(total, g);
+	total->elapsed_ns = elapsed;
+	total->cpu_usr_s += g->cpu_usr_s;
+	total->cpu_sys_s += g->cpu_sys_s;
+	if (g->server_pid > 0) {
+		total->server_pid = g->server_pid;
+		total->server_usr_s += g->server_usr_s;
+		total->server_sys_s += g->server_sys_s;
+	}
+}
+
+/*
+ * Run the jobs a group at a time, as fio does: a job with stonewall waits
+ * for every job before it to finish.  0, or -1 when the engine failed.
+ */
+static int
+run_groups(const struct bench_job *jobs, size_t njobs,
+    struct bench_target *targets, struct bench_result *results,
+    struct bench_result *total, struct bench_result *group_totals,
+    struct bench_monitor *mon, const struct bench_observer *obs)
+{
+	struct bench_result *gt;
+	size_t first, last, base = 0, i;
+
+	bench_result_init(total, "total", 0);
+	for (first = 0; first < njobs; first = last) {
+		for (last = first + 1; last < njobs &&
+		    jobs[last].group == jobs[first].group; last++)
+			;
+		bench_monitor_group(mon, base);
+		gt = &group_totals[jobs[first].group];
+		if (bench_run(jobs + first, last - first, targets + first,
+		    results + base, gt, obs, stderr) < 0)
+			return -1;
+		gt->group = jobs[first].group;
+		add_group(total, gt);
+		for (i = first; i < last; i++)
+			base += jobs[i].numjobs;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -44,12 +94,12 @@ main(int argc, char **argv)
 	struct bench_cmdline cl;
 	struct bench_job *jobs = NULL;
 	struct bench_target *targets = NULL;
-	struct bench_result *results = NULL, total;
+	struct bench_result *results = NULL, *group_totals = NULL, total;
 	const struct bench_job **resjobs = NULL;
 	struct bench_report rep;
 	struct bench_monitor mon;
 	struct bench_observer obs;
-	size_t njobs = 0, nres = 0, i, k, n;
+	size_t njobs = 0, nres = 0, ngroups, i, k, n;
 	FILE *out = stdout;
 	int status = 2;
 	bool any_error = false, tolerate = true;
@@ -78,9 +128,11 @@ main(int argc, char **argv)
 		goto out;
 	for (i = 0; i < njobs; i++)
 		nres += jobs[i].numjobs;
+	ngroups = jobs[njobs - 1].group + 1;
 	results = calloc(nres, sizeof(*results));
 	resjobs = calloc(nres, sizeof(*resjobs));
-	if (results == NULL || resjobs == NULL) {
+	group_totals = calloc(ngroups, sizeof(*group_totals));
+	if (results == NULL || resjobs == NULL || group_totals == NULL) {
 		fprintf(stderr, "ringbench: out of memory\n");
 		goto out;
 	}
@@ -96,9 +148,12 @@ main(int argc, char **argv)
 	    stderr) < 0)
 		goto out;
 	obs.tick = bench_monitor_tick;
+	obs.io = bench_monitor_io;
 	obs.arg = &mon;
-	if (bench_run(jobs, njobs, targets, results, &total, &obs, stderr) < 0)
+	if (run_groups(jobs, njobs, targets, results, &total, group_totals,
+	    &mon, &obs) < 0)
 		goto out;
+	bench_monitor_group_series(&mon, group_totals, ngroups);
 	bench_monitor_close(&mon, results, &total);
 
 	rep.results = results;
@@ -106,6 +161,8 @@ main(int argc, char **argv)
 	rep.nresults = nres;
 	rep.total = &total;
 	rep.group_reporting = false;
+	rep.groups = group_totals;
+	rep.ngroups = ngroups;
 	for (i = 0; i < njobs; i++)
 		if (jobs[i].group_reporting)
 			rep.group_reporting = true;
@@ -131,6 +188,7 @@ out:
 	if (out != stdout)
 		fclose(out);
 	free(results);
+	free(group_totals);
 	free(resjobs);
 	bench_targets_free(targets, njobs);
 	if (jobs != NULL)

@@ -197,12 +197,12 @@ Test(ringbench_fio, status_line_on_a_terminal, .timeout = 300)
 	cr_assert_not_null(strstr(text, " IOPS][eta 00m:0"), "%s", text);
 	cr_assert_not_null(strstr(text, "MiB/s]"), "%s", text);
 	/* the normal report follows on the same terminal */
-	cr_assert_not_null(strstr(text, "All jobs:"), "%s", text);
+	cr_assert_not_null(strstr(text, "Run status group 0 (all jobs):"), "%s", text);
 	free(text);
 
 	text = on_terminal(&d, "--eta=never");
 	cr_assert_null(strstr(text, "Jobs:"), "%s", text);
-	cr_assert_not_null(strstr(text, "All jobs:"), "%s", text);
+	cr_assert_not_null(strstr(text, "Run status group 0 (all jobs):"), "%s", text);
 	free(text);
 	rp_stop(&d);
 }

@@ -788,6 +788,7 @@ Test(upload, ringbench_write_and_read_back, .timeout = 60)
 		char *argv[] = { (char *)(bench != NULL ? bench : "build/ringbench"),
 		    "--name=w", url, "--rw=write", "--bs=300k", "--number_ios=9",
 		    "--iodepth=3", "--http_user=x", "--http_pass=" TOKEN, "--verify=sha256",
+		    "--output-format=ringbench",
 		    NULL };
 
 		status = rp_run(argv, log, 60, false);

@@ -22,7 +22,8 @@ static char *
 render(enum bench_format fmt, bool group)
 {
 	const struct bench_job *jobs[1] = { &job };
-	struct bench_report rep = { &res, jobs, 1, &total, group };
+	struct bench_report rep = { .results = &res, .jobs = jobs, .nresults = 1,
+	    .total = &total, .group_reporting = group };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -49,17 +50,18 @@ setup(void)
 	job.verify = BENCH_VERIFY_SHA256;
 	bench_result_init(&res, "job\\1", 0);
 	res.elapsed_ns = 1000000000;
-	res.requests = 3;
 	res.bytes = 12288;
+	res.io[BENCH_DDIR_READ].bytes = 12288;
 	res.verified = 3;
 	for (v = 1; v <= 3; v++) {
 		/* below 256 ns the histogram is exact */
 		bench_hist_add(&res.ttfb, v * 10);
-		bench_hist_add(&res.clat, v * 20);
+		/* sent at once: lat is clat */
+		bench_result_add_io(&res, BENCH_DDIR_READ, 0, v * 20);
 	}
-	bench_series_add(&res.bw_kib, 10);
-	bench_series_add(&res.bw_kib, 14);
-	bench_series_add(&res.iops, 3);
+	bench_series_add(&res.io[BENCH_DDIR_READ].bw_kib, 10);
+	bench_series_add(&res.io[BENCH_DDIR_READ].bw_kib, 14);
+	bench_series_add(&res.io[BENCH_DDIR_READ].iops, 3);
 	res.err.http_status = 2;
 	res.err.status[404] = 2;
 	res.err.reset = 1;
@@ -158,9 +160,9 @@ Test(bench_fiojson, bins_are_bucket_midpoints, .init = setup)
 	char *j;
 
 	/* 1000 ns lands in a 4 ns wide bucket [1000, 1004): midpoint 1002 */
-	bench_hist_init(&res.clat);
-	bench_hist_add(&res.clat, 1000);
-	bench_hist_add(&res.clat, 1001);
+	bench_hist_init(&res.io[BENCH_DDIR_READ].clat);
+	bench_hist_add(&res.io[BENCH_DDIR_READ].clat, 1000);
+	bench_hist_add(&res.io[BENCH_DDIR_READ].clat, 1001);
 	j = render(BENCH_FMT_JSONPLUS, false);
 	cr_assert_not_null(strstr(j, "\"bins\" : {\n            \"1002\" : 2\n"),
 	    "%s", j);
@@ -277,10 +279,10 @@ Test(bench_monitor, logs_samples_and_status_line)
 	tick(&m, &r, 500000000u, 0.1);
 	tick(&m, &r, 1000000000u, 0.2);
 	/* 512 KiB and 10 requests of 1 ms each in the first half second */
-	r.bytes = 512 * 1024;
-	r.requests = 10;
-	r.clat.count = 10;
-	r.clat.sum = 10 * 1e6;
+	r.bytes = r.io[BENCH_DDIR_READ].bytes = 512 * 1024;
+	r.requests = r.io[BENCH_DDIR_READ].requests = 10;
+	r.io[BENCH_DDIR_READ].clat.count = r.io[BENCH_DDIR_READ].lat.count = 10;
+	r.io[BENCH_DDIR_READ].clat.sum = r.io[BENCH_DDIR_READ].lat.sum = 10 * 1e6;
 	tick(&m, &r, 1500000000u, 0.5);
 	/* nothing in the next half second: bw and iops 0, no latency line */
 	tick(&m, &r, 2000000000u, 0.75);
@@ -288,11 +290,11 @@ Test(bench_monitor, logs_samples_and_status_line)
 	bench_monitor_close(&m, &r, &tot);
 	fclose(ttyf);
 
-	cr_assert_eq(r.bw_kib.n, 2);
-	cr_assert_float_eq(r.bw_kib.max, 1024, 1e-9);
-	cr_assert_float_eq(r.bw_kib.min, 0, 1e-9);
-	cr_assert_float_eq(r.iops.max, 20, 1e-9);
-	cr_assert_eq(tot.bw_kib.n, 2, "the total is sampled too");
+	cr_assert_eq(r.io[BENCH_DDIR_READ].bw_kib.n, 2);
+	cr_assert_float_eq(r.io[BENCH_DDIR_READ].bw_kib.max, 1024, 1e-9);
+	cr_assert_float_eq(r.io[BENCH_DDIR_READ].bw_kib.min, 0, 1e-9);
+	cr_assert_float_eq(r.io[BENCH_DDIR_READ].iops.max, 20, 1e-9);
+	cr_assert_eq(tot.io[BENCH_DDIR_READ].bw_kib.n, 2, "the total is sampled too");
 	snprintf(path, sizeof(path), "%s_bw.1.log", prefix);
 	cr_assert_str_eq(slurp(path), "500, 1024, 0, 0, 0\n1000, 0, 0, 0, 0\n");
 	unlink(path);

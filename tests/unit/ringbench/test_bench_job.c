@@ -134,7 +134,7 @@ Test(bench_job, errors_name_file_line_and_option)
 	cr_assert_not_null(strstr(e.text,
 	    "t.job:5: option 'numjobs': value '0' out of range"), "%s", e.text);
 	cr_assert_not_null(strstr(e.text,
-	    "t.job:6: option 'rw': bad value 'trim' (expects read, randread or write)"),
+	    "t.job:6: option 'rw': bad value 'trim' (expects read, randread, write, randwrite, rw or randrw)"),
 	    "%s", e.text);
 	errbuf_close(&e);
 }
@@ -377,5 +377,84 @@ Test(bench_job, write_takes_bs_and_credentials)
 	cr_expect_eq(build_text("[w]\nurl=127.0.0.1:8080/a\nrw=write\nbs=2G\n",
 	    &jobs, &n, &e), 1);
 	cr_expect_not_null(strstr(errbuf_text(&e), "at most 1G"), "%s", e.text);
+	errbuf_close(&e);
+}
+
+Test(bench_job, rw_mixes_and_groups)
+{
+	struct bench_job *jobs;
+	struct errbuf e;
+	size_t n;
+
+	errbuf_open(&e);
+	cr_assert_eq(build_text(
+	    "[global]\nurl=127.0.0.1:1/f\n"
+	    "[a]\nrw=randrw\n"
+	    "[b]\nrw=readwrite\nrwmixread=70\n"
+	    "[c]\nrw=randwrite\nstonewall\n"
+	    "[d]\nrw=read\n"
+	    "[e]\nwait_for_previous=1\n",
+	    &jobs, &n, &e), 0, "%s", errbuf_text(&e));
+	cr_assert_eq(n, 5);
+	cr_assert_eq(jobs[0].rw, BENCH_RW_RANDRW);
+	cr_assert_eq(jobs[0].rwmixread, 50, "fio's default");
+	cr_assert_eq(jobs[1].rw, BENCH_RW_RW);
+	cr_assert_eq(jobs[1].rwmixread, 70);
+	cr_assert_eq(jobs[2].rw, BENCH_RW_RANDWRITE);
+	/* a stonewall starts a new group; the jobs after it share it */
+	cr_assert_eq(jobs[0].group, 0);
+	cr_assert_eq(jobs[1].group, 0);
+	cr_assert_eq(jobs[2].group, 1);
+	cr_assert_eq(jobs[3].group, 1);
+	cr_assert_eq(jobs[4].group, 2);
+	cr_assert_str_eq(bench_rw_name(BENCH_RW_RANDRW), "randrw");
+	cr_assert(bench_rw_reads(BENCH_RW_RW) && bench_rw_writes(BENCH_RW_RW));
+	cr_assert(!bench_rw_reads(BENCH_RW_RANDWRITE));
+	cr_assert(!bench_rw_writes(BENCH_RW_RANDREAD));
+	cr_assert(bench_rw_random(BENCH_RW_RANDRW) && !bench_rw_random(BENCH_RW_RW));
+	bench_jobs_free(jobs, n);
+	errbuf_close(&e);
+}
+
+Test(bench_job, rwmixread_proportions)
+{
+	static const unsigned mix[] = { 0, 10, 50, 70, 100 };
+	uint64_t rng, again;
+	unsigned reads, i, k;
+
+	for (k = 0; k < sizeof(mix) / sizeof(mix[0]); k++) {
+		rng = 0x5eed;
+		for (reads = 0, i = 0; i < 10000; i++)
+			reads += bench_rw_pick(BENCH_RW_RANDRW, mix[k], &rng) ==
+			    BENCH_DDIR_READ;
+		/* 10,000 draws: within 2 points of the mix */
+		cr_assert(reads >= mix[k] * 100 - (mix[k] % 100 ? 200 : 0) &&
+		    reads <= mix[k] * 100 + (mix[k] % 100 ? 200 : 0),
+		    "rwmixread=%u: %u reads of 10000", mix[k], reads);
+	}
+	/* the same seed, the same sequence */
+	rng = again = 42;
+	for (i = 0; i < 100; i++)
+		cr_assert_eq(bench_rw_pick(BENCH_RW_RW, 50, &rng),
+		    bench_rw_pick(BENCH_RW_RW, 50, &again));
+	/* a job that only reads or only writes draws nothing */
+	rng = 7;
+	cr_assert_eq(bench_rw_pick(BENCH_RW_RANDREAD, 0, &rng), BENCH_DDIR_READ);
+	cr_assert_eq(bench_rw_pick(BENCH_RW_WRITE, 100, &rng), BENCH_DDIR_WRITE);
+	cr_assert_eq(rng, 7);
+}
+
+Test(bench_job, mixed_verify_is_refused)
+{
+	struct bench_job *jobs;
+	struct errbuf e;
+	size_t n;
+
+	errbuf_open(&e);
+	cr_assert_eq(build_text("[a]\nurl=127.0.0.1:1/f\nrw=randrw\n"
+	    "verify=crc32c\nverify_dir=/tmp\n", &jobs, &n, &e), 1, "%s",
+	    errbuf_text(&e));
+	cr_assert_not_null(strstr(errbuf_text(&e), "t.job:1: job 'a': option "
+	    "'verify': rw=randrw mixes reads and writes"), "%s", e.text);
 	errbuf_close(&e);
 }
