@@ -1,6 +1,7 @@
 /*
- * http.h: a strict HTTP/1.1 request parser (RFC 9112) and the response
- * header writer.  Pure functions: bytes in, results out; no I/O.
+ * http.h: a strict HTTP/1.1 request parser (RFC 9112, http.c) and the
+ * response header writer with HTTP dates (http_format.c).  Pure
+ * functions: bytes in, results out; no I/O.
  */
 #ifndef RINGPUSH_HTTP_H
 #define RINGPUSH_HTTP_H
@@ -176,6 +177,9 @@ int http_hex_digit(char c);
 bool http_path_hidden(const char *path);
 
 const char *http_method_str(enum http_method m);
+
+/* http_format.c */
+
 const char *http_reason(int status);
 
 /* RFC 9110 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (29 chars + NUL). */
