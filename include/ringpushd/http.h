@@ -135,8 +135,10 @@ void http_progress_reset(struct http_progress *pg);
  * can answer something new: when the new bytes, with the three before
  * them, hold a CRLF CRLF (the header may be complete), when len reaches
  * max_header, or when len has doubled since the last parse (so bytes that
- * can never make a request are still refused early).  Otherwise it
- * returns -2 after searching only the new bytes, and req is untouched.
+ * can never make a request are still refused early).  The first call
+ * parses at once, with no search: a request that arrives whole is walked
+ * once.  Otherwise it returns -2 after searching only the new bytes, and
+ * req is untouched.
  * A header that arrives one byte at a time thus costs work linear in its
  * length (at most four times it, plus three bytes a call), not quadratic.
  */

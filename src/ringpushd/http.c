@@ -55,11 +55,55 @@ is_tchar(unsigned char c)
 	return tchar_table[c];
 }
 
-/* RFC 9110 5.5 field-value bytes: VCHAR, obs-text, SP and HTAB. */
-static bool
-is_field_byte(unsigned char c)
+/* RFC 9110 5.5 field-value bytes: VCHAR, obs-text, SP and HTAB.  Tables
+ * like this one turn the scan of a field into one load and one test a
+ * byte: every byte of every header passes through them. */
+static const bool field_byte_table[256] = {
+	['\t'] = true, [0x20 ... 0x7e] = true, [0x80 ... 0xff] = true,
+};
+
+/* Bytes a request-target may hold: the printable ones and obs-text, but
+ * not '#' (a fragment is never sent, RFC 9112 3.2). */
+static const bool target_byte_table[256] = {
+	[0x21 ... 0x22] = true, [0x24 ... 0x7e] = true, [0x80 ... 0xff] = true,
+};
+
+/* Host = uri-host [ ":" port ] bytes: unreserved, sub-delims, ':', the
+ * brackets of an IP-literal and '%' (RFC 3986 3.2.2). */
+static const bool host_byte_table[256] = {
+	['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true,
+	['-'] = true, ['.'] = true, ['_'] = true, ['~'] = true, ['!'] = true,
+	['$'] = true, ['&'] = true, ['\''] = true, ['('] = true, [')'] = true,
+	['*'] = true, ['+'] = true, [','] = true, [';'] = true, ['='] = true,
+	[':'] = true, ['['] = true, [']'] = true, ['%'] = true,
+};
+
+/*
+ * Where the field-value bytes from p stop (end, or the first byte that is
+ * none).  Eight bytes at a time while none of them is a control byte or
+ * DEL: values such as User-Agent, Accept and Cookie are long, and this is
+ * the one scan of them.  A tab, allowed but a control byte, sends its
+ * eight bytes to the bytewise loop.
+ */
+static const char *
+field_value_end(const char *p, const char *end)
 {
-	return (c >= 0x20 && c != 0x7f) || c == '\t';
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t w, del;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, sizeof(w));
+		del = w ^ (0x7f * ones);
+		/* "has a byte below n": (w - n * ones) & ~w & highs,
+		 * exact for n <= 0x80; DEL is a zero byte of del */
+		if ((((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs)
+			break;
+		p += sizeof(w);
+	}
+	while (p < end && field_byte_table[(unsigned char)*p])
+		p++;
+	return p;
 }
 
 static bool
@@ -86,10 +130,24 @@ hex_value(char c)
 	return -1;
 }
 
+/*
+ * p[0..len), a field name or field-value bytes, equals lit, a literal of
+ * lower-case letters and '-', ASCII case ignored in p.  Setting bit 0x20
+ * lowers a letter and leaves every other byte that can stand there
+ * unequal to a letter or '-' (only CR becomes '-', and no name or value
+ * holds one).  No strncasecmp(): it runs for every field name, and the
+ * call cost more than the compare.
+ */
 static bool
 span_is(const char *p, size_t len, const char *lit)
 {
-	return strlen(lit) == len && strncasecmp(p, lit, len) == 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (lit[i] == '\0' || (unsigned char)(p[i] | 0x20) !=
+		    (unsigned char)lit[i])
+			return false;
+	return lit[i] == '\0';
 }
 
 static ssize_t
@@ -198,16 +256,10 @@ static bool
 host_valid(const char *v, size_t len)
 {
 	size_t i;
-	unsigned char c;
 
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)v[i];
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z'))
-			continue;
-		if (strchr("-._~!$&'()*+,;=:[]%", c) == NULL || c == '\0')
+	for (i = 0; i < len; i++)
+		if (!host_byte_table[(unsigned char)v[i]])
 			return false;
-	}
 	return true;
 }
 
@@ -409,7 +461,8 @@ http_decode_path(const char *target, size_t len, char *out, size_t cap,
 {
 	size_t i, n = 0;
 	int hi, lo;
-	unsigned char c;
+	unsigned char c, high = 0;
+	bool dot_segment = false;
 
 	if (len == 0 || target[0] != '/' || cap == 0)
 		return -1;
@@ -430,14 +483,21 @@ http_decode_path(const char *target, size_t len, char *out, size_t cap,
 			return -1;
 		if (n + 1 >= cap)
 			return -1;
+		/* Noted on the way, so that the usual path (ASCII, no
+		 * segment starting with '.') skips both checks below. */
+		high |= c;
+		if (c == '.' && out[n - 1] == '/')
+			dot_segment = true;
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
+	if (high >= 0x80 && !utf8_valid((const unsigned char *)out, n))
+		return -1;
 	/* Dot segments are removed after decoding, so "%2e%2e" and a
 	 * decoded "%2F" count like "..": the kernel sees only the result,
-	 * and RESOLVE_BENEATH still confines it. */
-	if (!utf8_valid((const unsigned char *)out, n) ||
-	    remove_dot_segments(out, &n) != 0)
+	 * and RESOLVE_BENEATH still confines it.  Without a segment that
+	 * starts with '.' there is nothing to remove. */
+	if (dot_segment && remove_dot_segments(out, &n) != 0)
 		return -1;
 	*outlen = n;
 	return 0;
@@ -466,7 +526,10 @@ http_field_lines_next(struct http_span all, const char *name, size_t *pos,
 			v = line;       /* the first line is a value already */
 		} else {
 			colon = memchr(line, ':', (size_t)(eol - line));
-			if (colon == NULL || !span_is(line, (size_t)(colon - line), name))
+			/* name in any case: not span_is(), which wants it
+			 * lower-case */
+			if (colon == NULL || (size_t)(colon - line) != strlen(name) ||
+			    strncasecmp(line, name, (size_t)(colon - line)) != 0)
 				continue;
 			for (v = colon + 1; v < eol && is_ows(*v); v++)
 				;
@@ -652,6 +715,7 @@ http_parse_request_limits(const char *buf, size_t len,
 {
 	static const char proto[] = "HTTP/";
 	const char *p = buf, *end, *start, *name, *name_end, *value, *vend;
+	const char *target_end;
 	struct parse_state st = { 0 };
 	unsigned fields = 0;
 	int limit_status = 431, status;
@@ -695,16 +759,16 @@ http_parse_request_limits(const char *buf, size_t len,
 
 	start = p;
 	limit_status = 414;
-	while (p < end && *p != ' ' && *p != '\r') {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x21 || c == 0x7f || c == '#')
-			return parse_fail(req, 400);
-		if ((size_t)(++p - start) > max_target)
-			return parse_fail(req, 414);
-	}
+	/* One byte past max_target is enough to refuse with 414. */
+	target_end = (size_t)(end - p) > max_target ? p + max_target + 1 : end;
+	while (p < target_end && target_byte_table[(unsigned char)*p])
+		p++;
+	if ((size_t)(p - start) > max_target)
+		return parse_fail(req, 414);
 	if (p == end)
 		goto more;
+	if (*p != ' ' && *p != '\r')
+		return parse_fail(req, 400);
 	limit_status = 431;
 	if (p == start)
 		return parse_fail(req, 400);
@@ -780,8 +844,7 @@ http_parse_request_limits(const char *buf, size_t len,
 		while (p < end && is_ows(*p))
 			p++;
 		value = p;
-		while (p < end && is_field_byte((unsigned char)*p))
-			p++;
+		p = field_value_end(p, end);
 		if (p == end)
 			goto more;
 		if (*p != '\r')
@@ -827,33 +890,58 @@ http_progress_reset(struct http_progress *pg)
 	pg->start = pg->searched = pg->parsed = pg->work = 0;
 }
 
+/* True when p[0..n) holds CR LF CR LF: a search for the LFs, the only
+ * bytes of a header that can end it. */
+static bool
+has_blank_line(const char *p, size_t n)
+{
+	const char *end = p + n, *lf;
+
+	if (n < 4)
+		return false;
+	for (lf = p + 3; lf < end; lf++) {
+		lf = memchr(lf, '\n', (size_t)(end - lf));
+		if (lf == NULL)
+			return false;
+		if (lf[-1] == '\r' && lf[-2] == '\n' && lf[-3] == '\r')
+			return true;
+	}
+	return false;
+}
+
 /*
  * A header ends with CRLF CRLF, so until one arrives the parse can only
- * say "need more" or refuse bytes it has already seen.  The search looks
- * at the new bytes only (with the three before them, which may start the
- * CRLF CRLF), and only past the empty lines that may come before the
- * request-line: they hold CRLF CRLF too, and must not make every pair of
- * them cost a parse.  The full parse runs at the end, at max_header, and
- * each time the buffer has doubled, which keeps early refusals and costs
- * at most three times the header in total.
+ * say "need more" or refuse bytes it has already seen.  The full parse
+ * runs on the first bytes, at max_header, and each time the buffer has
+ * doubled, which keeps early refusals and costs at most three times the
+ * header in total; it needs no search before it (most requests arrive
+ * whole, and the parse finds their end itself), and a parse that asks
+ * for more has seen every byte without finding the end.  Between those
+ * parses only the new bytes are searched (with the three before them,
+ * which may start the CRLF CRLF), and only past the empty lines that may
+ * come before the request-line: they hold CRLF CRLF too, and must not
+ * make every pair of them cost a parse.
  */
 ssize_t
 http_parse_more(const char *buf, size_t len, const struct http_limits *lim,
     struct http_progress *pg, struct http_request *req)
 {
 	size_t from;
-	bool may_end;
+	bool due;
 
 	while (pg->start + 1 < len && buf[pg->start] == '\r' &&
 	    buf[pg->start + 1] == '\n')
 		pg->start += 2;
-	from = pg->searched > pg->start ? pg->searched : pg->start;
-	may_end = len > from && memmem(buf + from, len - from, "\r\n\r\n", 4) != NULL;
-	pg->work += len > from ? len - from : 0;
-	pg->searched = len > 3 ? len - 3 : 0;
-	if (!may_end && len < lim->max_header && len / 2 < pg->parsed)
-		return -2;
+	due = pg->parsed == 0 || len >= lim->max_header || len / 2 >= pg->parsed;
+	if (!due) {
+		from = pg->searched > pg->start ? pg->searched : pg->start;
+		pg->work += len > from ? len - from : 0;
+		pg->searched = len > 3 ? len - 3 : 0;
+		if (len <= from || !has_blank_line(buf + from, len - from))
+			return -2;
+	}
 	pg->work += len;
 	pg->parsed = len;
+	pg->searched = len > 3 ? len - 3 : 0;
 	return http_parse_request_limits(buf, len, lim, req);
 }
