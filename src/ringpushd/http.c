@@ -68,6 +68,13 @@ static const bool target_byte_table[256] = {
 	[0x21 ... 0x22] = true, [0x24 ... 0x7e] = true, [0x80 ... 0xff] = true,
 };
 
+/* Path bytes that decode to themselves and need no further look: not
+ * '%', '?', '.', control bytes, DEL or bytes of a UTF-8 sequence. */
+static const bool path_plain_table[256] = {
+	[0x20 ... 0x24] = true, [0x26 ... 0x2d] = true, [0x2f ... 0x3e] = true,
+	[0x40 ... 0x7e] = true,
+};
+
 /* Host = uri-host [ ":" port ] bytes: unreserved, sub-delims, ':', the
  * brackets of an IP-literal and '%' (RFC 3986 3.2.2). */
 static const bool host_byte_table[256] = {
@@ -466,28 +473,34 @@ http_decode_path(const char *target, size_t len, char *out, size_t cap,
 
 	if (len == 0 || target[0] != '/' || cap == 0)
 		return -1;
-	for (i = 0; i < len && target[i] != '?'; i++) {
+	for (i = 0; i < len; i++) {
 		c = (unsigned char)target[i];
-		if (c == '%') {
-			if (len - i < 3)
+		/* Most bytes are copied as they are: one test for them. */
+		if (!path_plain_table[c]) {
+			if (c == '?')
+				break;
+			if (c == '%') {
+				if (len - i < 3)
+					return -1;
+				hi = hex_value(target[i + 1]);
+				lo = hex_value(target[i + 2]);
+				if (hi < 0 || lo < 0)
+					return -1;
+				c = (unsigned char)(hi << 4 | lo);
+				i += 2;
+			}
+			/* Decoded once: "%2541" is the three bytes "%41". */
+			if (c < 0x20 || c == 0x7f)
 				return -1;
-			hi = hex_value(target[i + 1]);
-			lo = hex_value(target[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = (unsigned char)(hi << 4 | lo);
-			i += 2;
+			/* Noted on the way, so that the usual path (ASCII,
+			 * no segment starting with '.') skips both checks
+			 * below.  out[0] is the target's leading '/'. */
+			high |= c;
+			if (c == '.' && out[n - 1] == '/')
+				dot_segment = true;
 		}
-		/* Decoded once: "%2541" is the three bytes "%41". */
-		if (c < 0x20 || c == 0x7f)
-			return -1;
 		if (n + 1 >= cap)
 			return -1;
-		/* Noted on the way, so that the usual path (ASCII, no
-		 * segment starting with '.') skips both checks below. */
-		high |= c;
-		if (c == '.' && out[n - 1] == '/')
-			dot_segment = true;
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
