@@ -1,6 +1,7 @@
 /*
- * http.h: a strict HTTP/1.1 request parser (RFC 9112) and the response
- * header writer.  Pure functions: bytes in, results out; no I/O.
+ * http.h: a strict HTTP/1.1 request parser (RFC 9112, http.c) and the
+ * response header writer with HTTP dates (http_format.c).  Pure
+ * functions: bytes in, results out; no I/O.
  */
 #ifndef RINGPUSH_HTTP_H
 #define RINGPUSH_HTTP_H
@@ -134,8 +135,10 @@ void http_progress_reset(struct http_progress *pg);
  * can answer something new: when the new bytes, with the three before
  * them, hold a CRLF CRLF (the header may be complete), when len reaches
  * max_header, or when len has doubled since the last parse (so bytes that
- * can never make a request are still refused early).  Otherwise it
- * returns -2 after searching only the new bytes, and req is untouched.
+ * can never make a request are still refused early).  The first call
+ * parses at once, with no search: a request that arrives whole is walked
+ * once.  Otherwise it returns -2 after searching only the new bytes, and
+ * req is untouched.
  * A header that arrives one byte at a time thus costs work linear in its
  * length (at most four times it, plus three bytes a call), not quadratic.
  */
@@ -176,6 +179,9 @@ int http_hex_digit(char c);
 bool http_path_hidden(const char *path);
 
 const char *http_method_str(enum http_method m);
+
+/* http_format.c */
+
 const char *http_reason(int status);
 
 /* RFC 9110 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (29 chars + NUL). */

@@ -48,6 +48,9 @@ struct timer_lists {
 	struct timer_list lists[TIMER_LISTS];
 	/* in force for new deadlines; may be changed at any time */
 	uint64_t duration_ms[TIMER_KINDS];
+	/* the list each kind's deadlines went to last, used again while its
+	 * duration is the kind's (NULL: none yet) */
+	struct timer_list *list_of[TIMER_KINDS];
 };
 
 void timer_init(struct timer_lists *t, uint64_t header_ms, uint64_t idle_ms, uint64_t send_ms);

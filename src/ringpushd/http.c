@@ -1,6 +1,6 @@
 /*
- * http.c: the strict HTTP/1.1 request parser (RFC 9112), the request path
- * decoder, HTTP dates and the response header writer.
+ * http.c: the strict HTTP/1.1 request parser (RFC 9112) and the request
+ * path decoder.  What goes out in a response is written by http_format.c.
  *
  * Nothing here does I/O or allocates.  The parser reads the buffer from
  * its start and walks it once; http_parse_more() calls it again only when
@@ -8,8 +8,6 @@
  * time costs work linear in its header, not one scan per read, and bytes
  * that can never become a valid request are still refused early.
  */
-#include <limits.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -42,18 +40,6 @@ static const struct {
 	{ "CONNECT", 7, HTTP_CONNECT },
 };
 
-static const char day_names[7][4] = {
-	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-};
-static const char *const day_names_long[7] = {
-	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-	"Saturday"
-};
-static const char month_names[12][4] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-};
-
 /* RFC 9110 5.6.2 tchar, as a table: it is consulted for every byte of
  * every method and field name. */
 static const bool tchar_table[256] = {
@@ -69,11 +55,62 @@ is_tchar(unsigned char c)
 	return tchar_table[c];
 }
 
-/* RFC 9110 5.5 field-value bytes: VCHAR, obs-text, SP and HTAB. */
-static bool
-is_field_byte(unsigned char c)
+/* RFC 9110 5.5 field-value bytes: VCHAR, obs-text, SP and HTAB.  Tables
+ * like this one turn the scan of a field into one load and one test a
+ * byte: every byte of every header passes through them. */
+static const bool field_byte_table[256] = {
+	['\t'] = true, [0x20 ... 0x7e] = true, [0x80 ... 0xff] = true,
+};
+
+/* Bytes a request-target may hold: the printable ones and obs-text, but
+ * not '#' (a fragment is never sent, RFC 9112 3.2). */
+static const bool target_byte_table[256] = {
+	[0x21 ... 0x22] = true, [0x24 ... 0x7e] = true, [0x80 ... 0xff] = true,
+};
+
+/* Path bytes that decode to themselves and need no further look: not
+ * '%', '?', '.', control bytes, DEL or bytes of a UTF-8 sequence. */
+static const bool path_plain_table[256] = {
+	[0x20 ... 0x24] = true, [0x26 ... 0x2d] = true, [0x2f ... 0x3e] = true,
+	[0x40 ... 0x7e] = true,
+};
+
+/* Host = uri-host [ ":" port ] bytes: unreserved, sub-delims, ':', the
+ * brackets of an IP-literal and '%' (RFC 3986 3.2.2). */
+static const bool host_byte_table[256] = {
+	['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true,
+	['-'] = true, ['.'] = true, ['_'] = true, ['~'] = true, ['!'] = true,
+	['$'] = true, ['&'] = true, ['\''] = true, ['('] = true, [')'] = true,
+	['*'] = true, ['+'] = true, [','] = true, [';'] = true, ['='] = true,
+	[':'] = true, ['['] = true, [']'] = true, ['%'] = true,
+};
+
+/*
+ * Where the field-value bytes from p stop (end, or the first byte that is
+ * none).  Eight bytes at a time while none of them is a control byte or
+ * DEL: values such as User-Agent, Accept and Cookie are long, and this is
+ * the one scan of them.  A tab, allowed but a control byte, sends its
+ * eight bytes to the bytewise loop.
+ */
+static const char *
+field_value_end(const char *p, const char *end)
 {
-	return (c >= 0x20 && c != 0x7f) || c == '\t';
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t w, del;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, sizeof(w));
+		del = w ^ (0x7f * ones);
+		/* "has a byte below n": (w - n * ones) & ~w & highs,
+		 * exact for n <= 0x80; DEL is a zero byte of del */
+		if ((((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs)
+			break;
+		p += sizeof(w);
+	}
+	while (p < end && field_byte_table[(unsigned char)*p])
+		p++;
+	return p;
 }
 
 static bool
@@ -100,10 +137,24 @@ hex_value(char c)
 	return -1;
 }
 
+/*
+ * p[0..len), a field name or field-value bytes, equals lit, a literal of
+ * lower-case letters and '-', ASCII case ignored in p.  Setting bit 0x20
+ * lowers a letter and leaves every other byte that can stand there
+ * unequal to a letter or '-' (only CR becomes '-', and no name or value
+ * holds one).  No strncasecmp(): it runs for every field name, and the
+ * call cost more than the compare.
+ */
 static bool
 span_is(const char *p, size_t len, const char *lit)
 {
-	return strlen(lit) == len && strncasecmp(p, lit, len) == 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (lit[i] == '\0' || (unsigned char)(p[i] | 0x20) !=
+		    (unsigned char)lit[i])
+			return false;
+	return lit[i] == '\0';
 }
 
 static ssize_t
@@ -212,16 +263,10 @@ static bool
 host_valid(const char *v, size_t len)
 {
 	size_t i;
-	unsigned char c;
 
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)v[i];
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z'))
-			continue;
-		if (strchr("-._~!$&'()*+,;=:[]%", c) == NULL || c == '\0')
+	for (i = 0; i < len; i++)
+		if (!host_byte_table[(unsigned char)v[i]])
 			return false;
-	}
 	return true;
 }
 
@@ -423,35 +468,49 @@ http_decode_path(const char *target, size_t len, char *out, size_t cap,
 {
 	size_t i, n = 0;
 	int hi, lo;
-	unsigned char c;
+	unsigned char c, high = 0;
+	bool dot_segment = false;
 
 	if (len == 0 || target[0] != '/' || cap == 0)
 		return -1;
-	for (i = 0; i < len && target[i] != '?'; i++) {
+	for (i = 0; i < len; i++) {
 		c = (unsigned char)target[i];
-		if (c == '%') {
-			if (len - i < 3)
+		/* Most bytes are copied as they are: one test for them. */
+		if (!path_plain_table[c]) {
+			if (c == '?')
+				break;
+			if (c == '%') {
+				if (len - i < 3)
+					return -1;
+				hi = hex_value(target[i + 1]);
+				lo = hex_value(target[i + 2]);
+				if (hi < 0 || lo < 0)
+					return -1;
+				c = (unsigned char)(hi << 4 | lo);
+				i += 2;
+			}
+			/* Decoded once: "%2541" is the three bytes "%41". */
+			if (c < 0x20 || c == 0x7f)
 				return -1;
-			hi = hex_value(target[i + 1]);
-			lo = hex_value(target[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = (unsigned char)(hi << 4 | lo);
-			i += 2;
+			/* Noted on the way, so that the usual path (ASCII,
+			 * no segment starting with '.') skips both checks
+			 * below.  out[0] is the target's leading '/'. */
+			high |= c;
+			if (c == '.' && out[n - 1] == '/')
+				dot_segment = true;
 		}
-		/* Decoded once: "%2541" is the three bytes "%41". */
-		if (c < 0x20 || c == 0x7f)
-			return -1;
 		if (n + 1 >= cap)
 			return -1;
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
+	if (high >= 0x80 && !utf8_valid((const unsigned char *)out, n))
+		return -1;
 	/* Dot segments are removed after decoding, so "%2e%2e" and a
 	 * decoded "%2F" count like "..": the kernel sees only the result,
-	 * and RESOLVE_BENEATH still confines it. */
-	if (!utf8_valid((const unsigned char *)out, n) ||
-	    remove_dot_segments(out, &n) != 0)
+	 * and RESOLVE_BENEATH still confines it.  Without a segment that
+	 * starts with '.' there is nothing to remove. */
+	if (dot_segment && remove_dot_segments(out, &n) != 0)
 		return -1;
 	*outlen = n;
 	return 0;
@@ -480,7 +539,10 @@ http_field_lines_next(struct http_span all, const char *name, size_t *pos,
 			v = line;       /* the first line is a value already */
 		} else {
 			colon = memchr(line, ':', (size_t)(eol - line));
-			if (colon == NULL || !span_is(line, (size_t)(colon - line), name))
+			/* name in any case: not span_is(), which wants it
+			 * lower-case */
+			if (colon == NULL || (size_t)(colon - line) != strlen(name) ||
+			    strncasecmp(line, name, (size_t)(colon - line)) != 0)
 				continue;
 			for (v = colon + 1; v < eol && is_ows(*v); v++)
 				;
@@ -666,6 +728,7 @@ http_parse_request_limits(const char *buf, size_t len,
 {
 	static const char proto[] = "HTTP/";
 	const char *p = buf, *end, *start, *name, *name_end, *value, *vend;
+	const char *target_end;
 	struct parse_state st = { 0 };
 	unsigned fields = 0;
 	int limit_status = 431, status;
@@ -698,27 +761,29 @@ http_parse_request_limits(const char *buf, size_t len,
 		return parse_fail(req, 400);
 	req->method_name.p = start;
 	req->method_name.len = (size_t)(p - start);
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+	/* GET first, compared inline: nearly every request is one */
+	if (req->method_name.len == 3 && memcmp(start, "GET", 3) == 0)
+		req->method = HTTP_GET;
+	for (i = 0; req->method == HTTP_UNKNOWN &&
+	    i < sizeof(methods) / sizeof(methods[0]); i++) {
 		if (methods[i].len == req->method_name.len &&
-		    memcmp(methods[i].name, start, methods[i].len) == 0) {
+		    memcmp(methods[i].name, start, methods[i].len) == 0)
 			req->method = methods[i].method;
-			break;
-		}
 	}
 	p++;
 
 	start = p;
 	limit_status = 414;
-	while (p < end && *p != ' ' && *p != '\r') {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x21 || c == 0x7f || c == '#')
-			return parse_fail(req, 400);
-		if ((size_t)(++p - start) > max_target)
-			return parse_fail(req, 414);
-	}
+	/* One byte past max_target is enough to refuse with 414. */
+	target_end = (size_t)(end - p) > max_target ? p + max_target + 1 : end;
+	while (p < target_end && target_byte_table[(unsigned char)*p])
+		p++;
+	if ((size_t)(p - start) > max_target)
+		return parse_fail(req, 414);
 	if (p == end)
 		goto more;
+	if (*p != ' ' && *p != '\r')
+		return parse_fail(req, 400);
 	limit_status = 431;
 	if (p == start)
 		return parse_fail(req, 400);
@@ -734,11 +799,17 @@ http_parse_request_limits(const char *buf, size_t len,
 	}
 	p++;
 
-	for (i = 0; i < sizeof(proto) - 1; i++, p++) {
-		if (p == end)
-			goto more;
-		if (*p != proto[i])
-			return parse_fail(req, 400);
+	/* whole, or byte by byte to tell "more" from "bad" in a prefix */
+	if (end - p >= (ptrdiff_t)sizeof(proto) - 1 &&
+	    memcmp(p, proto, sizeof(proto) - 1) == 0) {
+		p += sizeof(proto) - 1;
+	} else {
+		for (i = 0; i < sizeof(proto) - 1; i++, p++) {
+			if (p == end)
+				goto more;
+			if (*p != proto[i])
+				return parse_fail(req, 400);
+		}
 	}
 	if (p + 4 > end) {
 		/* Check what has arrived of DIGIT "." DIGIT CR. */
@@ -794,8 +865,7 @@ http_parse_request_limits(const char *buf, size_t len,
 		while (p < end && is_ows(*p))
 			p++;
 		value = p;
-		while (p < end && is_field_byte((unsigned char)*p))
-			p++;
+		p = field_value_end(p, end);
 		if (p == end)
 			goto more;
 		if (*p != '\r')
@@ -835,557 +905,64 @@ http_method_str(enum http_method m)
 	return "UNKNOWN";
 }
 
-const char *
-http_reason(int status)
-{
-	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 416: return "Range Not Satisfiable";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	case 507: return "Insufficient Storage";
-	}
-	return "Unknown";
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil): no timegm(), no TZ, no locale. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Seconds of 0001-01-01 and 9999-12-31T23:59:59: a four-digit year. */
-#define HTTP_DATE_MIN (-62135596800LL)
-#define HTTP_DATE_MAX 253402300799LL
-
-static void
-put_digits(char *s, int v, int n)
-{
-	while (n-- > 0) {
-		s[n] = (char)('0' + v % 10);
-		v /= 10;
-	}
-}
-
-void
-http_date(time_t t, char out[HTTP_DATE_LEN])
-{
-	/* Every response carries Date (the same second for many responses)
-	 * and Last-Modified (often the same file): two remembered dates
-	 * spare most gmtime_r calls. */
-	static struct {
-		time_t t;
-		char text[HTTP_DATE_LEN];
-		int valid;
-	} seen[2];
-	static unsigned next;
-	struct tm tm;
-
-	if ((long long)t < HTTP_DATE_MIN)
-		t = (time_t)HTTP_DATE_MIN;
-	if ((long long)t > HTTP_DATE_MAX)
-		t = (time_t)HTTP_DATE_MAX;
-	for (unsigned i = 0; i < 2; i++) {
-		if (seen[i].valid && seen[i].t == t) {
-			memcpy(out, seen[i].text, HTTP_DATE_LEN);
-			return;
-		}
-	}
-	gmtime_r(&t, &tm);
-	/* Own names and digits, not strftime(): the locale must not leak
-	 * into headers, and the layout is fixed. */
-	memcpy(out, "Sun, 00 Jan 0000 00:00:00 GMT", HTTP_DATE_LEN);
-	memcpy(out, day_names[tm.tm_wday], 3);
-	put_digits(out + 5, tm.tm_mday, 2);
-	memcpy(out + 8, month_names[tm.tm_mon], 3);
-	put_digits(out + 12, tm.tm_year + 1900, 4);
-	put_digits(out + 17, tm.tm_hour, 2);
-	put_digits(out + 20, tm.tm_min, 2);
-	put_digits(out + 23, tm.tm_sec, 2);
-	seen[next].t = t;
-	memcpy(seen[next].text, out, HTTP_DATE_LEN);
-	seen[next].valid = 1;
-	next ^= 1;
-}
-
-/* n digits at s, or -1. */
-static int
-digits(const char *s, int n)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-static int
-month_index(const char *s)
-{
-	int i;
-
-	for (i = 0; i < 12; i++)
-		if (memcmp(s, month_names[i], 3) == 0)
-			return i;
-	return -1;
-}
-
-static bool
-day_name_short(const char *s)
-{
-	int i;
-
-	for (i = 0; i < 7; i++)
-		if (memcmp(s, day_names[i], 3) == 0)
-			return true;
-	return false;
-}
-
-/* "HH:MM:SS" at s. */
-static int
-parse_clock(const char *s, int *h, int *m, int *sec)
-{
-	if (s[2] != ':' || s[5] != ':')
-		return -1;
-	*h = digits(s, 2);
-	*m = digits(s + 3, 2);
-	*sec = digits(s + 6, 2);
-	if (*h < 0 || *h > 23 || *m < 0 || *m > 59 || *sec < 0 || *sec > 60)
-		return -1;
-	return 0;
-}
-
-static int
-make_time(int year, int mon, int day, int h, int m, int s, time_t *t)
-{
-	static const int mdays[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	if (mon < 0 || day < 1 || day > mdays[mon] + (mon == 1 && leap))
-		return -1;
-	*t = (time_t)(days_from_civil(year, mon + 1, day) * 86400 +
-	    h * 3600 + m * 60 + s);
-	return 0;
-}
-
-/*
- * RFC 9110 5.6.7: a two-digit year is taken in now's century, unless that
- * puts the date more than 50 years after now: then it is the century
- * before.  "50 years after" is now's calendar date 50 years on (29
- * February becomes 1 March).
- */
-static int
-rfc850_time(int yy, int mon, int day, int h, int m, int s, time_t now,
-    time_t *t)
-{
-	struct tm tm;
-	time_t limit;
-	int year;
-
-	if (gmtime_r(&now, &tm) == NULL)
-		return -1;
-	year = (tm.tm_year + 1900) / 100 * 100 + yy;
-	if (make_time(year, mon, day, h, m, s, t) != 0)
-		return make_time(year - 100, mon, day, h, m, s, t);
-	limit = (time_t)(days_from_civil(tm.tm_year + 1900 + 50, tm.tm_mon + 1, 1) *
-	    86400) + (time_t)(tm.tm_mday - 1) * 86400 + tm.tm_hour * 3600 +
-	    tm.tm_min * 60 + tm.tm_sec;
-	if (*t > limit)
-		return make_time(year - 100, mon, day, h, m, s, t);
-	return 0;
-}
-
-int
-http_parse_date(const char *s, size_t len, time_t *t)
-{
-	return http_parse_date_at(s, len, time(NULL), t);
-}
-
-int
-http_parse_date_at(const char *s, size_t len, time_t now, time_t *t)
-{
-	int year, mon, day, h, m, sec, i;
-	size_t dl;
-
-	/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-	if (len == 29) {
-		if (!day_name_short(s) || memcmp(s + 3, ", ", 2) != 0 ||
-		    s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-		    memcmp(s + 25, " GMT", 4) != 0)
-			return -1;
-		day = digits(s + 5, 2);
-		mon = month_index(s + 8);
-		year = digits(s + 12, 4);
-		if (day < 0 || year < 0 || parse_clock(s + 17, &h, &m, &sec) != 0)
-			return -1;
-		return make_time(year, mon, day, h, m, sec, t);
-	}
-	/* asctime: "Sun Nov  6 08:49:37 1994" */
-	if (len == 24) {
-		if (!day_name_short(s) || s[3] != ' ' || s[7] != ' ' ||
-		    s[10] != ' ' || s[19] != ' ')
-			return -1;
-		mon = month_index(s + 4);
-		day = s[8] == ' ' ? digits(s + 9, 1) : digits(s + 8, 2);
-		year = digits(s + 20, 4);
-		if (day < 0 || year < 0 || parse_clock(s + 11, &h, &m, &sec) != 0)
-			return -1;
-		return make_time(year, mon, day, h, m, sec, t);
-	}
-	/* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" */
-	for (i = 0; i < 7; i++) {
-		dl = strlen(day_names_long[i]);
-		if (len == dl + 24 && memcmp(s, day_names_long[i], dl) == 0)
-			break;
-	}
-	if (i == 7)
-		return -1;
-	s += dl;
-	if (memcmp(s, ", ", 2) != 0 || s[4] != '-' || s[8] != '-' ||
-	    s[11] != ' ' || memcmp(s + 20, " GMT", 4) != 0)
-		return -1;
-	day = digits(s + 2, 2);
-	mon = month_index(s + 5);
-	year = digits(s + 9, 2);
-	if (day < 0 || year < 0 || parse_clock(s + 12, &h, &m, &sec) != 0)
-		return -1;
-	return rfc850_time(year, mon, day, h, m, sec, now, t);
-}
-
-/* A bounded writer: remembers running out instead of writing past cap,
- * and fills cap exactly (no room kept for a NUL). */
-struct out {
-	char *buf;
-	size_t cap, len;
-	bool full;
-};
-
-static void
-out_mem(struct out *o, const char *s, size_t n)
-{
-	if (o->full || o->cap - o->len < n) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
-
-static void
-out_str(struct out *o, const char *s)
-{
-	out_mem(o, s, strlen(s));
-}
-
-/* A string literal: its length is known when compiling. */
-#define out_lit(o, s) out_mem((o), "" s, sizeof(s) - 1)
-
-static void
-out_u64(struct out *o, uint64_t v)
-{
-	char digits_buf[20];
-	size_t n = sizeof(digits_buf);
-
-	do {
-		digits_buf[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	out_mem(o, digits_buf + n, sizeof(digits_buf) - n);
-}
-
-/* "Name: value" CRLF, the name a string literal */
-#define out_field(o, name, value) out_field_len((o), name ": ", sizeof(name ": ") - 1, (value))
-
-static void
-out_field_len(struct out *o, const char *name, size_t name_len, const char *value)
-{
-	out_mem(o, name, name_len);
-	out_str(o, value);
-	out_mem(o, "\r\n", 2);
-}
-
-/*
- * Fields in a fixed order.  304 carries no Content-Type or Content-Length
- * (RFC 9110 15.4.5: they would describe a body that is not sent).  A
- * keep-alive answer to HTTP/1.0 needs "Connection: keep-alive", which the
- * caller asks for with announce_keep_alive.
- */
-int
-http_format_response(char *buf, size_t cap, const struct http_response *r,
-    time_t now)
-{
-	struct out o = { buf, cap, 0, false };
-	char date[HTTP_DATE_LEN];
-	bool bodyless = r->status == 304 || r->status == 204;
-	int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
-
-	out_lit(&o, "HTTP/1.1 ");
-	out_u64(&o, (uint64_t)status);
-	out_lit(&o, " ");
-	out_str(&o, http_reason(status));
-	out_lit(&o, "\r\n");
-	out_field(&o, "Server", "ringpush");
-	http_date(now, date);
-	out_field(&o, "Date", date);
-	if (!bodyless) {
-		if (r->content_type != NULL)
-			out_field(&o, "Content-Type", r->content_type);
-		if (r->content_encoding != NULL)
-			out_field(&o, "Content-Encoding", r->content_encoding);
-		out_lit(&o, "Content-Length: ");
-		out_u64(&o, r->content_length);
-		out_lit(&o, "\r\n");
-	}
-	if (r->last_modified != 0) {
-		/* RFC 9110 8.8.2.1: never later than Date.  A future mtime
-		 * sent as is would, once the file changes to an earlier
-		 * mtime, make If-Modified-Since keep caches on stale bytes. */
-		http_date(r->last_modified < now ? r->last_modified : now, date);
-		out_field(&o, "Last-Modified", date);
-	}
-	if (r->etag != NULL)
-		out_field(&o, "ETag", r->etag);
-	if (r->ranges)
-		out_field(&o, "Accept-Ranges", "bytes");
-	if (r->content_range) {
-		out_lit(&o, "Content-Range: bytes ");
-		if (r->status == 416) {
-			out_lit(&o, "*");
-		} else {
-			out_u64(&o, r->range_first);
-			out_lit(&o, "-");
-			out_u64(&o, r->range_last);
-		}
-		out_lit(&o, "/");
-		out_u64(&o, r->file_size);
-		out_lit(&o, "\r\n");
-	}
-	/* RFC 9110 15.4.5: a 304 sends the Vary a 200 would */
-	if (r->vary != NULL)
-		out_field(&o, "Vary", r->vary);
-	if (r->location != NULL)
-		out_field(&o, "Location", r->location);
-	if (r->allow != NULL)
-		out_field(&o, "Allow", r->allow);
-	if (r->cache_control != NULL && r->cache_control[0] != '\0')
-		out_field(&o, "Cache-Control", r->cache_control);
-	if (r->extra_fields != NULL)
-		out_str(&o, r->extra_fields);
-	if (!r->keep_alive)
-		out_field(&o, "Connection", "close");
-	else if (r->announce_keep_alive)
-		out_field(&o, "Connection", "keep-alive");
-	out_lit(&o, "\r\n");
-	if (o.full || o.len > INT_MAX)
-		return -1;
-	return (int)o.len;
-}
-
-/* After these the request stream cannot be trusted, or the client is
- * gone: the connection ends with the answer. */
-bool
-http_status_closes(int status)
-{
-	switch (status) {
-	case 400: case 408: case 413: case 414: case 431: case 501: case 505:
-		return true;
-	}
-	return false;
-}
-
-static int
-format_error(char *buf, size_t cap, int status, bool keep_alive, bool head,
-    const char *allow, time_t now)
-{
-	struct http_response r = { 0 };
-	char body[192];
-	int body_len, n;
-
-	body_len = snprintf(body, sizeof(body),
-	    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
-	    "<body><h1>%d %s</h1></body></html>\n",
-	    status, http_reason(status), status, http_reason(status));
-	if (body_len < 0 || (size_t)body_len >= sizeof(body))
-		return -1;
-	r.status = status;
-	r.keep_alive = keep_alive && !http_status_closes(status);
-	r.head = head;
-	r.content_type = "text/html; charset=utf-8";
-	r.content_length = (uint64_t)body_len;
-	r.allow = allow;
-	n = http_format_response(buf, cap, &r, now);
-	if (n < 0 || head)
-		return n;
-	if ((size_t)n + (size_t)body_len > cap)
-		return -1;
-	memcpy(buf + n, body, (size_t)body_len);
-	return n + body_len;
-}
-
-int
-http_format_error(char *buf, size_t cap, int status, bool keep_alive,
-    const char *allow, time_t now)
-{
-	return format_error(buf, cap, status, keep_alive, false, allow, now);
-}
-
-int
-http_format_error_head(char *buf, size_t cap, int status, bool keep_alive,
-    const char *allow, time_t now)
-{
-	return format_error(buf, cap, status, keep_alive, true, allow, now);
-}
-
-/* RFC 3986 pchar without '%': unreserved, sub-delims, ':' and '@'. */
-static const bool location_pchar[256] = {
-	['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true,
-	['-'] = true, ['.'] = true, ['_'] = true, ['~'] = true,
-	['!'] = true, ['$'] = true, ['&'] = true, ['\''] = true, ['('] = true,
-	[')'] = true, ['*'] = true, ['+'] = true, [','] = true, [';'] = true,
-	['='] = true, [':'] = true, ['@'] = true,
-};
-
-static bool
-location_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* One byte into out[*n], encoded unless keep; false when out is full
- * (room is kept for the NUL). */
-static bool
-location_put(char *out, size_t cap, size_t *n, unsigned char c, bool keep)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	if (keep) {
-		if (cap - *n < 2)
-			return false;
-		out[(*n)++] = (char)c;
-		return true;
-	}
-	if (cap - *n < 4)
-		return false;
-	out[(*n)++] = '%';
-	out[(*n)++] = hex[c >> 4];
-	out[(*n)++] = hex[c & 15];
-	return true;
-}
-
-int
-http_format_location(const char *path, size_t path_len, const char *query,
-    size_t query_len, char *out, size_t cap)
-{
-	size_t n = 0, i;
-
-	if (cap == 0)
-		return -1;
-	/* Built from the decoded path, never from the raw target: a target
-	 * of "//dir" must not come back as "//dir/", which names a host. */
-	for (i = 0; i < path_len; i++) {
-		unsigned char c = (unsigned char)path[i];
-
-		if (c == '/')
-			continue;
-		if (n == 0 || path[i - 1] == '/') {
-			if (!location_put(out, cap, &n, '/', true))
-				return -1;
-		}
-		if (!location_put(out, cap, &n, c, location_pchar[c]))
-			return -1;
-	}
-	if (!location_put(out, cap, &n, '/', true))
-		return -1;
-	if (query != NULL) {
-		if (!location_put(out, cap, &n, '?', true))
-			return -1;
-		for (i = 0; i < query_len; i++) {
-			unsigned char c = (unsigned char)query[i];
-			bool keep = location_pchar[c] || c == '/' || c == '?' ||
-			    (c == '%' && query_len - i > 2 && location_hex(query[i + 1]) &&
-			    location_hex(query[i + 2]));
-
-			if (!location_put(out, cap, &n, c, keep))
-				return -1;
-		}
-	}
-	if (n > INT_MAX)
-		return -1;
-	out[n] = '\0';
-	return (int)n;
-}
-
 void
 http_progress_reset(struct http_progress *pg)
 {
 	pg->start = pg->searched = pg->parsed = pg->work = 0;
 }
 
+/* True when p[0..n) holds CR LF CR LF: a search for the LFs, the only
+ * bytes of a header that can end it. */
+static bool
+has_blank_line(const char *p, size_t n)
+{
+	const char *end = p + n, *lf;
+
+	if (n < 4)
+		return false;
+	for (lf = p + 3; lf < end; lf++) {
+		lf = memchr(lf, '\n', (size_t)(end - lf));
+		if (lf == NULL)
+			return false;
+		if (lf[-1] == '\r' && lf[-2] == '\n' && lf[-3] == '\r')
+			return true;
+	}
+	return false;
+}
+
 /*
  * A header ends with CRLF CRLF, so until one arrives the parse can only
- * say "need more" or refuse bytes it has already seen.  The search looks
- * at the new bytes only (with the three before them, which may start the
- * CRLF CRLF), and only past the empty lines that may come before the
- * request-line: they hold CRLF CRLF too, and must not make every pair of
- * them cost a parse.  The full parse runs at the end, at max_header, and
- * each time the buffer has doubled, which keeps early refusals and costs
- * at most three times the header in total.
+ * say "need more" or refuse bytes it has already seen.  The full parse
+ * runs on the first bytes, at max_header, and each time the buffer has
+ * doubled, which keeps early refusals and costs at most three times the
+ * header in total; it needs no search before it (most requests arrive
+ * whole, and the parse finds their end itself), and a parse that asks
+ * for more has seen every byte without finding the end.  Between those
+ * parses only the new bytes are searched (with the three before them,
+ * which may start the CRLF CRLF), and only past the empty lines that may
+ * come before the request-line: they hold CRLF CRLF too, and must not
+ * make every pair of them cost a parse.
  */
 ssize_t
 http_parse_more(const char *buf, size_t len, const struct http_limits *lim,
     struct http_progress *pg, struct http_request *req)
 {
 	size_t from;
-	bool may_end;
+	bool due;
 
 	while (pg->start + 1 < len && buf[pg->start] == '\r' &&
 	    buf[pg->start + 1] == '\n')
 		pg->start += 2;
-	from = pg->searched > pg->start ? pg->searched : pg->start;
-	may_end = len > from && memmem(buf + from, len - from, "\r\n\r\n", 4) != NULL;
-	pg->work += len > from ? len - from : 0;
-	pg->searched = len > 3 ? len - 3 : 0;
-	if (!may_end && len < lim->max_header && len / 2 < pg->parsed)
-		return -2;
+	due = pg->parsed == 0 || len >= lim->max_header || len / 2 >= pg->parsed;
+	if (!due) {
+		from = pg->searched > pg->start ? pg->searched : pg->start;
+		pg->work += len > from ? len - from : 0;
+		pg->searched = len > 3 ? len - 3 : 0;
+		if (len <= from || !has_blank_line(buf + from, len - from))
+			return -2;
+	}
 	pg->work += len;
 	pg->parsed = len;
+	pg->searched = len > 3 ? len - 3 : 0;
 	return http_parse_request_limits(buf, len, lim, req);
 }

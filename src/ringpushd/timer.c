@@ -25,6 +25,8 @@ timer_init(struct timer_lists *t, uint64_t header_ms, uint64_t idle_ms, uint64_t
 	/* due on the next tick; 1, not 0, so a transfer throttled again while
 	 * the tick runs waits for the following one */
 	t->duration_ms[TIMER_THROTTLE] = 1;
+	for (int k = 0; k < TIMER_KINDS; k++)
+		t->list_of[k] = NULL;
 }
 
 void
@@ -48,27 +50,34 @@ timer_clear(struct timer_node *n)
 
 /*
  * The list deadlines of this duration go to: the one holding it, else an
- * empty one (which takes the duration on), else, with every list busy
- * with another duration, the one whose duration is nearest (the caller
- * then inserts in order).
+ * empty one that had it last (so that a connection moving between two
+ * kinds does not make two empty lists swap durations, which would defeat
+ * the list each kind remembers), else another empty one (which takes the
+ * duration on), else, with every list busy with another duration, the
+ * one whose duration is nearest (the caller then inserts in order).
  */
 static struct timer_list *
 list_for(struct timer_lists *t, uint64_t duration_ms)
 {
-	struct timer_list *empty = NULL, *nearest = NULL;
+	struct timer_list *empty = NULL, *nearest = NULL, *same = NULL;
 	uint64_t nearest_gap = UINT64_MAX;
 
 	for (int i = 0; i < TIMER_LISTS; i++) {
 		struct timer_list *l = &t->lists[i];
 		uint64_t gap;
 
+		if (l->duration_ms == duration_ms) {
+			if (!list_empty(l))
+				return l;
+			if (same == NULL)
+				same = l;
+			continue;
+		}
 		if (list_empty(l)) {
 			if (empty == NULL)
 				empty = l;
 			continue;
 		}
-		if (l->duration_ms == duration_ms)
-			return l;
 		gap = l->duration_ms > duration_ms ? l->duration_ms - duration_ms :
 		    duration_ms - l->duration_ms;
 		if (gap < nearest_gap) {
@@ -76,6 +85,8 @@ list_for(struct timer_lists *t, uint64_t duration_ms)
 			nearest = l;
 		}
 	}
+	if (same != NULL)
+		return same;
 	if (empty != NULL) {
 		empty->duration_ms = duration_ms;
 		return empty;
@@ -90,8 +101,24 @@ timer_set(struct timer_lists *t, struct timer_node *n, enum timer_kind kind, uin
 	struct timer_list *l;
 	struct timer_node *after;
 
+	/* Already the last deadline of its list, and of this kind: moving
+	 * it later keeps the list sorted where it stands (a deadline set
+	 * again and again while a response is sent). */
+	if (n->kind == (int)kind && n->next->kind < 0 &&
+	    now_ms + duration >= n->expires_ms) {
+		n->expires_ms = now_ms + duration;
+		return;
+	}
+	/* The list this kind went to last time, while it still holds this
+	 * duration: looking through every list cost more than the rest of
+	 * the insert.  n leaves its list only after the choice, so that the
+	 * list it empties does not look free and change duration. */
+	l = t->list_of[kind];
+	if (l == NULL || l->duration_ms != duration) {
+		l = list_for(t, duration);
+		t->list_of[kind] = l;
+	}
 	timer_clear(n);
-	l = list_for(t, duration);
 	n->kind = kind;
 	n->expires_ms = now_ms + duration;
 	/* from the tail back to the last node due no later: the tail itself

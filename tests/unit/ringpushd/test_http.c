@@ -1085,3 +1085,33 @@ Test(http_format, errors)
 	cr_assert_eq(http_format_error(buf, (size_t)n, 405, true,
 	    "GET, HEAD", 0), n);
 }
+
+/* The header of the common answer, every byte in its place and nothing
+ * written past it. */
+Test(http_format, a_whole_200_header_byte_for_byte)
+{
+	static const char want[] =
+	    "HTTP/1.1 200 OK\r\n"
+	    "Server: ringpush\r\n"
+	    "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+	    "Content-Type: application/octet-stream\r\n"
+	    "Content-Length: 4096\r\n"
+	    "Last-Modified: Sat, 05 Nov 1994 08:49:37 GMT\r\n"
+	    "ETag: \"5f-1000\"\r\n"
+	    "Accept-Ranges: bytes\r\n"
+	    "\r\n";
+	struct http_response r = {
+		.status = 200, .keep_alive = true,
+		.content_type = "application/octet-stream", .content_length = 4096,
+		.last_modified = 784111777 - 86400, .etag = "\"5f-1000\"",
+		.ranges = true,
+	};
+	char buf[512];
+	int n;
+
+	memset(buf, 'x', sizeof(buf));
+	n = http_format_response(buf, sizeof(buf), &r, 784111777);
+	cr_assert_eq(n, (int)sizeof(want) - 1);
+	cr_assert_eq(memcmp(buf, want, sizeof(want) - 1), 0, "%.*s", n, buf);
+	cr_assert_eq(buf[n], 'x');
+}

@@ -114,3 +114,60 @@ Test(timer, clear_and_reset_under_changing_durations)
 	cr_assert_eq(timer_pop_expired(&t, 700, &kind), &n[0]);
 	cr_assert_null(timer_pop_expired(&t, 1000000, &kind));
 }
+
+/* A deadline set again moves later, whether it was the last of its list
+ * (it stays where it is) or had others behind it (it moves behind them),
+ * and the deadline it had before never fires. */
+Test(timer, set_again_moves_the_deadline_later)
+{
+	enum timer_kind kind;
+
+	timer_set(&t, &n[0], TIMER_SEND, 0);
+	timer_set(&t, &n[0], TIMER_SEND, 100);
+	timer_set(&t, &n[1], TIMER_SEND, 150);
+	timer_set(&t, &n[2], TIMER_SEND, 200);
+	timer_set(&t, &n[1], TIMER_SEND, 250);
+	cr_assert_null(timer_pop_expired(&t, 60099, &kind));
+	cr_assert_eq(timer_pop_expired(&t, 60100, &kind), &n[0]);
+	cr_assert_null(timer_pop_expired(&t, 60150, &kind));
+	cr_assert_eq(timer_pop_expired(&t, 60200, &kind), &n[2]);
+	cr_assert_null(timer_pop_expired(&t, 60249, &kind));
+	cr_assert_eq(timer_pop_expired(&t, 60250, &kind), &n[1]);
+	cr_assert_eq(kind, TIMER_SEND);
+}
+
+/* Connections moving between kinds, as each request does (idle, header,
+ * send), with a duration changed half way: every deadline comes out
+ * exactly at the last time it was set plus the duration then in force. */
+Test(timer, kinds_alternating_under_a_reload_keep_every_deadline_exact)
+{
+	static const enum timer_kind cycle[] = { TIMER_IDLE, TIMER_HEADER,
+		TIMER_SEND, TIMER_SEND };
+	uint64_t want[NODES], now = 0, last = 0;
+	enum timer_kind kind;
+	struct timer_node *got;
+	int popped = 0;
+
+	for (int round = 0; round < 8; round++) {
+		if (round == 4)
+			t.duration_ms[TIMER_HEADER] = 5000;
+		for (int i = 0; i < NODES; i++) {
+			enum timer_kind k = cycle[(i + round) % 4];
+
+			now += 3;
+			timer_set(&t, &n[i], k, now);
+			want[i] = now + t.duration_ms[k];
+		}
+	}
+	for (; popped < NODES && now <= 200000; now++) {
+		while ((got = timer_pop_expired(&t, now, &kind)) != NULL) {
+			cr_assert_eq(got->expires_ms, want[got - n]);
+			cr_assert_eq(got->expires_ms, now, "a deadline of %lu came out at %lu",
+			    (unsigned long)got->expires_ms, (unsigned long)now);
+			cr_assert_geq(now, last);
+			last = now;
+			popped++;
+		}
+	}
+	cr_assert_eq(popped, NODES);
+}
