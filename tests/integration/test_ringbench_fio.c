@@ -1,7 +1,7 @@
 /*
  * test_ringbench_fio.c: ringbench's fio-compatible output read by fio's own
  * tools (Debian's fio package: fio_jsonplus_clat2csv --validate on json+,
- * fio2gnuplot on the logs) and by a check of fio's field list
+ * fio2gnuplot and fio_generate_plots on the logs) and by a check of fio's field list
  * (tests/fio_schema.py); the status line through a pseudo-terminal, and
  * none of it with --eta=never or without a terminal; interim reports with
  * --status-interval.  Tests needing fio's tools or python3 skip with the
@@ -107,6 +107,26 @@ Test(ringbench_fio, fio_tools_read_json_plus_and_logs, .timeout = 180)
 	    "'x_bw.*.log'"), "%s", out);
 	cr_assert_not_null(strstr(out, "disks_count=2"), "%s", out);
 	cr_assert_null(strstr(out, "avg=0.00\n"), "empty logs: %s", out);
+	free(out);
+
+	/* fio_generate_plots draws one SVG per log kind (it fails when a
+	 * kind has no log), each with a line per clone */
+	if (!rp_have("fio_generate_plots") || !rp_have("gnuplot")) {
+		rp_stop(&d);
+		cr_skip_test("fio_generate_plots or gnuplot missing: "
+		    "configure --install-deps installs fio and gnuplot-nox");
+	}
+	rc = sh(d.dir, &out, "fio_generate_plots x >plots.out 2>&1 || "
+	    "cat plots.out; for k in lat iops slat clat bw; do "
+	    "printf '%%s %%s\\n' $k $(grep -c 'Queue depth' x-$k.svg); done");
+	cr_assert_eq(rc, 0, "fio_generate_plots: %s", out);
+	for (const char *k = "lat\0iops\0slat\0clat\0bw\0"; *k; k += strlen(k) + 1) {
+		char want[32];
+
+		/* two titled lines, each named twice in gnuplot's SVG */
+		snprintf(want, sizeof(want), "%s 4\n", k);
+		cr_assert_not_null(strstr(out, want), "plot of %s: %s", k, out);
+	}
 	free(out);
 	rp_stop(&d);
 }
