@@ -16,7 +16,8 @@
  *   any state --I/O error, timeout, stop--> CLOSING -> FREE once no
  *   operation of it is in flight
  *
- * Connections live in a slab sized by max_connections; nothing is
+ * Connections live in a slab sized by max_connections, reserved and touched
+ * one slot at a time as connections first need them; nothing is
  * allocated per request.  Every transition happens in a completion handler.
  */
 #ifndef RINGPUSH_CONN_H

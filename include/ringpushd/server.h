@@ -53,6 +53,7 @@ struct server {
 	uint32_t listener_gen;        /* last generation given to a listener */
 	unsigned max_conns;           /* slab size, fixed at start */
 	struct conn *conns;
+	unsigned conns_used;          /* slots [0, conns_used) touched so far */
 	char *rbufs;
 	struct conn *free_conns;
 	unsigned live_conns;

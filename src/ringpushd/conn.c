@@ -41,6 +41,10 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The slab is reserved, not touched: a slot costs memory from the first
+ * time a connection uses it, so max_connections can be set far above what
+ * the daemon ever sees.  Slots are handed out from the free list first
+ * (reused ones are warm), then by the bump index s->conns_used. */
 int
 conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 {
@@ -49,36 +53,40 @@ conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 	rbuf_size = rbuf_bytes;
 	s->max_conns = max;
 	slot_bytes = rbuf_bytes + CONN_PATH_MAX;
-	arena = (size_t)max * slot_bytes;
-	s->conns = calloc(max, sizeof(*s->conns));
-	if (s->conns == NULL)
+	s->conns = mmap(NULL, (size_t)max * sizeof(*s->conns), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s->conns == MAP_FAILED) {
+		s->conns = NULL;
 		return -1;
-	/* Request and path buffers are reserved, not touched: idle slots
-	 * cost no memory until a request arrives. */
+	}
+	arena = (size_t)max * slot_bytes;
 	s->rbufs = mmap(NULL, arena, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (s->rbufs == MAP_FAILED) {
 		s->rbufs = NULL;
-		free(s->conns);
-		s->conns = NULL;
+		conn_slab_free(s);
 		return -1;
 	}
 	s->free_conns = NULL;
-	for (unsigned i = max; i-- > 0;) {
-		struct conn *c = &s->conns[i];
-
-		c->slot = i;
-		c->fd = c->file_fd = -1;
-		c->pipe.rd = c->pipe.wr = -1;
-		c->rbuf = s->rbufs + (size_t)i * slot_bytes;
-		c->path = c->rbuf + rbuf_bytes;
-		timer_node_init(&c->timer);
-		timer_node_init(&c->throttle);
-		upload_init(&c->upload);
-		c->next_free = s->free_conns;
-		s->free_conns = c;
-	}
+	s->conns_used = 0;
 	return 0;
+}
+
+/* A slot never used before: its fields start as a freed slot's are. */
+static struct conn *
+slot_first_use(struct server *s)
+{
+	struct conn *c = &s->conns[s->conns_used];
+
+	c->slot = s->conns_used++;
+	c->fd = c->file_fd = -1;
+	c->pipe.rd = c->pipe.wr = -1;
+	c->rbuf = s->rbufs + (size_t)c->slot * slot_bytes;
+	c->path = c->rbuf + rbuf_size;
+	timer_node_init(&c->timer);
+	timer_node_init(&c->throttle);
+	upload_init(&c->upload);
+	return c;
 }
 
 void
@@ -86,7 +94,8 @@ conn_slab_free(struct server *s)
 {
 	if (s->rbufs != NULL)
 		munmap(s->rbufs, (size_t)s->max_conns * slot_bytes);
-	free(s->conns);
+	if (s->conns != NULL)
+		munmap(s->conns, (size_t)s->max_conns * sizeof(*s->conns));
 	s->conns = NULL;
 	s->rbufs = NULL;
 }
@@ -257,7 +266,7 @@ conn_close(struct server *s, struct conn *c, const char *why)
 void
 conn_close_all(struct server *s)
 {
-	for (unsigned i = 0; i < s->max_conns; i++)
+	for (unsigned i = 0; i < s->conns_used; i++)
 		conn_close(s, &s->conns[i], "stopping");
 }
 
@@ -284,7 +293,7 @@ conn_linger(struct server *s, struct conn *c)
 void
 conn_close_idle(struct server *s)
 {
-	for (unsigned i = 0; i < s->max_conns; i++) {
+	for (unsigned i = 0; i < s->conns_used; i++) {
 		struct conn *c = &s->conns[i];
 		int unacked = 0;
 
@@ -585,7 +594,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
 		peer.ss_family = AF_UNSPEC;
-	if (c == NULL) {
+	if (c == NULL && s->conns_used == s->max_conns) {
 		/* At max_connections: accept and answer 503 at once, so the
 		 * client learns it now instead of waiting in the backlog. */
 		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
@@ -602,7 +611,10 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 		refuse_connection(fd, s->now_sec);
 		return;
 	}
-	s->free_conns = c->next_free;
+	if (c != NULL)
+		s->free_conns = c->next_free;
+	else
+		c = slot_first_use(s);
 	s->live_conns++;
 	s->m.connections_accepted_total++;
 	c->fd = fd;
@@ -728,7 +740,7 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 		xfer_mmap_notified(s, user_data, res);
 		return;
 	}
-	if (slot >= s->max_conns)
+	if (slot >= s->conns_used)
 		return;
 	c = &s->conns[slot];
 	if (c->gen != ring_ud_gen(user_data) || c->state == CONN_FREE) {

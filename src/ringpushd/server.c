@@ -216,7 +216,7 @@ server_metrics_snapshot(struct server *s)
 	m->connections_open = s->live_conns;
 	m->transfers_in_flight = 0;
 	m->pipes_used = 0;
-	for (unsigned i = 0; i < s->max_conns; i++) {
+	for (unsigned i = 0; i < s->conns_used; i++) {
 		const struct conn *c = &s->conns[i];
 
 		m->transfers_in_flight += c->state == CONN_SEND_BODY;
