@@ -30,7 +30,7 @@
 #include "server.h"
 
 
-static size_t rbuf_size, slot_bytes;
+static size_t rbuf_size;
 
 static uint64_t
 now_us(void)
@@ -44,26 +44,23 @@ now_us(void)
 /* The slab is reserved, not touched: a slot costs memory from the first
  * time a connection uses it, so max_connections can be set far above what
  * the daemon ever sees.  Slots are handed out from the free list first
- * (reused ones are warm), then by the bump index s->conns_used. */
+ * (reused ones are warm), then by the bump index s->conns_used.  Request
+ * buffers are not in the slot: a connection borrows one from the pool
+ * while it has a request (conn_buf_take). */
 int
-conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
+conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes, unsigned kept)
 {
-	size_t arena;
-
 	rbuf_size = rbuf_bytes;
 	s->max_conns = max;
-	slot_bytes = rbuf_bytes + CONN_PATH_MAX;
 	s->conns = mmap(NULL, (size_t)max * sizeof(*s->conns), PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (s->conns == MAP_FAILED) {
 		s->conns = NULL;
 		return -1;
 	}
-	arena = (size_t)max * slot_bytes;
-	s->rbufs = mmap(NULL, arena, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (s->rbufs == MAP_FAILED) {
-		s->rbufs = NULL;
+	/* at most one buffer per connection: the pool never runs dry */
+	if (reqbuf_init(&s->reqbufs, max, CONN_HEADER_MAX + CONN_PATH_MAX + rbuf_bytes,
+	    kept) == -1) {
 		conn_slab_free(s);
 		return -1;
 	}
@@ -81,8 +78,6 @@ slot_first_use(struct server *s)
 	c->slot = s->conns_used++;
 	c->fd = c->file_fd = -1;
 	c->pipe.rd = c->pipe.wr = -1;
-	c->rbuf = s->rbufs + (size_t)c->slot * slot_bytes;
-	c->path = c->rbuf + rbuf_size;
 	timer_node_init(&c->timer);
 	timer_node_init(&c->throttle);
 	upload_init(&c->upload);
@@ -92,12 +87,37 @@ slot_first_use(struct server *s)
 void
 conn_slab_free(struct server *s)
 {
-	if (s->rbufs != NULL)
-		munmap(s->rbufs, (size_t)s->max_conns * slot_bytes);
+	reqbuf_free(&s->reqbufs);
 	if (s->conns != NULL)
 		munmap(s->conns, (size_t)s->max_conns * sizeof(*s->conns));
 	s->conns = NULL;
-	s->rbufs = NULL;
+}
+
+/* The connection's request buffer, borrowed if it has none.  false: the
+ * pool is empty (it holds one per slot, so only a bug gets there). */
+static bool
+conn_buf_take(struct server *s, struct conn *c)
+{
+	char *b;
+
+	if (c->hbuf != NULL)
+		return true;
+	b = reqbuf_get(&s->reqbufs);
+	if (b == NULL)
+		return false;
+	/* header first: a small request, its path and the header share the
+	 * buffer's first pages */
+	c->hbuf = b;
+	c->path = b + CONN_HEADER_MAX;
+	c->rbuf = c->path + CONN_PATH_MAX;
+	return true;
+}
+
+static void
+conn_buf_put(struct server *s, struct conn *c)
+{
+	reqbuf_put(&s->reqbufs, c->hbuf);
+	c->hbuf = c->path = c->rbuf = NULL;
 }
 
 static struct conn *
@@ -117,6 +137,39 @@ submit_recv(struct server *s, struct conn *c)
 
 	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, rbuf_size - c->rlen, 0);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV, c->slot, c->gen));
+	c->inflight++;
+}
+
+/* Wait for bytes without a buffer of the connection's own: watch the
+ * socket (OP_RECV_POLL), then read into a request buffer. */
+static void
+conn_poll_request(struct server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	io_uring_prep_poll_add(sqe, c->fd, POLLIN);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV_POLL, c->slot, c->gen));
+	c->inflight++;
+}
+
+/* Nothing of a request is here: the request buffer goes back to the
+ * pool, and the next bytes land in a buffer of the shared receive ring
+ * (OP_RECV_RING) or, without one, are polled for. */
+static void
+conn_wait_request(struct server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+
+	conn_buf_put(s, c);
+	if (!s->recv.on) {
+		conn_poll_request(s, c);
+		return;
+	}
+	sqe = ring_sqe(&s->ring);
+	io_uring_prep_recv(sqe, c->fd, NULL, 0, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = RECVRING_GROUP;
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV_RING, c->slot, c->gen));
 	c->inflight++;
 }
 
@@ -204,6 +257,7 @@ conn_release(struct server *s, struct conn *c)
 	upload_release(s, c);
 	if (c->lst != NULL)
 		c->lst->engine->release(s, c);
+	conn_buf_put(s, c);
 	release_small_buf(s, c);
 	respond_ranges_release(s, c);
 	iplimit_release(&s->iplimit, c->ip);
@@ -482,13 +536,13 @@ conn_process(struct server *s, struct conn *c)
 		memmove(c->rbuf, c->rbuf + drop, c->rlen);
 		c->discard -= drop;
 		if (c->discard > 0) {
-			submit_recv(s, c);
+			conn_wait_request(s, c);        /* rlen is 0 */
 			return;
 		}
 	}
 	if (c->rlen == 0) {
 		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
-		submit_recv(s, c);
+		conn_wait_request(s, c);
 		return;
 	}
 	/* The header deadline runs from a request's first byte and is not
@@ -560,7 +614,7 @@ response_done(struct server *s, struct conn *c)
 	 * of the response still queued for sending. */
 	if (c->close_after || s->stopping) {
 		conn_linger(s, c);
-		submit_recv(s, c);
+		conn_wait_request(s, c);
 		return;
 	}
 	if (c->req_len > 0) {
@@ -641,7 +695,54 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->state = CONN_READ_REQUEST;
 	/* From accept, the first request has header_timeout to arrive. */
 	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+	conn_wait_request(s, c);
+}
+
+/* Bytes wait on an idle (or lingering) connection's socket: read them
+ * into a buffer borrowed now. */
+static void
+on_recv_poll(struct server *s, struct conn *c, int res)
+{
+	if (res < 0) {
+		conn_close(s, c, strerror(-res));
+		return;
+	}
+	if (!conn_buf_take(s, c)) {
+		log_errx("no request buffer for connection %u", c->slot);
+		conn_close(s, c, "no request buffer");
+		return;
+	}
 	submit_recv(s, c);
+}
+
+static void on_recv(struct server *s, struct conn *c, int res);
+
+/* An idle connection's receive from the shared ring ended: its bytes
+ * (in a ring buffer the caller puts back) are copied into a request
+ * buffer.  An empty ring: counted, given more buffers if it may grow,
+ * and this connection polled instead, so it is not retried in a loop. */
+static void
+on_recv_ring(struct server *s, struct conn *c, int res, const char *bytes)
+{
+	if (res == -ENOBUFS) {
+		s->m.recv_buffers_exhausted_total++;
+		recvring_grow(&s->recv);
+		conn_poll_request(s, c);
+		return;
+	}
+	if (res == -EAGAIN || res == -EINTR) {
+		conn_wait_request(s, c);
+		return;
+	}
+	if (res > 0 && bytes != NULL && c->state != CONN_LINGER) {
+		if (!conn_buf_take(s, c)) {
+			log_errx("no request buffer for connection %u", c->slot);
+			conn_close(s, c, "no request buffer");
+			return;
+		}
+		memcpy(c->rbuf + c->rlen, bytes, (size_t)res);
+	}
+	on_recv(s, c, res);
 }
 
 static void
@@ -656,7 +757,7 @@ on_recv(struct server *s, struct conn *c, int res)
 		return;
 	}
 	if (c->state == CONN_LINGER) {
-		submit_recv(s, c);      /* rlen stays 0: the bytes are dropped */
+		conn_wait_request(s, c);        /* the bytes are dropped */
 		return;
 	}
 	c->rlen += (uint32_t)res;
@@ -727,19 +828,14 @@ on_send(struct server *s, struct conn *c, int res)
 	response_done(s, c);
 }
 
-void
-conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
+/* ring_bytes: the bytes of a receive from the shared ring, or NULL. */
+static void
+complete_slot(struct server *s, uint64_t user_data, int res, const char *ring_bytes)
 {
 	uint32_t slot = ring_ud_slot(user_data);
 	enum ring_op op = ring_ud_op(user_data);
 	struct conn *c;
 
-	if (cqe_flags & IORING_CQE_F_NOTIF) {
-		/* a zero-copy send's second completion: nothing waits for
-		 * it, and it is not in c->inflight (see xfer_mmap.c) */
-		xfer_mmap_notified(s, user_data, res);
-		return;
-	}
 	if (slot >= s->conns_used)
 		return;
 	c = &s->conns[slot];
@@ -764,6 +860,12 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 	switch (op) {
 	case OP_RECV:
 		on_recv(s, c, res);
+		break;
+	case OP_RECV_POLL:
+		on_recv_poll(s, c, res);
+		break;
+	case OP_RECV_RING:
+		on_recv_ring(s, c, res, ring_bytes);
 		break;
 	case OP_OPEN:
 		respond_opened(s, c, res);
@@ -794,4 +896,27 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 		conn_close(s, c, "unexpected completion");
 		break;
 	}
+}
+
+void
+conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
+{
+	unsigned bid;
+
+	if (cqe_flags & IORING_CQE_F_NOTIF) {
+		/* a zero-copy send's second completion: nothing waits for
+		 * it, and it is not in c->inflight (see xfer_mmap.c) */
+		xfer_mmap_notified(s, user_data, res);
+		return;
+	}
+	if (!(cqe_flags & IORING_CQE_F_BUFFER)) {
+		complete_slot(s, user_data, res, NULL);
+		return;
+	}
+	/* The bytes of a shared ring buffer are copied (or dropped) before
+	 * complete_slot() returns: the buffer goes back whatever became of
+	 * the connection. */
+	bid = cqe_flags >> IORING_CQE_BUFFER_SHIFT;
+	complete_slot(s, user_data, res, recvring_buf(&s->recv, bid));
+	recvring_put(&s->recv, bid);
 }
