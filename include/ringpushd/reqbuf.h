@@ -21,8 +21,11 @@ struct reqbuf_pool {
 	unsigned bumped;        /* [0, bumped) handed out at least once */
 	unsigned used;          /* lent now */
 	/* handed back: warm ones keep their memory (at most kept of them),
-	 * cold ones gave it back; the warm are lent first */
-	uint32_t *warm, *cold;
+	 * cold ones gave it back; the warm are lent first.  Warm ones are
+	 * kept as pointers, the request path's case; cold ones as numbers,
+	 * 4 bytes each even when a million are reserved. */
+	char **warm;
+	uint32_t *cold;
 	unsigned nwarm, ncold, kept;
 	unsigned long given_back; /* buffers whose memory went back */
 };

@@ -60,9 +60,11 @@ reqbuf_get(struct reqbuf_pool *p)
 {
 	uint32_t i;
 
-	if (p->nwarm > 0)
-		i = p->warm[--p->nwarm];
-	else if (p->bumped < p->count)
+	if (p->nwarm > 0) {
+		p->used++;
+		return p->warm[--p->nwarm];
+	}
+	if (p->bumped < p->count)
 		i = p->bumped++;
 	else if (p->ncold > 0)
 		i = p->cold[--p->ncold];
@@ -75,19 +77,16 @@ reqbuf_get(struct reqbuf_pool *p)
 void
 reqbuf_put(struct reqbuf_pool *p, char *buf)
 {
-	uint32_t i;
-
 	if (buf == NULL)
 		return;
-	i = (uint32_t)((size_t)(buf - p->arena) / p->size);
 	p->used--;
 	if (p->nwarm < p->kept) {
-		p->warm[p->nwarm++] = i;
+		p->warm[p->nwarm++] = buf;
 		return;
 	}
 	/* Past the buffers kept warm: the memory goes back, the number
 	 * stays for when a burst needs it again. */
 	madvise(buf, p->size, MADV_DONTNEED);
-	p->cold[p->ncold++] = i;
+	p->cold[p->ncold++] = (uint32_t)((size_t)(buf - p->arena) / p->size);
 	p->given_back++;
 }
