@@ -3,11 +3,16 @@
  * parsing requests, sending responses, deadlines, rate grants, lingering
  * and closing.  What to answer is respond.c's decision.
  *
- * Requests are read with one IORING_OP_RECV at a time into the slot's
- * request buffer; a complete request is parsed and handed to
- * respond_request(); the header goes out with IORING_OP_SEND (MSG_MORE when a body follows), the
- * body through the listener's engine.  Bytes that arrived behind a request
- * (pipelining) stay in the buffer and are parsed when its response is done.
+ * A connection waiting for a request holds no buffer: its one receive
+ * takes a buffer of the shared ring (recvring.c) when bytes arrive, or,
+ * without buffer rings, a poll waits for them.  The bytes go into a
+ * request buffer borrowed from the pool (reqbuf.c), and the rest of a
+ * request that does not come whole is read straight into it with one
+ * IORING_OP_RECV at a time.  A complete request is parsed and handed to
+ * respond_request(); the header goes out with IORING_OP_SEND (MSG_MORE
+ * when a body follows), the body through the listener's engine.  Bytes
+ * that arrived behind a request (pipelining) stay in the buffer and are
+ * parsed when its response is done; with none, the buffer goes back.
  */
 #include <arpa/inet.h>
 #include <errno.h>
