@@ -48,7 +48,13 @@ recvring_buf(const struct recvring *rr, unsigned bid)
 	return rr->bufs + (size_t)bid * rr->size;
 }
 /* Give buffer bid back to the kernel once its bytes are copied. */
-void recvring_put(struct recvring *rr, unsigned bid);
+static inline void
+recvring_put(struct recvring *rr, unsigned bid)
+{
+	io_uring_buf_ring_add(rr->br, rr->bufs + (size_t)bid * rr->size, rr->size,
+	    (unsigned short)bid, io_uring_buf_ring_mask(rr->entries), 0);
+	io_uring_buf_ring_advance(rr->br, 1);
+}
 /* The kernel found the ring empty: give it more buffers, up to max.
  * false when it already has them all. */
 bool recvring_grow(struct recvring *rr);

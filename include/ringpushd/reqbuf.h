@@ -34,10 +34,34 @@ struct reqbuf_pool {
  * 0, or -1 with errno. */
 int reqbuf_init(struct reqbuf_pool *p, unsigned count, size_t size, unsigned kept);
 void reqbuf_free(struct reqbuf_pool *p);
-/* A buffer, or NULL when all count are lent. */
-char *reqbuf_get(struct reqbuf_pool *p);
+/* The slow paths of the two below: a buffer not warm, one going cold. */
+char *reqbuf_get_cold(struct reqbuf_pool *p);
+void reqbuf_put_cold(struct reqbuf_pool *p, char *buf);
+
+/* A buffer, or NULL when all count are lent.  Every keep-alive request
+ * takes one and gives it back: the warm case is inline. */
+static inline char *
+reqbuf_get(struct reqbuf_pool *p)
+{
+	if (p->nwarm == 0)
+		return reqbuf_get_cold(p);
+	p->used++;
+	return p->warm[--p->nwarm];
+}
+
 /* Hand back a buffer reqbuf_get() lent (NULL: nothing). */
-void reqbuf_put(struct reqbuf_pool *p, char *buf);
+static inline void
+reqbuf_put(struct reqbuf_pool *p, char *buf)
+{
+	if (buf == NULL)
+		return;
+	if (p->nwarm == p->kept) {
+		reqbuf_put_cold(p, buf);
+		return;
+	}
+	p->used--;
+	p->warm[p->nwarm++] = buf;
+}
 /* Buffers not lent now: the warm and cold ones, and those never touched. */
 static inline unsigned reqbuf_free_count(const struct reqbuf_pool *p) { return p->count - p->used; }
 

@@ -82,14 +82,6 @@ recvring_free(struct recvring *rr)
 	memset(rr, 0, sizeof(*rr));
 }
 
-void
-recvring_put(struct recvring *rr, unsigned bid)
-{
-	io_uring_buf_ring_add(rr->br, rr->bufs + (size_t)bid * rr->size, rr->size,
-	    (unsigned short)bid, io_uring_buf_ring_mask(rr->entries), 0);
-	io_uring_buf_ring_advance(rr->br, 1);
-}
-
 bool
 recvring_grow(struct recvring *rr)
 {

@@ -56,14 +56,10 @@ reqbuf_free(struct reqbuf_pool *p)
 }
 
 char *
-reqbuf_get(struct reqbuf_pool *p)
+reqbuf_get_cold(struct reqbuf_pool *p)
 {
 	uint32_t i;
 
-	if (p->nwarm > 0) {
-		p->used++;
-		return p->warm[--p->nwarm];
-	}
 	if (p->bumped < p->count)
 		i = p->bumped++;
 	else if (p->ncold > 0)
@@ -74,18 +70,12 @@ reqbuf_get(struct reqbuf_pool *p)
 	return p->arena + (size_t)i * p->size;
 }
 
+/* Past the buffers kept warm: the memory goes back, the number stays for
+ * when a burst needs it again. */
 void
-reqbuf_put(struct reqbuf_pool *p, char *buf)
+reqbuf_put_cold(struct reqbuf_pool *p, char *buf)
 {
-	if (buf == NULL)
-		return;
 	p->used--;
-	if (p->nwarm < p->kept) {
-		p->warm[p->nwarm++] = buf;
-		return;
-	}
-	/* Past the buffers kept warm: the memory goes back, the number
-	 * stays for when a burst needs it again. */
 	madvise(buf, p->size, MADV_DONTNEED);
 	p->cold[p->ncold++] = (uint32_t)((size_t)(buf - p->arena) / p->size);
 	p->given_back++;
