@@ -739,7 +739,12 @@ on_recv_ring(struct server *s, struct conn *c, int res, const char *bytes)
 		conn_wait_request(s, c);
 		return;
 	}
-	if (res > 0 && bytes != NULL && c->state != CONN_LINGER) {
+	if (res > 0 && bytes == NULL) {
+		/* a receive that named the ring came back without a buffer */
+		conn_close(s, c, "receive without a buffer");
+		return;
+	}
+	if (res > 0 && c->state != CONN_LINGER) {
 		if (!conn_buf_take(s, c)) {
 			log_errx("no request buffer for connection %u", c->slot);
 			conn_close(s, c, "no request buffer");
