@@ -77,6 +77,8 @@ struct conf {
 	int log_level;                  /* enum log_level */
 	unsigned ring_entries;          /* SQ size; the CQ is 4x */
 	unsigned io_workers;            /* cap on io-wq workers per kind */
+	unsigned recv_buffers;          /* most buffers of the shared receive ring */
+	unsigned request_buffers_kept;  /* free request buffers kept resident */
 	uint64_t pipe_size;             /* bytes per pipe in the pool */
 	unsigned pipe_pool;             /* pipes created at start-up */
 	unsigned open_file_cache;       /* files kept open for reuse; 0 = off */

@@ -16,7 +16,8 @@
  *   any state --I/O error, timeout, stop--> CLOSING -> FREE once no
  *   operation of it is in flight
  *
- * Connections live in a slab sized by max_connections; nothing is
+ * Connections live in a slab sized by max_connections, reserved and touched
+ * one slot at a time as connections first need them; nothing is
  * allocated per request.  Every transition happens in a completion handler.
  */
 #ifndef RINGPUSH_CONN_H
@@ -30,6 +31,7 @@
 #include "iplimit.h"
 #include "pipepool.h"
 #include "rate.h"
+#include "reqbuf.h"
 #include "timer.h"
 #include "upload.h"
 
@@ -77,7 +79,12 @@ struct conn {
 	bool rate_probe;                /* FIN seen: send one byte to see */
 	struct conn *next_free;
 
-	/* request bytes: [0, rlen) received, [0, req_len) the current request
+	/* rbuf, path and hbuf lie in one request buffer (reqbuf.h), lent
+	 * while a request is under way and handed back when the connection
+	 * waits for the next one with nothing received: all three are NULL
+	 * then.  hbuf is the buffer's start.
+	 *
+	 * request bytes: [0, rlen) received, [0, req_len) the current request
 	 * (with the part of a GET's body that has arrived); discard: body
 	 * bytes of the request answered that are still to come and to be
 	 * dropped before the next request */
@@ -98,7 +105,7 @@ struct conn {
 	struct conn_field accept_encoding;
 
 	/* response header (or whole error response) */
-	char hbuf[CONN_HEADER_MAX];
+	char *hbuf;                     /* CONN_HEADER_MAX bytes */
 	uint32_t hlen;
 	/* what SEND puts on the wire: hbuf, or a pool buffer holding the
 	 * header and a small body */
@@ -145,8 +152,10 @@ struct conn {
 	uint64_t bytes_received;        /* request body bytes, for the log */
 };
 
-/* Allocate the slab and request buffers for max connections. */
-int conn_slab_init(struct server *s, unsigned max, unsigned rbuf_size);
+/* Reserve the slab and the request buffers for max connections, each
+ * buffer with rbuf_size bytes for a request; kept buffers stay warm when
+ * free. */
+int conn_slab_init(struct server *s, unsigned max, unsigned rbuf_size, unsigned kept);
 void conn_slab_free(struct server *s);
 
 /* A socket the listener accepted.  Takes ownership of fd. */

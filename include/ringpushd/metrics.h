@@ -64,6 +64,8 @@ struct metrics {
 	uint64_t transfers_in_flight;
 	uint64_t pipes_free;
 	uint64_t pipes_used;
+	uint64_t request_buffers_used;
+	uint64_t request_buffers_free;
 	/* counters */
 	uint64_t connections_accepted_total;
 	uint64_t connections_refused_total[METRICS_REFUSED_N];
@@ -82,6 +84,7 @@ struct metrics {
 	uint64_t send_zc_copied_total;    /* ... whose bytes the kernel copied */
 	uint64_t bytes_received_total;		/* upload bodies */
 	uint64_t uploads_total[METRICS_UPLOAD_N];
+	uint64_t recv_buffers_exhausted_total;
 	/* process_*: filled by metrics_read_process() */
 	double process_cpu_seconds_total;
 	uint64_t process_resident_memory_bytes;

@@ -25,6 +25,7 @@ enum probe_feature {
 	PROBE_OPENAT2_OP,       /* 5.6: IORING_OP_OPENAT2 */
 	PROBE_CACHESTAT,        /* 6.5: cachestat(2) */
 	PROBE_SEND_ZC,          /* 6.0: IORING_OP_SEND_ZC */
+	PROBE_BUF_RING,         /* 5.19: rings of provided buffers */
 	PROBE_N
 };
 

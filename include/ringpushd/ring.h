@@ -36,6 +36,8 @@ enum ring_op {
 	OP_UPLOAD_SYNC,  /* fsync of the new file or its directory */
 	OP_UPLOAD_CONTINUE, /* the interim 100 Continue */
 	OP_UPLOAD_RECV,  /* a piece of a chunked body, into a buffer */
+	OP_RECV_POLL,    /* an idle connection's socket has bytes */
+	OP_RECV_RING,    /* an idle connection's bytes, in a recvring buffer */
 };
 
 #define RING_GEN_MASK 0xffffffu

@@ -13,6 +13,7 @@
 #include "iplimit.h"
 #include "metrics.h"
 #include "rate.h"
+#include "recvring.h"
 #include "refuse.h"
 #include "root.h"
 #include "shm.h"
@@ -53,7 +54,9 @@ struct server {
 	uint32_t listener_gen;        /* last generation given to a listener */
 	unsigned max_conns;           /* slab size, fixed at start */
 	struct conn *conns;
-	char *rbufs;
+	unsigned conns_used;          /* slots [0, conns_used) touched so far */
+	struct reqbuf_pool reqbufs;   /* lent to connections with a request */
+	struct recvring recv;         /* idle connections' receives (if on) */
 	struct conn *free_conns;
 	unsigned live_conns;
 	struct pipepool pipes;

@@ -45,6 +45,7 @@
 #include "conf.h"
 #include "confine.h"
 #include "log.h"
+#include "probe.h"
 
 #ifndef RUNNING_ON_VALGRIND
 #define RUNNING_ON_VALGRIND 0
@@ -69,12 +70,14 @@ static const uint8_t ring_allowed[] = {
 	IORING_OP_SEND_ZC,         /* engine mmap with send_zc */
 	IORING_OP_FSYNC,           /* uploads with upload_fsync */
 };
-/* SQE flags the daemon sets: links of READ + SEND and of the splices. */
-static const uint8_t ring_allowed_sqe_flags = IOSQE_IO_LINK | IOSQE_IO_HARDLINK;
-/* io_uring_register() opcodes used once the ring is enabled: none (the
- * io-wq cap is registered before). */
-static const uint8_t ring_allowed_register[] = { 0 };
-static const size_t ring_allowed_register_n = 0;
+/* SQE flags the daemon sets: links of READ + SEND and of the splices,
+ * receives that take their buffer from the shared ring (recvring.c). */
+static const uint8_t ring_allowed_sqe_flags = IOSQE_IO_LINK | IOSQE_IO_HARDLINK |
+    IOSQE_BUFFER_SELECT;
+/* io_uring_register() opcodes used once the ring is enabled: the shared
+ * receive ring's registration (the io-wq cap is registered before).  A
+ * kernel without buffer rings refuses to hear of the opcode. */
+static const uint8_t ring_allowed_register[] = { IORING_REGISTER_PBUF_RING };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -111,7 +114,7 @@ confine_ring(struct io_uring *ring)
 	if (probe != NULL)
 		io_uring_free_probe(probe);
 	ring_ops_registered = n;
-	for (size_t i = 0; i < ring_allowed_register_n; i++) {
+	for (size_t i = 0; probe_has(PROBE_BUF_RING) && i < ARRAY_LEN(ring_allowed_register); i++) {
 		res[n].opcode = IORING_RESTRICTION_REGISTER_OP;
 		res[n++].register_op = ring_allowed_register[i];
 	}

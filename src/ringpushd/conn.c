@@ -3,11 +3,16 @@
  * parsing requests, sending responses, deadlines, rate grants, lingering
  * and closing.  What to answer is respond.c's decision.
  *
- * Requests are read with one IORING_OP_RECV at a time into the slot's
- * request buffer; a complete request is parsed and handed to
- * respond_request(); the header goes out with IORING_OP_SEND (MSG_MORE when a body follows), the
- * body through the listener's engine.  Bytes that arrived behind a request
- * (pipelining) stay in the buffer and are parsed when its response is done.
+ * A connection waiting for a request holds no buffer: its one receive
+ * takes a buffer of the shared ring (recvring.c) when bytes arrive, or,
+ * without buffer rings, a poll waits for them.  The bytes go into a
+ * request buffer borrowed from the pool (reqbuf.c), and the rest of a
+ * request that does not come whole is read straight into it with one
+ * IORING_OP_RECV at a time.  A complete request is parsed and handed to
+ * respond_request(); the header goes out with IORING_OP_SEND (MSG_MORE
+ * when a body follows), the body through the listener's engine.  Bytes
+ * that arrived behind a request (pipelining) stay in the buffer and are
+ * parsed when its response is done; with none, the buffer goes back.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,7 +35,7 @@
 #include "server.h"
 
 
-static size_t rbuf_size, slot_bytes;
+static size_t rbuf_size;
 
 static uint64_t
 now_us(void)
@@ -41,54 +46,83 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The slab is reserved, not touched: a slot costs memory from the first
+ * time a connection uses it, so max_connections can be set far above what
+ * the daemon ever sees.  Slots are handed out from the free list first
+ * (reused ones are warm), then by the bump index s->conns_used.  Request
+ * buffers are not in the slot: a connection borrows one from the pool
+ * while it has a request (conn_buf_take). */
 int
-conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
+conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes, unsigned kept)
 {
-	size_t arena;
-
 	rbuf_size = rbuf_bytes;
 	s->max_conns = max;
-	slot_bytes = rbuf_bytes + CONN_PATH_MAX;
-	arena = (size_t)max * slot_bytes;
-	s->conns = calloc(max, sizeof(*s->conns));
-	if (s->conns == NULL)
-		return -1;
-	/* Request and path buffers are reserved, not touched: idle slots
-	 * cost no memory until a request arrives. */
-	s->rbufs = mmap(NULL, arena, PROT_READ | PROT_WRITE,
+	s->conns = mmap(NULL, (size_t)max * sizeof(*s->conns), PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (s->rbufs == MAP_FAILED) {
-		s->rbufs = NULL;
-		free(s->conns);
+	if (s->conns == MAP_FAILED) {
 		s->conns = NULL;
 		return -1;
 	}
-	s->free_conns = NULL;
-	for (unsigned i = max; i-- > 0;) {
-		struct conn *c = &s->conns[i];
-
-		c->slot = i;
-		c->fd = c->file_fd = -1;
-		c->pipe.rd = c->pipe.wr = -1;
-		c->rbuf = s->rbufs + (size_t)i * slot_bytes;
-		c->path = c->rbuf + rbuf_bytes;
-		timer_node_init(&c->timer);
-		timer_node_init(&c->throttle);
-		upload_init(&c->upload);
-		c->next_free = s->free_conns;
-		s->free_conns = c;
+	/* at most one buffer per connection: the pool never runs dry */
+	if (reqbuf_init(&s->reqbufs, max, CONN_HEADER_MAX + CONN_PATH_MAX + rbuf_bytes,
+	    kept) == -1) {
+		conn_slab_free(s);
+		return -1;
 	}
+	s->free_conns = NULL;
+	s->conns_used = 0;
 	return 0;
+}
+
+/* A slot never used before: its fields start as a freed slot's are. */
+static struct conn *
+slot_first_use(struct server *s)
+{
+	struct conn *c = &s->conns[s->conns_used];
+
+	c->slot = s->conns_used++;
+	c->fd = c->file_fd = -1;
+	c->pipe.rd = c->pipe.wr = -1;
+	timer_node_init(&c->timer);
+	timer_node_init(&c->throttle);
+	upload_init(&c->upload);
+	return c;
 }
 
 void
 conn_slab_free(struct server *s)
 {
-	if (s->rbufs != NULL)
-		munmap(s->rbufs, (size_t)s->max_conns * slot_bytes);
-	free(s->conns);
+	reqbuf_free(&s->reqbufs);
+	if (s->conns != NULL)
+		munmap(s->conns, (size_t)s->max_conns * sizeof(*s->conns));
 	s->conns = NULL;
-	s->rbufs = NULL;
+}
+
+/* The connection's request buffer, borrowed if it has none.  false: the
+ * pool is empty (it holds one per slot, so only a bug gets there). */
+static bool
+conn_buf_take(struct server *s, struct conn *c)
+{
+	char *b;
+
+	if (c->hbuf != NULL)
+		return true;
+	b = reqbuf_get(&s->reqbufs);
+	if (b == NULL)
+		return false;
+	/* header first: a small request, its path and the header share the
+	 * buffer's first pages */
+	c->hbuf = b;
+	c->path = b + CONN_HEADER_MAX;
+	c->rbuf = c->path + CONN_PATH_MAX;
+	return true;
+}
+
+static void
+conn_buf_put(struct server *s, struct conn *c)
+{
+	reqbuf_put(&s->reqbufs, c->hbuf);
+	c->hbuf = c->path = c->rbuf = NULL;
 }
 
 static struct conn *
@@ -108,6 +142,39 @@ submit_recv(struct server *s, struct conn *c)
 
 	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, rbuf_size - c->rlen, 0);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV, c->slot, c->gen));
+	c->inflight++;
+}
+
+/* Wait for bytes without a buffer of the connection's own: watch the
+ * socket (OP_RECV_POLL), then read into a request buffer. */
+static void
+conn_poll_request(struct server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	io_uring_prep_poll_add(sqe, c->fd, POLLIN);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV_POLL, c->slot, c->gen));
+	c->inflight++;
+}
+
+/* Nothing of a request is here: the request buffer goes back to the
+ * pool, and the next bytes land in a buffer of the shared receive ring
+ * (OP_RECV_RING) or, without one, are polled for. */
+static void
+conn_wait_request(struct server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+
+	conn_buf_put(s, c);
+	if (!s->recv.on) {
+		conn_poll_request(s, c);
+		return;
+	}
+	sqe = ring_sqe(&s->ring);
+	io_uring_prep_recv(sqe, c->fd, NULL, 0, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = RECVRING_GROUP;
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV_RING, c->slot, c->gen));
 	c->inflight++;
 }
 
@@ -195,6 +262,7 @@ conn_release(struct server *s, struct conn *c)
 	upload_release(s, c);
 	if (c->lst != NULL)
 		c->lst->engine->release(s, c);
+	conn_buf_put(s, c);
 	release_small_buf(s, c);
 	respond_ranges_release(s, c);
 	iplimit_release(&s->iplimit, c->ip);
@@ -257,7 +325,7 @@ conn_close(struct server *s, struct conn *c, const char *why)
 void
 conn_close_all(struct server *s)
 {
-	for (unsigned i = 0; i < s->max_conns; i++)
+	for (unsigned i = 0; i < s->conns_used; i++)
 		conn_close(s, &s->conns[i], "stopping");
 }
 
@@ -284,7 +352,7 @@ conn_linger(struct server *s, struct conn *c)
 void
 conn_close_idle(struct server *s)
 {
-	for (unsigned i = 0; i < s->max_conns; i++) {
+	for (unsigned i = 0; i < s->conns_used; i++) {
 		struct conn *c = &s->conns[i];
 		int unacked = 0;
 
@@ -473,13 +541,13 @@ conn_process(struct server *s, struct conn *c)
 		memmove(c->rbuf, c->rbuf + drop, c->rlen);
 		c->discard -= drop;
 		if (c->discard > 0) {
-			submit_recv(s, c);
+			conn_wait_request(s, c);        /* rlen is 0 */
 			return;
 		}
 	}
 	if (c->rlen == 0) {
 		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
-		submit_recv(s, c);
+		conn_wait_request(s, c);
 		return;
 	}
 	/* The header deadline runs from a request's first byte and is not
@@ -551,7 +619,7 @@ response_done(struct server *s, struct conn *c)
 	 * of the response still queued for sending. */
 	if (c->close_after || s->stopping) {
 		conn_linger(s, c);
-		submit_recv(s, c);
+		conn_wait_request(s, c);
 		return;
 	}
 	if (c->req_len > 0) {
@@ -585,7 +653,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
 		peer.ss_family = AF_UNSPEC;
-	if (c == NULL) {
+	if (c == NULL && s->conns_used == s->max_conns) {
 		/* At max_connections: accept and answer 503 at once, so the
 		 * client learns it now instead of waiting in the backlog. */
 		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
@@ -602,7 +670,10 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 		refuse_connection(fd, s->now_sec);
 		return;
 	}
-	s->free_conns = c->next_free;
+	if (c != NULL)
+		s->free_conns = c->next_free;
+	else
+		c = slot_first_use(s);
 	s->live_conns++;
 	s->m.connections_accepted_total++;
 	c->fd = fd;
@@ -629,7 +700,59 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->state = CONN_READ_REQUEST;
 	/* From accept, the first request has header_timeout to arrive. */
 	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+	conn_wait_request(s, c);
+}
+
+/* Bytes wait on an idle (or lingering) connection's socket: read them
+ * into a buffer borrowed now. */
+static void
+on_recv_poll(struct server *s, struct conn *c, int res)
+{
+	if (res < 0) {
+		conn_close(s, c, strerror(-res));
+		return;
+	}
+	if (!conn_buf_take(s, c)) {
+		log_errx("no request buffer for connection %u", c->slot);
+		conn_close(s, c, "no request buffer");
+		return;
+	}
 	submit_recv(s, c);
+}
+
+static void on_recv(struct server *s, struct conn *c, int res);
+
+/* An idle connection's receive from the shared ring ended: its bytes
+ * (in a ring buffer the caller puts back) are copied into a request
+ * buffer.  An empty ring: counted, given more buffers if it may grow,
+ * and this connection polled instead, so it is not retried in a loop. */
+static void
+on_recv_ring(struct server *s, struct conn *c, int res, const char *bytes)
+{
+	if (res == -ENOBUFS) {
+		s->m.recv_buffers_exhausted_total++;
+		recvring_grow(&s->recv);
+		conn_poll_request(s, c);
+		return;
+	}
+	if (res == -EAGAIN || res == -EINTR) {
+		conn_wait_request(s, c);
+		return;
+	}
+	if (res > 0 && bytes == NULL) {
+		/* a receive that named the ring came back without a buffer */
+		conn_close(s, c, "receive without a buffer");
+		return;
+	}
+	if (res > 0 && c->state != CONN_LINGER) {
+		if (!conn_buf_take(s, c)) {
+			log_errx("no request buffer for connection %u", c->slot);
+			conn_close(s, c, "no request buffer");
+			return;
+		}
+		memcpy(c->rbuf + c->rlen, bytes, (size_t)res);
+	}
+	on_recv(s, c, res);
 }
 
 static void
@@ -644,7 +767,7 @@ on_recv(struct server *s, struct conn *c, int res)
 		return;
 	}
 	if (c->state == CONN_LINGER) {
-		submit_recv(s, c);      /* rlen stays 0: the bytes are dropped */
+		conn_wait_request(s, c);        /* the bytes are dropped */
 		return;
 	}
 	c->rlen += (uint32_t)res;
@@ -715,20 +838,15 @@ on_send(struct server *s, struct conn *c, int res)
 	response_done(s, c);
 }
 
-void
-conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
+/* ring_bytes: the bytes of a receive from the shared ring, or NULL. */
+static void
+complete_slot(struct server *s, uint64_t user_data, int res, const char *ring_bytes)
 {
 	uint32_t slot = ring_ud_slot(user_data);
 	enum ring_op op = ring_ud_op(user_data);
 	struct conn *c;
 
-	if (cqe_flags & IORING_CQE_F_NOTIF) {
-		/* a zero-copy send's second completion: nothing waits for
-		 * it, and it is not in c->inflight (see xfer_mmap.c) */
-		xfer_mmap_notified(s, user_data, res);
-		return;
-	}
-	if (slot >= s->max_conns)
+	if (slot >= s->conns_used)
 		return;
 	c = &s->conns[slot];
 	if (c->gen != ring_ud_gen(user_data) || c->state == CONN_FREE) {
@@ -752,6 +870,12 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 	switch (op) {
 	case OP_RECV:
 		on_recv(s, c, res);
+		break;
+	case OP_RECV_POLL:
+		on_recv_poll(s, c, res);
+		break;
+	case OP_RECV_RING:
+		on_recv_ring(s, c, res, ring_bytes);
 		break;
 	case OP_OPEN:
 		respond_opened(s, c, res);
@@ -782,4 +906,27 @@ conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
 		conn_close(s, c, "unexpected completion");
 		break;
 	}
+}
+
+void
+conn_complete(struct server *s, uint64_t user_data, int res, unsigned cqe_flags)
+{
+	unsigned bid;
+
+	if (cqe_flags & IORING_CQE_F_NOTIF) {
+		/* a zero-copy send's second completion: nothing waits for
+		 * it, and it is not in c->inflight (see xfer_mmap.c) */
+		xfer_mmap_notified(s, user_data, res);
+		return;
+	}
+	if (!(cqe_flags & IORING_CQE_F_BUFFER)) {
+		complete_slot(s, user_data, res, NULL);
+		return;
+	}
+	/* The bytes of a shared ring buffer are copied (or dropped) before
+	 * complete_slot() returns: the buffer goes back whatever became of
+	 * the connection. */
+	bid = cqe_flags >> IORING_CQE_BUFFER_SHIFT;
+	complete_slot(s, user_data, res, recvring_buf(&s->recv, bid));
+	recvring_put(&s->recv, bid);
 }

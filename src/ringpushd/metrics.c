@@ -88,6 +88,10 @@ static const struct metrics_family metrics_families[] = {
 	    "Pipes in the pool ready for a splice transfer."),
 	PLAIN(pipes_used, "gauge",
 	    "Pipes of the pool lent to transfers now."),
+	PLAIN(request_buffers_used, "gauge",
+	    "Request buffers lent to connections with a request under way."),
+	PLAIN(request_buffers_free, "gauge",
+	    "Request buffers not lent (most of them reserved, not in memory)."),
 	LABELLED(file_open_total, "counter",
 	    "Requested files opened, by result.", "result", open_values),
 	PLAIN(ring_submissions_total, "counter",
@@ -118,6 +122,9 @@ static const struct metrics_family metrics_families[] = {
 	LABELLED(uploads_total, "counter",
 	    "PUT and DELETE requests on upload listeners, by outcome.", "outcome",
 	    upload_values),
+	PLAIN(recv_buffers_exhausted_total, "counter",
+	    "Receives that found the shared receive buffer ring empty "
+	    "(the connection was then read the slower way)."),
 };
 
 int

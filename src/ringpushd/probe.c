@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ static const struct {
 	[PROBE_OPENAT2_OP] = { "openat2_op", "5.6", "openat2(2) off the ring" },
 	[PROBE_CACHESTAT] = { "cachestat", "6.5", "mincore(2) for engine auto" },
 	[PROBE_SEND_ZC] = { "send_zc", "6.0", "plain SEND for send_zc" },
+	[PROBE_BUF_RING] = { "buf_ring", "5.19", "idle connections polled, then read" },
 };
 
 static bool missing[PROBE_N];
@@ -103,6 +105,30 @@ kernel_version(unsigned *major, unsigned *minor)
 	return sscanf(release, "%u.%u", major, minor) == 2 ? 0 : -1;
 }
 
+/* Whether a ring of provided buffers can be registered: tried on a
+ * ring of its own (the registration is the only way to ask). */
+static bool
+buf_ring_works(void)
+{
+	struct io_uring ring;
+	struct io_uring_buf_reg reg;
+	void *mem;
+	bool ok;
+
+	if (io_uring_queue_init(2, &ring, 0) != 0)
+		return false;
+	mem = mmap(NULL, sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (unsigned long)mem;
+	reg.ring_entries = 1;
+	ok = mem != MAP_FAILED && io_uring_register_buf_ring(&ring, &reg, 0) == 0;
+	io_uring_queue_exit(&ring);
+	if (mem != MAP_FAILED)
+		munmap(mem, sizeof(struct io_uring_buf));
+	return ok;
+}
+
 int
 probe_init(char *why, size_t cap)
 {
@@ -163,6 +189,8 @@ probe_init(char *why, size_t cap)
 		missing[PROBE_CANCEL_FD] = true;
 	}
 	io_uring_free_probe(probe);
+	if (!buf_ring_works())
+		missing[PROBE_BUF_RING] = true;
 	if (syscall(SYS_cachestat, -1, NULL, NULL, 0) == -1 && errno == ENOSYS)
 		missing[PROBE_CACHESTAT] = true;
 	return 0;

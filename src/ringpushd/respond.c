@@ -108,8 +108,8 @@ respond_error(struct server *s, struct conn *c, int status, bool close_after)
 	if (close_after || http_status_closes(status) || c->version_minor == 0)
 		c->close_after = true;
 	len = c->head ?
-	    http_format_error_head(c->hbuf, sizeof(c->hbuf), status, !c->close_after, allow, s->now_sec) :
-	    http_format_error(c->hbuf, sizeof(c->hbuf), status, !c->close_after, allow, s->now_sec);
+	    http_format_error_head(c->hbuf, CONN_HEADER_MAX, status, !c->close_after, allow, s->now_sec) :
+	    http_format_error(c->hbuf, CONN_HEADER_MAX, status, !c->close_after, allow, s->now_sec);
 	if (len < 0) {
 		conn_close(s, c, "cannot format an error response");
 		return;
@@ -124,7 +124,7 @@ respond_error(struct server *s, struct conn *c, int status, bool close_after)
 static void
 respond_header(struct server *s, struct conn *c, const struct http_response *r)
 {
-	int len = http_format_response(c->hbuf, sizeof(c->hbuf), r, s->now_sec);
+	int len = http_format_response(c->hbuf, CONN_HEADER_MAX, r, s->now_sec);
 
 	if (len < 0) {
 		conn_file_put(s, c);
@@ -171,7 +171,7 @@ respond_redirect(struct server *s, struct conn *c)
 		return;
 	}
 	c->file_off = c->file_end = 0;
-	len = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+	len = http_format_response(c->hbuf, CONN_HEADER_MAX, &r, s->now_sec);
 	if (len > 0) {
 		c->hlen = (uint32_t)len;
 		c->status = r.status;
@@ -368,7 +368,7 @@ respond_body(struct server *s, struct conn *c, const struct http_response *r, ui
 	/* Rate-limited bodies take the engine, which sends them in grants. */
 	if (r->content_length <= CONN_SMALL_BODY_MAX && c->rate.rate == 0 &&
 	    s->rate_total.rate == 0) {
-		int len = http_format_response(c->hbuf, sizeof(c->hbuf), r, s->now_sec);
+		int len = http_format_response(c->hbuf, CONN_HEADER_MAX, r, s->now_sec);
 
 		if (len > 0) {
 			c->hlen = (uint32_t)len;
@@ -498,7 +498,7 @@ respond_metrics(struct server *s, struct conn *c)
 	}
 	body = server_metrics_format(s, buf + CONN_HEADER_MAX, CONN_SMALL_BODY_MAX);
 	r.content_length = body > 0 ? (uint64_t)body : 0;
-	head = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+	head = http_format_response(c->hbuf, CONN_HEADER_MAX, &r, s->now_sec);
 	if (body < 0 || head < 0) {
 		bufpool_put(&s->small_bufs, buf);
 		respond_error(s, c, 500, false);

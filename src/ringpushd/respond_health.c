@@ -28,9 +28,9 @@ respond_health(struct server *s, struct conn *c)
 		/* each check must reach the daemon, not a cache */
 		.cache_control = "no-store",
 	};
-	int head = http_format_response(c->hbuf, sizeof(c->hbuf), &r, s->now_sec);
+	int head = http_format_response(c->hbuf, CONN_HEADER_MAX, &r, s->now_sec);
 
-	if (head < 0 || (size_t)head + body_len > sizeof(c->hbuf)) {
+	if (head < 0 || (size_t)head + body_len > CONN_HEADER_MAX) {
 		respond_error(s, c, 500, false);
 		return;
 	}

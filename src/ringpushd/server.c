@@ -158,9 +158,19 @@ server_init(struct server *s, const struct conf *conf)
 		return -1;
 	}
 	s->files.body_max = (size_t)conf->file_cache_size;
-	if (conn_slab_init(s, conf->max_connections, (unsigned)conf->max_request_header) == -1) {
+	if (conn_slab_init(s, conf->max_connections, (unsigned)conf->max_request_header,
+	    conf->request_buffers_kept) == -1) {
 		log_err("connection slab for %u connections", conf->max_connections);
 		return -1;
+	}
+	if (probe_has(PROBE_BUF_RING)) {
+		uint32_t size = conf->max_request_header < RECVRING_BUF_SIZE ?
+		    (uint32_t)conf->max_request_header : RECVRING_BUF_SIZE;
+
+		ret = recvring_init(&s->recv, &s->ring.uring, conf->recv_buffers, size);
+		if (ret < 0)
+			log_warn("receive buffer ring: %s; idle connections are polled",
+			    strerror(-ret));
 	}
 	if (listen_open(s) == -1)
 		return -1;
@@ -216,13 +226,15 @@ server_metrics_snapshot(struct server *s)
 	m->connections_open = s->live_conns;
 	m->transfers_in_flight = 0;
 	m->pipes_used = 0;
-	for (unsigned i = 0; i < s->max_conns; i++) {
+	for (unsigned i = 0; i < s->conns_used; i++) {
 		const struct conn *c = &s->conns[i];
 
 		m->transfers_in_flight += c->state == CONN_SEND_BODY;
 		m->pipes_used += c->pipe.rd >= 0;
 	}
 	m->pipes_free = s->pipes.nfree;
+	m->request_buffers_used = s->reqbufs.used;
+	m->request_buffers_free = reqbuf_free_count(&s->reqbufs);
 	m->ring_submissions_total = s->ring.submitted;
 	m->ring_completions_total = s->ring.completed;
 	m->ring_cq_overflow_total = ring_cq_overflow(&s->ring);
@@ -271,6 +283,8 @@ warn_restart_keys(const struct conf *old, const struct conf *next)
 	RESTART_KEY(max_connections, "max_connections");
 	RESTART_KEY(ring_entries, "ring_entries");
 	RESTART_KEY(io_workers, "io_workers");
+	RESTART_KEY(recv_buffers, "recv_buffers");
+	RESTART_KEY(request_buffers_kept, "request_buffers_kept");
 	RESTART_KEY(pipe_size, "pipe_size");
 	RESTART_KEY(pipe_pool, "pipe_pool");
 	RESTART_KEY(max_request_header, "max_request_header");
@@ -568,6 +582,7 @@ server_free(struct server *s)
 	if (s->ring_ready)
 		ring_exit(&s->ring);
 	s->ring_ready = false;
+	recvring_free(&s->recv);
 	conn_slab_free(s);
 	pipepool_free(&s->pipes);
 	bufpool_free(&s->small_bufs);

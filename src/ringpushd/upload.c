@@ -293,7 +293,7 @@ refuse(struct server *s, struct conn *c, const struct http_request *req, int sta
 static void
 send_response(struct server *s, struct conn *c, const struct http_response *r)
 {
-	int len = http_format_response(c->hbuf, sizeof(c->hbuf), r, s->now_sec);
+	int len = http_format_response(c->hbuf, CONN_HEADER_MAX, r, s->now_sec);
 
 	if (len < 0) {
 		respond_error(s, c, 500, true);

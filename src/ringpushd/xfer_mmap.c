@@ -60,7 +60,7 @@ xfer_mmap_notified(struct server *s, uint64_t user_data, int res)
 	if (((uint32_t)res & IORING_NOTIF_USAGE_ZC_COPIED) == 0)
 		return;
 	s->m.send_zc_copied_total++;
-	if (slot >= s->max_conns)
+	if (slot >= s->conns_used)
 		return;
 	c = &s->conns[slot];
 	if (c->gen == ring_ud_gen(user_data) && c->state != CONN_FREE)

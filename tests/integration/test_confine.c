@@ -307,7 +307,7 @@ Test(confine, forced_fallbacks_are_named_and_serve, .timeout = 60)
 	struct rp_daemon d;
 	char conf[4096 + 2 * PATH_MAX], port[32];
 	static const char *const names[] = { "defer_taskrun", "coop_taskrun", "submit_all",
-		"multishot_accept", "cancel_fd", "openat2_op", "cachestat" };
+		"multishot_accept", "cancel_fd", "openat2_op", "cachestat", "buf_ring" };
 	char *out;
 
 	if (rp_test_daemon_path() == NULL)

@@ -240,6 +240,8 @@ expect_default_values(const struct conf *c)
 	cr_expect_eq(c->log_level, LOG_LEVEL_INFO);
 	cr_expect_eq(c->ring_entries, 4096);
 	cr_expect_eq(c->io_workers, 4);
+	cr_expect_eq(c->recv_buffers, 256);
+	cr_expect_eq(c->request_buffers_kept, 256);
 	cr_expect_eq(c->pipe_size, 1048576);
 	cr_expect_eq(c->pipe_pool, 64);
 	cr_expect_eq(c->max_connections, 10000);
@@ -327,6 +329,8 @@ Test(conf_load, full_file)
 	    "log_level = debug\n"
 	    "ring_entries = 32768\n"
 	    "io_workers = 256\n"
+	    "recv_buffers = 32768\n"
+	    "request_buffers_kept = 0\n"
 	    "pipe_size = 1M\n"
 	    "pipe_pool = 0\n"
 	    "\n"
@@ -355,6 +359,8 @@ Test(conf_load, full_file)
 	cr_expect_eq(c->log_level, LOG_LEVEL_DEBUG);
 	cr_expect_eq(c->ring_entries, 32768);
 	cr_expect_eq(c->io_workers, 256);
+	cr_expect_eq(c->recv_buffers, 32768);
+	cr_expect_eq(c->request_buffers_kept, 0);
 	cr_expect_eq(c->pipe_size, 1 << 20);
 	cr_expect_eq(c->pipe_pool, 0);
 	cr_expect_eq(c->max_connections, 1000000);
@@ -373,7 +379,7 @@ Test(conf_load, full_file)
 	cr_expect_str_eq(c->listeners[0].root, "/");
 	cr_expect_str_eq(c->listeners[0].index, "default.htm");
 	cr_expect_eq(c->listeners[0].engine, ENGINE_SPLICE);
-	cr_expect_eq(c->listeners[0].line, 19);
+	cr_expect_eq(c->listeners[0].line, 21);
 
 	cr_expect_str_eq(c->listeners[1].name, "local_2");
 	sin6 = (const struct sockaddr_in6 *)&c->listeners[1].addr;
@@ -382,14 +388,14 @@ Test(conf_load, full_file)
 	cr_expect_str_eq(c->listeners[1].root, "/tmp");
 	cr_expect_eq(c->listeners[1].engine, ENGINE_SENDFILE);
 	cr_expect_str_eq(c->listeners[1].index, "index.html");
-	cr_expect_eq(c->listeners[1].line, 24);
+	cr_expect_eq(c->listeners[1].line, 26);
 
 	cr_expect_str_eq(c->listeners[2].name, "spaced");
 	sin = (const struct sockaddr_in *)&c->listeners[2].addr;
 	cr_expect_eq(sin->sin_family, AF_INET);
 	cr_expect_eq(c->listeners[2].addrlen, sizeof(*sin));
 	cr_expect_eq(ntohl(sin->sin_addr.s_addr), 0x0a000001);
-	cr_expect_eq(c->listeners[2].line, 28);
+	cr_expect_eq(c->listeners[2].line, 30);
 	unload(&l);
 }
 
@@ -663,6 +669,12 @@ Test(conf_error, number_out_of_range)
 	    "pipe_pool: \"65537\" is out of range (expected 0..65536)");
 	expect_one("[limits]\nmax_connections = 0\n" LISTENER, 2,
 	    "max_connections: \"0\" is out of range (expected 1..1000000)");
+	expect_one("[daemon]\nrecv_buffers = 0\n" LISTENER, 2,
+	    "recv_buffers: \"0\" is out of range (expected 1..32768)");
+	expect_one("[daemon]\nrecv_buffers = 32769\n" LISTENER, 2,
+	    "recv_buffers: \"32769\" is out of range (expected 1..32768)");
+	expect_one("[daemon]\nrequest_buffers_kept = 1000001\n" LISTENER, 2,
+	    "request_buffers_kept: \"1000001\" is out of range (expected 0..1000000)");
 }
 
 Test(conf_error, number_overflow)

@@ -19,6 +19,8 @@ static const struct metrics known = {
 	.transfers_in_flight = 3,
 	.pipes_free = 60,
 	.pipes_used = 4,
+	.request_buffers_used = 9,
+	.request_buffers_free = 991,
 	.connections_accepted_total = 1000,
 	.connections_refused_total = {
 		[METRICS_REFUSED_MAX_CONNECTIONS] = 5,
@@ -45,6 +47,7 @@ static const struct metrics known = {
 	.send_zc_copied_total = 63,
 	.bytes_received_total = 1048576,
 	.uploads_total = { 11, 12, 13, 14, 15, 16 },
+	.recv_buffers_exhausted_total = 17,
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -84,6 +87,12 @@ static const char known_text[] =
 "# HELP ringpushd_pipes_used Pipes of the pool lent to transfers now.\n"
 "# TYPE ringpushd_pipes_used gauge\n"
 "ringpushd_pipes_used 4\n"
+"# HELP ringpushd_request_buffers_used Request buffers lent to connections with a request under way.\n"
+"# TYPE ringpushd_request_buffers_used gauge\n"
+"ringpushd_request_buffers_used 9\n"
+"# HELP ringpushd_request_buffers_free Request buffers not lent (most of them reserved, not in memory).\n"
+"# TYPE ringpushd_request_buffers_free gauge\n"
+"ringpushd_request_buffers_free 991\n"
 "# HELP ringpushd_file_open_total Requested files opened, by result.\n"
 "# TYPE ringpushd_file_open_total counter\n"
 "ringpushd_file_open_total{result=\"ok\"} 950\n"
@@ -129,6 +138,9 @@ static const char known_text[] =
 "ringpushd_uploads_total{outcome=\"refused\"} 14\n"
 "ringpushd_uploads_total{outcome=\"failed\"} 15\n"
 "ringpushd_uploads_total{outcome=\"no_space\"} 16\n"
+"# HELP ringpushd_recv_buffers_exhausted_total Receives that found the shared receive buffer ring empty (the connection was then read the slower way).\n"
+"# TYPE ringpushd_recv_buffers_exhausted_total counter\n"
+"ringpushd_recv_buffers_exhausted_total 17\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -176,6 +188,7 @@ Test(metrics, one_header_per_family)
 		"ringpushd_connections_refused_total", "ringpushd_requests_total",
 		"ringpushd_bytes_sent_total", "ringpushd_transfers_in_flight",
 		"ringpushd_pipes_free", "ringpushd_pipes_used",
+		"ringpushd_request_buffers_used", "ringpushd_request_buffers_free",
 		"ringpushd_file_open_total", "ringpushd_ring_submissions_total",
 		"ringpushd_ring_completions_total",
 		"ringpushd_ring_cq_overflow_total",
@@ -185,6 +198,7 @@ Test(metrics, one_header_per_family)
 		"ringpushd_file_cache_bytes", "ringpushd_send_zc_total",
 		"ringpushd_send_zc_copied_total",
 		"ringpushd_bytes_received_total", "ringpushd_uploads_total",
+		"ringpushd_recv_buffers_exhausted_total",
 		"process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
 	};
@@ -196,8 +210,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 24);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 24);
+	cr_expect_eq(count_lines(buf, "# HELP "), 27);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 27);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -214,10 +228,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 21 families of ours with 2 + 5 + 5 + 2 + 6 labelled samples, 3
-	 * of process: 16 + 20 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 39);
-	cr_expect_eq(count_lines(buf, ""), 24 * 2 + 39);
+	/* 24 families of ours with 2 + 5 + 5 + 2 + 6 labelled samples, 3
+	 * of process: 19 + 20 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 42);
+	cr_expect_eq(count_lines(buf, ""), 27 * 2 + 42);
 }
 
 Test(metrics, cap_too_small)
