@@ -18,90 +18,29 @@
 #                       [http://deb.debian.org/debian]
 # Skipped, with success and a reason, when not root or a tool is missing.
 set -eu
-
-say () { printf 'check-deb: %s\n' "$*"; }
-skip () { say "SKIPPED: $*"; exit 0; }
-die () { say "ERROR: $*"; exit 1; }
+prog=check-deb
+. "$(dirname "$0")/lib.sh"
 
 test "$(id -u)" = 0 || skip "needs root (chroot, overlay mounts, a network namespace)"
-tools="dpkg-buildpackage dh lintian fakeroot unshare ip chroot mount flock"
-test -n "${RINGPUSH_DEB_CHROOT:-}" || tools="$tools debootstrap"
-for tool in $tools; do
-	command -v "$tool" >/dev/null 2>&1 ||
-		skip "$tool not found (apt-get install debhelper dpkg-dev lintian debootstrap fakeroot, or ./configure --install-deb-deps)"
-done
-grep -qw overlay /proc/filesystems 2>/dev/null || modprobe overlay 2>/dev/null ||
-	skip "no overlay file system in this kernel"
-: "${RINGPUSH_DEB:?set by make check-deb}"
-: "${MAKE:=make}"
-
-passed=0 failed=0
-check () {
-	# check WHAT CMD...: one named assertion, counted in the summary.
-	what=$1; shift
-	if "$@" >/dev/null 2>&1; then
-		passed=$((passed + 1)); say "ok: $what"
-	else
-		failed=$((failed + 1)); say "FAILED: $what"
-	fi
-}
+need_tools dpkg-buildpackage dh lintian fakeroot unshare ip chroot mount flock
 
 start=$(date +%s)
-say "building the package (make deb)"
-"$MAKE" --no-print-directory deb || die "make deb failed"
-test -f "$RINGPUSH_DEB" || die "make deb did not make $RINGPUSH_DEB"
+build_deb
 built=$(date +%s)
 
-# The base: made once with debootstrap, kept, never written to (the
-# overlay takes every write).  Made under a temporary name and renamed
-# when complete, under a lock, so a run that dies midway or a second run
-# at the same time never leaves or uses half a base.
-cache=${RINGPUSH_DEB_CACHE:-/var/cache/ringpush-check-deb}
 if [ -n "${RINGPUSH_DEB_CHROOT:-}" ]; then
 	base=$RINGPUSH_DEB_CHROOT
 	test -x "$base/usr/bin/apt-get" || die "RINGPUSH_DEB_CHROOT=$base is not a Debian tree"
 else
-	base=$cache/bookworm
-	mkdir -p "$cache"
-	exec 9>"$cache/lock"
-	flock 9
-	if [ ! -x "$base/usr/bin/curl" ]; then
-		say "making the base chroot in $base with debootstrap (once)"
-		rm -rf "$base.new"
-		debootstrap --variant=minbase --include=ca-certificates,curl \
-			bookworm "$base.new" "${RINGPUSH_DEB_MIRROR:-http://deb.debian.org/debian}" \
-			>"$cache/debootstrap.log" 2>&1 ||
-			{ tail -n 20 "$cache/debootstrap.log"; die "debootstrap failed, log in $cache/debootstrap.log"; }
-		rm -rf "$base"
-		mv "$base.new" "$base"
-	fi
-	flock -u 9
+	make_base "${RINGPUSH_DEB_CACHE:-/var/cache/ringpush-check-deb}" ca-certificates,curl
 fi
 
-top=$(mktemp -d /var/tmp/ringpush-check-deb.XXXXXX)
-root=$top/merged
-mounted=
-cleanup () {
-	# Everything mounted is unmounted, in reverse order, whatever failed.
-	for m in $mounted; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
-	rm -rf "$top"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-mkdir -p "$top/upper" "$top/work" "$root"
-mount -t overlay overlay -o "lowerdir=$base,upperdir=$top/upper,workdir=$top/work" "$root"
-mounted="$root"
+overlay "$base"
 mount -t proc proc "$root/proc"
 mounted="$root/proc $mounted"
 mount --bind /dev "$root/dev"
 mounted="$root/dev $mounted"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
 
-# inroot CMD: a command inside the chroot, as root, without a terminal.
-inroot () {
-	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 /bin/sh -c "$*"
-}
 deb=${RINGPUSH_DEB##*/}
 cp "$RINGPUSH_DEB" "$root/tmp/$deb"
 
@@ -182,12 +121,7 @@ check "ringpushd -t -c /etc/ringpushd.conf passes" chroot "$root" /usr/sbin/ring
 # version and a changed default configuration.  dpkg would ask; with
 # --force-confold the edit stays and the new default lands beside it.
 inroot "sed -i 's/^log_level = info\$/log_level = debug/' /etc/ringpushd.conf"
-mkdir "$top/repack"
-dpkg-deb -R "$RINGPUSH_DEB" "$top/repack/pkg"
-sed -i 's/^Version: .*/&+check1/' "$top/repack/pkg/DEBIAN/control"
-printf '; a later default\n' >>"$top/repack/pkg/etc/ringpushd.conf"
-(cd "$top/repack/pkg" && find etc lib usr -type f -exec md5sum {} + >DEBIAN/md5sums)
-dpkg-deb -b "$top/repack/pkg" "$root/tmp/upgrade.deb" >/dev/null
+repack_upgrade "$root/tmp/upgrade.deb"
 check "an upgrade over an edited /etc/ringpushd.conf succeeds" \
 	inroot apt-get install -y -q -o Dpkg::Options::=--force-confold /tmp/upgrade.deb
 check "the edited configuration survives the upgrade" grep -qx 'log_level = debug' "$root/etc/ringpushd.conf"
@@ -270,5 +204,4 @@ fi
 
 end=$(date +%s)
 say "make deb took $((built - start)) s, the chroot checks $((end - built)) s"
-echo "check-deb: $passed passed, $failed failed"
-test "$failed" = 0
+summary
