@@ -416,10 +416,12 @@ def part_idle(build, rundir, tree, names, counts, secs, pin):
                 f"({failures(r)}) in {took:.1f}s, RSS {row['rss_mb']:.1f} MB")
     say("")
     say("idle keep-alive connections (each sent one GET of 4 KiB and reads "
-        "nothing more); RSS of the server's processes; per connection = RSS "
-        "growth / connections held; cpu/req = server CPU per request of a "
-        f"fresh 4 KiB load (ringbench, 16 connections, {secs}s) while they "
-        "are open")
+        "nothing more), servers on CPU 0, clients on CPU 1; RSS of the "
+        "server's processes (ringpushd's at start holds its max_connections "
+        "= 20000 slots); per connection = RSS growth / connections held; "
+        "cpu/req = server CPU per request of a fresh 4 KiB load (ringbench, "
+        f"16 connections, {secs}s) while they are open; held after = still "
+        "open after that load")
     say("")
     say(f"{'server':<10} {'conns':>6} {'held':>6} {'establish':>9} "
         f"{'RSS start':>9} {'RSS':>8} {'per conn':>8} {'cpu/req':>8} "
@@ -498,7 +500,9 @@ def part_downloads(build, rundir, tree, plan, pin):
     say("concurrent downloads, one ringbench with one connection per "
         "download (keepalive=off), all readers together capped at the rate "
         "shown, verify=sha256 against the local copy; peak RSS of ringpushd "
-        "and peak ringpushd_pipes_used, sampled every 0.2s")
+        "(pipe buffers are kernel memory, outside it) and peak "
+        "ringpushd_pipes_used, sampled every 0.2s; the files are in the page "
+        "cache, so the default engine (auto) sends them with sendfile")
     say("")
     say(f"{'engine':>8} {'downloads':>9} {'file':>9} {'rate':>5} {'done':>5} "
         f"{'bytes ok':>8} {'errors':>6} {'mismatch':>8} {'time':>6} "
@@ -594,12 +598,13 @@ def part_workers(build, rundir, tree, secs, rounds, pin):
                 say(f"bench-scale: workers = {n}: {err}")
                 continue
             sc, cc = t.get("server_cpu") or {}, t["client_cpu"]
+            srv_s = sc.get("usr_s", 0) + sc.get("sys_s", 0)
+            wall = t["elapsed_ns"] / 1e9
             runs[n].append({"req_per_s": t["req_per_s"],
-                            "cpu_us_per_req": (sc.get("usr_s", 0) +
-                                               sc.get("sys_s", 0)) /
-                            t["requests"] * 1e6,
+                            "cpu_us_per_req": srv_s / t["requests"] * 1e6,
+                            "server_pct": srv_s / wall * 100,
                             "client_pct": (cc["usr_s"] + cc["sys_s"]) /
-                            (t["elapsed_ns"] / 1e9) * 100})
+                            wall * 100})
     if not runs[1] or not runs[2]:
         return None
     med = {n: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
@@ -613,12 +618,18 @@ def part_workers(build, rundir, tree, secs, rounds, pin):
         f"{'on CPU 1' if pin else 'unpinned'}")
     for n in (1, 2):
         say(f"  workers = {n}: {med[n]['req_per_s']:9.0f} req/s, "
-            f"{med[n]['cpu_us_per_req']:5.2f} us server CPU/request, "
-            f"ringbench {med[n]['client_pct']:3.0f}% of its core")
+            f"{med[n]['cpu_us_per_req']:5.2f} us server CPU/request; server "
+            f"{med[n]['server_pct']:3.0f}%, ringbench "
+            f"{med[n]['client_pct']:3.0f}% of a core")
     say(f"  ratio 2/1: {med[2]['req_per_s'] / med[1]['req_per_s']:.2f}x "
         f"req/s, {med[2]['cpu_us_per_req'] / med[1]['cpu_us_per_req']:.2f}x "
         f"CPU/request; requests per worker: {split[0] / total * 100:.0f}% / "
         f"{split[1] / total * 100:.0f}%")
+    if max(med[1]["server_pct"], med[1]["client_pct"]) < 70:
+        say("  (neither the server nor ringbench used most of its core: "
+            "other load on the machine set the pace, and the scheduler gives "
+            "two workers a larger share of a shared core than one; compare "
+            "the CPU per request, not the requests/s)")
     if pin:
         say("  (with 2 cores, the server's workers share CPU 0 while "
             "ringbench has CPU 1: the ratio shows how evenly the kernel "
@@ -659,8 +670,11 @@ def main():
     pin = (os.cpu_count() or 1) >= 2
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    say(f"bench-scale: fd limit {hard} per process (soft raised from {soft})"
-        f"; parts: {' '.join(parts)}{' (quick)' if quick else ''}")
+    say(f"bench-scale: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"kernel {platform.release()}, {os.cpu_count()} CPUs, fd limit {hard} "
+        f"per process (soft raised from {soft}), load average "
+        f"{os.getloadavg()[0]:.1f}; parts: {' '.join(parts)}"
+        f"{' (quick)' if quick else ''}")
     say("bench-scale: making the file set")
     make_files(tree)
     # bench/ringpushd.conf.in names an upload token file
@@ -672,7 +686,8 @@ def main():
     result = {"format_version": 1,
               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "kernel": platform.release(), "cpus": os.cpu_count(),
-              "fd_limit": hard, "quick": quick, "parts": parts}
+              "fd_limit": hard, "quick": quick, "parts": parts,
+              "load_average_start": os.getloadavg()[0]}
     if "idle" in parts:
         result["idle"] = part_idle(build, rundir, tree, names,
                                    IDLE_COUNTS_QUICK if quick
@@ -687,11 +702,13 @@ def main():
         result["workers"] = part_workers(build, rundir, tree,
                                          1 if quick else 3,
                                          1 if quick else 3, pin)
+    result["load_average_end"] = os.getloadavg()[0]
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump(result, f, indent=1)
     say(f"bench-scale: results as JSON in {out}")
-    say(f"bench-scale: finished in {time.time() - t0:.0f}s")
+    say(f"bench-scale: finished in {time.time() - t0:.0f}s, load average "
+        f"{result['load_average_end']:.1f}")
     return 0
 
 
