@@ -476,18 +476,21 @@ def part_many(build, rundir, tree, n):
 
 
 class Sampler(threading.Thread):
-    """Peak RSS and pipes in use of a ringpushd while a load runs."""
+    """Peak RSS, pipes in use and transfers in flight of a ringpushd while a
+    load runs."""
 
     def __init__(self, srv):
         super().__init__(daemon=True)
         self.srv, self.stop_at = srv, False
-        self.rss, self.pipes = 0, 0
+        self.rss, self.pipes, self.xfers = 0, 0, 0
 
     def run(self):
         while not self.stop_at:
             self.rss = max(self.rss, tree_rss(self.srv.proc.pid))
-            self.pipes = max(self.pipes, int(metrics(self.srv).get(
-                "ringpushd_pipes_used", 0)))
+            m = metrics(self.srv)
+            self.pipes = max(self.pipes, int(m.get("ringpushd_pipes_used", 0)))
+            self.xfers = max(self.xfers, int(m.get(
+                "ringpushd_transfers_in_flight", 0)))
             time.sleep(0.2)
 
 
@@ -500,20 +503,23 @@ def part_downloads(build, rundir, tree, plan, pin):
     say("concurrent downloads, one ringbench with one connection per "
         "download (keepalive=off), all readers together capped at the rate "
         "shown, verify=sha256 against the local copy; peak RSS of ringpushd "
-        "(pipe buffers are kernel memory, outside it) and peak "
-        "ringpushd_pipes_used, sampled every 0.2s; the files are in the page "
-        "cache, so the default engine (auto) sends them with sendfile")
+        "(pipe buffers are kernel memory, outside it), peak "
+        "ringpushd_transfers_in_flight and ringpushd_pipes_used, sampled "
+        "every 0.2s; the files are in the page cache, so the default engine "
+        "(auto) sends them with sendfile; a 1 MiB body fits in a loopback "
+        "socket's send buffer, so its transfer may end on the server before "
+        "its reader reads it")
     say("")
     say(f"{'engine':>8} {'downloads':>9} {'file':>9} {'rate':>5} {'done':>5} "
         f"{'bytes ok':>8} {'errors':>6} {'mismatch':>8} {'time':>6} "
-        f"{'RSS peak':>9} {'pipes':>5}")
+        f"{'RSS peak':>9} {'in flight':>9} {'pipes':>5}")
     for r in rows:
         ok = r["bytes"] == r["requests"] * r["size"]
         say(f"{r['engine']:>8} {r['count']:>9} {r['file']:>9} "
             f"{r['rate_total']:>5} {r['requests']:>5} {'yes' if ok else 'NO':>8} "
             f"{r['errors'].get('total', 0):>6} {r['mismatch']:>8} "
             f"{r['seconds']:>5.1f}s {r['rss_peak_mb']:>6.1f} MB "
-            f"{r['pipes_peak']:>5}")
+            f"{r['in_flight_peak']:>9} {r['pipes_peak']:>5}")
     say("")
     return rows
 
@@ -562,7 +568,8 @@ rate={rate}
                    "bytes": t["bytes"], "errors": e,
                    "verified": v.get("ok"), "mismatch": v.get("mismatch"),
                    "seconds": took, "rss_start_mb": rss0 / 2**20,
-                   "rss_peak_mb": s.rss / 2**20, "pipes_peak": s.pipes}
+                   "rss_peak_mb": s.rss / 2**20, "pipes_peak": s.pipes,
+                   "in_flight_peak": s.xfers}
             rows.append(row)
             say(f"bench-scale: {count} x {path} ({row['engine']} engine): "
                 f"done in {took:.1f}s")
