@@ -15,10 +15,12 @@ one worker on the same files and the same clients.  Four parts:
              share.
   downloads  1,000 concurrent 1 MiB downloads, then 200 concurrent 100 MiB
              downloads by rate-capped (slow) readers (ringbench,
-             verify=sha256 against the local copy): errors and mismatches,
-             the server's peak RSS and peak pipes in use (/metrics).
+             verify=sha256 against the local copy), with the default engine
+             and with splice: errors and mismatches, the server's peak RSS,
+             and peak transfers in flight and pipes in use (/metrics).
   workers    workers = 2 against workers = 1: 4 KiB requests/s and server
-             CPU per request, ringbench on a core of its own.
+             CPU per request, ringbench on a core of its own, and how the
+             requests split between the two workers.
 
 A process may hold 20,000 fds here (the hard limit, which cannot be
 raised), so the client side of the idle and many parts is several client
@@ -26,7 +28,7 @@ processes, each holding at most CLIENT_FDS connections.  The script raises
 its own soft fd limit to the hard one, which the servers and clients it
 starts inherit.
 
-Environment: BENCH_QUICK=1 (smaller counts: a smoke run of a few minutes),
+Environment: BENCH_QUICK=1 (smaller counts: a smoke run of under a minute),
 BENCH_PARTS="idle many downloads workers" (the parts to run),
 BENCH_SERVERS="ringpushd nginx" (the idle part's servers; the other parts
 measure ringpushd), BENCH_OUT=FILE (the JSON results; default
