@@ -34,6 +34,9 @@ struct listener {
 	struct sockaddr_storage bound; /* the address the socket really has */
 	unsigned index;              /* table slot, named in accept user_data */
 	uint32_t gen;                /* slot occupant, named in accept user_data */
+	/* the generation before the last re-arm (= gen when there was none):
+	 * the cancelled accept may still hand over connections it took */
+	uint32_t prev_gen;
 	bool accept_armed;
 	bool retired;                /* replaced or removed by a reload */
 	bool inherited;              /* a worker's socket, bound by the master */

@@ -293,6 +293,7 @@ table_add(struct server *s, struct listener *l)
 	l->index = i;
 	s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
 	l->gen = s->listener_gen;
+	l->prev_gen = l->gen;
 	return 0;
 }
 
@@ -339,7 +340,9 @@ listen_arm_all(struct server *s)
 			listen_arm(s, s->listeners[i]);
 }
 
-/* Cancel l's accepts and arm a new one under a new generation. */
+/* Cancel l's accepts and arm a new one under a new generation.  What the
+ * cancelled accept took before the cancel landed still arrives, under the
+ * previous generation (l->prev_gen), and is served (listen_complete). */
 static void
 listen_rearm(struct server *s, struct listener *l)
 {
@@ -353,6 +356,7 @@ listen_rearm(struct server *s, struct listener *l)
 		io_uring_prep_cancel64(sqe, ring_ud(OP_ACCEPT, l->index, l->gen), 0);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, 0, 0));
 	s->listener_gen = (s->listener_gen + 1) & RING_GEN_MASK;
+	l->prev_gen = l->gen;
 	l->gen = s->listener_gen;
 	l->accept_armed = false;
 	listen_arm(s, l);
@@ -406,6 +410,19 @@ listen_complete(struct server *s, unsigned index, uint32_t gen, int res, unsigne
 {
 	struct listener *l = index < s->nlisteners ? s->listeners[index] : NULL;
 
+	if (l != NULL && l->gen != gen && l->prev_gen == gen && !l->retired) {
+		/* the accept a re-arm cancelled, on this same socket: what it
+		 * took before the cancel landed is a client like any other
+		 * (closing it would reset it).  Its end says nothing of the
+		 * accept armed now. */
+		if (res >= 0) {
+			if (s->stopping)
+				close(res);
+			else
+				conn_accepted(s, l, res);
+		}
+		return;
+	}
 	if (l == NULL || l->gen != gen) {
 		/* the accept of a listener that was removed: the slot is
 		 * free or belongs to another one now */
@@ -579,6 +596,7 @@ listen_reload(struct server *s, const struct conf *next)
 			l->accept_armed = old->accept_armed;
 			l->index = old->index;
 			l->gen = old->gen;
+			l->prev_gen = old->prev_gen;
 			l->inherited = old->inherited;
 			old->fd = -1;
 			old->accept_armed = false;

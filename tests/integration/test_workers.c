@@ -6,13 +6,16 @@
  * reload and a graceful stop.
  */
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -616,4 +619,134 @@ Test(workers, stop_lets_transfers_finish, .timeout = 180)
 	d.pid = 0;
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 	cr_assert_eq(output_count(&d, "stopped: every worker ended"), 1);
+}
+
+/* A flood of short connections: client processes, each opening BURST
+ * connections at once (so some wait in the listen backlog), then reading
+ * each answer to the end. */
+#define FLOOD_CLIENTS 4
+#define FLOOD_BURST 200
+#define FLOOD_BURSTS 10
+/* re-arms to see before concluding; rounds of flood at most */
+#define FLOOD_REARMS 60
+#define FLOOD_ROUNDS 200
+#define FLOOD_SIZE 4096
+#define REARMED "connections wait: accept armed again"
+
+/* One GET of /small.bin on a connected socket, answered in full: true. */
+static bool
+flood_answered(int fd)
+{
+	char buf[FLOOD_SIZE + 1024];
+	size_t got = 0;
+	ssize_t n;
+	const char *end;
+
+	while (got < sizeof(buf) && (n = recv(fd, buf + got, sizeof(buf) - got, 0)) > 0)
+		got += (size_t)n;
+	if (got < 12 || memcmp(buf, "HTTP/1.1 200", 12) != 0)
+		return false;
+	end = memmem(buf, got, "\r\n\r\n", 4);
+	return end != NULL && buf + got - (end + 4) == FLOOD_SIZE;
+}
+
+/* A client process's bursts: how many connections failed (refused, reset,
+ * or answered short). */
+static unsigned
+flood_client(int port)
+{
+	static const char req[] = "GET /small.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = rp_io_timeout() };
+	unsigned failed = 0;
+	int fds[FLOOD_BURST];
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int b = 0; b < FLOOD_BURSTS; b++) {
+		for (int i = 0; i < FLOOD_BURST; i++) {
+			fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+			if (fds[i] == -1)
+				continue;
+			setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+			setsockopt(fds[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+			if (connect(fds[i], (struct sockaddr *)&a, sizeof(a)) == -1 ||
+			    send(fds[i], req, sizeof(req) - 1, MSG_NOSIGNAL) != sizeof(req) - 1) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		}
+		for (int i = 0; i < FLOOD_BURST; i++) {
+			if (fds[i] == -1 || !flood_answered(fds[i]))
+				failed++;
+			if (fds[i] != -1)
+				close(fds[i]);
+		}
+	}
+	return failed;
+}
+
+/* One round of flood: FLOOD_CLIENTS processes at once.  Connections that
+ * failed, summed. */
+static unsigned
+flood_round(const struct rp_daemon *d)
+{
+	pid_t pids[FLOOD_CLIENTS];
+	int fds[2];
+	unsigned failed = 0;
+
+	cr_assert_eq(pipe(fds), 0);
+	for (int i = 0; i < FLOOD_CLIENTS; i++) {
+		pids[i] = fork();
+		cr_assert_neq(pids[i], -1, "fork: %s", strerror(errno));
+		if (pids[i] == 0) {
+			unsigned f = flood_client(d->port);
+
+			_exit(write(fds[1], &f, sizeof(f)) == sizeof(f) ? 0 : 1);
+		}
+	}
+	close(fds[1]);
+	for (int i = 0; i < FLOOD_CLIENTS; i++) {
+		unsigned f;
+		int status;
+
+		cr_assert_eq(read(fds[0], &f, sizeof(f)), (ssize_t)sizeof(f), "a client died");
+		failed += f;
+		cr_assert_eq(waitpid(pids[i], &status, 0), pids[i]);
+	}
+	close(fds[0]);
+	return failed;
+}
+
+/*
+ * A worker whose socket has connections waiting on two ticks in a row
+ * cancels its accept and arms a new one.  Connections the cancelled
+ * accept took before the cancel landed still reach the worker: none is
+ * reset, however many times that happens under a flood of new clients.
+ */
+Test(workers, rearmed_accept_loses_no_connection, .timeout = 300)
+{
+	struct rp_daemon d;
+	char base[8192 + 2 * PATH_MAX], conf[sizeof(base) + 32], *level;
+	unsigned failed = 0, tried = 0;
+	int rearms = 0;
+
+	rp_setup(&d);
+	rp_make_file(&d, "small.bin", FLOOD_SIZE, SEED);
+	/* debug: the daemon says when it arms an accept anew */
+	workers_conf(&d, 2, "", base, sizeof(base));
+	level = strstr(base, "log_level = info\n");
+	cr_assert_not_null(level);
+	*level = '\0';
+	snprintf(conf, sizeof(conf), "%slog_level = debug\n%s", base,
+	    level + strlen("log_level = info\n"));
+	rp_start_conf(&d, conf);
+	for (int r = 0; r < FLOOD_ROUNDS && rearms < FLOOD_REARMS; r++) {
+		failed += flood_round(&d);
+		tried += FLOOD_CLIENTS * FLOOD_BURSTS * FLOOD_BURST;
+		rearms = output_count(&d, REARMED);
+	}
+	cr_assert_geq(rearms, 1, "no accept was armed anew in %u connections", tried);
+	cr_assert_eq(failed, 0, "%u of %u connections failed across %d re-arms", failed, tried,
+	    rearms);
+	rp_stop(&d);
 }
