@@ -52,6 +52,10 @@ static const char *const engine_values[METRICS_ENGINE_N] = {
 	[METRICS_ENGINE_COPY] = "copy",
 	[METRICS_ENGINE_MMAP] = "mmap",
 };
+static const char *const fallback_values[METRICS_FALLBACK_N] = {
+	[METRICS_FALLBACK_NO_PIPE] = "no_pipe",
+	[METRICS_FALLBACK_PIPE_SHRUNK] = "pipe_shrunk",
+};
 static const char *const open_values[METRICS_OPEN_N] = {
 	[METRICS_OPEN_OK] = "ok",
 	[METRICS_OPEN_ERROR] = "error",
@@ -88,6 +92,12 @@ static const struct metrics_family metrics_families[] = {
 	    "Pipes in the pool ready for a splice transfer."),
 	PLAIN(pipes_used, "gauge",
 	    "Pipes of the pool lent to transfers now."),
+	PLAIN(pipes_shrunk_total, "counter",
+	    "Pipes the kernel made smaller than pipe_size "
+	    "(past fs.pipe-user-pages-soft)."),
+	LABELLED(engine_fallbacks_total, "counter",
+	    "Response bodies sent by sendfile or copy because their engine "
+	    "could not have what it needs, by reason.", "reason", fallback_values),
 	LABELLED(file_open_total, "counter",
 	    "Requested files opened, by result.", "result", open_values),
 	PLAIN(ring_submissions_total, "counter",

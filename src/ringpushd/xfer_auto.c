@@ -22,44 +22,20 @@
 #include "residency.h"
 #include "server.h"
 
+/* A body all in the page cache goes by sendfile, which needs nothing
+ * more; another takes a pipe now, before its header (see xfer.h). */
 static const struct xfer_engine_ops *
-chosen(const struct conn *c)
+auto_prepare(struct server *s, struct conn *c)
 {
-	return c->by_sendfile ? &xfer_sendfile_ops : &xfer_splice_ops;
+	if (residency_range_cached(c->file_fd, c->file_off, c->file_end - c->file_off))
+		return &xfer_sendfile_ops;
+	return xfer_splice_prepare(s, c, true);
 }
 
-static void
-auto_start(struct server *s, struct conn *c)
-{
-	c->by_sendfile = residency_range_cached(c->file_fd, c->file_off, c->file_end - c->file_off);
-	chosen(c)->start(s, c);
-}
-
-static void
-auto_complete(struct server *s, struct conn *c, enum ring_op op, int res)
-{
-	chosen(c)->complete(s, c, op, res);
-}
-
-/* Only the splice path holds anything (a pipe); its release is a no-op
- * without one, so it is always the one called. */
-static void
-auto_release(struct server *s, struct conn *c)
-{
-	xfer_splice_ops.release(s, c);
-}
-
-static void
-auto_resume(struct server *s, struct conn *c)
-{
-	chosen(c)->resume(s, c);
-}
-
+/* Every body goes by the engine auto_prepare() chose: auto itself never
+ * runs one. */
 const struct xfer_engine_ops xfer_auto_ops = {
 	.name = "auto",
 	.metric = METRICS_ENGINE_SPLICE,        /* headers: see ringpushd(8) */
-	.start = auto_start,
-	.complete = auto_complete,
-	.release = auto_release,
-	.resume = auto_resume,
+	.prepare = auto_prepare,
 };

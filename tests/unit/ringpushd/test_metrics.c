@@ -19,6 +19,11 @@ static const struct metrics known = {
 	.transfers_in_flight = 3,
 	.pipes_free = 60,
 	.pipes_used = 4,
+	.pipes_shrunk_total = 17,
+	.engine_fallbacks_total = {
+		[METRICS_FALLBACK_NO_PIPE] = 639,
+		[METRICS_FALLBACK_PIPE_SHRUNK] = 18,
+	},
 	.connections_accepted_total = 1000,
 	.connections_refused_total = {
 		[METRICS_REFUSED_MAX_CONNECTIONS] = 5,
@@ -84,6 +89,13 @@ static const char known_text[] =
 "# HELP ringpushd_pipes_used Pipes of the pool lent to transfers now.\n"
 "# TYPE ringpushd_pipes_used gauge\n"
 "ringpushd_pipes_used 4\n"
+"# HELP ringpushd_pipes_shrunk_total Pipes the kernel made smaller than pipe_size (past fs.pipe-user-pages-soft).\n"
+"# TYPE ringpushd_pipes_shrunk_total counter\n"
+"ringpushd_pipes_shrunk_total 17\n"
+"# HELP ringpushd_engine_fallbacks_total Response bodies sent by sendfile or copy because their engine could not have what it needs, by reason.\n"
+"# TYPE ringpushd_engine_fallbacks_total counter\n"
+"ringpushd_engine_fallbacks_total{reason=\"no_pipe\"} 639\n"
+"ringpushd_engine_fallbacks_total{reason=\"pipe_shrunk\"} 18\n"
 "# HELP ringpushd_file_open_total Requested files opened, by result.\n"
 "# TYPE ringpushd_file_open_total counter\n"
 "ringpushd_file_open_total{result=\"ok\"} 950\n"
@@ -176,6 +188,7 @@ Test(metrics, one_header_per_family)
 		"ringpushd_connections_refused_total", "ringpushd_requests_total",
 		"ringpushd_bytes_sent_total", "ringpushd_transfers_in_flight",
 		"ringpushd_pipes_free", "ringpushd_pipes_used",
+		"ringpushd_pipes_shrunk_total", "ringpushd_engine_fallbacks_total",
 		"ringpushd_file_open_total", "ringpushd_ring_submissions_total",
 		"ringpushd_ring_completions_total",
 		"ringpushd_ring_cq_overflow_total",
@@ -196,8 +209,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 24);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 24);
+	cr_expect_eq(count_lines(buf, "# HELP "), 26);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 26);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -214,10 +227,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 21 families of ours with 2 + 5 + 5 + 2 + 6 labelled samples, 3
-	 * of process: 16 + 20 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 39);
-	cr_expect_eq(count_lines(buf, ""), 24 * 2 + 39);
+	/* 23 families of ours with 2 + 5 + 5 + 2 + 2 + 6 labelled samples,
+	 * 3 of process: 17 + 22 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 42);
+	cr_expect_eq(count_lines(buf, ""), 26 * 2 + 42);
 }
 
 Test(metrics, cap_too_small)
