@@ -6,9 +6,10 @@
  * needs, a pipe for splice: a response is never started that cannot be
  * finished.  When that cannot be had (no fd for a pipe), or a pipe came
  * out smaller than pipe_size and a better path exists, the body goes by
- * an engine that needs nothing that can run out: sendfile when the page
- * cache holds it, copy (READ + SEND through a pool buffer, waiting a tick
- * when none is free) when it does not.  Such fallbacks are counted in
+ * an engine that needs nothing more that can run out: sendfile when the
+ * page cache holds it, copy (READ + SEND through a pool buffer, taken
+ * then) when it does not, sendfile again when no buffer is free.  Such
+ * fallbacks are counted in
  * ringpushd_engine_fallbacks_total.  The engine chosen is c->engine.
  *
  * After the header is on the wire, the connection hands the body to
@@ -73,8 +74,10 @@ void xfer_prepare(struct server *s, struct conn *c);
 void xfer_release(struct server *s, struct conn *c);
 /* The engine for a body whose own engine cannot have what it needs
  * (why: enum metrics_fallback), counted: sendfile when the page cache
- * holds the body (cached), else copy. */
-const struct xfer_engine_ops *xfer_fallback(struct server *s, int why, bool cached);
+ * holds the body (cached), else copy with a buffer taken now, else
+ * (every buffer lent) sendfile. */
+const struct xfer_engine_ops *xfer_fallback(struct server *s, struct conn *c, int why,
+    bool cached);
 
 /* xfer_splice.c: take a pipe for c's body, or fall back (see above); a
  * pipe that holds less than pipe_size is used only for a body that is

@@ -93,7 +93,7 @@ xfer_splice_prepare(struct server *s, struct conn *c, bool cold)
 	int err = pipepool_get(&s->pipes, &c->pipe);
 
 	if (err < 0) {
-		e = xfer_fallback(s, METRICS_FALLBACK_NO_PIPE, !cold && body_cached(c));
+		e = xfer_fallback(s, c, METRICS_FALLBACK_NO_PIPE, !cold && body_cached(c));
 		if (!no_pipe_logged || s->now_ms - no_pipe_logged_ms >= NO_PIPE_LOG_MS) {
 			no_pipe_logged = true;
 			no_pipe_logged_ms = s->now_ms;
@@ -109,7 +109,7 @@ xfer_splice_prepare(struct server *s, struct conn *c, bool cold)
 	 * splices, so that its reads never block the daemon's thread. */
 	if (pipepool_shrunk(&s->pipes, &c->pipe) && !cold && body_cached(c)) {
 		pipepool_put(&s->pipes, &c->pipe, true);
-		return xfer_fallback(s, METRICS_FALLBACK_PIPE_SHRUNK, true);
+		return xfer_fallback(s, c, METRICS_FALLBACK_PIPE_SHRUNK, true);
 	}
 	return &xfer_splice_ops;
 }
