@@ -45,6 +45,7 @@ enum metrics_engine {
 enum metrics_fallback {
 	METRICS_FALLBACK_NO_PIPE,	/* "no_pipe": no fd for a pipe */
 	METRICS_FALLBACK_PIPE_SHRUNK,	/* "pipe_shrunk": below pipe_size */
+	METRICS_FALLBACK_NO_MAPPING,	/* "no_mapping": mmap(2) failed */
 	METRICS_FALLBACK_N
 };
 

@@ -55,6 +55,7 @@ static const char *const engine_values[METRICS_ENGINE_N] = {
 static const char *const fallback_values[METRICS_FALLBACK_N] = {
 	[METRICS_FALLBACK_NO_PIPE] = "no_pipe",
 	[METRICS_FALLBACK_PIPE_SHRUNK] = "pipe_shrunk",
+	[METRICS_FALLBACK_NO_MAPPING] = "no_mapping",
 };
 static const char *const open_values[METRICS_OPEN_N] = {
 	[METRICS_OPEN_OK] = "ok",

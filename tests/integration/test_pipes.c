@@ -26,8 +26,8 @@
 /* Concurrent downloads: far more than the pool holds (none, or four). */
 #define DOWNLOADS 48
 
-/* Start the test build with its pipe hook on a listener of engine
- * rp_engine and pipe_pool pipes made at start-up. */
+/* Start the test build with its pipe hook (none: NULL) on a listener of
+ * engine rp_engine and pipe_pool pipes made at start-up. */
 static void
 start_hooked(struct rp_daemon *d, const char *hook, unsigned pipe_pool)
 {
@@ -37,7 +37,8 @@ start_hooked(struct rp_daemon *d, const char *hook, unsigned pipe_pool)
 	if (rp_test_daemon_path() == NULL)
 		cr_skip_test("RINGPUSHD_TEST is not set (make integration sets it)");
 	cr_assert_eq(setenv("RINGPUSHD", rp_test_daemon_path(), 1), 0);
-	cr_assert_eq(setenv("RINGPUSHD_TEST_PIPES", hook, 1), 0);
+	if (hook != NULL)
+		cr_assert_eq(setenv("RINGPUSHD_TEST_PIPES", hook, 1), 0);
 	n = snprintf(conf, sizeof(conf),
 	    "[daemon]\nerror_log = -\naccess_log = %s\nallow_root = yes\n"
 	    "pipe_pool = %u\n\n"
@@ -46,7 +47,8 @@ start_hooked(struct rp_daemon *d, const char *hook, unsigned pipe_pool)
 	    d->access_log, pipe_pool, d->root, rp_engine);
 	cr_assert(n > 0 && (size_t)n < sizeof(conf));
 	rp_start_conf(d, conf);
-	rp_wait_output(d, "test hook: pipes made on demand", 1);
+	if (hook != NULL)
+		rp_wait_output(d, "test hook: pipes made on demand", 1);
 }
 
 /* Into the page cache: read it all. */
@@ -310,4 +312,27 @@ Test(pipes, shrunk_auto, .timeout = 120)
 {
 	rp_engine = "auto";
 	shrunk(false);
+}
+
+/*
+ * The mmap engine maps the file before the header goes out: when the
+ * mapping fails ($RINGPUSHD_TEST_MMAP = enomem), every body still
+ * arrives whole, by sendfile or copy, and is counted.
+ */
+Test(pipes, no_mapping_mmap, .timeout = 180)
+{
+	struct rp_daemon d;
+
+	rp_engine = "mmap";
+	cr_assert_eq(setenv("RINGPUSHD_TEST_MMAP", "enomem", 1), 0);
+	make_files(&d);
+	start_hooked(&d, NULL, 0);
+	cold_and_warm(&d, DOWNLOADS);
+	cr_assert_eq(fallbacks(&d, "no_mapping"), DOWNLOADS, "%g", fallbacks(&d, "no_mapping"));
+	cr_assert_geq(rp_metric(&d, "ringpushd_bytes_sent_total{engine=\"copy\"}") +
+	    rp_metric(&d, "ringpushd_bytes_sent_total{engine=\"sendfile\"}"),
+	    (double)BODY_SIZE * DOWNLOADS);
+	/* the headers count as mmap's (ringpushd(8)), no body byte does */
+	cr_assert_lt(rp_metric(&d, "ringpushd_bytes_sent_total{engine=\"mmap\"}"), BODY_SIZE);
+	rp_stop(&d);
 }
