@@ -6,7 +6,10 @@
  * reused.  A pipe that may still hold bytes (a transfer failed midway) is
  * closed instead of being returned: its contents would corrupt the next
  * transfer.  When the pool runs dry a pipe is made on demand, and the pool
- * keeps at most its start-up size.
+ * keeps at most its start-up size.  A pipe made on demand never takes the
+ * last eighth of the fd limit: sockets and file opens, which cannot do
+ * without their fd, keep it, and the body goes by an engine that needs
+ * no pipe (xfer.h).
  *
  * Past fs.pipe-user-pages-soft an unprivileged user's new pipes hold 8
  * KiB whatever F_SETPIPE_SZ asks (the pool made before the privilege drop
@@ -42,7 +45,8 @@ struct pipepool {
 /* Create count pipes of size bytes each (non-blocking, close-on-exec).
  * Returns 0, or -1 with errno when not even one pipe could be made. */
 int pipepool_init(struct pipepool *pp, unsigned count, unsigned size);
-/* Take a pipe; returns 0 or -errno (EMFILE, ENFILE: no fd for it).  The
+/* Take a pipe; returns 0 or -errno (EMFILE, ENFILE: no fd for it, or
+ * only in the reserve).  The
  * pipe may hold less than the pool's size: see pipepool_shrunk(). */
 int pipepool_get(struct pipepool *pp, struct pipe_pair *p);
 /* Whether p holds less than the pool's size. */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include "log.h"
 #include "pipepool.h"
@@ -12,6 +13,10 @@
 /* What an unprivileged user's new pipe holds past fs.pipe-user-pages-soft:
  * PIPE_MIN_DEF_BUFFERS (2) pages. */
 #define PIPE_SHRUNK_SIZE (2u * 4096u)
+
+/* Pipes made on demand leave the last 1/PIPE_FD_RESERVE_PART of the fd
+ * limit to sockets and opens. */
+#define PIPE_FD_RESERVE_PART 8
 
 /* Test builds: what $RINGPUSHD_TEST_PIPES does to pipes made on demand. */
 enum pipe_test { PIPE_TEST_NONE, PIPE_TEST_EMFILE, PIPE_TEST_SHRUNK };
@@ -35,6 +40,17 @@ test_hooks_read(void)
 #endif
 }
 
+/* Whether fd lies in the last eighth of the fd limit. */
+static bool
+fd_in_reserve(int fd)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return false;
+	return (rlim_t)fd >= rl.rlim_cur - rl.rlim_cur / PIPE_FD_RESERVE_PART;
+}
+
 /* A new pipe; on_demand: after start-up (where the test hooks act). */
 static int
 pipe_make(struct pipepool *pp, struct pipe_pair *p, bool on_demand)
@@ -48,6 +64,15 @@ pipe_make(struct pipepool *pp, struct pipe_pair *p, bool on_demand)
 		want = PIPE_SHRUNK_SIZE;
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -errno;
+	/* The kernel hands out the lowest free fds, so a pipe this high
+	 * means the table is nearly full: what is left goes to sockets and
+	 * file opens, which have no other way, and the body to an engine
+	 * that needs no pipe. */
+	if (on_demand && fd_in_reserve(fds[1])) {
+		close(fds[0]);
+		close(fds[1]);
+		return -EMFILE;
+	}
 	/* Past the per-user pipe buffer limit the kernel refuses to grow a
 	 * pipe (EPERM) and may have made it smaller than its default: what
 	 * it holds is read back rather than assumed. */

@@ -102,6 +102,38 @@ Test(pipepool, no_fd_for_a_pipe)
 	pipepool_free(&pp);
 }
 
+/* dup() until the lowest free fd is next. */
+static void
+fill_fds_to(int next)
+{
+	int fd;
+
+	while ((fd = dup(0)) < next - 1)
+		cr_assert_geq(fd, 0);
+	cr_assert_eq(fd, next - 1);
+}
+
+/* Pipes made on demand leave the last eighth of the fd limit to sockets
+ * and opens: a pipe that would land there is closed, and the caller
+ * learns EMFILE as at the limit itself. */
+Test(pipepool, on_demand_pipes_leave_the_last_fds)
+{
+	struct rlimit rl;
+	struct pipepool pp;
+	struct pipe_pair p;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 64;               /* the reserve: fds 56..63 */
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_eq(pipepool_init(&pp, 0, SIZE), 0);
+	fill_fds_to(54);
+	cr_assert_eq(pipepool_get(&pp, &p), 0);         /* 54 and 55 */
+	cr_assert_eq(p.wr, 55);
+	cr_assert_eq(pipepool_get(&pp, &p), -EMFILE);   /* 56 and 57: no */
+	cr_assert_eq(dup(0), 56, "the refused pipe was not closed");
+	pipepool_free(&pp);
+}
+
 /*
  * A pipe the kernel would not make as large as asked.  Without
  * CAP_SYS_RESOURCE, F_SETPIPE_SZ past fs.pipe-max-size fails with EPERM,
