@@ -5,11 +5,13 @@
  * The sendfile engine costs the least CPU, but a read that misses the page
  * cache blocks the daemon's one thread.  The splice engine never blocks
  * the thread, but every chunk passes through an io-wq worker, two context
- * switches that show most on single transfers of a few hundred KiB.  At
- * the start of each body, auto asks the kernel whether every page of the
- * range is in memory (cachestat(2), Linux 6.5): if so the transfer goes
- * by sendfile, if not by splice.  A page evicted after the check makes a
- * sendfile wait for the disk, as engine = sendfile always may.
+ * switches that show most on single transfers of a few hundred KiB.
+ * Before each body's header goes out, auto asks the kernel whether every
+ * page of the range is in memory (cachestat(2), Linux 6.5): if so the
+ * transfer goes by sendfile, if not by splice, with its pipe taken then
+ * (or by copy when none can be had: see xfer.h).  A page evicted after
+ * the check makes a sendfile wait for the disk, as engine = sendfile
+ * always may.
  *
  * Where cachestat cannot see the pages (overlayfs, as in most containers,
  * or a kernel without it) the answer comes from mincore(2) on a mapping
