@@ -46,8 +46,8 @@ struct pipepool {
  * Returns 0, or -1 with errno when not even one pipe could be made. */
 int pipepool_init(struct pipepool *pp, unsigned count, unsigned size);
 /* Take a pipe; returns 0 or -errno (EMFILE, ENFILE: no fd for it, or
- * only in the reserve).  The
- * pipe may hold less than the pool's size: see pipepool_shrunk(). */
+ * only in the reserve).  The pipe may hold less than the pool's size:
+ * see pipepool_shrunk(). */
 int pipepool_get(struct pipepool *pp, struct pipe_pair *p);
 /* Whether p holds less than the pool's size. */
 bool pipepool_shrunk(const struct pipepool *pp, const struct pipe_pair *p);

@@ -3,22 +3,23 @@
  *
  * Before the response header goes out, xfer_prepare() lets the listener's
  * engine take what the body ([c->file_off, c->file_end) of c->file_fd)
- * needs, a pipe for splice: a response is never started that cannot be
- * finished.  When that cannot be had (no fd for a pipe), or a pipe came
+ * needs (a pipe for splice, the mapping for mmap): a response is never
+ * started that cannot be finished.  When that cannot be had (no fd for a
+ * pipe, a failed mmap(2)), or a pipe came
  * out smaller than pipe_size and a better path exists, the body goes by
  * an engine that needs nothing more that can run out: sendfile when the
  * page cache holds it, copy (READ + SEND through a pool buffer, taken
  * then) when it does not, sendfile again when no buffer is free.  Such
- * fallbacks are counted in
- * ringpushd_engine_fallbacks_total.  The engine chosen is c->engine.
+ * fallbacks are counted in ringpushd_engine_fallbacks_total.  The engine
+ * chosen is c->engine.
  *
  * After the header is on the wire, the connection hands the body to
  * c->engine.  The engine queues SQEs, receives its completions through
- * complete(), and ends
- * with conn_body_done() when the last byte is sent, or conn_close() on any
- * failure — including a file that shrank, so the client sees a short body
- * and never wrong bytes.  release() returns what the engine holds when the
- * connection goes away (called once no operation is in flight).
+ * complete(), and ends with conn_body_done() when the last byte is sent,
+ * or conn_close() on any failure — including a file that shrank, so the
+ * client sees a short body and never wrong bytes.  release() returns what
+ * the engine holds when the body is done or the connection goes away
+ * (called once no operation is in flight).
  * Engines ask conn_rate_grant() before each chunk; when it grants nothing
  * the engine stops, and resume() is called on a later tick.
  */
