@@ -4,7 +4,7 @@
  *
  *   READ_REQUEST -> OPEN (openat2 on the ring; again for a directory's
  *     index) -> (conditionals, ranges) -> SEND_HEADER
- *     -> SEND_BODY (the listener's engine, chunk by chunk)
+ *     -> SEND_BODY (the engine chosen before the header, chunk by chunk)
  *     -> READ_REQUEST (keep-alive, pipelined bytes first) | LINGER
  *   multipart/byteranges (respond_ranges.c): SEND_HEADER (header, first
  *     part's header) -> SEND_BODY (its bytes) -> SEND_HEADER (next part's
@@ -37,6 +37,7 @@
 
 struct server;
 struct listener;
+struct xfer_engine_ops;
 struct root;
 
 enum conn_state {
@@ -123,11 +124,13 @@ struct conn {
 	int file_fd;
 	struct fdcache_entry *file_entry;
 	uint64_t file_off, file_end;
+	/* the engine that sends this body (xfer_prepare), NULL between
+	 * bodies */
+	const struct xfer_engine_ops *engine;
 	struct pipe_pair pipe;
 	uint32_t bytes_in_pipe;
 	uint32_t splice_granted;        /* tokens of the chunk in flight */
 	int splice_in_res, splice_out_res;
-	bool by_sendfile;               /* engine auto: this body's path */
 	/* engines copy and mmap (xfer_mem.c): the window of body bytes a
 	 * SEND moves, [mem, mem + mem_len), mem_sent of them sent */
 	const char *mem;

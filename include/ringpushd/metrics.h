@@ -40,6 +40,15 @@ enum metrics_engine {
 	METRICS_ENGINE_N
 };
 
+/* ringpushd_engine_fallbacks_total{reason=...}: bodies the listener's
+ * engine could not take, sent by sendfile or copy instead */
+enum metrics_fallback {
+	METRICS_FALLBACK_NO_PIPE,	/* "no_pipe": no fd for a pipe */
+	METRICS_FALLBACK_PIPE_SHRUNK,	/* "pipe_shrunk": below pipe_size */
+	METRICS_FALLBACK_NO_MAPPING,	/* "no_mapping": mmap(2) failed */
+	METRICS_FALLBACK_N
+};
+
 /* ringpushd_file_open_total{result=...} */
 enum metrics_open {
 	METRICS_OPEN_OK,	/* "ok" */
@@ -67,6 +76,8 @@ struct metrics {
 	uint64_t request_buffers_used;
 	uint64_t request_buffers_free;
 	/* counters */
+	uint64_t pipes_shrunk_total;
+	uint64_t engine_fallbacks_total[METRICS_FALLBACK_N];
 	uint64_t connections_accepted_total;
 	uint64_t connections_refused_total[METRICS_REFUSED_N];
 	uint64_t requests_total[METRICS_CODE_N];

@@ -260,8 +260,7 @@ static void
 conn_release(struct server *s, struct conn *c)
 {
 	upload_release(s, c);
-	if (c->lst != NULL)
-		c->lst->engine->release(s, c);
+	xfer_release(s, c);
 	conn_buf_put(s, c);
 	release_small_buf(s, c);
 	respond_ranges_release(s, c);
@@ -409,10 +408,10 @@ conn_expire(struct server *s, uint64_t now_ms)
 			conn_close(s, c, "peer left while throttled");
 		} else if (c->state == CONN_RECV_BODY) {
 			upload_resume(s, c);
-		} else {
+		} else if (c->engine != NULL) {
 			/* the send deadline runs on: a wait for tokens is
 			 * not progress */
-			c->lst->engine->resume(s, c);
+			c->engine->resume(s, c);
 		}
 	}
 }
@@ -484,6 +483,10 @@ conn_send(struct server *s, struct conn *c, char *out, uint32_t len)
 static void
 send_start(struct server *s, struct conn *c, char *out, uint32_t len)
 {
+	/* What the body needs is taken before its header goes out: a
+	 * response is never started that cannot be finished (xfer.h). */
+	if (c->file_end > c->file_off)
+		xfer_prepare(s, c);
 	c->state = CONN_SEND_HEADER;
 	c->out = out;
 	c->out_len = len;
@@ -610,7 +613,7 @@ response_done(struct server *s, struct conn *c)
 	c->status = 0;
 	c->bytes_received = 0;
 	conn_file_put(s, c);
-	c->lst->engine->release(s, c);
+	xfer_release(s, c);
 	release_small_buf(s, c);
 	respond_ranges_release(s, c);
 	/* A stop ends the connection through LINGER too: bytes the client
@@ -830,7 +833,7 @@ on_send(struct server *s, struct conn *c, int res)
 	}
 	if (c->file_end > c->file_off) {
 		c->state = CONN_SEND_BODY;
-		c->lst->engine->start(s, c);
+		c->engine->start(s, c);
 		return;
 	}
 	if (respond_ranges_next(s, c))
@@ -858,7 +861,7 @@ complete_slot(struct server *s, uint64_t user_data, int res, const char *ring_by
 		/* Keep the engine's pipe accounting right: bytes that did
 		 * move decide whether the pipe can be reused. */
 		if (op == OP_SPLICE_IN || op == OP_SPLICE_OUT)
-			c->lst->engine->complete(s, c, op, res);
+			c->engine->complete(s, c, op, res);
 		else if (op >= OP_UPLOAD_IN && op <= OP_UPLOAD_RECV)
 			upload_complete(s, c, op, res);
 		else if (op == OP_OPEN && res >= 0)
@@ -891,7 +894,7 @@ complete_slot(struct server *s, uint64_t user_data, int res, const char *ring_by
 	case OP_POLL_OUT:
 	case OP_BODY_READ:
 	case OP_BODY_SEND:
-		c->lst->engine->complete(s, c, op, res);
+		c->engine->complete(s, c, op, res);
 		break;
 	case OP_UPLOAD_IN:
 	case OP_UPLOAD_OUT:

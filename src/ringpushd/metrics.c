@@ -52,6 +52,11 @@ static const char *const engine_values[METRICS_ENGINE_N] = {
 	[METRICS_ENGINE_COPY] = "copy",
 	[METRICS_ENGINE_MMAP] = "mmap",
 };
+static const char *const fallback_values[METRICS_FALLBACK_N] = {
+	[METRICS_FALLBACK_NO_PIPE] = "no_pipe",
+	[METRICS_FALLBACK_PIPE_SHRUNK] = "pipe_shrunk",
+	[METRICS_FALLBACK_NO_MAPPING] = "no_mapping",
+};
 static const char *const open_values[METRICS_OPEN_N] = {
 	[METRICS_OPEN_OK] = "ok",
 	[METRICS_OPEN_ERROR] = "error",
@@ -92,6 +97,12 @@ static const struct metrics_family metrics_families[] = {
 	    "Request buffers lent to connections with a request under way."),
 	PLAIN(request_buffers_free, "gauge",
 	    "Request buffers not lent (most of them reserved, not in memory)."),
+	PLAIN(pipes_shrunk_total, "counter",
+	    "Pipes the kernel made smaller than pipe_size "
+	    "(past fs.pipe-user-pages-soft)."),
+	LABELLED(engine_fallbacks_total, "counter",
+	    "Response bodies sent by sendfile or copy because their engine "
+	    "could not have what it needs, by reason.", "reason", fallback_values),
 	LABELLED(file_open_total, "counter",
 	    "Requested files opened, by result.", "result", open_values),
 	PLAIN(ring_submissions_total, "counter",

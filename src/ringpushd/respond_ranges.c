@@ -136,7 +136,7 @@ respond_ranges_next(struct server *s, struct conn *c)
 		return false;
 	/* The engine is done with this part: the next starts it afresh (a
 	 * splice pipe goes back to the pool empty and comes out again). */
-	c->lst->engine->release(s, c);
+	xfer_release(s, c);
 	st->part++;
 	if (st->part < st->set.count) {
 		const struct range_span *sp = &st->set.span[st->part];

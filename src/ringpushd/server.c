@@ -235,6 +235,7 @@ server_metrics_snapshot(struct server *s)
 	m->pipes_free = s->pipes.nfree;
 	m->request_buffers_used = s->reqbufs.used;
 	m->request_buffers_free = reqbuf_free_count(&s->reqbufs);
+	m->pipes_shrunk_total = s->pipes.shrunk;
 	m->ring_submissions_total = s->ring.submitted;
 	m->ring_completions_total = s->ring.completed;
 	m->ring_cq_overflow_total = ring_cq_overflow(&s->ring);

@@ -5,11 +5,13 @@
  * The sendfile engine costs the least CPU, but a read that misses the page
  * cache blocks the daemon's one thread.  The splice engine never blocks
  * the thread, but every chunk passes through an io-wq worker, two context
- * switches that show most on single transfers of a few hundred KiB.  At
- * the start of each body, auto asks the kernel whether every page of the
- * range is in memory (cachestat(2), Linux 6.5): if so the transfer goes
- * by sendfile, if not by splice.  A page evicted after the check makes a
- * sendfile wait for the disk, as engine = sendfile always may.
+ * switches that show most on single transfers of a few hundred KiB.
+ * Before each body's header goes out, auto asks the kernel whether every
+ * page of the range is in memory (cachestat(2), Linux 6.5): if so the
+ * transfer goes by sendfile, if not by splice, with its pipe taken then
+ * (or by copy when none can be had: see xfer.h).  A page evicted after
+ * the check makes a sendfile wait for the disk, as engine = sendfile
+ * always may.
  *
  * Where cachestat cannot see the pages (overlayfs, as in most containers,
  * or a kernel without it) the answer comes from mincore(2) on a mapping
@@ -22,44 +24,20 @@
 #include "residency.h"
 #include "server.h"
 
+/* A body all in the page cache goes by sendfile, which needs nothing
+ * more; another takes a pipe now, before its header (see xfer.h). */
 static const struct xfer_engine_ops *
-chosen(const struct conn *c)
+auto_prepare(struct server *s, struct conn *c)
 {
-	return c->by_sendfile ? &xfer_sendfile_ops : &xfer_splice_ops;
+	if (residency_range_cached(c->file_fd, c->file_off, c->file_end - c->file_off))
+		return &xfer_sendfile_ops;
+	return xfer_splice_prepare(s, c, true);
 }
 
-static void
-auto_start(struct server *s, struct conn *c)
-{
-	c->by_sendfile = residency_range_cached(c->file_fd, c->file_off, c->file_end - c->file_off);
-	chosen(c)->start(s, c);
-}
-
-static void
-auto_complete(struct server *s, struct conn *c, enum ring_op op, int res)
-{
-	chosen(c)->complete(s, c, op, res);
-}
-
-/* Only the splice path holds anything (a pipe); its release is a no-op
- * without one, so it is always the one called. */
-static void
-auto_release(struct server *s, struct conn *c)
-{
-	xfer_splice_ops.release(s, c);
-}
-
-static void
-auto_resume(struct server *s, struct conn *c)
-{
-	chosen(c)->resume(s, c);
-}
-
+/* Every body goes by the engine auto_prepare() chose: auto itself never
+ * runs one. */
 const struct xfer_engine_ops xfer_auto_ops = {
 	.name = "auto",
 	.metric = METRICS_ENGINE_SPLICE,        /* headers: see ringpushd(8) */
-	.start = auto_start,
-	.complete = auto_complete,
-	.release = auto_release,
-	.resume = auto_resume,
+	.prepare = auto_prepare,
 };

@@ -39,10 +39,12 @@
  * send_zc = auto such a connection sends plainly from then on.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include "log.h"
+#include "residency.h"
 #include "server.h"
 
 /* In a notification's res: the kernel copied the bytes (Linux 6.2;
@@ -91,38 +93,42 @@ mmap_unmap(struct conn *c)
 	c->map_owned = false;
 }
 
-/* Point c->map at a mapping that covers the body.  false after closing
- * the connection. */
-static bool
-mmap_map(struct server *s, struct conn *c)
+/* Point c->map at a mapping that covers the body: 0, or -1 after
+ * logging why not (the body then goes by another engine, see
+ * mmap_prepare()), or 1 when the file is already shorter than the body
+ * (no mapping: mmap_start() closes the connection). */
+static int
+mmap_map(struct conn *c)
 {
 	struct fdcache_entry *e = c->file_entry;
 	struct stat st;
 	void *p;
 
-	if (c->map != NULL && c->map_len >= c->file_end)
-		return true;            /* the next part of a multipart answer */
 	mmap_unmap(c);
 	if (e != NULL && e->map != NULL && e->map_len >= c->file_end) {
 		c->map = e->map;
 		c->map_len = e->map_len;
-		return true;
+		return 0;
 	}
 	if (fstat(c->file_fd, &st) == -1) {
 		log_err("mmap: fstat on connection %u", c->slot);
-		conn_close(s, c, "fstat failed");
-		return false;
+		return -1;
 	}
-	if ((uint64_t)st.st_size < c->file_end) {
-		log_warn("mmap: file shrank before its transfer (connection %u)", c->slot);
-		conn_close(s, c, "file shrank");
-		return false;
-	}
+	if ((uint64_t)st.st_size < c->file_end)
+		return 1;
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, c->file_fd, 0);
+#ifdef RINGPUSHD_TEST_HOOKS
+	/* test builds: $RINGPUSHD_TEST_MMAP = enomem fails every mapping */
+	if (p != MAP_FAILED && getenv("RINGPUSHD_TEST_MMAP") != NULL &&
+	    strcmp(getenv("RINGPUSHD_TEST_MMAP"), "enomem") == 0) {
+		munmap(p, (size_t)st.st_size);
+		p = MAP_FAILED;
+		errno = ENOMEM;
+	}
+#endif
 	if (p == MAP_FAILED) {
 		log_err("mmap of %s on connection %u", c->path, c->slot);
-		conn_close(s, c, "mmap failed");
-		return false;
+		return -1;
 	}
 	c->map = p;
 	c->map_len = (uint64_t)st.st_size;
@@ -132,7 +138,19 @@ mmap_map(struct server *s, struct conn *c)
 	} else {
 		c->map_owned = true;
 	}
-	return true;
+	return 0;
+}
+
+/* The mapping is made before the header goes out: when mmap(2) fails
+ * (no address space left, vm.max_map_count) the body goes by another
+ * engine instead of being cut after its header. */
+static const struct xfer_engine_ops *
+mmap_prepare(struct server *s, struct conn *c)
+{
+	if (mmap_map(c) >= 0)
+		return &xfer_mmap_ops;
+	return xfer_fallback(s, c, METRICS_FALLBACK_NO_MAPPING,
+	    residency_range_cached(c->file_fd, c->file_off, c->file_end - c->file_off));
 }
 
 static void
@@ -169,13 +187,18 @@ mmap_chunk(struct server *s, struct conn *c)
 	xfer_mem_send(s, c, zero_copy(s, c, grant));
 }
 
+/* The mapping was made by mmap_prepare(). */
 static void
 mmap_start(struct server *s, struct conn *c)
 {
 	c->mem_len = c->mem_sent = 0;
 	c->mem_send_res = XFER_NO_RESULT;
-	if (mmap_map(s, c))
-		mmap_chunk(s, c);
+	if (c->map == NULL) {
+		log_warn("mmap: file shrank before its transfer (connection %u)", c->slot);
+		conn_close(s, c, "file shrank");
+		return;
+	}
+	mmap_chunk(s, c);
 }
 
 static void
@@ -220,6 +243,7 @@ mmap_resume(struct server *s, struct conn *c)
 const struct xfer_engine_ops xfer_mmap_ops = {
 	.name = "mmap",
 	.metric = METRICS_ENGINE_MMAP,
+	.prepare = mmap_prepare,
 	.start = mmap_start,
 	.complete = mmap_complete,
 	.release = mmap_release,

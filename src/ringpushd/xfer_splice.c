@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <string.h>
 #include "log.h"
+#include "residency.h"
 #include "server.h"
 
 #define NOT_ISSUED INT_MIN
@@ -73,18 +74,56 @@ wait_writable(struct server *s, struct conn *c)
 	c->splice_in_res = c->splice_out_res = NOT_ISSUED;
 }
 
-static void
-splice_start(struct server *s, struct conn *c)
+/* At most one warning a minute about transfers without a pipe: the
+ * counter tells how many. */
+#define NO_PIPE_LOG_MS (60u * 1000u)
+
+static bool
+body_cached(const struct conn *c)
 {
+	return residency_range_cached(c->file_fd, c->file_off, c->file_end - c->file_off);
+}
+
+const struct xfer_engine_ops *
+xfer_splice_prepare(struct server *s, struct conn *c, bool cold)
+{
+	static uint64_t no_pipe_logged_ms;
+	static bool no_pipe_logged;
+	const struct xfer_engine_ops *e;
 	int err = pipepool_get(&s->pipes, &c->pipe);
 
 	if (err < 0) {
-		errno = -err;
-		log_err("splice: no pipe for connection %u", c->slot);
-		conn_close(s, c, "no pipe");
-		return;
+		e = xfer_fallback(s, c, METRICS_FALLBACK_NO_PIPE, !cold && body_cached(c));
+		if (!no_pipe_logged || s->now_ms - no_pipe_logged_ms >= NO_PIPE_LOG_MS) {
+			no_pipe_logged = true;
+			no_pipe_logged_ms = s->now_ms;
+			log_warn("splice: no pipe for a transfer (%s): sent by %s instead "
+			    "(ringpushd_engine_fallbacks_total{reason=\"no_pipe\"} counts them)",
+			    strerror(-err), e->name);
+		}
+		return e;
 	}
 	c->bytes_in_pipe = 0;
+	/* A shrunk pipe moves a few KiB per pair of worker round trips:
+	 * sendfile is far cheaper for a body in memory.  A cold body still
+	 * splices, so that its reads never block the daemon's thread. */
+	if (pipepool_shrunk(&s->pipes, &c->pipe) && !cold && body_cached(c)) {
+		pipepool_put(&s->pipes, &c->pipe, true);
+		return xfer_fallback(s, c, METRICS_FALLBACK_PIPE_SHRUNK, true);
+	}
+	return &xfer_splice_ops;
+}
+
+static const struct xfer_engine_ops *
+splice_prepare(struct server *s, struct conn *c)
+{
+	return xfer_splice_prepare(s, c, false);
+}
+
+/* The pipe was taken by xfer_splice_prepare(). */
+static void
+splice_start(struct server *s, struct conn *c)
+{
 	splice_chunk(s, c);
 }
 
@@ -182,6 +221,7 @@ splice_resume(struct server *s, struct conn *c)
 const struct xfer_engine_ops xfer_splice_ops = {
 	.name = "splice",
 	.metric = METRICS_ENGINE_SPLICE,
+	.prepare = splice_prepare,
 	.start = splice_start,
 	.complete = splice_complete,
 	.release = splice_release,

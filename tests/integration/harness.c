@@ -753,6 +753,21 @@ rp_make_file(const struct rp_daemon *d, const char *rel, uint64_t size, uint64_t
 }
 
 void
+rp_evict(const struct rp_daemon *d, const char *rel)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	rp_path(d, rel, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert(fd >= 0, "open %s: %s", path, strerror(errno));
+	/* dirty pages stay in the cache: write them back first */
+	cr_assert_eq(fdatasync(fd), 0);
+	cr_assert_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+}
+
+void
 rp_write_file(const struct rp_daemon *d, const char *rel, const void *data, size_t len)
 {
 	char path[PATH_MAX];

@@ -184,6 +184,9 @@ ssize_t rp_pattern_mismatch(uint64_t seed, uint64_t off, const void *buf, size_t
 void rp_path(const struct rp_daemon *d, const char *rel, char out[PATH_MAX]);
 void rp_make_file(const struct rp_daemon *d, const char *rel, uint64_t size, uint64_t seed);
 void rp_write_file(const struct rp_daemon *d, const char *rel, const void *data, size_t len);
+/* Drop a file under the root from the page cache (written back first):
+ * its next read waits for the disk. */
+void rp_evict(const struct rp_daemon *d, const char *rel);
 void rp_mkdir(const struct rp_daemon *d, const char *rel);
 /* Index of the first byte of buf that differs from the file at path,
  * starting at file offset off, or -1 when all match.  A file shorter than

@@ -18,22 +18,6 @@
 #define FILES 16
 #define SMALL (12 * 1024)
 
-/* Out of the page cache: a READ of it then waits for the disk instead of
- * completing at once, so a SEND split from its READ would go out first. */
-static void
-evict(const struct rp_daemon *d, const char *rel)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	rp_path(d, rel, path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	cr_assert_geq(fd, 0);
-	fdatasync(fd);
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	close(fd);
-}
-
 static void
 send_long_path(struct rp_conn *c)
 {
@@ -76,7 +60,10 @@ Test(ring, small_ring_burst_with_failing_opens_keeps_every_body_whole, .timeout 
 	for (int round = 0; round < 5; round++) {
 		for (int f = 0; f < FILES; f++) {
 			snprintf(name, sizeof(name), "s%d.bin", f);
-			evict(&d, name);
+			/* a READ of it then waits for the disk instead of
+			 * completing at once, so a SEND split from its READ
+			 * would go out first */
+			rp_evict(&d, name);
 		}
 		/* every connection's requests at once: one loop turn then has
 		 * more READ + SEND pairs to queue than the SQ holds */

@@ -21,6 +21,12 @@ static const struct metrics known = {
 	.pipes_used = 4,
 	.request_buffers_used = 9,
 	.request_buffers_free = 991,
+	.pipes_shrunk_total = 17,
+	.engine_fallbacks_total = {
+		[METRICS_FALLBACK_NO_PIPE] = 639,
+		[METRICS_FALLBACK_PIPE_SHRUNK] = 18,
+		[METRICS_FALLBACK_NO_MAPPING] = 19,
+	},
 	.connections_accepted_total = 1000,
 	.connections_refused_total = {
 		[METRICS_REFUSED_MAX_CONNECTIONS] = 5,
@@ -93,6 +99,14 @@ static const char known_text[] =
 "# HELP ringpushd_request_buffers_free Request buffers not lent (most of them reserved, not in memory).\n"
 "# TYPE ringpushd_request_buffers_free gauge\n"
 "ringpushd_request_buffers_free 991\n"
+"# HELP ringpushd_pipes_shrunk_total Pipes the kernel made smaller than pipe_size (past fs.pipe-user-pages-soft).\n"
+"# TYPE ringpushd_pipes_shrunk_total counter\n"
+"ringpushd_pipes_shrunk_total 17\n"
+"# HELP ringpushd_engine_fallbacks_total Response bodies sent by sendfile or copy because their engine could not have what it needs, by reason.\n"
+"# TYPE ringpushd_engine_fallbacks_total counter\n"
+"ringpushd_engine_fallbacks_total{reason=\"no_pipe\"} 639\n"
+"ringpushd_engine_fallbacks_total{reason=\"pipe_shrunk\"} 18\n"
+"ringpushd_engine_fallbacks_total{reason=\"no_mapping\"} 19\n"
 "# HELP ringpushd_file_open_total Requested files opened, by result.\n"
 "# TYPE ringpushd_file_open_total counter\n"
 "ringpushd_file_open_total{result=\"ok\"} 950\n"
@@ -189,6 +203,7 @@ Test(metrics, one_header_per_family)
 		"ringpushd_bytes_sent_total", "ringpushd_transfers_in_flight",
 		"ringpushd_pipes_free", "ringpushd_pipes_used",
 		"ringpushd_request_buffers_used", "ringpushd_request_buffers_free",
+		"ringpushd_pipes_shrunk_total", "ringpushd_engine_fallbacks_total",
 		"ringpushd_file_open_total", "ringpushd_ring_submissions_total",
 		"ringpushd_ring_completions_total",
 		"ringpushd_ring_cq_overflow_total",
@@ -210,8 +225,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 27);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 27);
+	cr_expect_eq(count_lines(buf, "# HELP "), 29);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 29);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -228,10 +243,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 24 families of ours with 2 + 5 + 5 + 2 + 6 labelled samples, 3
-	 * of process: 19 + 20 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 42);
-	cr_expect_eq(count_lines(buf, ""), 27 * 2 + 42);
+	/* 26 families of ours with 2 + 5 + 5 + 3 + 2 + 6 labelled samples,
+	 * 3 of process: 20 + 23 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 46);
+	cr_expect_eq(count_lines(buf, ""), 29 * 2 + 46);
 }
 
 Test(metrics, cap_too_small)
