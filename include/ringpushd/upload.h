@@ -62,6 +62,10 @@ void upload_init(struct upload *u);
 void upload_request(struct server *s, struct conn *c, const struct http_request *req);
 /* A completion of an OP_UPLOAD_* operation (also while closing). */
 void upload_complete(struct server *s, struct conn *c, enum ring_op op, int res);
+/* End c's upload cut short (the client left: 499, or went silent: 408):
+ * the status goes to the access log and the metrics, the new file away,
+ * and the connection closes.  Outside a body, only the close. */
+void upload_abort(struct server *s, struct conn *c, int status, const char *why);
 /* A throttled body: the rate limits may grant bytes again. */
 void upload_resume(struct server *s, struct conn *c);
 /* Give back what the upload holds; an unfinished new file is removed.

@@ -251,6 +251,7 @@ upload_release(struct server *s, struct conn *c)
 	/* a new file not put in place: cut short, timed out, failed */
 	if (u->tmp_fd >= 0 && u->status != 201 && u->status != 204)
 		s->m.uploads_total[u->status == 507 ? METRICS_UPLOAD_NO_SPACE :
+		    u->status == 499 || u->status == 408 ? METRICS_UPLOAD_ABORTED :
 		    METRICS_UPLOAD_FAILED]++;
 	if (u->tmp_name[0] != '\0' && u->dir_fd >= 0)
 		unlinkat(u->dir_fd, u->tmp_name, 0);
@@ -278,6 +279,16 @@ upload_fail(struct server *s, struct conn *c, int status)
 	c->upload.status = status;      /* counted by upload_release() */
 	upload_release(s, c);
 	respond_error(s, c, status, true);
+}
+
+void
+upload_abort(struct server *s, struct conn *c, int status, const char *why)
+{
+	if (c->state == CONN_RECV_BODY) {
+		c->upload.status = status;      /* counted by upload_release() */
+		c->status = status;             /* logged by conn_close() */
+	}
+	conn_close(s, c, why);
 }
 
 /* A refusal before any body byte was read.  A body that may follow is
@@ -452,12 +463,12 @@ body_advance(struct server *s, struct conn *c)
 		return;
 	}
 	if (in != NOT_ISSUED && in < 0 && in != -EAGAIN) {
-		conn_close(s, c, strerror(-in));
+		upload_abort(s, c, 499, strerror(-in));
 		return;
 	}
 	if (in == 0) {
 		/* the client ended before its body did */
-		conn_close(s, c, "upload body cut short");
+		upload_abort(s, c, 499, "upload body cut short");
 		return;
 	}
 	if (c->bytes_in_pipe > 0) {
@@ -553,7 +564,8 @@ chunked_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		if (c->state != CONN_RECV_BODY)
 			return;
 		if (res <= 0) {
-			conn_close(s, c, res == 0 ? "upload body cut short" : strerror(-res));
+			upload_abort(s, c, 499, res == 0 ? "upload body cut short" :
+			    strerror(-res));
 			return;
 		}
 		c->bytes_received += (uint64_t)res;
@@ -611,7 +623,7 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		break;
 	case OP_UPLOAD_CONTINUE:
 		if (res != (int)sizeof(continue_line) - 1 && c->state != CONN_CLOSING) {
-			conn_close(s, c, "100 Continue not sent");
+			upload_abort(s, c, 499, "100 Continue not sent");
 			return;
 		}
 		if (u->chunked)

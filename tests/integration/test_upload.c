@@ -180,6 +180,24 @@ wait_idle(const struct rp_daemon *d)
 
 #define STATUS_CONF "[status]\npath = /metrics\n"
 
+/* The access log once it holds `text` (the daemon writes it in
+ * batches); the caller frees it. */
+static char *
+wait_access_log(const struct rp_daemon *d, const char *text)
+{
+	char *log = NULL;
+
+	for (int tries = 0; tries < 200; tries++) {
+		free(log);
+		log = rp_slurp(d->access_log, NULL);
+		if (log != NULL && strstr(log, text) != NULL)
+			return log;
+		usleep(25000);
+	}
+	cr_assert_fail("no \"%s\" in the access log: %s", text, log ? log : "(none)");
+	return NULL;
+}
+
 
 Test(upload, sizes_byte_for_byte, .timeout = 120)
 {
@@ -462,8 +480,25 @@ Test(upload, vanished_clients_leave_nothing, .timeout = 60)
 
 		rp_get(&d, "/metrics", &r);
 		cr_expect_eq(rp_sample((char *)r.body,
-		    "ringpushd_uploads_total{outcome=\"failed\"}"), 3);
+		    "ringpushd_uploads_total{outcome=\"aborted\"}"), 3);
+		cr_expect_eq(rp_sample((char *)r.body,
+		    "ringpushd_uploads_total{outcome=\"failed\"}"), 0);
 		rp_response_free(&r);
+	}
+	/* in the access log: 499 for the two that left, 408 for the one
+	 * that went silent, each with the body bytes it did send */
+	{
+		char *log = wait_access_log(&d, "\"PUT /v/stall");
+
+		cr_expect_not_null(strstr(log, "\"PUT /v/keep HTTP/1.1\" 499 0 "), "%s", log);
+		cr_expect_not_null(strstr(log, "\"PUT /v/new HTTP/1.1\" 499 0 "), "%s", log);
+		const char *stall = strstr(log, "\"PUT /v/stall HTTP/1.1\" 408 0 ");
+		const char *eol = stall != NULL ? strchr(stall, '\n') : NULL;
+
+		cr_assert_not_null(eol, "%s", log);
+		cr_expect(eol - stall > 5 && memcmp(eol - 5, " 1000", 5) == 0,
+		    "bytes received missing: %.*s", (int)(eol - stall), stall);
+		free(log);
 	}
 	cr_expect_str_eq(listing(&d, "v"), "keep");
 	{
@@ -741,19 +776,12 @@ Test(upload, chunked_refusals_leave_nothing, .timeout = 60)
 Test(upload, access_log_shows_method_bytes_and_status, .timeout = 30)
 {
 	struct rp_daemon d;
-	char *log = NULL;
+	char *log;
 
 	start_upload(&d, NULL);
 	cr_assert_eq(put(&d, "/logged", 5000, 1, NULL, NULL), 201);
 	expect_refused(&d, "DELETE /logged HTTP/1.1\r\nHost: t\r\n" AUTH "\r\n", 204, "", "");
-	for (int tries = 0; tries < 200; tries++) {
-		free(log);
-		log = rp_slurp(d.access_log, NULL);
-		if (log != NULL && strstr(log, "\"DELETE /logged") != NULL)
-			break;
-		usleep(25000);
-	}
-	cr_assert_not_null(log);
+	log = wait_access_log(&d, "\"DELETE /logged");
 	/* combined: "PUT /logged HTTP/1.1" 201 0 ... DURATION 5000 */
 	{
 		const char *put_line = strstr(log, "\"PUT /logged HTTP/1.1\" 201 0 ");

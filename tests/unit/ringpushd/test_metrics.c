@@ -44,7 +44,7 @@ static const struct metrics known = {
 	.send_zc_total = 64,
 	.send_zc_copied_total = 63,
 	.bytes_received_total = 1048576,
-	.uploads_total = { 11, 12, 13, 14, 15, 16 },
+	.uploads_total = { 11, 12, 13, 14, 15, 16, 17 },
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -129,6 +129,7 @@ static const char known_text[] =
 "ringpushd_uploads_total{outcome=\"refused\"} 14\n"
 "ringpushd_uploads_total{outcome=\"failed\"} 15\n"
 "ringpushd_uploads_total{outcome=\"no_space\"} 16\n"
+"ringpushd_uploads_total{outcome=\"aborted\"} 17\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -214,10 +215,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 21 families of ours with 2 + 5 + 5 + 2 + 6 labelled samples, 3
-	 * of process: 16 + 20 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 39);
-	cr_expect_eq(count_lines(buf, ""), 24 * 2 + 39);
+	/* 21 families of ours with 2 + 5 + 5 + 2 + 7 labelled samples, 3
+	 * of process: 16 + 21 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 40);
+	cr_expect_eq(count_lines(buf, ""), 24 * 2 + 40);
 }
 
 Test(metrics, cap_too_small)
