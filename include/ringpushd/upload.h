@@ -46,6 +46,7 @@ struct upload {
 	int in_res, out_res;    /* results of the round in flight */
 	unsigned ops;           /* upload operations in flight */
 	uint32_t granted;       /* rate tokens of the round in flight */
+	uint32_t lowat;         /* the socket's SO_RCVLOWAT (1: the default) */
 	int status;             /* 201 (created) or 204 (replaced) */
 	bool throttled;         /* waits for rate tokens: upload_resume() */
 	/* Transfer-Encoding: chunked: received into buf (a pool buffer),

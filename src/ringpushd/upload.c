@@ -75,6 +75,7 @@ upload_init(struct upload *u)
 	u->chunked = false;
 	u->buf = NULL;
 	u->buf_len = u->buf_done = 0;
+	u->lowat = 1;
 }
 
 /* The status an errno from the upload's file system steps deserves —
@@ -332,6 +333,20 @@ refuse_unauthorized(struct server *s, struct conn *c)
 	send_response(s, c, &r);
 }
 
+/* A round that found the socket empty waits until a pipe's worth (or the
+ * rest of the body) has arrived, not for the first segment: fewer and
+ * fuller rounds, each one two trips through the kernel's workers. */
+static void
+set_lowat(struct conn *c, uint32_t lowat)
+{
+	int v = (int)lowat;
+
+	if (c->upload.lowat == lowat)
+		return;
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) == 0)
+		c->upload.lowat = lowat;
+}
+
 /* The new file is in place: invalidate the open-file cache's fd of the
  * old one, and answer with the new ETag. */
 static void
@@ -347,6 +362,8 @@ upload_done(struct server *s, struct conn *c)
 	struct stat st;
 
 	fdcache_forget_name(&s->files, c->path, c->path_len);
+	/* the next request on the connection wakes on its first byte */
+	set_lowat(c, 1);
 	if (fstat(u->tmp_fd, &st) == 0) {
 		file_etag((uint64_t)st.st_size, st.st_mtim.tv_sec,
 		    (uint32_t)st.st_mtim.tv_nsec, etag);
@@ -441,7 +458,12 @@ body_drain(struct server *s, struct conn *c)
 static void
 wait_readable(struct server *s, struct conn *c)
 {
-	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+	struct io_uring_sqe *sqe;
+	uint64_t left = c->upload.length - c->upload.taken;
+	uint32_t want = c->pipe.capacity / 2;
+
+	set_lowat(c, left < want ? (uint32_t)left : want);
+	sqe = ring_sqe(&s->ring);
 
 	io_uring_prep_poll_add(sqe, c->fd, POLLIN);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_UPLOAD_POLL, c->slot, c->gen));
