@@ -71,6 +71,28 @@ def make_tree(tree):
                 pass
 
 
+def mount_uploads(up):
+    """Upload targets on a tmpfs, for every server alike, so the cells
+    measure the servers and not the disk.  Each server's temporary files
+    go to up/.tmp (or beside the target), on the same file system, so a
+    finished upload is renamed or linked into place, never copied.  Needs
+    root; without it the uploads go to the file system of the tree."""
+    if os.path.ismount(up):
+        return False
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0777", "tmpfs",
+                        up], capture_output=True, text=True)
+    if r.returncode != 0:
+        say(f"bench: no tmpfs for the upload targets ({r.stderr.strip()}): "
+            f"uploads go to {up} on its own file system")
+        return False
+    return True
+
+
+def umount_uploads(up, mounted):
+    if mounted:
+        subprocess.run(["umount", up], capture_output=True)
+
+
 def port_free(port):
     s = socket.socket()
     try:
@@ -149,12 +171,15 @@ def servers(build, rundir, tree, wanted):
             text = f.read()
         text = text.replace("@PORT@", str(port)).replace("@ROOT@", tree)
         text = text.replace("@RUNDIR@", rundir)
+        text = text.replace("@UPTMP@", os.path.join(tree, "up", ".tmp"))
         if name.startswith("ringpushd-"):
             text += f"engine = {name.split('-', 1)[1]}\n"
         if name == "lighttpd" and os.path.exists(LIGHTTPD_WEBDAV):
             # PUT for the put-* cells (lighttpd-mod-webdav)
             text += ('server.modules += ( "mod_webdav" )\n'
                      'server.max-request-size = 1048576\n'
+                     'server.upload-dirs = ( "'
+                     + os.path.join(tree, "up", ".tmp") + '" )\n'
                      '$HTTP["url"] =~ "^/up/" { webdav.activate = "enable" }\n')
         with open(conf, "w") as f:
             f.write(text)
@@ -566,7 +591,8 @@ def main():
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     quick = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
-    rounds = 1 if quick else 3
+    rounds = int(os.environ.get("BENCH_ROUNDS", "0") or 0) or \
+        (1 if quick else 3)
     runtime = "1s" if quick else "2s"
     ramp = "250ms" if quick else "500ms"
     out = os.path.abspath(os.environ.get("BENCH_OUT",
@@ -577,6 +603,12 @@ def main():
     wanted = os.environ.get("BENCH_SERVERS",
                             "floor ringpushd nginx lighttpd h2o").split()
     pin = (os.cpu_count() or 1) >= 2
+    # BENCH_CELLS="put-1m put-256m": only the cells of these sizes
+    only = set(os.environ.get("BENCH_CELLS", "").replace(",", " ").split())
+    unknown = only - {size for size, _ in JOBS} - set(UPLOADS)
+    if unknown:
+        say(f"bench: BENCH_CELLS: no such cell: {' '.join(sorted(unknown))}")
+        return 2
     if not pin:
         say("bench: one CPU only: server and client share it, no pinning")
 
@@ -584,8 +616,12 @@ def main():
     make_tree(tree)
     # uploads land in tree/up, writable by servers whose workers drop
     # root (nginx); ringpushd's token file may not be readable by others
-    os.makedirs(os.path.join(tree, "up"), exist_ok=True)
-    os.chmod(os.path.join(tree, "up"), 0o777)
+    up = os.path.join(tree, "up")
+    os.makedirs(up, exist_ok=True)
+    up_mounted = mount_uploads(up)
+    os.makedirs(os.path.join(up, ".tmp"), exist_ok=True)
+    for d in (up, os.path.join(up, ".tmp")):
+        os.chmod(d, 0o777)
     tokens = os.path.join(rundir, "tokens")
     with open(os.open(tokens, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
               "w") as f:
@@ -600,6 +636,7 @@ def main():
             say(f"bench: {s.name} did not start, skipped (see {s.log})")
     if not started:
         say("bench: no server to measure")
+        umount_uploads(up, up_mounted)
         return 0
     names = [s.name for s in started]
     t0 = time.time()
@@ -607,6 +644,8 @@ def main():
     try:
         plan = [(size, jobfile, DEPTHS) for size, jobfile in JOBS] + \
             [(size, f"{size}.job", UPLOAD_DEPTHS) for size in UPLOADS]
+        if only:
+            plan = [p for p in plan if p[0] in only]
         for size, jobfile, depths in plan:
             job = os.path.join(HERE, "jobs", jobfile)
             sink = job_sink(job)
@@ -628,10 +667,12 @@ def main():
                 say(f"bench: {size} x{depth} {sink} done "
                     f"({time.time() - t0:.0f}s)")
         check = client_check(build, cheapest(cells, started), runtime,
-                             rounds, pin)
+                             rounds, pin) if not only or "4k" in only \
+            else None
     finally:
         for s in started:
             s.stop()
+        umount_uploads(up, up_mounted)
 
     say("")
     say(f"make bench: medians of {rounds} round(s) of {runtime} "
