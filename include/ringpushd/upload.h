@@ -49,12 +49,15 @@ struct upload {
 	uint32_t lowat;         /* the socket's SO_RCVLOWAT (1: the default) */
 	int status;             /* 201 (created) or 204 (replaced) */
 	bool throttled;         /* waits for rate tokens: upload_resume() */
-	/* Transfer-Encoding: chunked: received into buf (a pool buffer),
-	 * decoded there, buf[buf_done..buf_len) still to be written */
+	/* Transfer-Encoding: chunked: received into buf (a pool buffer of
+	 * buf_size bytes), decoded there, buf[buf_done..buf_len) still to
+	 * be written; or, splicing, the data of a long chunk moves socket
+	 * -> pipe -> file in rounds like a Content-Length body's */
 	bool chunked;
+	bool splicing;
 	struct chunked dec;
 	char *buf;
-	uint32_t buf_len, buf_done;
+	uint32_t buf_size, buf_len, buf_done;
 };
 
 /* Reset u (a connection starts, or its upload ended). */

@@ -9,7 +9,9 @@
  * way), and only a complete body is linked into place.  The socket is
  * non-blocking: a round that finds no bytes (-EAGAIN) waits for POLLIN on
  * the ring.  Body bytes that arrived with the header are written first,
- * from the request buffer.
+ * from the request buffer.  A chunked body is decoded from a buffer, but
+ * the data of a long chunk, once its size is known, is spliced the same
+ * way.
  *
  * The metadata steps (opening the directory, fstatat, creating, linking,
  * renaming, unlinking) are plain system calls on the daemon's thread:
@@ -73,8 +75,9 @@ upload_init(struct upload *u)
 	u->status = 0;
 	u->throttled = false;
 	u->chunked = false;
+	u->splicing = false;
 	u->buf = NULL;
-	u->buf_len = u->buf_done = 0;
+	u->buf_size = u->buf_len = u->buf_done = 0;
 	u->lowat = 1;
 }
 
@@ -266,7 +269,8 @@ upload_release(struct server *s, struct conn *c)
 		c->bytes_in_pipe = 0;
 	}
 	if (u->buf != NULL)
-		bufpool_put(&s->small_bufs, u->buf);
+		bufpool_put(u->buf_size == XFER_COPY_CHUNK ? &s->copy_bufs :
+		    &s->small_bufs, u->buf);
 	upload_init(u);
 }
 
@@ -412,11 +416,21 @@ body_complete(struct server *s, struct conn *c)
 
 /* ---- the body: socket -> pipe -> file ---- */
 
+static void chunked_next(struct server *s, struct conn *c);
+
+/* Body bytes the socket may still give to splice rounds: the rest of the
+ * body, or of the chunk whose data is arriving. */
+static uint64_t
+body_left(const struct upload *u)
+{
+	return u->chunked ? chunked_data_left(&u->dec) : u->length - u->taken;
+}
+
 static void
 body_round(struct server *s, struct conn *c)
 {
 	struct upload *u = &c->upload;
-	uint64_t left = u->length - u->taken;
+	uint64_t left = body_left(u);
 	unsigned chunk = left < c->pipe.capacity ? (unsigned)left : c->pipe.capacity;
 	struct io_uring_sqe *sqe;
 
@@ -459,7 +473,7 @@ static void
 wait_readable(struct server *s, struct conn *c)
 {
 	struct io_uring_sqe *sqe;
-	uint64_t left = c->upload.length - c->upload.taken;
+	uint64_t left = body_left(&c->upload);
 	uint32_t want = c->pipe.capacity / 2;
 
 	set_lowat(c, left < want ? (uint32_t)left : want);
@@ -497,6 +511,14 @@ body_advance(struct server *s, struct conn *c)
 		body_drain(s, c);
 		return;
 	}
+	if (u->chunked) {
+		/* what the round took of the chunk is written */
+		if (in == -EAGAIN)
+			wait_readable(s, c);
+		else
+			chunked_next(s, c);
+		return;
+	}
 	if (u->written >= u->length) {
 		body_complete(s, c);
 		return;
@@ -510,7 +532,9 @@ body_advance(struct server *s, struct conn *c)
 
 /* ---- a chunked body: socket -> buffer (decoded in place) -> file ---- */
 
-#define UPLOAD_BUF_SIZE (CONN_HEADER_MAX + CONN_SMALL_BODY_MAX)
+/* The data of a chunk this long or longer, past what the buffer held, is
+ * spliced: below it, a splice round costs more than the copy it saves. */
+#define UPLOAD_SPLICE_MIN (64u << 10)
 
 /* Decode the n bytes at p in place (data to the front, *data of them)
  * and check the size bound.  Returns 0 or the status to fail with. */
@@ -521,8 +545,9 @@ chunked_take(struct conn *c, char *p, size_t n, size_t *data)
 
 	if (chunked_decode(&u->dec, p, n, data) < 0)
 		return 400;
-	/* mid-stream: a chunked body has no length to refuse up front */
-	if (u->dec.total > c->lst->conf->upload_max_size)
+	/* mid-stream: a chunked body has no length to refuse up front, but
+	 * a chunk's size line says what its data will make of the total */
+	if (u->dec.total + chunked_data_left(&u->dec) > c->lst->conf->upload_max_size)
 		return 413;
 	return 0;
 }
@@ -531,13 +556,15 @@ static void
 chunked_recv(struct server *s, struct conn *c)
 {
 	struct upload *u = &c->upload;
-	uint32_t want = conn_rate_grant(s, c, UPLOAD_BUF_SIZE);
+	uint32_t want = conn_rate_grant(s, c, u->buf_size);
 	struct io_uring_sqe *sqe;
 
 	u->throttled = want == 0;
 	if (want == 0)
 		return;
 	u->granted = want;
+	/* a size line may be all that is left to come: wake on any byte */
+	set_lowat(c, 1);
 	sqe = ring_sqe(&s->ring);
 	io_uring_prep_recv(sqe, c->fd, u->buf, want, 0);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_UPLOAD_RECV, c->slot, c->gen));
@@ -558,18 +585,42 @@ chunked_write(struct server *s, struct conn *c)
 	u->ops++;
 }
 
+/* Whether the rest of the current chunk's data goes socket -> pipe ->
+ * file: long enough, and a pipe to be had.  (chunked_take() refused a
+ * chunk that would pass upload_max_size when its size line came.) */
+static bool
+chunked_splices(struct server *s, struct conn *c)
+{
+	struct upload *u = &c->upload;
+	uint64_t left = chunked_data_left(&u->dec);
+
+	if (left < UPLOAD_SPLICE_MIN)
+		return false;
+	if (c->pipe.rd < 0) {
+		if (pipepool_get(&s->pipes, &c->pipe) < 0)
+			return false;
+		c->bytes_in_pipe = 0;
+	}
+	return true;
+}
+
 /* What the buffer holds is written: the next piece, or the end. */
 static void
 chunked_next(struct server *s, struct conn *c)
 {
 	struct upload *u = &c->upload;
 
-	if (u->buf_done < u->buf_len)
+	u->splicing = false;
+	if (u->buf_done < u->buf_len) {
 		chunked_write(s, c);
-	else if (chunked_done(&u->dec))
+	} else if (chunked_done(&u->dec)) {
 		body_complete(s, c);
-	else
+	} else if (chunked_splices(s, c)) {
+		u->splicing = true;
+		body_round(s, c);
+	} else {
 		chunked_recv(s, c);
+	}
 }
 
 static void
@@ -618,7 +669,7 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 	struct upload *u = &c->upload;
 
 	u->ops--;
-	if (u->chunked && (op == OP_UPLOAD_RECV || op == OP_UPLOAD_OUT)) {
+	if (u->chunked && !u->splicing && (op == OP_UPLOAD_RECV || op == OP_UPLOAD_OUT)) {
 		chunked_complete(s, c, op, res);
 		return;
 	}
@@ -628,6 +679,8 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		if (res > 0) {
 			c->bytes_in_pipe += (uint32_t)res;
 			u->taken += (uint64_t)res;
+			if (u->chunked)
+				chunked_skip(&u->dec, (uint64_t)res);
 			c->bytes_received += (uint64_t)res;
 			s->m.bytes_received_total += (uint64_t)res;
 			timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
@@ -648,7 +701,7 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 			upload_abort(s, c, 499, "100 Continue not sent");
 			return;
 		}
-		if (u->chunked)
+		if (u->chunked && !u->splicing)
 			return;         /* its receive goes on by itself */
 		break;
 	case OP_UPLOAD_SYNC:
@@ -677,7 +730,7 @@ upload_resume(struct server *s, struct conn *c)
 {
 	if (c->state != CONN_RECV_BODY || !c->upload.throttled)
 		return;
-	if (c->upload.chunked)
+	if (c->upload.chunked && !c->upload.splicing)
 		chunked_recv(s, c);
 	else
 		body_round(s, c);
@@ -723,9 +776,12 @@ send_continue(struct server *s, struct conn *c)
 }
 
 /* A chunked body: what came with the header is decoded in the request
- * buffer and written at once, the rest arrives through a pool buffer.
- * Bytes behind the body (a pipelined request) would have been read
- * into that buffer with it: the connection closes after the answer. */
+ * buffer and written at once, the rest arrives through a pool buffer
+ * (one of the copy engine's, as large as a round of it: a connection
+ * runs one transfer at a time; a small one when they are all lent), or
+ * through a pipe for the data of long chunks.  Bytes behind the body (a
+ * pipelined request) would have been read into that buffer with it: the
+ * connection closes after the answer. */
 static void
 start_chunked(struct server *s, struct conn *c, const struct http_request *req)
 {
@@ -737,7 +793,11 @@ start_chunked(struct server *s, struct conn *c, const struct http_request *req)
 	u->chunked = true;
 	c->close_after = true;
 	chunked_init(&u->dec);
-	u->buf = bufpool_get(&s->small_bufs);
+	u->buf_size = XFER_COPY_CHUNK;
+	if ((u->buf = bufpool_get(&s->copy_bufs)) == NULL) {
+		u->buf_size = CONN_HEADER_MAX + CONN_SMALL_BODY_MAX;
+		u->buf = bufpool_get(&s->small_bufs);
+	}
 	if (u->buf == NULL) {
 		upload_fail(s, c, 503);
 		return;
@@ -769,7 +829,7 @@ start_chunked(struct server *s, struct conn *c, const struct http_request *req)
 	    req->expect.len == 12 && strncasecmp(req->expect.p, "100-continue", 12) == 0)
 		send_continue(s, c);
 	timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
-	chunked_recv(s, c);
+	chunked_next(s, c);
 }
 
 /* ---- the request ---- */
