@@ -76,4 +76,20 @@ void upload_resume(struct server *s, struct conn *c);
  * Called with no upload operation in flight. */
 void upload_release(struct server *s, struct conn *c);
 
+/* upload_file.c */
+/* The status an errno from an upload's file system steps deserves: the
+ * one place this mapping is made for uploads. */
+int upload_errno_status(int err);
+/* Open the directory of c->path (below the root, the listener's way)
+ * into c->upload.dir_fd and find the target's name.  Returns 0 or an
+ * error status. */
+int upload_open_parent(struct conn *c);
+/* A new file of mode 0644 (less the umask) for the body: unnamed where
+ * O_TMPFILE works and can be linked, else under a hidden random name
+ * (u->tmp_name).  Returns the fd or -errno. */
+int upload_create_file(struct upload *u);
+/* Put the complete new file in place.  Returns 201 (created), 204
+ * (replaced), or an error status. */
+int upload_publish(struct conn *c, bool overwrite);
+
 #endif

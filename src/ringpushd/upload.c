@@ -15,16 +15,18 @@
  *
  * The metadata steps (opening the directory, fstatat, creating, linking,
  * renaming, unlinking) are plain system calls on the daemon's thread:
- * one each per request, on a directory just resolved.
+ * one each per request, on a directory just resolved; upload_file.c
+ * holds those that make and publish the new file.  While a round waits
+ * for bytes, the socket's SO_RCVLOWAT asks for half a pipe.
  *
- * System calls and io_uring operations of the upload path (for the
- * confinement allow-lists):
+ * System calls and io_uring operations of the upload path, both files
+ * (for the confinement allow-lists):
  *   system calls: openat2 (the directory, O_RDONLY | O_DIRECTORY; where
  *     it is missing, openat with O_PATH / O_NOFOLLOW, one per component),
  *     fstatat, openat (O_TMPFILE, or O_CREAT | O_EXCL for a hidden name),
  *     pwrite64, fstat, linkat (/proc/self/fd/N with AT_SYMLINK_FOLLOW,
  *     else AT_EMPTY_PATH), renameat, renameat2 (RENAME_NOREPLACE),
- *     unlinkat, getrandom, close
+ *     unlinkat, getrandom, setsockopt (SO_RCVLOWAT), close
  *   io_uring: IORING_OP_SPLICE (socket -> pipe, pipe -> file),
  *     IORING_OP_POLL_ADD (POLLIN), IORING_OP_FSYNC, IORING_OP_SEND
  *     (100 Continue); the response goes out through conn.c (SEND)
@@ -36,11 +38,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/openat2.h>
 
 #include "auth.h"
 #include "file.h"
@@ -51,15 +50,8 @@
 #include "upload.h"
 
 #define NOT_ISSUED INT_MIN
-#define UPLOAD_TMP_PREFIX ".ringpush-upload."
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
-
-/* How an O_TMPFILE gets its name, found out by the first upload:
- * through /proc/self/fd, with AT_EMPTY_PATH, or not at all (then new
- * files are made under hidden names). */
-enum tmpfile_link { LINK_UNKNOWN, LINK_PROC, LINK_EMPTY_PATH, LINK_NONE };
-static enum tmpfile_link tmpfile_link = LINK_UNKNOWN;
 
 void
 upload_init(struct upload *u)
@@ -79,172 +71,6 @@ upload_init(struct upload *u)
 	u->buf = NULL;
 	u->buf_size = u->buf_len = u->buf_done = 0;
 	u->lowat = 1;
-}
-
-/* The status an errno from the upload's file system steps deserves —
- * the one place this mapping is made for uploads. */
-static int
-errno_status(int err)
-{
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-		return 409;     /* the parent is missing: parents are not made */
-	case EXDEV:             /* RESOLVE_BENEATH: the path leaves the root */
-	case ELOOP:             /* a symlink where none may be */
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return 403;
-	case EEXIST:
-	case EISDIR:
-		return 409;
-	case ENOSPC:
-	case EDQUOT:
-	case EFBIG:
-		return 507;
-	case ENAMETOOLONG:
-		return 414;
-	default:
-		return respond_errno_status(err);
-	}
-}
-
-/* ---- the new file ---- */
-
-static void
-random_name(char out[UPLOAD_TMP_NAME_MAX])
-{
-	unsigned char r[6];
-
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-		static unsigned counter;
-		unsigned v = (unsigned)getpid() ^ (++counter * 2654435761u);
-
-		memcpy(r, &v, 4);
-		r[4] = (unsigned char)(counter >> 8);
-		r[5] = (unsigned char)counter;
-	}
-	snprintf(out, UPLOAD_TMP_NAME_MAX, UPLOAD_TMP_PREFIX "%02x%02x%02x%02x%02x%02x",
-	    r[0], r[1], r[2], r[3], r[4], r[5]);
-}
-
-/* Give the unnamed file fd the name `name` in dir.  0 or -errno. */
-static int
-link_tmpfile(int fd, int dir, const char *name)
-{
-	char proc[64];
-
-	if (tmpfile_link == LINK_PROC || tmpfile_link == LINK_UNKNOWN) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW) == 0) {
-			tmpfile_link = LINK_PROC;
-			return 0;
-		}
-		if (errno == EEXIST || errno == ENOSPC || errno == EDQUOT ||
-		    tmpfile_link == LINK_PROC)
-			return -errno;
-	}
-	if (linkat(fd, "", dir, name, AT_EMPTY_PATH) == 0) {
-		tmpfile_link = LINK_EMPTY_PATH;
-		return 0;
-	}
-	return -errno;
-}
-
-/* A new file of mode 0644 (less the umask) for the body: unnamed where
- * O_TMPFILE works and can be linked, else under a hidden random name
- * (u->tmp_name).  Returns the fd or -errno. */
-static int
-create_new_file(struct upload *u)
-{
-	int fd;
-
-	if (tmpfile_link != LINK_NONE) {
-		fd = openat(u->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-		if (fd >= 0 && tmpfile_link == LINK_UNKNOWN) {
-			/* the first one: can it be named at all? */
-			char probe[UPLOAD_TMP_NAME_MAX];
-
-			random_name(probe);
-			if (link_tmpfile(fd, u->dir_fd, probe) == 0) {
-				/* a file linked once cannot be linked again
-				 * after its unlink: take a fresh one */
-				unlinkat(u->dir_fd, probe, 0);
-				close(fd);
-				fd = openat(u->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-			} else {
-				log_info("upload: O_TMPFILE files cannot be linked "
-				    "here: new files get hidden names");
-				tmpfile_link = LINK_NONE;
-				close(fd);
-				fd = -1;
-				errno = EOPNOTSUPP;
-			}
-		}
-		if (fd >= 0)
-			return fd;
-		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-			return -errno;
-	}
-	for (int tries = 0; tries < 8; tries++) {
-		random_name(u->tmp_name);
-		fd = openat(u->dir_fd, u->tmp_name,
-		    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd >= 0)
-			return fd;
-		if (errno != EEXIST)
-			break;
-	}
-	u->tmp_name[0] = '\0';
-	return -errno;
-}
-
-/* Put the complete new file in place.  Returns 201 (created), 204
- * (replaced), or an error status. */
-static int
-publish(struct conn *c, bool overwrite)
-{
-	struct upload *u = &c->upload;
-	const char *name = c->path + u->name_off;
-	char tmp[UPLOAD_TMP_NAME_MAX];
-	int err;
-
-	if (u->tmp_name[0] != '\0') {
-		/* a hidden name: rename, refusing to replace when told so */
-		if (syscall(SYS_renameat2, u->dir_fd, u->tmp_name, u->dir_fd, name,
-		    RENAME_NOREPLACE) == 0) {
-			u->tmp_name[0] = '\0';
-			return 201;
-		}
-		if (errno != EEXIST && errno != EINVAL && errno != ENOSYS)
-			return errno_status(errno);
-		if (errno == EEXIST && !overwrite)
-			return 409;
-		if (renameat(u->dir_fd, u->tmp_name, u->dir_fd, name) == -1)
-			return errno_status(errno);
-		u->tmp_name[0] = '\0';
-		return 204;
-	}
-	err = link_tmpfile(u->tmp_fd, u->dir_fd, name);
-	if (err == 0)
-		return 201;
-	if (err != -EEXIST)
-		return errno_status(-err);
-	if (!overwrite)
-		return 409;
-	/* Replace: a hidden name first, then one rename over the old file,
-	 * so a reader opens the old file or the new one, never neither. */
-	random_name(tmp);
-	err = link_tmpfile(u->tmp_fd, u->dir_fd, tmp);
-	if (err != 0)
-		return errno_status(-err);
-	if (renameat(u->dir_fd, tmp, u->dir_fd, name) == -1) {
-		err = errno;
-		unlinkat(u->dir_fd, tmp, 0);
-		return errno_status(err);
-	}
-	return 204;
 }
 
 void
@@ -401,7 +227,7 @@ body_complete(struct server *s, struct conn *c)
 		submit_sync(s, c, u->tmp_fd);
 		return;
 	}
-	u->status = publish(c, c->lst->conf->upload_overwrite);
+	u->status = upload_publish(c, c->lst->conf->upload_overwrite);
 	if (u->status >= 300) {
 		upload_fail(s, c, u->status);
 		return;
@@ -495,7 +321,7 @@ body_advance(struct server *s, struct conn *c)
 
 	if (out != NOT_ISSUED && out < 0 && out != -EAGAIN) {
 		log_warn("upload: writing %s failed: %s", c->path, strerror(-out));
-		upload_fail(s, c, errno_status(-out));
+		upload_fail(s, c, upload_errno_status(-out));
 		return;
 	}
 	if (in != NOT_ISSUED && in < 0 && in != -EAGAIN) {
@@ -654,7 +480,7 @@ chunked_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		if (c->state != CONN_RECV_BODY)
 			return;
 		if (res <= 0) {
-			upload_fail(s, c, res == 0 ? 500 : errno_status(-res));
+			upload_fail(s, c, res == 0 ? 500 : upload_errno_status(-res));
 			return;
 		}
 		u->buf_done += (uint32_t)res;
@@ -709,7 +535,7 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 			return;
 		if (res < 0) {
 			log_warn("upload: fsync of %s failed: %s", c->path, strerror(-res));
-			upload_fail(s, c, errno_status(-res));
+			upload_fail(s, c, upload_errno_status(-res));
 			return;
 		}
 		if (u->phase == UPLOAD_SYNC_FILE)
@@ -815,7 +641,7 @@ start_chunked(struct server *s, struct conn *c, const struct http_request *req)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			upload_fail(s, c, errno_status(errno));
+			upload_fail(s, c, upload_errno_status(errno));
 			return;
 		}
 		done += (size_t)n;
@@ -833,48 +659,6 @@ start_chunked(struct server *s, struct conn *c, const struct http_request *req)
 }
 
 /* ---- the request ---- */
-
-/* Open the directory of c->path (below the root, the listener's way)
- * and find the target's name.  Returns 0 or an error status. */
-static int
-open_parent(struct conn *c)
-{
-	struct upload *u = &c->upload;
-	struct open_how how = c->lst->open_how;
-	char *slash = strrchr(c->path, '/');
-	const char *rel;
-	int fd;
-
-	if (slash == NULL || slash[1] == '\0')
-		return 409;     /* a directory: only files are uploaded */
-	u->name_off = (uint32_t)(slash + 1 - c->path);
-	*slash = '\0';
-	rel = c->path;
-	while (*rel == '/')
-		rel++;
-	if (*rel == '\0')
-		rel = ".";
-	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-	fd = (int)syscall(SYS_openat2, c->lst->root->fd, rel, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS) {
-		/* no openat2 (old kernels, valgrind): the stricter walk that
-		 * follows no symlink, and a directory or nothing */
-		struct stat st;
-
-		fd = file_open_walk(c->lst->root->fd, rel);
-		if (fd >= 0 && (fstat(fd, &st) == -1 || !S_ISDIR(st.st_mode))) {
-			close(fd);
-			fd = -ENOTDIR;
-		}
-		if (fd < 0)
-			errno = -fd;
-	}
-	*slash = '/';
-	if (fd < 0)
-		return errno_status(errno);
-	u->dir_fd = fd;
-	return 0;
-}
 
 /* If-Match, If-None-Match and If-Unmodified-Since against the target as
  * it is (st NULL: absent).  Returns 0 or 412. */
@@ -918,7 +702,7 @@ upload_delete(struct server *s, struct conn *c, const struct http_request *req,
 		return;
 	}
 	if (unlinkat(u->dir_fd, c->path + u->name_off, 0) == -1) {
-		refuse(s, c, req, errno_status(errno));
+		refuse(s, c, req, upload_errno_status(errno));
 		return;
 	}
 	fdcache_forget_name(&s->files, c->path, c->path_len);
@@ -970,13 +754,13 @@ upload_request(struct server *s, struct conn *c, const struct http_request *req)
 	}
 	memcpy(c->path, req->path, req->path_len + 1);
 	c->path_len = c->req_path_len = (uint32_t)req->path_len;
-	if ((status = open_parent(c)) != 0) {
+	if ((status = upload_open_parent(c)) != 0) {
 		refuse(s, c, req, status);
 		return;
 	}
 	exists = fstatat(u->dir_fd, c->path + u->name_off, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (!exists && errno != ENOENT) {
-		refuse(s, c, req, errno_status(errno));
+		refuse(s, c, req, upload_errno_status(errno));
 		return;
 	}
 	if (exists && (S_ISLNK(st.st_mode) || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))) {
@@ -999,10 +783,10 @@ upload_request(struct server *s, struct conn *c, const struct http_request *req)
 		refuse(s, c, req, 409);
 		return;
 	}
-	fd = create_new_file(u);
+	fd = upload_create_file(u);
 	if (fd < 0) {
 		log_warn("upload: cannot create a file for %s: %s", c->path, strerror(-fd));
-		refuse(s, c, req, errno_status(-fd));
+		refuse(s, c, req, upload_errno_status(-fd));
 		return;
 	}
 	u->tmp_fd = fd;
@@ -1014,7 +798,7 @@ upload_request(struct server *s, struct conn *c, const struct http_request *req)
 		return;
 	}
 	if ((status = write_buffered(c)) != 0) {
-		upload_fail(s, c, errno_status(-status));
+		upload_fail(s, c, upload_errno_status(-status));
 		return;
 	}
 	s->m.bytes_received_total += u->written;
