@@ -39,6 +39,9 @@ DEPTHS = [1, 16, 256]
 UPLOADS = ["put-1m", "put-256m"]
 UPLOAD_DEPTHS = [1, 16]
 UPLOAD_TOKEN = "bench-upload-token"     # as in bench/jobs/put-*.job
+# put-256m: at least this many uploads per cell (one per connection at
+# 16), so that its CPU figure is more than a few clock ticks
+PUT_IOS_MIN = 4
 LIGHTTPD_WEBDAV = "/usr/lib/lighttpd/mod_webdav.so"
 PORT_BASE = 18480
 # ringbench's share of its core from which a cell measures the client: one
@@ -215,7 +218,7 @@ def rb_total(report):
 def ringbench(build, job, srv, depth, runtime, ramp, pin):
     env = dict(os.environ, BENCH_TARGET=f"127.0.0.1:{srv.port}",
                BENCH_IODEPTH=str(depth), BENCH_RUNTIME=runtime,
-               BENCH_RAMP=ramp)
+               BENCH_RAMP=ramp, BENCH_PUT_IOS=str(max(PUT_IOS_MIN, depth)))
     argv = (["taskset", "-c", "1"] if pin else []) + [
         os.path.join(build, "ringbench"), "--output-format=json",
         "--group_reporting", f"--server_pid={srv.proc.pid}", job]
@@ -299,11 +302,11 @@ def cost_key(cell):
 
 
 def label(cell):
-    return f"{cell['size']:>5} {cell['conns']:>5} {cell['sink']:<7}"
+    return f"{cell['size']:>8} {cell['conns']:>5} {cell['sink']:<7}"
 
 
 def print_table(cells, names):
-    head = (f"{'size':>5} {'conns':>5} {'sink':<7} {'server':<18} "
+    head = (f"{'size':>8} {'conns':>5} {'sink':<7} {'server':<18} "
             f"{'req/s':>10} {'MiB/s':>9} {'p99 us':>9} {'cpu us/req':>10} "
             f"{'cpu s/GiB':>9} {'client%':>7} {'errors':>6}")
     say(head)
@@ -366,6 +369,10 @@ TARGETS = [
         ("256m", n, "discard", "mib_per_s", ">=", 1.05, "best"),
         ("256m", n, "discard", "server_cpu_s_per_gib", "<=", 0.90, "best"),
         ("256m", n, "splice", "mib_per_s", ">=", 0.95, "floor"))]
+# Uploads: less server CPU per GiB than each reference that takes PUT.
+TARGETS += [(size, n, None, "server_cpu_s_per_gib", "<", 1.00, ref)
+            for size in UPLOADS for n in UPLOAD_DEPTHS
+            for ref in ("nginx", "lighttpd")]
 
 KEY_WORDS = {"server_cpu_us_per_req": "cpu/req",
              "server_cpu_s_per_gib": "cpu/GiB", "mib_per_s": "MiB/s"}
@@ -380,14 +387,14 @@ def verdict(cells, me="ringpushd"):
                      c["conns"] == conns and sink in (None, c["sink"])), None)
         mine = cell and cell["servers"].get(me, {}).get(key)
         other, who = None, against
-        if cell and against == "floor":
-            other = cell["servers"].get("floor", {}).get(key)
+        if cell and against != "best":
+            other = cell["servers"].get(against, {}).get(key)
         elif cell:
             best = best_ref(cell, key, op == ">=")
             other, who = best if best else (None, "best")
         rt = mine / other if mine and other else None
-        met = None if rt is None else (rt <= limit if op == "<=" else
-                                       rt >= limit)
+        met = None if rt is None else {"<=": rt <= limit, "<": rt < limit,
+                                        ">=": rt >= limit}[op]
         rows.append({"size": size, "conns": conns,
                      "sink": sink or (cell["sink"] if cell else "-"),
                      "metric": KEY_WORDS[key], "target": f"{op} {limit:.2f}x",
@@ -397,12 +404,12 @@ def verdict(cells, me="ringpushd"):
 
 def print_verdict(rows, me="ringpushd"):
     say(f"verdict: {me} against the targets (ratio of medians, one run)")
-    say(f"{'size':>5} {'conns':>5} {'sink':<7} {'metric':<8} "
+    say(f"{'size':>8} {'conns':>5} {'sink':<7} {'metric':<8} "
         f"{'target':<8} {'against':<9} {'ratio':>6}  result")
     for r in rows:
         res = "no data" if r["met"] is None else \
             ("met" if r["met"] else "NOT met")
-        say(f"{r['size']:>5} {r['conns']:>5} {r['sink']:<7} {r['metric']:<8} "
+        say(f"{r['size']:>8} {r['conns']:>5} {r['sink']:<7} {r['metric']:<8} "
             f"{r['target']:<8} {r['against']:<9} {fmt(r['ratio'], '6.2f')}  "
             f"{res}")
     met = sum(1 for r in rows if r["met"])
@@ -684,6 +691,8 @@ def main():
     say("")
     print_table(cells, names)
     rows = verdict(cells) if "ringpushd" in names else []
+    if only:
+        rows = [r for r in rows if r["size"] in only]
     if rows:
         print_verdict(rows)
     result = {
