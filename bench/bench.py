@@ -39,6 +39,9 @@ DEPTHS = [1, 16, 256]
 UPLOADS = ["put-1m", "put-256m"]
 UPLOAD_DEPTHS = [1, 16]
 UPLOAD_TOKEN = "bench-upload-token"     # as in bench/jobs/put-*.job
+# put-256m: at least this many uploads per cell (one per connection at
+# 16), so that its CPU figure is more than a few clock ticks
+PUT_IOS_MIN = 4
 LIGHTTPD_WEBDAV = "/usr/lib/lighttpd/mod_webdav.so"
 PORT_BASE = 18480
 # ringbench's share of its core from which a cell measures the client: one
@@ -69,6 +72,28 @@ def make_tree(tree):
         with open(os.path.join(tree, name + ".bin"), "rb") as f:
             while f.read(1 << 22):
                 pass
+
+
+def mount_uploads(up):
+    """Upload targets on a tmpfs, for every server alike, so the cells
+    measure the servers and not the disk.  Each server's temporary files
+    go to up/.tmp (or beside the target), on the same file system, so a
+    finished upload is renamed or linked into place, never copied.  Needs
+    root; without it the uploads go to the file system of the tree."""
+    if os.path.ismount(up):
+        return False
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0777", "tmpfs",
+                        up], capture_output=True, text=True)
+    if r.returncode != 0:
+        say(f"bench: no tmpfs for the upload targets ({r.stderr.strip()}): "
+            f"uploads go to {up} on its own file system")
+        return False
+    return True
+
+
+def umount_uploads(up, mounted):
+    if mounted:
+        subprocess.run(["umount", up], capture_output=True)
 
 
 def port_free(port):
@@ -149,12 +174,15 @@ def servers(build, rundir, tree, wanted):
             text = f.read()
         text = text.replace("@PORT@", str(port)).replace("@ROOT@", tree)
         text = text.replace("@RUNDIR@", rundir)
+        text = text.replace("@UPTMP@", os.path.join(tree, "up", ".tmp"))
         if name.startswith("ringpushd-"):
             text += f"engine = {name.split('-', 1)[1]}\n"
         if name == "lighttpd" and os.path.exists(LIGHTTPD_WEBDAV):
             # PUT for the put-* cells (lighttpd-mod-webdav)
             text += ('server.modules += ( "mod_webdav" )\n'
                      'server.max-request-size = 1048576\n'
+                     'server.upload-dirs = ( "'
+                     + os.path.join(tree, "up", ".tmp") + '" )\n'
                      '$HTTP["url"] =~ "^/up/" { webdav.activate = "enable" }\n')
         with open(conf, "w") as f:
             f.write(text)
@@ -190,7 +218,7 @@ def rb_total(report):
 def ringbench(build, job, srv, depth, runtime, ramp, pin):
     env = dict(os.environ, BENCH_TARGET=f"127.0.0.1:{srv.port}",
                BENCH_IODEPTH=str(depth), BENCH_RUNTIME=runtime,
-               BENCH_RAMP=ramp)
+               BENCH_RAMP=ramp, BENCH_PUT_IOS=str(max(PUT_IOS_MIN, depth)))
     argv = (["taskset", "-c", "1"] if pin else []) + [
         os.path.join(build, "ringbench"), "--output-format=json",
         "--group_reporting", f"--server_pid={srv.proc.pid}", job]
@@ -274,11 +302,11 @@ def cost_key(cell):
 
 
 def label(cell):
-    return f"{cell['size']:>5} {cell['conns']:>5} {cell['sink']:<7}"
+    return f"{cell['size']:>8} {cell['conns']:>5} {cell['sink']:<7}"
 
 
 def print_table(cells, names):
-    head = (f"{'size':>5} {'conns':>5} {'sink':<7} {'server':<18} "
+    head = (f"{'size':>8} {'conns':>5} {'sink':<7} {'server':<18} "
             f"{'req/s':>10} {'MiB/s':>9} {'p99 us':>9} {'cpu us/req':>10} "
             f"{'cpu s/GiB':>9} {'client%':>7} {'errors':>6}")
     say(head)
@@ -341,6 +369,10 @@ TARGETS = [
         ("256m", n, "discard", "mib_per_s", ">=", 1.05, "best"),
         ("256m", n, "discard", "server_cpu_s_per_gib", "<=", 0.90, "best"),
         ("256m", n, "splice", "mib_per_s", ">=", 0.95, "floor"))]
+# Uploads: less server CPU per GiB than each reference that takes PUT.
+TARGETS += [(size, n, None, "server_cpu_s_per_gib", "<", 1.00, ref)
+            for size in UPLOADS for n in UPLOAD_DEPTHS
+            for ref in ("nginx", "lighttpd")]
 
 KEY_WORDS = {"server_cpu_us_per_req": "cpu/req",
              "server_cpu_s_per_gib": "cpu/GiB", "mib_per_s": "MiB/s"}
@@ -355,14 +387,14 @@ def verdict(cells, me="ringpushd"):
                      c["conns"] == conns and sink in (None, c["sink"])), None)
         mine = cell and cell["servers"].get(me, {}).get(key)
         other, who = None, against
-        if cell and against == "floor":
-            other = cell["servers"].get("floor", {}).get(key)
+        if cell and against != "best":
+            other = cell["servers"].get(against, {}).get(key)
         elif cell:
             best = best_ref(cell, key, op == ">=")
             other, who = best if best else (None, "best")
         rt = mine / other if mine and other else None
-        met = None if rt is None else (rt <= limit if op == "<=" else
-                                       rt >= limit)
+        met = None if rt is None else {"<=": rt <= limit, "<": rt < limit,
+                                        ">=": rt >= limit}[op]
         rows.append({"size": size, "conns": conns,
                      "sink": sink or (cell["sink"] if cell else "-"),
                      "metric": KEY_WORDS[key], "target": f"{op} {limit:.2f}x",
@@ -372,12 +404,12 @@ def verdict(cells, me="ringpushd"):
 
 def print_verdict(rows, me="ringpushd"):
     say(f"verdict: {me} against the targets (ratio of medians, one run)")
-    say(f"{'size':>5} {'conns':>5} {'sink':<7} {'metric':<8} "
+    say(f"{'size':>8} {'conns':>5} {'sink':<7} {'metric':<8} "
         f"{'target':<8} {'against':<9} {'ratio':>6}  result")
     for r in rows:
         res = "no data" if r["met"] is None else \
             ("met" if r["met"] else "NOT met")
-        say(f"{r['size']:>5} {r['conns']:>5} {r['sink']:<7} {r['metric']:<8} "
+        say(f"{r['size']:>8} {r['conns']:>5} {r['sink']:<7} {r['metric']:<8} "
             f"{r['target']:<8} {r['against']:<9} {fmt(r['ratio'], '6.2f')}  "
             f"{res}")
     met = sum(1 for r in rows if r["met"])
@@ -566,7 +598,8 @@ def main():
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     quick = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
-    rounds = 1 if quick else 3
+    rounds = int(os.environ.get("BENCH_ROUNDS", "0") or 0) or \
+        (1 if quick else 3)
     runtime = "1s" if quick else "2s"
     ramp = "250ms" if quick else "500ms"
     out = os.path.abspath(os.environ.get("BENCH_OUT",
@@ -577,6 +610,12 @@ def main():
     wanted = os.environ.get("BENCH_SERVERS",
                             "floor ringpushd nginx lighttpd h2o").split()
     pin = (os.cpu_count() or 1) >= 2
+    # BENCH_CELLS="put-1m put-256m": only the cells of these sizes
+    only = set(os.environ.get("BENCH_CELLS", "").replace(",", " ").split())
+    unknown = only - {size for size, _ in JOBS} - set(UPLOADS)
+    if unknown:
+        say(f"bench: BENCH_CELLS: no such cell: {' '.join(sorted(unknown))}")
+        return 2
     if not pin:
         say("bench: one CPU only: server and client share it, no pinning")
 
@@ -584,8 +623,12 @@ def main():
     make_tree(tree)
     # uploads land in tree/up, writable by servers whose workers drop
     # root (nginx); ringpushd's token file may not be readable by others
-    os.makedirs(os.path.join(tree, "up"), exist_ok=True)
-    os.chmod(os.path.join(tree, "up"), 0o777)
+    up = os.path.join(tree, "up")
+    os.makedirs(up, exist_ok=True)
+    up_mounted = mount_uploads(up)
+    os.makedirs(os.path.join(up, ".tmp"), exist_ok=True)
+    for d in (up, os.path.join(up, ".tmp")):
+        os.chmod(d, 0o777)
     tokens = os.path.join(rundir, "tokens")
     with open(os.open(tokens, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
               "w") as f:
@@ -600,6 +643,7 @@ def main():
             say(f"bench: {s.name} did not start, skipped (see {s.log})")
     if not started:
         say("bench: no server to measure")
+        umount_uploads(up, up_mounted)
         return 0
     names = [s.name for s in started]
     t0 = time.time()
@@ -607,6 +651,8 @@ def main():
     try:
         plan = [(size, jobfile, DEPTHS) for size, jobfile in JOBS] + \
             [(size, f"{size}.job", UPLOAD_DEPTHS) for size in UPLOADS]
+        if only:
+            plan = [p for p in plan if p[0] in only]
         for size, jobfile, depths in plan:
             job = os.path.join(HERE, "jobs", jobfile)
             sink = job_sink(job)
@@ -628,10 +674,12 @@ def main():
                 say(f"bench: {size} x{depth} {sink} done "
                     f"({time.time() - t0:.0f}s)")
         check = client_check(build, cheapest(cells, started), runtime,
-                             rounds, pin)
+                             rounds, pin) if not only or "4k" in only \
+            else None
     finally:
         for s in started:
             s.stop()
+        umount_uploads(up, up_mounted)
 
     say("")
     say(f"make bench: medians of {rounds} round(s) of {runtime} "
@@ -643,6 +691,8 @@ def main():
     say("")
     print_table(cells, names)
     rows = verdict(cells) if "ringpushd" in names else []
+    if only:
+        rows = [r for r in rows if r["size"] in only]
     if rows:
         print_verdict(rows)
     result = {

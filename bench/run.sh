@@ -11,7 +11,10 @@
 # BENCH_OUT=DIR (results; default build/bench), BENCH_SERVERS="ringpushd
 # nginx lighttpd h2o" (the subset to run; ringpushd-splice,
 # ringpushd-sendfile and ringpushd-auto add ringpushd with that engine),
-# BENCH_NO_INSTALL=1.
+# BENCH_CELLS="put-1m put-256m" (only the cells of these sizes: 4k 64k 1m
+# 256m put-1m put-256m), BENCH_ROUNDS=N (rounds per cell; default 3, 1
+# with BENCH_QUICK), BENCH_NO_INSTALL=1.  As root, the upload targets go
+# to a tmpfs mounted on the tree's up/ for the run.
 set -eu
 
 cd "$(dirname "$0")/.."

@@ -52,6 +52,18 @@ void chunked_init(struct chunked *ch);
  */
 ssize_t chunked_decode(struct chunked *ch, char *buf, size_t len, size_t *out_len);
 
+/* Data bytes of the current chunk still due, when the decoder is inside
+ * a chunk's data (so the caller may move them without decoding), else 0. */
+static inline uint64_t
+chunked_data_left(const struct chunked *ch)
+{
+	return ch->state == CHUNKED_DATA ? ch->left : 0;
+}
+
+/* n (at most chunked_data_left()) data bytes were moved by the caller:
+ * the decoder goes on after them. */
+void chunked_skip(struct chunked *ch, uint64_t n);
+
 static inline bool
 chunked_done(const struct chunked *ch)
 {

@@ -62,8 +62,10 @@ enum metrics_upload {
 	METRICS_UPLOAD_REPLACED,	/* "replaced": 204 */
 	METRICS_UPLOAD_DELETED,		/* "deleted": DELETE, 204 */
 	METRICS_UPLOAD_REFUSED,		/* "refused": 4xx before the body */
-	METRICS_UPLOAD_FAILED,		/* "failed": cut short, I/O error */
+	METRICS_UPLOAD_FAILED,		/* "failed": an I/O error */
 	METRICS_UPLOAD_NO_SPACE,	/* "no_space": 507 */
+	METRICS_UPLOAD_ABORTED,		/* "aborted": the client left (499) or
+					   went silent (408) mid-body */
 	METRICS_UPLOAD_N
 };
 

@@ -46,14 +46,18 @@ struct upload {
 	int in_res, out_res;    /* results of the round in flight */
 	unsigned ops;           /* upload operations in flight */
 	uint32_t granted;       /* rate tokens of the round in flight */
+	uint32_t lowat;         /* the socket's SO_RCVLOWAT (1: the default) */
 	int status;             /* 201 (created) or 204 (replaced) */
 	bool throttled;         /* waits for rate tokens: upload_resume() */
-	/* Transfer-Encoding: chunked: received into buf (a pool buffer),
-	 * decoded there, buf[buf_done..buf_len) still to be written */
+	/* Transfer-Encoding: chunked: received into buf (a pool buffer of
+	 * buf_size bytes), decoded there, buf[buf_done..buf_len) still to
+	 * be written; or, splicing, the data of a long chunk moves socket
+	 * -> pipe -> file in rounds like a Content-Length body's */
 	bool chunked;
+	bool splicing;
 	struct chunked dec;
 	char *buf;
-	uint32_t buf_len, buf_done;
+	uint32_t buf_size, buf_len, buf_done;
 };
 
 /* Reset u (a connection starts, or its upload ended). */
@@ -62,10 +66,30 @@ void upload_init(struct upload *u);
 void upload_request(struct server *s, struct conn *c, const struct http_request *req);
 /* A completion of an OP_UPLOAD_* operation (also while closing). */
 void upload_complete(struct server *s, struct conn *c, enum ring_op op, int res);
+/* End c's upload cut short (the client left: 499, or went silent: 408):
+ * the status goes to the access log and the metrics, the new file away,
+ * and the connection closes.  Outside a body, only the close. */
+void upload_abort(struct server *s, struct conn *c, int status, const char *why);
 /* A throttled body: the rate limits may grant bytes again. */
 void upload_resume(struct server *s, struct conn *c);
 /* Give back what the upload holds; an unfinished new file is removed.
  * Called with no upload operation in flight. */
 void upload_release(struct server *s, struct conn *c);
+
+/* upload_file.c */
+/* The status an errno from an upload's file system steps deserves: the
+ * one place this mapping is made for uploads. */
+int upload_errno_status(int err);
+/* Open the directory of c->path (below the root, the listener's way)
+ * into c->upload.dir_fd and find the target's name.  Returns 0 or an
+ * error status. */
+int upload_open_parent(struct conn *c);
+/* A new file of mode 0644 (less the umask) for the body: unnamed where
+ * O_TMPFILE works and can be linked, else under a hidden random name
+ * (u->tmp_name).  Returns the fd or -errno. */
+int upload_create_file(struct upload *u);
+/* Put the complete new file in place.  Returns 201 (created), 204
+ * (replaced), or an error status. */
+int upload_publish(struct conn *c, bool overwrite);
 
 #endif

@@ -21,6 +21,17 @@ chunked_init(struct chunked *ch)
 	ch->state = CHUNKED_SIZE;
 }
 
+void
+chunked_skip(struct chunked *ch, uint64_t n)
+{
+	if (ch->state != CHUNKED_DATA || n > ch->left)
+		return;
+	ch->left -= n;
+	ch->total += n;
+	if (ch->left == 0)
+		ch->state = CHUNKED_DATA_CR;
+}
+
 ssize_t
 chunked_decode(struct chunked *ch, char *buf, size_t len, size_t *out_len)
 {

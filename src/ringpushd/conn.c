@@ -403,9 +403,12 @@ conn_expire(struct server *s, uint64_t now_ms)
 
 		if (kind != TIMER_THROTTLE) {
 			s->m.timer_expirations_total++;
-			conn_close(s, c, "deadline passed");
+			if (c->state == CONN_RECV_BODY)
+				upload_abort(s, c, 408, "upload body timed out");
+			else
+				conn_close(s, c, "deadline passed");
 		} else if (peer_gone(s, c)) {
-			conn_close(s, c, "peer left while throttled");
+			upload_abort(s, c, 499, "peer left while throttled");
 		} else if (c->state == CONN_RECV_BODY) {
 			upload_resume(s, c);
 		} else if (c->engine != NULL) {

@@ -69,7 +69,8 @@ static const char *const open_values[METRICS_OPEN_N] = {
 	    sizeof(values) / sizeof(values[0]), offsetof(struct metrics, field) }
 
 static const char *const upload_values[] = {
-	"created", "replaced", "deleted", "refused", "failed", "no_space"
+	"created", "replaced", "deleted", "refused", "failed", "no_space",
+	"aborted"
 };
 _Static_assert(sizeof(upload_values) / sizeof(upload_values[0]) == METRICS_UPLOAD_N,
     "upload_values follows enum metrics_upload");

@@ -9,20 +9,24 @@
  * way), and only a complete body is linked into place.  The socket is
  * non-blocking: a round that finds no bytes (-EAGAIN) waits for POLLIN on
  * the ring.  Body bytes that arrived with the header are written first,
- * from the request buffer.
+ * from the request buffer.  A chunked body is decoded from a buffer, but
+ * the data of a long chunk, once its size is known, is spliced the same
+ * way.
  *
  * The metadata steps (opening the directory, fstatat, creating, linking,
  * renaming, unlinking) are plain system calls on the daemon's thread:
- * one each per request, on a directory just resolved.
+ * one each per request, on a directory just resolved; upload_file.c
+ * holds those that make and publish the new file.  While a round waits
+ * for bytes, the socket's SO_RCVLOWAT asks for half a pipe.
  *
- * System calls and io_uring operations of the upload path (for the
- * confinement allow-lists):
+ * System calls and io_uring operations of the upload path, both files
+ * (for the confinement allow-lists):
  *   system calls: openat2 (the directory, O_RDONLY | O_DIRECTORY; where
  *     it is missing, openat with O_PATH / O_NOFOLLOW, one per component),
  *     fstatat, openat (O_TMPFILE, or O_CREAT | O_EXCL for a hidden name),
  *     pwrite64, fstat, linkat (/proc/self/fd/N with AT_SYMLINK_FOLLOW,
  *     else AT_EMPTY_PATH), renameat, renameat2 (RENAME_NOREPLACE),
- *     unlinkat, getrandom, close
+ *     unlinkat, getrandom, setsockopt (SO_RCVLOWAT), close
  *   io_uring: IORING_OP_SPLICE (socket -> pipe, pipe -> file),
  *     IORING_OP_POLL_ADD (POLLIN), IORING_OP_FSYNC, IORING_OP_SEND
  *     (100 Continue); the response goes out through conn.c (SEND)
@@ -34,11 +38,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/openat2.h>
 
 #include "auth.h"
 #include "file.h"
@@ -49,15 +50,8 @@
 #include "upload.h"
 
 #define NOT_ISSUED INT_MIN
-#define UPLOAD_TMP_PREFIX ".ringpush-upload."
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
-
-/* How an O_TMPFILE gets its name, found out by the first upload:
- * through /proc/self/fd, with AT_EMPTY_PATH, or not at all (then new
- * files are made under hidden names). */
-enum tmpfile_link { LINK_UNKNOWN, LINK_PROC, LINK_EMPTY_PATH, LINK_NONE };
-static enum tmpfile_link tmpfile_link = LINK_UNKNOWN;
 
 void
 upload_init(struct upload *u)
@@ -73,174 +67,10 @@ upload_init(struct upload *u)
 	u->status = 0;
 	u->throttled = false;
 	u->chunked = false;
+	u->splicing = false;
 	u->buf = NULL;
-	u->buf_len = u->buf_done = 0;
-}
-
-/* The status an errno from the upload's file system steps deserves —
- * the one place this mapping is made for uploads. */
-static int
-errno_status(int err)
-{
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-		return 409;     /* the parent is missing: parents are not made */
-	case EXDEV:             /* RESOLVE_BENEATH: the path leaves the root */
-	case ELOOP:             /* a symlink where none may be */
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return 403;
-	case EEXIST:
-	case EISDIR:
-		return 409;
-	case ENOSPC:
-	case EDQUOT:
-	case EFBIG:
-		return 507;
-	case ENAMETOOLONG:
-		return 414;
-	default:
-		return respond_errno_status(err);
-	}
-}
-
-/* ---- the new file ---- */
-
-static void
-random_name(char out[UPLOAD_TMP_NAME_MAX])
-{
-	unsigned char r[6];
-
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-		static unsigned counter;
-		unsigned v = (unsigned)getpid() ^ (++counter * 2654435761u);
-
-		memcpy(r, &v, 4);
-		r[4] = (unsigned char)(counter >> 8);
-		r[5] = (unsigned char)counter;
-	}
-	snprintf(out, UPLOAD_TMP_NAME_MAX, UPLOAD_TMP_PREFIX "%02x%02x%02x%02x%02x%02x",
-	    r[0], r[1], r[2], r[3], r[4], r[5]);
-}
-
-/* Give the unnamed file fd the name `name` in dir.  0 or -errno. */
-static int
-link_tmpfile(int fd, int dir, const char *name)
-{
-	char proc[64];
-
-	if (tmpfile_link == LINK_PROC || tmpfile_link == LINK_UNKNOWN) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW) == 0) {
-			tmpfile_link = LINK_PROC;
-			return 0;
-		}
-		if (errno == EEXIST || errno == ENOSPC || errno == EDQUOT ||
-		    tmpfile_link == LINK_PROC)
-			return -errno;
-	}
-	if (linkat(fd, "", dir, name, AT_EMPTY_PATH) == 0) {
-		tmpfile_link = LINK_EMPTY_PATH;
-		return 0;
-	}
-	return -errno;
-}
-
-/* A new file of mode 0644 (less the umask) for the body: unnamed where
- * O_TMPFILE works and can be linked, else under a hidden random name
- * (u->tmp_name).  Returns the fd or -errno. */
-static int
-create_new_file(struct upload *u)
-{
-	int fd;
-
-	if (tmpfile_link != LINK_NONE) {
-		fd = openat(u->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-		if (fd >= 0 && tmpfile_link == LINK_UNKNOWN) {
-			/* the first one: can it be named at all? */
-			char probe[UPLOAD_TMP_NAME_MAX];
-
-			random_name(probe);
-			if (link_tmpfile(fd, u->dir_fd, probe) == 0) {
-				/* a file linked once cannot be linked again
-				 * after its unlink: take a fresh one */
-				unlinkat(u->dir_fd, probe, 0);
-				close(fd);
-				fd = openat(u->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-			} else {
-				log_info("upload: O_TMPFILE files cannot be linked "
-				    "here: new files get hidden names");
-				tmpfile_link = LINK_NONE;
-				close(fd);
-				fd = -1;
-				errno = EOPNOTSUPP;
-			}
-		}
-		if (fd >= 0)
-			return fd;
-		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-			return -errno;
-	}
-	for (int tries = 0; tries < 8; tries++) {
-		random_name(u->tmp_name);
-		fd = openat(u->dir_fd, u->tmp_name,
-		    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd >= 0)
-			return fd;
-		if (errno != EEXIST)
-			break;
-	}
-	u->tmp_name[0] = '\0';
-	return -errno;
-}
-
-/* Put the complete new file in place.  Returns 201 (created), 204
- * (replaced), or an error status. */
-static int
-publish(struct conn *c, bool overwrite)
-{
-	struct upload *u = &c->upload;
-	const char *name = c->path + u->name_off;
-	char tmp[UPLOAD_TMP_NAME_MAX];
-	int err;
-
-	if (u->tmp_name[0] != '\0') {
-		/* a hidden name: rename, refusing to replace when told so */
-		if (syscall(SYS_renameat2, u->dir_fd, u->tmp_name, u->dir_fd, name,
-		    RENAME_NOREPLACE) == 0) {
-			u->tmp_name[0] = '\0';
-			return 201;
-		}
-		if (errno != EEXIST && errno != EINVAL && errno != ENOSYS)
-			return errno_status(errno);
-		if (errno == EEXIST && !overwrite)
-			return 409;
-		if (renameat(u->dir_fd, u->tmp_name, u->dir_fd, name) == -1)
-			return errno_status(errno);
-		u->tmp_name[0] = '\0';
-		return 204;
-	}
-	err = link_tmpfile(u->tmp_fd, u->dir_fd, name);
-	if (err == 0)
-		return 201;
-	if (err != -EEXIST)
-		return errno_status(-err);
-	if (!overwrite)
-		return 409;
-	/* Replace: a hidden name first, then one rename over the old file,
-	 * so a reader opens the old file or the new one, never neither. */
-	random_name(tmp);
-	err = link_tmpfile(u->tmp_fd, u->dir_fd, tmp);
-	if (err != 0)
-		return errno_status(-err);
-	if (renameat(u->dir_fd, tmp, u->dir_fd, name) == -1) {
-		err = errno;
-		unlinkat(u->dir_fd, tmp, 0);
-		return errno_status(err);
-	}
-	return 204;
+	u->buf_size = u->buf_len = u->buf_done = 0;
+	u->lowat = 1;
 }
 
 void
@@ -251,6 +81,7 @@ upload_release(struct server *s, struct conn *c)
 	/* a new file not put in place: cut short, timed out, failed */
 	if (u->tmp_fd >= 0 && u->status != 201 && u->status != 204)
 		s->m.uploads_total[u->status == 507 ? METRICS_UPLOAD_NO_SPACE :
+		    u->status == 499 || u->status == 408 ? METRICS_UPLOAD_ABORTED :
 		    METRICS_UPLOAD_FAILED]++;
 	if (u->tmp_name[0] != '\0' && u->dir_fd >= 0)
 		unlinkat(u->dir_fd, u->tmp_name, 0);
@@ -264,7 +95,8 @@ upload_release(struct server *s, struct conn *c)
 		c->bytes_in_pipe = 0;
 	}
 	if (u->buf != NULL)
-		bufpool_put(&s->small_bufs, u->buf);
+		bufpool_put(u->buf_size == XFER_COPY_CHUNK ? &s->copy_bufs :
+		    &s->small_bufs, u->buf);
 	upload_init(u);
 }
 
@@ -278,6 +110,16 @@ upload_fail(struct server *s, struct conn *c, int status)
 	c->upload.status = status;      /* counted by upload_release() */
 	upload_release(s, c);
 	respond_error(s, c, status, true);
+}
+
+void
+upload_abort(struct server *s, struct conn *c, int status, const char *why)
+{
+	if (c->state == CONN_RECV_BODY) {
+		c->upload.status = status;      /* counted by upload_release() */
+		c->status = status;             /* logged by conn_close() */
+	}
+	conn_close(s, c, why);
 }
 
 /* A refusal before any body byte was read.  A body that may follow is
@@ -321,6 +163,20 @@ refuse_unauthorized(struct server *s, struct conn *c)
 	send_response(s, c, &r);
 }
 
+/* A round that found the socket empty waits until a pipe's worth (or the
+ * rest of the body) has arrived, not for the first segment: fewer and
+ * fuller rounds, each one two trips through the kernel's workers. */
+static void
+set_lowat(struct conn *c, uint32_t lowat)
+{
+	int v = (int)lowat;
+
+	if (c->upload.lowat == lowat)
+		return;
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) == 0)
+		c->upload.lowat = lowat;
+}
+
 /* The new file is in place: invalidate the open-file cache's fd of the
  * old one, and answer with the new ETag. */
 static void
@@ -336,6 +192,8 @@ upload_done(struct server *s, struct conn *c)
 	struct stat st;
 
 	fdcache_forget_name(&s->files, c->path, c->path_len);
+	/* the next request on the connection wakes on its first byte */
+	set_lowat(c, 1);
 	if (fstat(u->tmp_fd, &st) == 0) {
 		file_etag((uint64_t)st.st_size, st.st_mtim.tv_sec,
 		    (uint32_t)st.st_mtim.tv_nsec, etag);
@@ -369,7 +227,7 @@ body_complete(struct server *s, struct conn *c)
 		submit_sync(s, c, u->tmp_fd);
 		return;
 	}
-	u->status = publish(c, c->lst->conf->upload_overwrite);
+	u->status = upload_publish(c, c->lst->conf->upload_overwrite);
 	if (u->status >= 300) {
 		upload_fail(s, c, u->status);
 		return;
@@ -384,11 +242,21 @@ body_complete(struct server *s, struct conn *c)
 
 /* ---- the body: socket -> pipe -> file ---- */
 
+static void chunked_next(struct server *s, struct conn *c);
+
+/* Body bytes the socket may still give to splice rounds: the rest of the
+ * body, or of the chunk whose data is arriving. */
+static uint64_t
+body_left(const struct upload *u)
+{
+	return u->chunked ? chunked_data_left(&u->dec) : u->length - u->taken;
+}
+
 static void
 body_round(struct server *s, struct conn *c)
 {
 	struct upload *u = &c->upload;
-	uint64_t left = u->length - u->taken;
+	uint64_t left = body_left(u);
 	unsigned chunk = left < c->pipe.capacity ? (unsigned)left : c->pipe.capacity;
 	struct io_uring_sqe *sqe;
 
@@ -430,7 +298,12 @@ body_drain(struct server *s, struct conn *c)
 static void
 wait_readable(struct server *s, struct conn *c)
 {
-	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+	struct io_uring_sqe *sqe;
+	uint64_t left = body_left(&c->upload);
+	uint32_t want = c->pipe.capacity / 2;
+
+	set_lowat(c, left < want ? (uint32_t)left : want);
+	sqe = ring_sqe(&s->ring);
 
 	io_uring_prep_poll_add(sqe, c->fd, POLLIN);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_UPLOAD_POLL, c->slot, c->gen));
@@ -448,20 +321,28 @@ body_advance(struct server *s, struct conn *c)
 
 	if (out != NOT_ISSUED && out < 0 && out != -EAGAIN) {
 		log_warn("upload: writing %s failed: %s", c->path, strerror(-out));
-		upload_fail(s, c, errno_status(-out));
+		upload_fail(s, c, upload_errno_status(-out));
 		return;
 	}
 	if (in != NOT_ISSUED && in < 0 && in != -EAGAIN) {
-		conn_close(s, c, strerror(-in));
+		upload_abort(s, c, 499, strerror(-in));
 		return;
 	}
 	if (in == 0) {
 		/* the client ended before its body did */
-		conn_close(s, c, "upload body cut short");
+		upload_abort(s, c, 499, "upload body cut short");
 		return;
 	}
 	if (c->bytes_in_pipe > 0) {
 		body_drain(s, c);
+		return;
+	}
+	if (u->chunked) {
+		/* what the round took of the chunk is written */
+		if (in == -EAGAIN)
+			wait_readable(s, c);
+		else
+			chunked_next(s, c);
 		return;
 	}
 	if (u->written >= u->length) {
@@ -477,7 +358,9 @@ body_advance(struct server *s, struct conn *c)
 
 /* ---- a chunked body: socket -> buffer (decoded in place) -> file ---- */
 
-#define UPLOAD_BUF_SIZE (CONN_HEADER_MAX + CONN_SMALL_BODY_MAX)
+/* The data of a chunk this long or longer, past what the buffer held, is
+ * spliced: below it, a splice round costs more than the copy it saves. */
+#define UPLOAD_SPLICE_MIN (64u << 10)
 
 /* Decode the n bytes at p in place (data to the front, *data of them)
  * and check the size bound.  Returns 0 or the status to fail with. */
@@ -488,8 +371,9 @@ chunked_take(struct conn *c, char *p, size_t n, size_t *data)
 
 	if (chunked_decode(&u->dec, p, n, data) < 0)
 		return 400;
-	/* mid-stream: a chunked body has no length to refuse up front */
-	if (u->dec.total > c->lst->conf->upload_max_size)
+	/* mid-stream: a chunked body has no length to refuse up front, but
+	 * a chunk's size line says what its data will make of the total */
+	if (u->dec.total + chunked_data_left(&u->dec) > c->lst->conf->upload_max_size)
 		return 413;
 	return 0;
 }
@@ -498,13 +382,15 @@ static void
 chunked_recv(struct server *s, struct conn *c)
 {
 	struct upload *u = &c->upload;
-	uint32_t want = conn_rate_grant(s, c, UPLOAD_BUF_SIZE);
+	uint32_t want = conn_rate_grant(s, c, u->buf_size);
 	struct io_uring_sqe *sqe;
 
 	u->throttled = want == 0;
 	if (want == 0)
 		return;
 	u->granted = want;
+	/* a size line may be all that is left to come: wake on any byte */
+	set_lowat(c, 1);
 	sqe = ring_sqe(&s->ring);
 	io_uring_prep_recv(sqe, c->fd, u->buf, want, 0);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_UPLOAD_RECV, c->slot, c->gen));
@@ -525,18 +411,42 @@ chunked_write(struct server *s, struct conn *c)
 	u->ops++;
 }
 
+/* Whether the rest of the current chunk's data goes socket -> pipe ->
+ * file: long enough, and a pipe to be had.  (chunked_take() refused a
+ * chunk that would pass upload_max_size when its size line came.) */
+static bool
+chunked_splices(struct server *s, struct conn *c)
+{
+	struct upload *u = &c->upload;
+	uint64_t left = chunked_data_left(&u->dec);
+
+	if (left < UPLOAD_SPLICE_MIN)
+		return false;
+	if (c->pipe.rd < 0) {
+		if (pipepool_get(&s->pipes, &c->pipe) < 0)
+			return false;
+		c->bytes_in_pipe = 0;
+	}
+	return true;
+}
+
 /* What the buffer holds is written: the next piece, or the end. */
 static void
 chunked_next(struct server *s, struct conn *c)
 {
 	struct upload *u = &c->upload;
 
-	if (u->buf_done < u->buf_len)
+	u->splicing = false;
+	if (u->buf_done < u->buf_len) {
 		chunked_write(s, c);
-	else if (chunked_done(&u->dec))
+	} else if (chunked_done(&u->dec)) {
 		body_complete(s, c);
-	else
+	} else if (chunked_splices(s, c)) {
+		u->splicing = true;
+		body_round(s, c);
+	} else {
 		chunked_recv(s, c);
+	}
 }
 
 static void
@@ -553,7 +463,8 @@ chunked_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		if (c->state != CONN_RECV_BODY)
 			return;
 		if (res <= 0) {
-			conn_close(s, c, res == 0 ? "upload body cut short" : strerror(-res));
+			upload_abort(s, c, 499, res == 0 ? "upload body cut short" :
+			    strerror(-res));
 			return;
 		}
 		c->bytes_received += (uint64_t)res;
@@ -569,7 +480,7 @@ chunked_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		if (c->state != CONN_RECV_BODY)
 			return;
 		if (res <= 0) {
-			upload_fail(s, c, res == 0 ? 500 : errno_status(-res));
+			upload_fail(s, c, res == 0 ? 500 : upload_errno_status(-res));
 			return;
 		}
 		u->buf_done += (uint32_t)res;
@@ -584,7 +495,7 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 	struct upload *u = &c->upload;
 
 	u->ops--;
-	if (u->chunked && (op == OP_UPLOAD_RECV || op == OP_UPLOAD_OUT)) {
+	if (u->chunked && !u->splicing && (op == OP_UPLOAD_RECV || op == OP_UPLOAD_OUT)) {
 		chunked_complete(s, c, op, res);
 		return;
 	}
@@ -594,6 +505,8 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		if (res > 0) {
 			c->bytes_in_pipe += (uint32_t)res;
 			u->taken += (uint64_t)res;
+			if (u->chunked)
+				chunked_skip(&u->dec, (uint64_t)res);
 			c->bytes_received += (uint64_t)res;
 			s->m.bytes_received_total += (uint64_t)res;
 			timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
@@ -611,10 +524,10 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 		break;
 	case OP_UPLOAD_CONTINUE:
 		if (res != (int)sizeof(continue_line) - 1 && c->state != CONN_CLOSING) {
-			conn_close(s, c, "100 Continue not sent");
+			upload_abort(s, c, 499, "100 Continue not sent");
 			return;
 		}
-		if (u->chunked)
+		if (u->chunked && !u->splicing)
 			return;         /* its receive goes on by itself */
 		break;
 	case OP_UPLOAD_SYNC:
@@ -622,7 +535,7 @@ upload_complete(struct server *s, struct conn *c, enum ring_op op, int res)
 			return;
 		if (res < 0) {
 			log_warn("upload: fsync of %s failed: %s", c->path, strerror(-res));
-			upload_fail(s, c, errno_status(-res));
+			upload_fail(s, c, upload_errno_status(-res));
 			return;
 		}
 		if (u->phase == UPLOAD_SYNC_FILE)
@@ -643,7 +556,7 @@ upload_resume(struct server *s, struct conn *c)
 {
 	if (c->state != CONN_RECV_BODY || !c->upload.throttled)
 		return;
-	if (c->upload.chunked)
+	if (c->upload.chunked && !c->upload.splicing)
 		chunked_recv(s, c);
 	else
 		body_round(s, c);
@@ -689,9 +602,12 @@ send_continue(struct server *s, struct conn *c)
 }
 
 /* A chunked body: what came with the header is decoded in the request
- * buffer and written at once, the rest arrives through a pool buffer.
- * Bytes behind the body (a pipelined request) would have been read
- * into that buffer with it: the connection closes after the answer. */
+ * buffer and written at once, the rest arrives through a pool buffer
+ * (one of the copy engine's, as large as a round of it: a connection
+ * runs one transfer at a time; a small one when they are all lent), or
+ * through a pipe for the data of long chunks.  Bytes behind the body (a
+ * pipelined request) would have been read into that buffer with it: the
+ * connection closes after the answer. */
 static void
 start_chunked(struct server *s, struct conn *c, const struct http_request *req)
 {
@@ -703,7 +619,11 @@ start_chunked(struct server *s, struct conn *c, const struct http_request *req)
 	u->chunked = true;
 	c->close_after = true;
 	chunked_init(&u->dec);
-	u->buf = bufpool_get(&s->small_bufs);
+	u->buf_size = XFER_COPY_CHUNK;
+	if ((u->buf = bufpool_get(&s->copy_bufs)) == NULL) {
+		u->buf_size = CONN_HEADER_MAX + CONN_SMALL_BODY_MAX;
+		u->buf = bufpool_get(&s->small_bufs);
+	}
 	if (u->buf == NULL) {
 		upload_fail(s, c, 503);
 		return;
@@ -721,7 +641,7 @@ start_chunked(struct server *s, struct conn *c, const struct http_request *req)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			upload_fail(s, c, errno_status(errno));
+			upload_fail(s, c, upload_errno_status(errno));
 			return;
 		}
 		done += (size_t)n;
@@ -735,52 +655,10 @@ start_chunked(struct server *s, struct conn *c, const struct http_request *req)
 	    req->expect.len == 12 && strncasecmp(req->expect.p, "100-continue", 12) == 0)
 		send_continue(s, c);
 	timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
-	chunked_recv(s, c);
+	chunked_next(s, c);
 }
 
 /* ---- the request ---- */
-
-/* Open the directory of c->path (below the root, the listener's way)
- * and find the target's name.  Returns 0 or an error status. */
-static int
-open_parent(struct conn *c)
-{
-	struct upload *u = &c->upload;
-	struct open_how how = c->lst->open_how;
-	char *slash = strrchr(c->path, '/');
-	const char *rel;
-	int fd;
-
-	if (slash == NULL || slash[1] == '\0')
-		return 409;     /* a directory: only files are uploaded */
-	u->name_off = (uint32_t)(slash + 1 - c->path);
-	*slash = '\0';
-	rel = c->path;
-	while (*rel == '/')
-		rel++;
-	if (*rel == '\0')
-		rel = ".";
-	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-	fd = (int)syscall(SYS_openat2, c->lst->root->fd, rel, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS) {
-		/* no openat2 (old kernels, valgrind): the stricter walk that
-		 * follows no symlink, and a directory or nothing */
-		struct stat st;
-
-		fd = file_open_walk(c->lst->root->fd, rel);
-		if (fd >= 0 && (fstat(fd, &st) == -1 || !S_ISDIR(st.st_mode))) {
-			close(fd);
-			fd = -ENOTDIR;
-		}
-		if (fd < 0)
-			errno = -fd;
-	}
-	*slash = '/';
-	if (fd < 0)
-		return errno_status(errno);
-	u->dir_fd = fd;
-	return 0;
-}
 
 /* If-Match, If-None-Match and If-Unmodified-Since against the target as
  * it is (st NULL: absent).  Returns 0 or 412. */
@@ -824,7 +702,7 @@ upload_delete(struct server *s, struct conn *c, const struct http_request *req,
 		return;
 	}
 	if (unlinkat(u->dir_fd, c->path + u->name_off, 0) == -1) {
-		refuse(s, c, req, errno_status(errno));
+		refuse(s, c, req, upload_errno_status(errno));
 		return;
 	}
 	fdcache_forget_name(&s->files, c->path, c->path_len);
@@ -876,13 +754,13 @@ upload_request(struct server *s, struct conn *c, const struct http_request *req)
 	}
 	memcpy(c->path, req->path, req->path_len + 1);
 	c->path_len = c->req_path_len = (uint32_t)req->path_len;
-	if ((status = open_parent(c)) != 0) {
+	if ((status = upload_open_parent(c)) != 0) {
 		refuse(s, c, req, status);
 		return;
 	}
 	exists = fstatat(u->dir_fd, c->path + u->name_off, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (!exists && errno != ENOENT) {
-		refuse(s, c, req, errno_status(errno));
+		refuse(s, c, req, upload_errno_status(errno));
 		return;
 	}
 	if (exists && (S_ISLNK(st.st_mode) || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))) {
@@ -905,10 +783,10 @@ upload_request(struct server *s, struct conn *c, const struct http_request *req)
 		refuse(s, c, req, 409);
 		return;
 	}
-	fd = create_new_file(u);
+	fd = upload_create_file(u);
 	if (fd < 0) {
 		log_warn("upload: cannot create a file for %s: %s", c->path, strerror(-fd));
-		refuse(s, c, req, errno_status(-fd));
+		refuse(s, c, req, upload_errno_status(-fd));
 		return;
 	}
 	u->tmp_fd = fd;
@@ -920,7 +798,7 @@ upload_request(struct server *s, struct conn *c, const struct http_request *req)
 		return;
 	}
 	if ((status = write_buffered(c)) != 0) {
-		upload_fail(s, c, errno_status(-status));
+		upload_fail(s, c, upload_errno_status(-status));
 		return;
 	}
 	s->m.bytes_received_total += u->written;

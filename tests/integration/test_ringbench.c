@@ -196,6 +196,48 @@ Test(ringbench, verify_mismatch_fails_the_run)
 	rp_stop(&d);
 }
 
+/* A server that takes a PUT's connection and stops reading its body: each
+ * stalled request fails after `timeout`, counted as a timeout, and the
+ * run goes on to its next request and ends. */
+Test(ringbench, stalled_put_times_out, .timeout = 60)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	char *report, *out, *u;
+	int lfd, small = 4096, rc;
+	char dir[] = "/tmp/rb-stall-XXXXXX";
+
+	cr_assert_not_null(mkdtemp(dir));
+	/* never accepted, never read: the kernel queues the connections
+	 * and a receive buffer's worth of each body, then the sends stall */
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(lfd >= 0);
+	cr_assert_eq(setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lfd, 16), 0);
+	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	cr_assert(asprintf(&u, "--url=127.0.0.1:%d/stall", ntohs(sa.sin_port)) > 0);
+	rc = rp_ringbench(dir, (char *[]){ "--group_reporting", u, "--rw=write",
+	    "--bs=8m", "--number_ios=2", "--timeout=1s", "--continue_on_error",
+	    NULL }, &report, &out);
+	cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
+	cr_expect_eq(rp_report_total(report, "timeout"), 2, "%s", report);
+	cr_expect_eq(rp_report_total(report, "requests"), 0, "%s", report);
+	free(report);
+	free(out);
+	free(u);
+	close(lfd);
+	for (const char *const *f = (const char *const[]){ "report.json",
+	    "ringbench.out", NULL }; *f != NULL; f++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, *f);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 Test(ringbench, bad_input_names_the_cause)
 {
 	struct rp_daemon d;

@@ -180,6 +180,24 @@ wait_idle(const struct rp_daemon *d)
 
 #define STATUS_CONF "[status]\npath = /metrics\n"
 
+/* The access log once it holds `text` (the daemon writes it in
+ * batches); the caller frees it. */
+static char *
+wait_access_log(const struct rp_daemon *d, const char *text)
+{
+	char *log = NULL;
+
+	for (int tries = 0; tries < 200; tries++) {
+		free(log);
+		log = rp_slurp(d->access_log, NULL);
+		if (log != NULL && strstr(log, text) != NULL)
+			return log;
+		usleep(25000);
+	}
+	cr_assert_fail("no \"%s\" in the access log: %s", text, log ? log : "(none)");
+	return NULL;
+}
+
 
 Test(upload, sizes_byte_for_byte, .timeout = 120)
 {
@@ -462,8 +480,25 @@ Test(upload, vanished_clients_leave_nothing, .timeout = 60)
 
 		rp_get(&d, "/metrics", &r);
 		cr_expect_eq(rp_sample((char *)r.body,
-		    "ringpushd_uploads_total{outcome=\"failed\"}"), 3);
+		    "ringpushd_uploads_total{outcome=\"aborted\"}"), 3);
+		cr_expect_eq(rp_sample((char *)r.body,
+		    "ringpushd_uploads_total{outcome=\"failed\"}"), 0);
 		rp_response_free(&r);
+	}
+	/* in the access log: 499 for the two that left, 408 for the one
+	 * that went silent, each with the body bytes it did send */
+	{
+		char *log = wait_access_log(&d, "\"PUT /v/stall");
+
+		cr_expect_not_null(strstr(log, "\"PUT /v/keep HTTP/1.1\" 499 0 "), "%s", log);
+		cr_expect_not_null(strstr(log, "\"PUT /v/new HTTP/1.1\" 499 0 "), "%s", log);
+		const char *stall = strstr(log, "\"PUT /v/stall HTTP/1.1\" 408 0 ");
+		const char *eol = stall != NULL ? strchr(stall, '\n') : NULL;
+
+		cr_assert_not_null(eol, "%s", log);
+		cr_expect(eol - stall > 5 && memcmp(eol - 5, " 1000", 5) == 0,
+		    "bytes received missing: %.*s", (int)(eol - stall), stall);
+		free(log);
 	}
 	cr_expect_str_eq(listing(&d, "v"), "keep");
 	{
@@ -738,22 +773,91 @@ Test(upload, chunked_refusals_leave_nothing, .timeout = 60)
 	rp_stop(&d);
 }
 
+/* Send size pattern bytes (seed) from offset off as one chunk. */
+static void
+send_chunk(struct rp_conn *c, uint64_t seed, uint64_t off, uint64_t size)
+{
+	static unsigned char buf[1 << 16];
+
+	rp_sendf(c, "%llx\r\n", (unsigned long long)size);
+	for (uint64_t end = off + size; off < end;) {
+		size_t n = end - off < sizeof(buf) ? (size_t)(end - off) : sizeof(buf);
+
+		rp_pattern(seed, off, buf, n);
+		rp_send(c, buf, n);
+		off += n;
+	}
+	rp_sends(c, "\r\n");
+}
+
+/* Long chunks go socket -> pipe -> file once their size line is read:
+ * the file holds every byte, in order, whatever the chunk sizes; a long
+ * chunk cut short leaves nothing; one past upload_max_size is refused. */
+Test(upload, chunked_long_chunks_spliced, .timeout = 60)
+{
+	static const uint64_t sizes[] = { (3 << 20) + 7, 1, 200000, 65535, 65536, 1 << 20 };
+	struct rp_daemon d;
+	struct rp_conn *c;
+	struct rp_response r;
+	uint64_t off = 0;
+	char *log;
+
+	start_upload_set(&d, "upload_max_size = 8M\n" STATUS_CONF, NULL, NULL);
+	c = rp_connect(&d);
+	rp_sends(c, chunked_head);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); off += sizes[i++])
+		send_chunk(c, 7, off, sizes[i]);
+	rp_sends(c, "0\r\n\r\n");
+	cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+	cr_expect_eq(r.status, 201, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	rp_close(c);
+	assert_file_is(&d, "c", off, 7);
+
+	/* a long chunk, its client gone halfway: nothing left, 499 */
+	c = rp_connect(&d);
+	rp_sends(c, "PUT /cut HTTP/1.1\r\nHost: t\r\n" AUTH
+	    "Transfer-Encoding: chunked\r\n\r\n");
+	send_chunk(c, 7, 0, 100000);
+	{
+		static unsigned char half[1 << 20];
+
+		rp_sendf(c, "%x\r\n", 2 << 20);
+		rp_pattern(8, 0, half, sizeof(half));
+		rp_send(c, half, sizeof(half));
+	}
+	rp_close(c);
+	/* a chunk past upload_max_size: 413, before its data is written */
+	c = rp_connect(&d);
+	rp_sends(c, "PUT /big HTTP/1.1\r\nHost: t\r\n" AUTH
+	    "Transfer-Encoding: chunked\r\n\r\n");
+	rp_sendf(c, "%x\r\n", 9 << 20);
+	{
+		static unsigned char part[1 << 20];
+
+		rp_send_try(c, part, sizeof(part));
+	}
+	cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+	cr_expect_eq(r.status, 413);
+	rp_response_free(&r);
+	rp_close(c);
+	log = wait_access_log(&d, "\"PUT /cut ");
+	cr_expect_not_null(strstr(log, "\"PUT /cut HTTP/1.1\" 499 0 "), "%s", log);
+	free(log);
+	wait_idle(&d);
+	cr_expect_str_eq(listing(&d, ""), "c");
+	rp_stop(&d);
+}
+
 Test(upload, access_log_shows_method_bytes_and_status, .timeout = 30)
 {
 	struct rp_daemon d;
-	char *log = NULL;
+	char *log;
 
 	start_upload(&d, NULL);
 	cr_assert_eq(put(&d, "/logged", 5000, 1, NULL, NULL), 201);
 	expect_refused(&d, "DELETE /logged HTTP/1.1\r\nHost: t\r\n" AUTH "\r\n", 204, "", "");
-	for (int tries = 0; tries < 200; tries++) {
-		free(log);
-		log = rp_slurp(d.access_log, NULL);
-		if (log != NULL && strstr(log, "\"DELETE /logged") != NULL)
-			break;
-		usleep(25000);
-	}
-	cr_assert_not_null(log);
+	log = wait_access_log(&d, "\"DELETE /logged");
 	/* combined: "PUT /logged HTTP/1.1" 201 0 ... DURATION 5000 */
 	{
 		const char *put_line = strstr(log, "\"PUT /logged HTTP/1.1\" 201 0 ");

@@ -156,3 +156,36 @@ Test(chunked, a_large_body_in_uneven_pieces)
 	free(body);
 	free(out);
 }
+
+/* Data moved around the decoder (spliced): it goes on after the bytes
+ * skipped, and offers nothing to skip outside a chunk's data. */
+Test(chunked, data_skipped_by_the_caller)
+{
+	char text[] = "a\r\nXXXX678901\r\n3\r\nabc\r\n0\r\n\r\n";
+	struct chunked ch;
+	size_t data;
+
+	chunked_init(&ch);
+	cr_assert_eq(chunked_data_left(&ch), 0);
+	cr_assert_eq(chunked_decode(&ch, text, 3, &data), 3);
+	cr_assert_eq(data, 0);
+	cr_assert_eq(chunked_data_left(&ch), 10);
+	chunked_skip(&ch, 11);          /* more than is due: ignored */
+	cr_assert_eq(chunked_data_left(&ch), 10);
+	chunked_skip(&ch, 4);
+	cr_assert_eq(chunked_data_left(&ch), 6);
+	cr_assert_eq(ch.total, 4);
+	cr_assert_eq(chunked_decode(&ch, text + 7, 8, &data), 8);
+	cr_assert_eq(data, 6);
+	cr_assert_eq(chunked_data_left(&ch), 0, "the CRLF after the data");
+	cr_assert_eq(chunked_decode(&ch, text + 15, 3, &data), 3);
+	chunked_skip(&ch, 3);
+	cr_assert_eq(chunked_data_left(&ch), 0);
+	cr_assert_eq(chunked_decode(&ch, text + 21, sizeof(text) - 22, &data),
+	    (ssize_t)(sizeof(text) - 22));
+	cr_assert_eq(data, 0);
+	cr_assert(chunked_done(&ch));
+	cr_assert_eq(ch.total, 13);
+	chunked_skip(&ch, 1);
+	cr_assert(chunked_done(&ch));
+}

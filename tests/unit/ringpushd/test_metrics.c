@@ -52,8 +52,8 @@ static const struct metrics known = {
 	.send_zc_total = 64,
 	.send_zc_copied_total = 63,
 	.bytes_received_total = 1048576,
-	.uploads_total = { 11, 12, 13, 14, 15, 16 },
-	.recv_buffers_exhausted_total = 17,
+	.uploads_total = { 11, 12, 13, 14, 15, 16, 17 },
+	.recv_buffers_exhausted_total = 20,
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -152,9 +152,10 @@ static const char known_text[] =
 "ringpushd_uploads_total{outcome=\"refused\"} 14\n"
 "ringpushd_uploads_total{outcome=\"failed\"} 15\n"
 "ringpushd_uploads_total{outcome=\"no_space\"} 16\n"
+"ringpushd_uploads_total{outcome=\"aborted\"} 17\n"
 "# HELP ringpushd_recv_buffers_exhausted_total Receives that found the shared receive buffer ring empty (the connection was then read the slower way).\n"
 "# TYPE ringpushd_recv_buffers_exhausted_total counter\n"
-"ringpushd_recv_buffers_exhausted_total 17\n"
+"ringpushd_recv_buffers_exhausted_total 20\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -243,10 +244,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 26 families of ours with 2 + 5 + 5 + 3 + 2 + 6 labelled samples,
-	 * 3 of process: 20 + 23 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 46);
-	cr_expect_eq(count_lines(buf, ""), 29 * 2 + 46);
+	/* 26 families of ours with 2 + 5 + 5 + 3 + 2 + 7 labelled samples,
+	 * 3 of process: 20 + 24 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 47);
+	cr_expect_eq(count_lines(buf, ""), 29 * 2 + 47);
 }
 
 Test(metrics, cap_too_small)
