@@ -68,6 +68,10 @@ extern const struct xfer_engine_ops xfer_auto_ops;
 extern const struct xfer_engine_ops xfer_copy_ops;
 extern const struct xfer_engine_ops xfer_mmap_ops;
 
+/* xfer_copy.c: how many copy buffers the pool holds for max_conns
+ * connections (one each, XFER_COPY_BUFS at most). */
+unsigned xfer_copy_bufs(unsigned max_conns);
+
 /* xfer.c: choose c->engine for the body and let it take what it needs;
  * called before the header of a response with a body goes out. */
 void xfer_prepare(struct server *s, struct conn *c);

@@ -142,8 +142,8 @@ server_init(struct server *s, const struct conf *conf)
 	}
 	/* Reserved, not touched: a buffer costs memory once a copy
 	 * transfer uses it. */
-	if (bufpool_init(&s->copy_bufs, conf->max_connections < XFER_COPY_BUFS ?
-	    conf->max_connections : XFER_COPY_BUFS, XFER_COPY_CHUNK) == -1) {
+	if (bufpool_init(&s->copy_bufs, xfer_copy_bufs(conf->max_connections),
+	    XFER_COPY_CHUNK) == -1) {
 		log_err("copy engine buffers");
 		return -1;
 	}

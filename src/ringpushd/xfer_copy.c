@@ -21,6 +21,7 @@
  * tick, as a throttled one does.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "log.h"
 #include "server.h"
@@ -136,6 +137,22 @@ copy_resume(struct server *s, struct conn *c)
 {
 	if (c->state == CONN_SEND_BODY && c->inflight == 0)
 		copy_chunk(s, c);
+}
+
+unsigned
+xfer_copy_bufs(unsigned max_conns)
+{
+#ifdef RINGPUSHD_TEST_HOOKS
+	/* test builds: $RINGPUSHD_TEST_COPY_BUFS = N makes the pool that
+	 * small, so transfers wait for a buffer whatever the timing */
+	const char *env = getenv("RINGPUSHD_TEST_COPY_BUFS");
+
+	if (env != NULL && atoi(env) > 0) {
+		log_info("test hook: %d copy buffers", atoi(env));
+		return (unsigned)atoi(env);
+	}
+#endif
+	return max_conns < XFER_COPY_BUFS ? max_conns : XFER_COPY_BUFS;
 }
 
 const struct xfer_engine_ops xfer_copy_ops = {
