@@ -20,6 +20,15 @@ enum metrics_refused {
 	METRICS_REFUSED_N
 };
 
+/* ringpushd_accept_errors_total{reason=...} */
+enum metrics_accept {
+	METRICS_ACCEPT_EMFILE,	/* "emfile": the process's fd limit */
+	METRICS_ACCEPT_ENFILE,	/* "enfile": the system's fd limit */
+	METRICS_ACCEPT_NOMEM,	/* "nomem": ENOBUFS, ENOMEM */
+	METRICS_ACCEPT_OTHER,	/* "other" */
+	METRICS_ACCEPT_N
+};
+
 /* ringpushd_requests_total{code=...}: index = status / 100 - 1 */
 enum metrics_code {
 	METRICS_CODE_1XX,
@@ -64,9 +73,13 @@ struct metrics {
 	uint64_t transfers_in_flight;
 	uint64_t pipes_free;
 	uint64_t pipes_used;
+	uint64_t connections_idle;	/* waiting for a request */
+	uint64_t connections_max;	/* max_connections in force */
 	/* counters */
 	uint64_t connections_accepted_total;
 	uint64_t connections_refused_total[METRICS_REFUSED_N];
+	uint64_t connections_reclaimed_total;	/* idle ones closed at a limit */
+	uint64_t accept_errors_total[METRICS_ACCEPT_N];
 	uint64_t requests_total[METRICS_CODE_N];
 	uint64_t bytes_sent_total[METRICS_ENGINE_N];
 	uint64_t file_open_total[METRICS_OPEN_N];

@@ -52,6 +52,13 @@ struct server {
 	unsigned nlisteners;          /* table size */
 	uint32_t listener_gen;        /* last generation given to a listener */
 	unsigned max_conns;           /* slab size, fixed at start */
+	unsigned conn_limit;          /* max_connections in force: the
+					 configured one, or what the fd
+					 limit fits (fdlimit.c); the slab
+					 has CONN_RESERVE slots more */
+	struct idle_list idle;        /* connections waiting for a request */
+	unsigned reclaiming;          /* closed to make room, not yet freed */
+	bool accept_paused;           /* an accept failed for want of fds */
 	struct conn *conns;
 	char *rbufs;
 	struct conn *free_conns;
@@ -64,6 +71,9 @@ struct server {
 	struct iplimit iplimit;
 	/* warnings about refused connections, one per limit */
 	struct refuse_log refused_max, refused_per_ip;
+	/* warnings about idle connections closed to make room, and about
+	 * accepts that failed */
+	struct refuse_log reclaim_log, accept_log;
 	struct rate_bucket rate_total;
 	struct timer_lists timers;
 	uint64_t now_ms;             /* refreshed once per loop turn */

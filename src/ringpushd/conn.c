@@ -64,6 +64,7 @@ conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 		return -1;
 	}
 	s->free_conns = NULL;
+	idle_list_init(&s->idle);
 	for (unsigned i = max; i-- > 0;) {
 		struct conn *c = &s->conns[i];
 
@@ -74,6 +75,7 @@ conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes)
 		c->path = c->rbuf + rbuf_bytes;
 		timer_node_init(&c->timer);
 		timer_node_init(&c->throttle);
+		idle_node_init(&c->idle);
 		upload_init(&c->upload);
 		c->next_free = s->free_conns;
 		s->free_conns = c;
@@ -211,12 +213,22 @@ conn_release(struct server *s, struct conn *c)
 	c->fd = -1;
 	timer_clear(&c->timer);
 	timer_clear(&c->throttle);
+	idle_remove(&s->idle, &c->idle);
+	if (c->reclaimed)
+		s->reclaiming--;
+	c->reclaimed = false;
 	c->state = CONN_FREE;
 	c->gen = (c->gen + 1) & RING_GEN_MASK;
 	c->lst = NULL;
 	c->next_free = s->free_conns;
 	s->free_conns = c;
 	s->live_conns--;
+	/* a descriptor is free again: what waits in the backlog is taken
+	 * now rather than on the next tick */
+	if (s->accept_paused && !s->stopping) {
+		s->accept_paused = false;
+		listen_arm_all(s);
+	}
 }
 
 void
@@ -234,6 +246,7 @@ conn_close(struct server *s, struct conn *c, const char *why)
 	c->state = CONN_CLOSING;
 	timer_clear(&c->timer);
 	timer_clear(&c->throttle);
+	idle_remove(&s->idle, &c->idle);
 	if (c->inflight == 0) {
 		conn_release(s, c);
 		return;
@@ -269,6 +282,7 @@ static void
 conn_linger(struct server *s, struct conn *c)
 {
 	c->state = CONN_LINGER;
+	idle_remove(&s->idle, &c->idle);
 	c->rlen = c->req_len = 0;
 	shutdown(c->fd, SHUT_WR);
 	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
@@ -296,6 +310,68 @@ conn_close_idle(struct server *s)
 		else
 			conn_close(s, c, "stopping");
 	}
+}
+
+unsigned
+conn_reclaim_idle(struct server *s, unsigned n)
+{
+	struct idle_node *node;
+	unsigned done = 0;
+
+	while (done < n && (node = idle_oldest(&s->idle)) != NULL) {
+		struct conn *c = (struct conn *)((char *)node - offsetof(struct conn, idle));
+
+		idle_remove(&s->idle, node);
+		/* counted until its slot is free: the newcomer it makes
+		 * room for may take a slot of the reserve meanwhile */
+		c->reclaimed = true;
+		s->reclaiming++;
+		s->m.connections_reclaimed_total++;
+		conn_close(s, c, "closed to make room");
+		done++;
+	}
+	return done;
+}
+
+void
+conn_accept_failed(struct server *s, const char *name, int err)
+{
+	enum metrics_accept reason;
+	unsigned closed = 0;
+	uint64_t more;
+
+	switch (err) {
+	case EMFILE:
+		reason = METRICS_ACCEPT_EMFILE;
+		break;
+	case ENFILE:
+		reason = METRICS_ACCEPT_ENFILE;
+		break;
+	case ENOBUFS:
+	case ENOMEM:
+		reason = METRICS_ACCEPT_NOMEM;
+		break;
+	default:
+		reason = METRICS_ACCEPT_OTHER;
+		break;
+	}
+	s->m.accept_errors_total[reason]++;
+	/* The kernel keeps the connection queued.  Closing idle ones frees
+	 * descriptors; the accept is armed again when a slot is freed (its
+	 * descriptor with it), or on the next tick: never in a loop. */
+	if (err == EMFILE || err == ENFILE)
+		closed = conn_reclaim_idle(s, CONN_RECLAIM_BATCH);
+	s->accept_paused = true;
+	if (!refuse_log_due(&s->accept_log, s->now_ms, &more))
+		return;
+	if (err == EMFILE || err == ENFILE)
+		log_warn("listener %s: accept: %s: closed %u idle connection%s to make room, "
+		    "%u open (%llu more failed accepts since the last warning)", name,
+		    strerror(err), closed, closed == 1 ? "" : "s", s->live_conns,
+		    (unsigned long long)more);
+	else
+		log_warn("listener %s: accept: %s (%llu more failed accepts since the "
+		    "last warning)", name, strerror(err), (unsigned long long)more);
 }
 
 /* How often a transfer waiting for tokens looks at its socket. */
@@ -456,6 +532,38 @@ conn_field_of(const struct conn *c, struct http_span sp)
 }
 
 
+/* A reserve slot (CONN_RESERVE) serves the status and health paths; while
+ * the daemon is still over max_connections anything else is answered as a
+ * newcomer at the limit is (refuse.h), and the connection closes.  Returns
+ * true when it was. */
+static bool
+refuse_from_reserve(struct server *s, struct conn *c, const struct http_request *req)
+{
+	const struct conf *conf = s->conf;
+	int len;
+
+	if (s->live_conns - s->reclaiming <= s->conn_limit) {
+		c->reserve = false;     /* room came back meanwhile */
+		return false;
+	}
+	if ((conf->status_path[0] != '\0' && strcmp(req->path, conf->status_path) == 0) ||
+	    (conf->health_path[0] != '\0' && strcmp(req->path, conf->health_path) == 0))
+		return false;
+	s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
+	refuse_warn(&s->refused_max, s->now_ms, &c->peer, "max_connections", s->conn_limit);
+	len = refuse_format(c->hbuf, sizeof(c->hbuf), s->now_sec);
+	if (len < 0) {
+		conn_close(s, c, "cannot format a refusal");
+		return true;
+	}
+	c->close_after = true;
+	c->hlen = (uint32_t)len;
+	c->status = 503;
+	c->file_off = c->file_end = 0;
+	conn_send_unrated(s, c, c->hbuf, c->hlen);
+	return true;
+}
+
 /* Parse what the buffer holds: answer a complete request, or read more. */
 static void
 conn_process(struct server *s, struct conn *c)
@@ -479,6 +587,7 @@ conn_process(struct server *s, struct conn *c)
 	}
 	if (c->rlen == 0) {
 		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
+		idle_add(&s->idle, &c->idle);
 		submit_recv(s, c);
 		return;
 	}
@@ -531,6 +640,8 @@ conn_process(struct server *s, struct conn *c)
 	c->referer = conn_field_of(c, req.referer);
 	c->user_agent = conn_field_of(c, req.user_agent);
 	c->version_minor = (uint8_t)req.version_minor;
+	if (c->reserve && refuse_from_reserve(s, c, &req))
+		return;
 	respond_request(s, c, &req);
 }
 
@@ -585,12 +696,24 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
 		peer.ss_family = AF_UNSPEC;
+	/* At max_connections the oldest idle connection makes room, as
+	 * nginx does; with none, a reserve slot lets the status paths in. */
+	if (s->live_conns - s->reclaiming >= s->conn_limit &&
+	    conn_reclaim_idle(s, 1) > 0) {
+		uint64_t more;
+
+		if (refuse_log_due(&s->reclaim_log, s->now_ms, &more))
+			log_warn("max_connections (%u) reached: closing the oldest idle "
+			    "connections to make room (%llu more since the last warning)",
+			    s->conn_limit, (unsigned long long)more);
+		c = s->free_conns;
+	}
 	if (c == NULL) {
 		/* At max_connections: accept and answer 503 at once, so the
 		 * client learns it now instead of waiting in the backlog. */
 		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
 		refuse_warn(&s->refused_max, s->now_ms, &peer, "max_connections",
-		    s->max_conns);
+		    s->conn_limit);
 		refuse_connection(fd, s->now_sec);
 		return;
 	}
@@ -618,6 +741,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->status = 0;
 	c->start_us = 0;
 	c->close_after = false;
+	c->reserve = s->live_conns - s->reclaiming > s->conn_limit;
 	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
 	c->peer_checked_ms = s->now_ms;
 	c->rate_probe = false;
@@ -629,6 +753,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->state = CONN_READ_REQUEST;
 	/* From accept, the first request has header_timeout to arrive. */
 	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
+	idle_add(&s->idle, &c->idle);
 	submit_recv(s, c);
 }
 
@@ -647,6 +772,7 @@ on_recv(struct server *s, struct conn *c, int res)
 		submit_recv(s, c);      /* rlen stays 0: the bytes are dropped */
 		return;
 	}
+	idle_remove(&s->idle, &c->idle);
 	c->rlen += (uint32_t)res;
 	conn_process(s, c);
 }

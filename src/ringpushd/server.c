@@ -20,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include "confine.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "notify.h"
 #include "probe.h"
@@ -87,7 +88,9 @@ int
 server_init(struct server *s, const struct conf *conf)
 {
 	struct sigaction sa;
+	struct fdlimit_result fds;
 	char why[256];
+	unsigned max;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -122,6 +125,9 @@ server_init(struct server *s, const struct conf *conf)
 		log_errx("%s: not started", why);
 		return -1;
 	}
+	/* before anything holds descriptors, and while still root */
+	fdlimit_apply(conf, CONN_RESERVE, &fds);
+	max = fds.max_connections;
 	ret = ring_init(&s->ring, conf->ring_entries, conf->io_workers,
 	    conf->confine != CONFINE_OFF);
 	if (ret < 0) {
@@ -142,28 +148,30 @@ server_init(struct server *s, const struct conf *conf)
 	}
 	/* Reserved, not touched: a buffer costs memory once a copy
 	 * transfer uses it. */
-	if (bufpool_init(&s->copy_bufs, conf->max_connections < XFER_COPY_BUFS ?
-	    conf->max_connections : XFER_COPY_BUFS, XFER_COPY_CHUNK) == -1) {
+	if (bufpool_init(&s->copy_bufs, max < XFER_COPY_BUFS ? max : XFER_COPY_BUFS,
+	    XFER_COPY_CHUNK) == -1) {
 		log_err("copy engine buffers");
 		return -1;
 	}
 	s->send_zc_supported = probe_has(PROBE_SEND_ZC);
-	if (iplimit_init(&s->iplimit, conf->max_connections, conf->max_connections_per_ip) == -1) {
+	if (iplimit_init(&s->iplimit, max + CONN_RESERVE, conf->max_connections_per_ip) == -1) {
 		log_err("per-address connection table");
 		return -1;
 	}
 	rate_init(&s->rate_total, conf->rate_total, s->now_ms);
-	if (fdcache_init(&s->files, conf->open_file_cache, conf->open_file_cache_valid_ms) == -1) {
-		log_err("open-file cache for %u files", conf->open_file_cache);
+	if (fdcache_init(&s->files, fds.open_file_cache, conf->open_file_cache_valid_ms) == -1) {
+		log_err("open-file cache for %u files", fds.open_file_cache);
 		return -1;
 	}
 	s->files.body_max = (size_t)conf->file_cache_size;
-	if (conn_slab_init(s, conf->max_connections, (unsigned)conf->max_request_header) == -1) {
-		log_err("connection slab for %u connections", conf->max_connections);
+	if (conn_slab_init(s, max + CONN_RESERVE, (unsigned)conf->max_request_header) == -1) {
+		log_err("connection slab for %u connections", max + CONN_RESERVE);
 		return -1;
 	}
+	s->conn_limit = max;
 	if (listen_open(s) == -1)
 		return -1;
+	fdlimit_test_late();
 	return 0;
 }
 
@@ -222,6 +230,8 @@ server_metrics_snapshot(struct server *s)
 		m->transfers_in_flight += c->state == CONN_SEND_BODY;
 		m->pipes_used += c->pipe.rd >= 0;
 	}
+	m->connections_idle = s->idle.count;
+	m->connections_max = s->conn_limit;
 	m->pipes_free = s->pipes.nfree;
 	m->ring_submissions_total = s->ring.submitted;
 	m->ring_completions_total = s->ring.completed;
