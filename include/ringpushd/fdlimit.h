@@ -64,8 +64,9 @@ void fdlimit_apply(const struct conf *conf, unsigned reserve, struct fdlimit_res
 /* One line for ringpushd -t: the budget and whether the current limit
  * holds it or can be raised to.  Returns as snprintf. */
 int fdlimit_describe(const struct conf *conf, unsigned reserve, char *buf, size_t cap);
-/* Test builds: $RINGPUSHD_TEST_NOFILE_LATE=N sets the soft limit to N once
- * the daemon has started, as if other descriptors had taken the rest.
+/* Test builds: $RINGPUSHD_TEST_NOFILE=SOFT:HARD are the limits the daemon
+ * starts with; $RINGPUSHD_TEST_NOFILE_LATE=K leaves room for K descriptors
+ * once it has started, as if something else had taken the rest.
  * Elsewhere it does nothing. */
 void fdlimit_test_late(void);
 

@@ -10,6 +10,7 @@
  * at most to fs.nr_open.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,19 +103,33 @@ test_hook_start(void)
 		log_err("RINGPUSHD_TEST_NOFILE %s", env);
 }
 
+/* $RINGPUSHD_TEST_NOFILE_LATE=K: once started, room for K descriptors more
+ * than are open, as if something else had taken the rest. */
 void
 fdlimit_test_late(void)
 {
 	const char *env = getenv("RINGPUSHD_TEST_NOFILE_LATE");
+	unsigned long open_fds = 0, highest = 0;
 	struct rlimit lim;
 
 	if (env == NULL || getrlimit(RLIMIT_NOFILE, &lim) == -1)
 		return;
-	lim.rlim_cur = (rlim_t)strtoull(env, NULL, 10);
+	for (unsigned long fd = 0; fd < limit_value(lim.rlim_cur) && fd < 65536; fd++) {
+		if (fcntl((int)fd, F_GETFD) != -1) {
+			open_fds++;
+			highest = fd;
+		}
+	}
+	/* the lowest free numbers are taken first: with every open fd
+	 * below the limit, exactly K more fit */
+	lim.rlim_cur = (rlim_t)(open_fds + strtoul(env, NULL, 10));
+	if (highest >= lim.rlim_cur)
+		lim.rlim_cur = (rlim_t)(highest + 1 + strtoul(env, NULL, 10));
 	if (setrlimit(RLIMIT_NOFILE, &lim) == -1)
 		log_err("RINGPUSHD_TEST_NOFILE_LATE %s", env);
 	else
-		log_info("test hook: file descriptor limit now %s", env);
+		log_info("test hook: file descriptor limit now %llu, %lu open",
+		    (unsigned long long)lim.rlim_cur, open_fds);
 }
 #else
 static void
