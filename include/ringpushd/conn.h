@@ -84,8 +84,9 @@ struct conn {
 	uint64_t peer_checked_ms;       /* last look for a vanished client */
 	bool rate_probe;                /* FIN seen: send one byte to see */
 	struct conn *next_free;
-	/* waiting for a request with none of it received: on the server's
-	 * idle list, the first to close at a limit (idle.h) */
+	/* kept alive, waiting for the next request with none of it
+	 * received: on the server's idle list, the first to close at a
+	 * limit (idle.h) */
 	struct idle_node idle;
 	bool reserve;                   /* took a slot beyond max_connections */
 	bool reclaimed;                 /* closed to make room, not yet freed */

@@ -1,8 +1,9 @@
 /*
- * idle.h: the connections that wait for a request with none of it
- * received, oldest first, so that at a limit (max_connections, or no file
- * descriptor left for an accept) the oldest can be closed to make room,
- * as nginx reuses its idle keep-alive connections.
+ * idle.h: the keep-alive connections that wait for their next request
+ * with none of it received, oldest first, so that at a limit
+ * (max_connections, or no file descriptor left for an accept) the oldest
+ * can be closed to make room, as nginx reuses its idle keep-alive
+ * connections.
  *
  * The list is intrusive: a node lives in each connection, and adding,
  * removing and finding the oldest cost O(1) whatever the number of

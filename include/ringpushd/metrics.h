@@ -73,7 +73,7 @@ struct metrics {
 	uint64_t transfers_in_flight;
 	uint64_t pipes_free;
 	uint64_t pipes_used;
-	uint64_t connections_idle;	/* waiting for a request */
+	uint64_t connections_idle;	/* kept alive between requests */
 	uint64_t connections_max;	/* max_connections in force */
 	/* counters */
 	uint64_t connections_accepted_total;

@@ -56,7 +56,7 @@ struct server {
 					 configured one, or what the fd
 					 limit fits (fdlimit.c); the slab
 					 has CONN_RESERVE slots more */
-	struct idle_list idle;        /* connections waiting for a request */
+	struct idle_list idle;        /* kept-alive connections between requests */
 	unsigned reclaiming;          /* closed to make room, not yet freed */
 	bool accept_paused;           /* an accept failed for want of fds */
 	struct conn *conns;

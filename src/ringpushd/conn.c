@@ -586,6 +586,9 @@ conn_process(struct server *s, struct conn *c)
 		}
 	}
 	if (c->rlen == 0) {
+		/* Kept alive between requests: the first to close at a limit.
+		 * A connection just accepted is not on the list: its request
+		 * is usually on its way, and header_timeout bounds it. */
 		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
 		idle_add(&s->idle, &c->idle);
 		submit_recv(s, c);
@@ -753,7 +756,6 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->state = CONN_READ_REQUEST;
 	/* From accept, the first request has header_timeout to arrive. */
 	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
-	idle_add(&s->idle, &c->idle);
 	submit_recv(s, c);
 }
 

@@ -84,7 +84,8 @@ static const struct metrics_family metrics_families[] = {
 	    "Client connections closed at once because a limit was reached.",
 	    "reason", refused_values),
 	PLAIN(connections_idle, "gauge",
-	    "Client connections waiting for a request, the first closed at a limit."),
+	    "Keep-alive connections waiting for their next request, the first closed "
+	    "at a limit."),
 	PLAIN(connections_max, "gauge",
 	    "max_connections in force: the configured value, or less when the file "
 	    "descriptor limit cannot hold it."),

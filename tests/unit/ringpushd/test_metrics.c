@@ -70,7 +70,7 @@ static const char known_text[] =
 "# TYPE ringpushd_connections_refused_total counter\n"
 "ringpushd_connections_refused_total{reason=\"max_connections\"} 5\n"
 "ringpushd_connections_refused_total{reason=\"per_ip\"} 6\n"
-"# HELP ringpushd_connections_idle Client connections waiting for a request, the first closed at a limit.\n"
+"# HELP ringpushd_connections_idle Keep-alive connections waiting for their next request, the first closed at a limit.\n"
 "# TYPE ringpushd_connections_idle gauge\n"
 "ringpushd_connections_idle 2\n"
 "# HELP ringpushd_connections_max max_connections in force: the configured value, or less when the file descriptor limit cannot hold it.\n"
