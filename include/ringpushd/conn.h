@@ -67,6 +67,10 @@ struct conn_field {
 #define CONN_RESERVE 16
 /* Idle connections closed at once when an accept finds no descriptor. */
 #define CONN_RECLAIM_BATCH 16
+/* Descriptors held in reserve and let go at the fd limit when no idle
+ * connection can make room: connections accepted with them get a
+ * reserve slot's treatment (the status paths only). */
+#define CONN_SPARE_FDS 4
 
 struct conn {
 	enum conn_state state;
@@ -213,5 +217,10 @@ unsigned conn_reclaim_idle(struct server *s, unsigned n);
  * when a connection's descriptor is freed, or on the next tick.  One
  * warning per REFUSE_LOG_INTERVAL_MS, whatever the number of failures. */
 void conn_accept_failed(struct server *s, const char *name, int err);
+/* Take the spare descriptors (CONN_SPARE_FDS) back after the fd limit,
+ * once there is room for them and one connection more; at start and on
+ * the tick. */
+void conn_spares_take(struct server *s);
+void conn_spares_release(struct server *s);
 
 #endif

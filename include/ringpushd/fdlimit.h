@@ -28,7 +28,8 @@
 #include <stdint.h>
 #include "conf.h"
 
-/* Descriptors held whatever the load, with room to spare. */
+/* Descriptors held whatever the load (the spare ones of conn.h among
+ * them), with room to spare. */
 #define FDLIMIT_BASE 32
 
 struct fdlimit_budget {
@@ -50,6 +51,7 @@ unsigned fdlimit_fit(const struct fdlimit_budget *b, uint64_t limit, unsigned ma
 /* What a process runs with under a limit. */
 struct fdlimit_result {
 	uint64_t need;              /* for the configuration as it is */
+	uint64_t limit;             /* the soft limit in force */
 	unsigned max_connections;   /* conf's, or what fits (at least 1) */
 	unsigned open_file_cache;   /* conf's, or at most a quarter of the
 				       limit when the whole does not fit */

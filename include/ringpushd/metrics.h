@@ -17,6 +17,7 @@
 enum metrics_refused {
 	METRICS_REFUSED_MAX_CONNECTIONS,	/* "max_connections" */
 	METRICS_REFUSED_PER_IP,			/* "per_ip" */
+	METRICS_REFUSED_FD_LIMIT,		/* "fd_limit" */
 	METRICS_REFUSED_N
 };
 

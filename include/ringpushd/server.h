@@ -59,6 +59,10 @@ struct server {
 	struct idle_list idle;        /* kept-alive connections between requests */
 	unsigned reclaiming;          /* closed to make room, not yet freed */
 	bool accept_paused;           /* an accept failed for want of fds */
+	int spare_fds[CONN_SPARE_FDS]; /* -1 when let go */
+	bool fd_short;                /* spares let go at the fd limit: new
+					 connections get the status paths only */
+	uint64_t fd_limit;            /* RLIMIT_NOFILE in force, for the logs */
 	struct conn *conns;
 	char *rbufs;
 	struct conn *free_conns;
@@ -70,7 +74,7 @@ struct server {
 	struct fdcache files;
 	struct iplimit iplimit;
 	/* warnings about refused connections, one per limit */
-	struct refuse_log refused_max, refused_per_ip;
+	struct refuse_log refused_max, refused_per_ip, refused_fd;
 	/* warnings about idle connections closed to make room, and about
 	 * accepts that failed */
 	struct refuse_log reclaim_log, accept_log;

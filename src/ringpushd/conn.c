@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -358,20 +359,70 @@ conn_accept_failed(struct server *s, const char *name, int err)
 	s->m.accept_errors_total[reason]++;
 	/* The kernel keeps the connection queued.  Closing idle ones frees
 	 * descriptors; the accept is armed again when a slot is freed (its
-	 * descriptor with it), or on the next tick: never in a loop. */
-	if (err == EMFILE || err == ENFILE)
+	 * descriptor with it), or on the next tick: never in a loop.  With
+	 * no idle one, the spare descriptors let the status paths in now,
+	 * and any other request is answered 503 instead of waiting. */
+	if (err == EMFILE || err == ENFILE) {
 		closed = conn_reclaim_idle(s, CONN_RECLAIM_BATCH);
-	s->accept_paused = true;
+		if (closed == 0 && s->spare_fds[0] >= 0) {
+			conn_spares_release(s);
+			s->fd_short = true;
+			listen_arm_all(s);
+		} else {
+			s->accept_paused = true;
+		}
+	} else {
+		s->accept_paused = true;
+	}
 	if (!refuse_log_due(&s->accept_log, s->now_ms, &more))
 		return;
 	if (err == EMFILE || err == ENFILE)
-		log_warn("listener %s: accept: %s: closed %u idle connection%s to make room, "
-		    "%u open (%llu more failed accepts since the last warning)", name,
-		    strerror(err), closed, closed == 1 ? "" : "s", s->live_conns,
+		log_warn("listener %s: accept: %s (limit %llu): closed %u idle connection%s to "
+		    "make room, %u open%s (%llu more failed accepts since the last warning)",
+		    name, strerror(err), (unsigned long long)s->fd_limit, closed,
+		    closed == 1 ? "" : "s", s->live_conns, s->fd_short ?
+		    "; the status paths only until descriptors are free" : "",
 		    (unsigned long long)more);
 	else
 		log_warn("listener %s: accept: %s (%llu more failed accepts since the "
 		    "last warning)", name, strerror(err), (unsigned long long)more);
+}
+
+void
+conn_spares_release(struct server *s)
+{
+	for (unsigned i = 0; i < CONN_SPARE_FDS; i++) {
+		if (s->spare_fds[i] >= 0)
+			close(s->spare_fds[i]);
+		s->spare_fds[i] = -1;
+	}
+}
+
+void
+conn_spares_take(struct server *s)
+{
+	int room;
+
+	for (unsigned i = 0; i < CONN_SPARE_FDS; i++) {
+		if (s->spare_fds[i] >= 0)
+			continue;
+		s->spare_fds[i] = fcntl(s->signal_fd, F_DUPFD_CLOEXEC, 0);
+		if (s->spare_fds[i] < 0)
+			goto short_of_fds;
+	}
+	/* Room for one connection more, or the spares would take every
+	 * descriptor freed and keep the backlog waiting for them. */
+	room = fcntl(s->signal_fd, F_DUPFD_CLOEXEC, 0);
+	if (room < 0)
+		goto short_of_fds;
+	close(room);
+	if (s->fd_short)
+		log_info("descriptors free again: spare descriptors taken back");
+	s->fd_short = false;
+	return;
+short_of_fds:
+	/* at start a limit too low for them: the daemon runs without */
+	conn_spares_release(s);
 }
 
 /* How often a transfer waiting for tokens looks at its socket. */
@@ -532,25 +583,40 @@ conn_field_of(const struct conn *c, struct http_span sp)
 }
 
 
-/* A reserve slot (CONN_RESERVE) serves the status and health paths; while
- * the daemon is still over max_connections anything else is answered as a
- * newcomer at the limit is (refuse.h), and the connection closes.  Returns
- * true when it was. */
+/* Whether a connection accepted now gets a reserve slot's treatment:
+ * over max_connections (in a slot of CONN_RESERVE), or on a spare
+ * descriptor let go at the fd limit. */
+static bool
+at_limit(const struct server *s)
+{
+	return s->live_conns - s->reclaiming > s->conn_limit || s->fd_short;
+}
+
+/* A reserve slot serves the status and health paths; while the daemon is
+ * still at its limit anything else is answered as a newcomer at the limit
+ * is (refuse.h), and the connection closes.  Returns true when it was. */
 static bool
 refuse_from_reserve(struct server *s, struct conn *c, const struct http_request *req)
 {
 	const struct conf *conf = s->conf;
 	int len;
 
-	if (s->live_conns - s->reclaiming <= s->conn_limit) {
+	if (!at_limit(s)) {
 		c->reserve = false;     /* room came back meanwhile */
 		return false;
 	}
 	if ((conf->status_path[0] != '\0' && strcmp(req->path, conf->status_path) == 0) ||
 	    (conf->health_path[0] != '\0' && strcmp(req->path, conf->health_path) == 0))
 		return false;
-	s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
-	refuse_warn(&s->refused_max, s->now_ms, &c->peer, "max_connections", s->conn_limit);
+	if (s->fd_short) {
+		s->m.connections_refused_total[METRICS_REFUSED_FD_LIMIT]++;
+		refuse_warn(&s->refused_fd, s->now_ms, &c->peer, "the file descriptor limit",
+		    (unsigned)s->fd_limit);
+	} else {
+		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
+		refuse_warn(&s->refused_max, s->now_ms, &c->peer, "max_connections",
+		    s->conn_limit);
+	}
 	len = refuse_format(c->hbuf, sizeof(c->hbuf), s->now_sec);
 	if (len < 0) {
 		conn_close(s, c, "cannot format a refusal");
@@ -744,7 +810,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->status = 0;
 	c->start_us = 0;
 	c->close_after = false;
-	c->reserve = s->live_conns - s->reclaiming > s->conn_limit;
+	c->reserve = at_limit(s);
 	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
 	c->peer_checked_ms = s->now_ms;
 	c->rate_probe = false;

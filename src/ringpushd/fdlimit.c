@@ -182,6 +182,7 @@ fdlimit_plan(const struct conf *conf, unsigned reserve, uint64_t limit,
 
 	fdlimit_budget_of(conf, reserve, &b);
 	r->need = fdlimit_need(&b, conf->max_connections);
+	r->limit = limit;
 	r->max_connections = conf->max_connections;
 	r->open_file_cache = conf->open_file_cache;
 	if (limit >= r->need)

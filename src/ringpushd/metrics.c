@@ -41,6 +41,7 @@ struct metrics_family {
 static const char *const refused_values[METRICS_REFUSED_N] = {
 	[METRICS_REFUSED_MAX_CONNECTIONS] = "max_connections",
 	[METRICS_REFUSED_PER_IP] = "per_ip",
+	[METRICS_REFUSED_FD_LIMIT] = "fd_limit",
 };
 static const char *const accept_values[METRICS_ACCEPT_N] = {
 	[METRICS_ACCEPT_EMFILE] = "emfile",

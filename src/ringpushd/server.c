@@ -97,6 +97,8 @@ server_init(struct server *s, const struct conf *conf)
 	s->conf = conf;
 	s->start_conf = conf;
 	s->signal_fd = -1;
+	for (unsigned i = 0; i < CONN_SPARE_FDS; i++)
+		s->spare_fds[i] = -1;
 	s->tick.tv_sec = TICK_MS / 1000;
 	s->tick.tv_nsec = (TICK_MS % 1000) * 1000000L;
 	server_clock(s);
@@ -169,9 +171,11 @@ server_init(struct server *s, const struct conf *conf)
 		return -1;
 	}
 	s->conn_limit = max;
+	s->fd_limit = fds.limit;
 	if (listen_open(s) == -1)
 		return -1;
 	fdlimit_test_late();
+	conn_spares_take(s);
 	return 0;
 }
 
@@ -482,6 +486,8 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		}
 		conn_expire(s, s->now_ms);
 		if (!s->stopping) {
+			if (s->fd_short)
+				conn_spares_take(s);
 			/* re-arm accepts that ended on errors (EMFILE...) */
 			listen_arm_all(s);
 			/* on the tick, not on a request: the request path
@@ -594,6 +600,7 @@ server_free(struct server *s)
 		free(s->owned_conf);
 		s->owned_conf = NULL;
 	}
+	conn_spares_release(s);
 	if (s->signal_fd >= 0)
 		close(s->signal_fd);
 	s->signal_fd = signal_event_fd = -1;

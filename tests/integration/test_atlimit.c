@@ -12,7 +12,6 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,78 +281,88 @@ Test(atlimit, status_reachable_when_all_are_busy, .timeout = 120)
 	rp_stop(&d);
 }
 
-/* Whether c has bytes (or its end) to read within ms milliseconds. */
-static bool
-readable(struct rp_conn *c, int ms)
-{
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+#define MAX_HELD 64
+#define BURST 8
 
-	return poll(&p, 1, ms) == 1;
+/* A response to c, its status. */
+static int
+status_of(struct rp_conn *c, const char *what)
+{
+	struct rp_response r;
+	int res = rp_read_response(c, &r, false), status;
+
+	cr_assert_eq(res, RP_OK, "%s: %s", what, rp_result_str(res));
+	status = r.status;
+	rp_response_free(&r);
+	return status;
 }
 
-#define FD_ROOM 8
-#define MAX_HELD 64
-
-/* At the fd limit with every connection busy: one warning however many
- * accepts fail (one a tick), the newcomer waits in the backlog, and is
- * served by itself once a connection ends.  Then, with an idle
- * connection there, a newcomer makes room by closing it. */
+/* At the fd limit with every connection busy: the spare descriptors let
+ * /metrics in while anything else is answered 503, one warning however
+ * many accepts fail, and once a connection ends accepting resumes by
+ * itself.  Then an idle connection is closed to make room for the next. */
 Test(atlimit, fd_limit_warns_once_and_resumes, .timeout = 180)
 {
-	struct rp_conn *held[MAX_HELD], *waiting = NULL, *c;
-	struct rp_response r;
+	struct rp_conn *held[MAX_HELD], *burst[BURST], *c, *idle;
 	struct rp_daemon d;
-	int nheld = 0;
+	int nheld = 0, status;
 
 	use_test_daemon();
 	rp_setup(&d);
 	rp_write_file(&d, "f.txt", "hello\n", 6);
-	cr_assert_eq(setenv("RINGPUSHD_TEST_NOFILE_LATE", "8", 1), 0);
+	cr_assert_eq(setenv("RINGPUSHD_TEST_NOFILE_LATE", "12", 1), 0);
 	start_with(&d, "max_connections = 1000\n", "pipe_pool = 0\n");
 	unsetenv("RINGPUSHD_TEST_NOFILE_LATE");
 	rp_wait_output(&d, "test hook: file descriptor limit now", 1);
-	/* connections until one is not accepted: the daemon says so */
-	while (waiting == NULL) {
+	/* busy connections until a newcomer is refused for want of fds */
+	for (;;) {
 		cr_assert_lt(nheld, MAX_HELD, "%d connections and no fd limit reached:\n%s",
 		    nheld, rp_daemon_output(&d));
 		c = rp_connect(&d);
 		rp_sends(c, GET_F);
-		for (;;) {
-			if (readable(c, 100)) {
-				cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
-				cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
-				rp_response_free(&r);
-				rp_sends(c, PARTIAL);
-				held[nheld++] = c;
-				break;
-			}
-			if (rp_output_count(&d, FD_WARNING) > 0) {
-				waiting = c;
-				break;
-			}
-		}
+		status = status_of(c, "a newcomer");
+		if (status != 200)
+			break;
+		rp_sends(c, PARTIAL);
+		held[nheld++] = c;
 	}
+	cr_assert_eq(status, 503, "at the fd limit");
+	cr_assert_eq(rp_wait_close(c, rp_io_timeout()), RP_CLOSED);
+	rp_close(c);
 	cr_assert_gt(nheld, 0);
-	/* ten ticks and more: still one line */
-	usleep(1500 * 1000);
-	cr_assert_eq(rp_output_count(&d, FD_WARNING), 1, "%s", rp_daemon_output(&d));
+	rp_wait_output(&d, FD_WARNING, 1);
 	cr_assert_eq(rp_output_count(&d, "closed 0 idle connections"), 1,
 	    "busy connections were closed:\n%s", rp_daemon_output(&d));
-	cr_assert(!readable(waiting, 0), "answered while there was no fd for it");
+	cr_assert_eq(rp_metric(&d, "ringpushd_connections_refused_total{reason=\"fd_limit\"}"), 1);
 
-	/* a connection ends: the waiting one is accepted and served */
-	rp_close(held[--nheld]);
-	cr_assert_eq(rp_read_response(waiting, &r, false), RP_OK);
-	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
-	rp_response_free(&r);
-
-	/* waiting is idle now and took the last fd: /metrics makes room by
-	 * closing it */
+	/* more newcomers than spare descriptors at once: each is answered,
+	 * and the failed accepts make no more lines */
+	for (int i = 0; i < BURST; i++) {
+		burst[i] = rp_connect(&d);
+		rp_sends(burst[i], GET_F);
+	}
+	for (int i = 0; i < BURST; i++) {
+		cr_assert_eq(status_of(burst[i], "a newcomer of the burst"), 503);
+		rp_close(burst[i]);
+	}
+	/* ten ticks and more */
+	usleep(1500 * 1000);
 	cr_assert_geq(rp_metric(&d, "ringpushd_accept_errors_total{reason=\"emfile\"}"), 2);
-	cr_assert_eq(rp_wait_close(waiting, rp_io_timeout()), RP_CLOSED,
-	    "the idle connection was not closed to make room");
+	cr_assert_eq(rp_output_count(&d, FD_WARNING), 1, "%s", rp_daemon_output(&d));
+	cr_assert_eq(rp_metric(&d, "ringpushd_connections_refused_total{reason=\"fd_limit\"}"),
+	    1 + BURST);
+
+	/* a connection ends: room again, newcomers are served */
+	rp_close(held[--nheld]);
+	rp_wait_output(&d, "descriptors free again", 1);
+	idle = rp_connect(&d);
+	get_ok(idle, "once room came back");
+
+	/* idle took the last descriptor: /metrics makes room by closing it */
 	cr_assert_geq(rp_metric(&d, "ringpushd_connections_reclaimed_total"), 1);
-	rp_close(waiting);
+	cr_assert_eq(rp_wait_close(idle, rp_io_timeout()), RP_CLOSED,
+	    "the idle connection was not closed to make room");
+	rp_close(idle);
 	for (int i = 0; i < nheld; i++)
 		rp_close(held[i]);
 	rp_stop(&d);

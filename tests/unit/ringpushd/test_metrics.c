@@ -23,6 +23,7 @@ static const struct metrics known = {
 	.connections_refused_total = {
 		[METRICS_REFUSED_MAX_CONNECTIONS] = 5,
 		[METRICS_REFUSED_PER_IP] = 6,
+		[METRICS_REFUSED_FD_LIMIT] = 8,
 	},
 	.connections_idle = 2,
 	.connections_max = 10000,
@@ -70,6 +71,7 @@ static const char known_text[] =
 "# TYPE ringpushd_connections_refused_total counter\n"
 "ringpushd_connections_refused_total{reason=\"max_connections\"} 5\n"
 "ringpushd_connections_refused_total{reason=\"per_ip\"} 6\n"
+"ringpushd_connections_refused_total{reason=\"fd_limit\"} 8\n"
 "# HELP ringpushd_connections_idle Keep-alive connections waiting for their next request, the first closed at a limit.\n"
 "# TYPE ringpushd_connections_idle gauge\n"
 "ringpushd_connections_idle 2\n"
@@ -241,10 +243,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 25 families of ours with 2 + 4 + 5 + 5 + 2 + 6 labelled samples,
-	 * 3 of process: 19 + 24 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 46);
-	cr_expect_eq(count_lines(buf, ""), 28 * 2 + 46);
+	/* 25 families of ours with 3 + 4 + 5 + 5 + 2 + 6 labelled samples,
+	 * 3 of process: 19 + 25 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 47);
+	cr_expect_eq(count_lines(buf, ""), 28 * 2 + 47);
 }
 
 Test(metrics, cap_too_small)
