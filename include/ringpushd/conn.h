@@ -212,11 +212,13 @@ void conn_close_idle(struct server *s);
  * returns how many.  Their slots and descriptors are free once their
  * last completion arrives. */
 unsigned conn_reclaim_idle(struct server *s, unsigned n);
-/* An accept of listener name failed with err.  At EMFILE or ENFILE the
- * oldest idle connections are closed to make room; accepting starts again
- * when a connection's descriptor is freed, or on the next tick.  One
- * warning per REFUSE_LOG_INTERVAL_MS, whatever the number of failures. */
-void conn_accept_failed(struct server *s, const char *name, int err);
+/* An accept on listen_fd (listener name) failed with err.  At EMFILE or
+ * ENFILE with a connection waiting, the oldest idle connections are
+ * closed to make room, or with none the spare descriptors let go;
+ * accepting starts again when a connection's descriptor is freed, or on
+ * the next tick.  One warning per REFUSE_LOG_INTERVAL_MS, whatever the
+ * number of failures. */
+void conn_accept_failed(struct server *s, const char *name, int listen_fd, int err);
 /* Take the spare descriptors (CONN_SPARE_FDS) back after the fd limit,
  * once there is room for them and one connection more; at start and on
  * the tick. */

@@ -335,12 +335,21 @@ conn_reclaim_idle(struct server *s, unsigned n)
 }
 
 void
-conn_accept_failed(struct server *s, const char *name, int err)
+conn_accept_failed(struct server *s, const char *name, int listen_fd, int err)
 {
+	struct pollfd waiting = { .fd = listen_fd, .events = POLLIN };
 	enum metrics_accept reason;
 	unsigned closed = 0;
 	uint64_t more;
 
+	/* An accept armed with no descriptor free fails at once whether or
+	 * not a connection waits (without multishot accept the kernel takes
+	 * the descriptor first): only one that waits is worth making room
+	 * for.  The next tick, or a freed slot, arms it again. */
+	if ((err == EMFILE || err == ENFILE) && poll(&waiting, 1, 0) != 1) {
+		s->accept_paused = true;
+		return;
+	}
 	switch (err) {
 	case EMFILE:
 		reason = METRICS_ACCEPT_EMFILE;
@@ -616,6 +625,18 @@ refuse_from_reserve(struct server *s, struct conn *c, const struct http_request 
 		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
 		refuse_warn(&s->refused_max, s->now_ms, &c->peer, "max_connections",
 		    s->conn_limit);
+	}
+	/* Answered and closed at once, as a newcomer refused without a slot
+	 * is: a client that keeps its end open must not hold the slot or
+	 * the spare descriptor the limit is short of. */
+	if (c->inflight == 0) {
+		len = refuse_format(c->hbuf, sizeof(c->hbuf), s->now_sec);
+		c->status = 503;
+		c->bytes_sent = c->hlen = len > 0 ? (uint32_t)len : 0;
+		refuse_connection(c->fd, s->now_sec);
+		c->fd = -1;
+		conn_close(s, c, "refused at a limit");
+		return true;
 	}
 	len = refuse_format(c->hbuf, sizeof(c->hbuf), s->now_sec);
 	if (len < 0) {

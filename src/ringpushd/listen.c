@@ -423,7 +423,7 @@ listen_complete(struct server *s, unsigned index, uint32_t gen, int res, unsigne
 	} else if (res != -ECANCELED) {
 		/* EMFILE/ENFILE and friends: the kernel keeps the connection
 		 * queued; conn.c makes room and re-arms (see there). */
-		conn_accept_failed(s, l->conf->name, -res);
+		conn_accept_failed(s, l->conf->name, l->fd, -res);
 		return;
 	}
 	if (!l->accept_armed && !s->stopping && res != -ECANCELED)
