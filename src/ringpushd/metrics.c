@@ -94,7 +94,8 @@ static const struct metrics_family metrics_families[] = {
 	    "Idle connections closed to make room at max_connections or at the file "
 	    "descriptor limit."),
 	LABELLED(accept_errors_total, "counter",
-	    "Accepts that failed, by reason; the connection waits in the backlog.",
+	    "Accepts that failed while a connection waited, by reason; it waits on "
+	    "in the backlog.",
 	    "reason", accept_values),
 	LABELLED(requests_total, "counter",
 	    "Requests answered, by status class.", "code", code_values),

@@ -81,7 +81,7 @@ static const char known_text[] =
 "# HELP ringpushd_connections_reclaimed_total Idle connections closed to make room at max_connections or at the file descriptor limit.\n"
 "# TYPE ringpushd_connections_reclaimed_total counter\n"
 "ringpushd_connections_reclaimed_total 17\n"
-"# HELP ringpushd_accept_errors_total Accepts that failed, by reason; the connection waits in the backlog.\n"
+"# HELP ringpushd_accept_errors_total Accepts that failed while a connection waited, by reason; it waits on in the backlog.\n"
 "# TYPE ringpushd_accept_errors_total counter\n"
 "ringpushd_accept_errors_total{reason=\"emfile\"} 31\n"
 "ringpushd_accept_errors_total{reason=\"enfile\"} 32\n"
