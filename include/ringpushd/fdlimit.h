@@ -51,7 +51,6 @@ unsigned fdlimit_fit(const struct fdlimit_budget *b, uint64_t limit, unsigned ma
 /* What a process runs with under a limit. */
 struct fdlimit_result {
 	uint64_t need;              /* for the configuration as it is */
-	uint64_t limit;             /* the soft limit in force */
 	unsigned max_connections;   /* conf's, or what fits (at least 1) */
 	unsigned open_file_cache;   /* conf's, or at most a quarter of the
 				       limit when the whole does not fit */
@@ -63,6 +62,8 @@ void fdlimit_plan(const struct conf *conf, unsigned reserve, uint64_t limit,
 /* Raise RLIMIT_NOFILE for conf and say what to run with: conf's values,
  * or less after one warning that gives the numbers. */
 void fdlimit_apply(const struct conf *conf, unsigned reserve, struct fdlimit_result *r);
+/* The soft limit now (UINT64_MAX for none). */
+uint64_t fdlimit_current(void);
 /* One line for ringpushd -t: the budget and whether the current limit
  * holds it or can be raised to.  Returns as snprintf. */
 int fdlimit_describe(const struct conf *conf, unsigned reserve, char *buf, size_t cap);

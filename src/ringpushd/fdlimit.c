@@ -143,6 +143,16 @@ fdlimit_test_late(void)
 }
 #endif
 
+uint64_t
+fdlimit_current(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) == -1)
+		return UINT64_MAX;
+	return limit_value(lim.rlim_cur);
+}
+
 /* The soft limit up to the hard one, for what the budget does not count
  * (pipes made when the pool runs dry, files the cache cannot hold); the
  * hard one first up to need when permitted. */
@@ -182,7 +192,6 @@ fdlimit_plan(const struct conf *conf, unsigned reserve, uint64_t limit,
 
 	fdlimit_budget_of(conf, reserve, &b);
 	r->need = fdlimit_need(&b, conf->max_connections);
-	r->limit = limit;
 	r->max_connections = conf->max_connections;
 	r->open_file_cache = conf->open_file_cache;
 	if (limit >= r->need)

@@ -171,10 +171,10 @@ server_init(struct server *s, const struct conf *conf)
 		return -1;
 	}
 	s->conn_limit = max;
-	s->fd_limit = fds.limit;
 	if (listen_open(s) == -1)
 		return -1;
 	fdlimit_test_late();
+	s->fd_limit = fdlimit_current();
 	conn_spares_take(s);
 	return 0;
 }
