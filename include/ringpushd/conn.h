@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include "fdcache.h"
 #include "http.h"
+#include "idle.h"
 #include "iplimit.h"
 #include "pipepool.h"
 #include "rate.h"
@@ -62,6 +63,17 @@ struct conn_field {
 #define CONN_SMALL_BUFS 256
 /* a decoded request path plus "/" and the index name */
 #define CONN_PATH_MAX (4096 + 256 + 2)
+/* Slots beyond max_connections: at the limit, with no idle connection to
+ * close, a newcomer still gets one, but only for the status and health
+ * paths (anything else is answered 503), so that monitoring sees the
+ * daemon at its limit. */
+#define CONN_RESERVE 16
+/* Idle connections closed at once when an accept finds no descriptor. */
+#define CONN_RECLAIM_BATCH 16
+/* Descriptors held in reserve and let go at the fd limit when no idle
+ * connection can make room: connections accepted with them get a
+ * reserve slot's treatment (the status paths only). */
+#define CONN_SPARE_FDS 4
 
 struct conn {
 	enum conn_state state;
@@ -79,6 +91,12 @@ struct conn {
 	uint64_t peer_checked_ms;       /* last look for a vanished client */
 	bool rate_probe;                /* FIN seen: send one byte to see */
 	struct conn *next_free;
+	/* kept alive, waiting for the next request with none of it
+	 * received: on the server's idle list, the first to close at a
+	 * limit (idle.h) */
+	struct idle_node idle;
+	bool reserve;                   /* took a slot beyond max_connections */
+	bool reclaimed;                 /* closed to make room, not yet freed */
 
 	/* rbuf, path and hbuf lie in one request buffer (reqbuf.h), lent
 	 * while a request is under way and handed back when the connection
@@ -202,5 +220,21 @@ void conn_close_all(struct server *s);
 /* Close the connections that wait for a request (graceful stop); those
  * in LINGER go on reading to the client's end. */
 void conn_close_idle(struct server *s);
+/* Close up to n connections of the idle list, oldest first, to make room;
+ * returns how many.  Their slots and descriptors are free once their
+ * last completion arrives. */
+unsigned conn_reclaim_idle(struct server *s, unsigned n);
+/* An accept on listen_fd (listener name) failed with err.  At EMFILE or
+ * ENFILE with a connection waiting, the oldest idle connections are
+ * closed to make room, or with none the spare descriptors let go;
+ * accepting starts again when a connection's descriptor is freed, or on
+ * the next tick.  One warning per REFUSE_LOG_INTERVAL_MS, whatever the
+ * number of failures. */
+void conn_accept_failed(struct server *s, const char *name, int listen_fd, int err);
+/* Take the spare descriptors (CONN_SPARE_FDS) back after the fd limit,
+ * once there is room for them and one connection more; at start and on
+ * the tick. */
+void conn_spares_take(struct server *s);
+void conn_spares_release(struct server *s);
 
 #endif

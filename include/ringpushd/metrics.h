@@ -17,7 +17,17 @@
 enum metrics_refused {
 	METRICS_REFUSED_MAX_CONNECTIONS,	/* "max_connections" */
 	METRICS_REFUSED_PER_IP,			/* "per_ip" */
+	METRICS_REFUSED_FD_LIMIT,		/* "fd_limit" */
 	METRICS_REFUSED_N
+};
+
+/* ringpushd_accept_errors_total{reason=...} */
+enum metrics_accept {
+	METRICS_ACCEPT_EMFILE,	/* "emfile": the process's fd limit */
+	METRICS_ACCEPT_ENFILE,	/* "enfile": the system's fd limit */
+	METRICS_ACCEPT_NOMEM,	/* "nomem": ENOBUFS, ENOMEM */
+	METRICS_ACCEPT_OTHER,	/* "other" */
+	METRICS_ACCEPT_N
 };
 
 /* ringpushd_requests_total{code=...}: index = status / 100 - 1 */
@@ -77,11 +87,15 @@ struct metrics {
 	uint64_t pipes_used;
 	uint64_t request_buffers_used;
 	uint64_t request_buffers_free;
+	uint64_t connections_idle;	/* kept alive between requests */
+	uint64_t connections_max;	/* max_connections in force */
 	/* counters */
 	uint64_t pipes_shrunk_total;
 	uint64_t engine_fallbacks_total[METRICS_FALLBACK_N];
 	uint64_t connections_accepted_total;
 	uint64_t connections_refused_total[METRICS_REFUSED_N];
+	uint64_t connections_reclaimed_total;	/* idle ones closed at a limit */
+	uint64_t accept_errors_total[METRICS_ACCEPT_N];
 	uint64_t requests_total[METRICS_CODE_N];
 	uint64_t bytes_sent_total[METRICS_ENGINE_N];
 	uint64_t file_open_total[METRICS_OPEN_N];

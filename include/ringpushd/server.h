@@ -56,6 +56,17 @@ struct server {
 	unsigned nlisteners;          /* table size */
 	uint32_t listener_gen;        /* last generation given to a listener */
 	unsigned max_conns;           /* slab size, fixed at start */
+	unsigned conn_limit;          /* max_connections in force: the
+					 configured one, or what the fd
+					 limit fits (fdlimit.c); the slab
+					 has CONN_RESERVE slots more */
+	struct idle_list idle;        /* kept-alive connections between requests */
+	unsigned reclaiming;          /* closed to make room, not yet freed */
+	bool accept_paused;           /* an accept failed for want of fds */
+	int spare_fds[CONN_SPARE_FDS]; /* -1 when let go */
+	bool fd_short;                /* spares let go at the fd limit: new
+					 connections get the status paths only */
+	uint64_t fd_limit;            /* RLIMIT_NOFILE in force, for the logs */
 	struct conn *conns;
 	unsigned conns_used;          /* slots [0, conns_used) touched so far */
 	struct reqbuf_pool reqbufs;   /* lent to connections with a request */
@@ -69,7 +80,10 @@ struct server {
 	struct fdcache files;
 	struct iplimit iplimit;
 	/* warnings about refused connections, one per limit */
-	struct refuse_log refused_max, refused_per_ip;
+	struct refuse_log refused_max, refused_per_ip, refused_fd;
+	/* warnings about idle connections closed to make room, and about
+	 * accepts that failed */
+	struct refuse_log reclaim_log, accept_log;
 	struct rate_bucket rate_total;
 	struct timer_lists timers;
 	uint64_t now_ms;             /* refreshed once per loop turn */

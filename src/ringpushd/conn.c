@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -63,6 +64,7 @@ conn_slab_init(struct server *s, unsigned max, unsigned rbuf_bytes, unsigned kep
 		s->conns = NULL;
 		return -1;
 	}
+	idle_list_init(&s->idle);
 	/* at most one buffer per connection: the pool never runs dry */
 	if (reqbuf_init(&s->reqbufs, max, CONN_HEADER_MAX + CONN_PATH_MAX + rbuf_bytes,
 	    kept) == -1) {
@@ -85,6 +87,7 @@ slot_first_use(struct server *s)
 	c->pipe.rd = c->pipe.wr = -1;
 	timer_node_init(&c->timer);
 	timer_node_init(&c->throttle);
+	idle_node_init(&c->idle);
 	upload_init(&c->upload);
 	return c;
 }
@@ -278,12 +281,22 @@ conn_release(struct server *s, struct conn *c)
 	c->fd = -1;
 	timer_clear(&c->timer);
 	timer_clear(&c->throttle);
+	idle_remove(&s->idle, &c->idle);
+	if (c->reclaimed)
+		s->reclaiming--;
+	c->reclaimed = false;
 	c->state = CONN_FREE;
 	c->gen = (c->gen + 1) & RING_GEN_MASK;
 	c->lst = NULL;
 	c->next_free = s->free_conns;
 	s->free_conns = c;
 	s->live_conns--;
+	/* a descriptor is free again: what waits in the backlog is taken
+	 * now rather than on the next tick */
+	if (s->accept_paused && !s->stopping) {
+		s->accept_paused = false;
+		listen_arm_all(s);
+	}
 }
 
 void
@@ -301,6 +314,7 @@ conn_close(struct server *s, struct conn *c, const char *why)
 	c->state = CONN_CLOSING;
 	timer_clear(&c->timer);
 	timer_clear(&c->throttle);
+	idle_remove(&s->idle, &c->idle);
 	if (c->inflight == 0) {
 		conn_release(s, c);
 		return;
@@ -336,6 +350,7 @@ static void
 conn_linger(struct server *s, struct conn *c)
 {
 	c->state = CONN_LINGER;
+	idle_remove(&s->idle, &c->idle);
 	c->rlen = c->req_len = 0;
 	shutdown(c->fd, SHUT_WR);
 	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
@@ -363,6 +378,127 @@ conn_close_idle(struct server *s)
 		else
 			conn_close(s, c, "stopping");
 	}
+}
+
+unsigned
+conn_reclaim_idle(struct server *s, unsigned n)
+{
+	struct idle_node *node;
+	unsigned done = 0;
+
+	while (done < n && (node = idle_oldest(&s->idle)) != NULL) {
+		struct conn *c = (struct conn *)((char *)node - offsetof(struct conn, idle));
+
+		idle_remove(&s->idle, node);
+		/* counted until its slot is free: the newcomer it makes
+		 * room for may take a slot of the reserve meanwhile */
+		c->reclaimed = true;
+		s->reclaiming++;
+		s->m.connections_reclaimed_total++;
+		conn_close(s, c, "closed to make room");
+		done++;
+	}
+	return done;
+}
+
+void
+conn_accept_failed(struct server *s, const char *name, int listen_fd, int err)
+{
+	struct pollfd waiting = { .fd = listen_fd, .events = POLLIN };
+	enum metrics_accept reason;
+	unsigned closed = 0;
+	uint64_t more;
+
+	/* An accept armed with no descriptor free fails at once whether or
+	 * not a connection waits (without multishot accept the kernel takes
+	 * the descriptor first): only one that waits is worth making room
+	 * for.  The next tick, or a freed slot, arms it again. */
+	if ((err == EMFILE || err == ENFILE) && poll(&waiting, 1, 0) != 1) {
+		s->accept_paused = true;
+		return;
+	}
+	switch (err) {
+	case EMFILE:
+		reason = METRICS_ACCEPT_EMFILE;
+		break;
+	case ENFILE:
+		reason = METRICS_ACCEPT_ENFILE;
+		break;
+	case ENOBUFS:
+	case ENOMEM:
+		reason = METRICS_ACCEPT_NOMEM;
+		break;
+	default:
+		reason = METRICS_ACCEPT_OTHER;
+		break;
+	}
+	s->m.accept_errors_total[reason]++;
+	/* The kernel keeps the connection queued.  Closing idle ones frees
+	 * descriptors; the accept is armed again when a slot is freed (its
+	 * descriptor with it), or on the next tick: never in a loop.  With
+	 * no idle one, the spare descriptors let the status paths in now,
+	 * and any other request is answered 503 instead of waiting. */
+	if (err == EMFILE || err == ENFILE) {
+		closed = conn_reclaim_idle(s, CONN_RECLAIM_BATCH);
+		if (closed == 0 && s->spare_fds[0] >= 0) {
+			conn_spares_release(s);
+			s->fd_short = true;
+			listen_arm_all(s);
+		} else {
+			s->accept_paused = true;
+		}
+	} else {
+		s->accept_paused = true;
+	}
+	if (!refuse_log_due(&s->accept_log, s->now_ms, &more))
+		return;
+	if (err == EMFILE || err == ENFILE)
+		log_warn("listener %s: accept: %s (limit %llu): closed %u idle connection%s to "
+		    "make room, %u open%s (%llu more failed accepts since the last warning)",
+		    name, strerror(err), (unsigned long long)s->fd_limit, closed,
+		    closed == 1 ? "" : "s", s->live_conns, s->fd_short ?
+		    "; the status paths only until descriptors are free" : "",
+		    (unsigned long long)more);
+	else
+		log_warn("listener %s: accept: %s (%llu more failed accepts since the "
+		    "last warning)", name, strerror(err), (unsigned long long)more);
+}
+
+void
+conn_spares_release(struct server *s)
+{
+	for (unsigned i = 0; i < CONN_SPARE_FDS; i++) {
+		if (s->spare_fds[i] >= 0)
+			close(s->spare_fds[i]);
+		s->spare_fds[i] = -1;
+	}
+}
+
+void
+conn_spares_take(struct server *s)
+{
+	int room;
+
+	for (unsigned i = 0; i < CONN_SPARE_FDS; i++) {
+		if (s->spare_fds[i] >= 0)
+			continue;
+		s->spare_fds[i] = fcntl(s->signal_fd, F_DUPFD_CLOEXEC, 0);
+		if (s->spare_fds[i] < 0)
+			goto short_of_fds;
+	}
+	/* Room for one connection more, or the spares would take every
+	 * descriptor freed and keep the backlog waiting for them. */
+	room = fcntl(s->signal_fd, F_DUPFD_CLOEXEC, 0);
+	if (room < 0)
+		goto short_of_fds;
+	close(room);
+	if (s->fd_short)
+		log_info("descriptors free again: spare descriptors taken back");
+	s->fd_short = false;
+	return;
+short_of_fds:
+	/* at start a limit too low for them: the daemon runs without */
+	conn_spares_release(s);
 }
 
 /* How often a transfer waiting for tokens looks at its socket. */
@@ -530,6 +666,65 @@ conn_field_of(const struct conn *c, struct http_span sp)
 }
 
 
+/* Whether a connection accepted now gets a reserve slot's treatment:
+ * over max_connections (in a slot of CONN_RESERVE), or on a spare
+ * descriptor let go at the fd limit. */
+static bool
+at_limit(const struct server *s)
+{
+	return s->live_conns - s->reclaiming > s->conn_limit || s->fd_short;
+}
+
+/* A reserve slot serves the status and health paths; while the daemon is
+ * still at its limit anything else is answered as a newcomer at the limit
+ * is (refuse.h), and the connection closes.  Returns true when it was. */
+static bool
+refuse_from_reserve(struct server *s, struct conn *c, const struct http_request *req)
+{
+	const struct conf *conf = s->conf;
+	int len;
+
+	if (!at_limit(s)) {
+		c->reserve = false;     /* room came back meanwhile */
+		return false;
+	}
+	if ((conf->status_path[0] != '\0' && strcmp(req->path, conf->status_path) == 0) ||
+	    (conf->health_path[0] != '\0' && strcmp(req->path, conf->health_path) == 0))
+		return false;
+	if (s->fd_short) {
+		s->m.connections_refused_total[METRICS_REFUSED_FD_LIMIT]++;
+		refuse_warn(&s->refused_fd, s->now_ms, &c->peer, "the file descriptor limit",
+		    (unsigned)s->fd_limit);
+	} else {
+		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
+		refuse_warn(&s->refused_max, s->now_ms, &c->peer, "max_connections",
+		    s->conn_limit);
+	}
+	/* Answered and closed at once, as a newcomer refused without a slot
+	 * is: a client that keeps its end open must not hold the slot or
+	 * the spare descriptor the limit is short of. */
+	if (c->inflight == 0) {
+		len = refuse_format(c->hbuf, sizeof(c->hbuf), s->now_sec);
+		c->status = 503;
+		c->bytes_sent = c->hlen = len > 0 ? (uint32_t)len : 0;
+		refuse_connection(c->fd, s->now_sec);
+		c->fd = -1;
+		conn_close(s, c, "refused at a limit");
+		return true;
+	}
+	len = refuse_format(c->hbuf, sizeof(c->hbuf), s->now_sec);
+	if (len < 0) {
+		conn_close(s, c, "cannot format a refusal");
+		return true;
+	}
+	c->close_after = true;
+	c->hlen = (uint32_t)len;
+	c->status = 503;
+	c->file_off = c->file_end = 0;
+	conn_send_unrated(s, c, c->hbuf, c->hlen);
+	return true;
+}
+
 /* Parse what the buffer holds: answer a complete request, or read more. */
 static void
 conn_process(struct server *s, struct conn *c)
@@ -552,7 +747,11 @@ conn_process(struct server *s, struct conn *c)
 		}
 	}
 	if (c->rlen == 0) {
+		/* Kept alive between requests: the first to close at a limit.
+		 * A connection just accepted is not on the list: its request
+		 * is usually on its way, and header_timeout bounds it. */
 		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
+		idle_add(&s->idle, &c->idle);
 		conn_wait_request(s, c);
 		return;
 	}
@@ -605,6 +804,8 @@ conn_process(struct server *s, struct conn *c)
 	c->referer = conn_field_of(c, req.referer);
 	c->user_agent = conn_field_of(c, req.user_agent);
 	c->version_minor = (uint8_t)req.version_minor;
+	if (c->reserve && refuse_from_reserve(s, c, &req))
+		return;
 	respond_request(s, c, &req);
 }
 
@@ -659,12 +860,24 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
 		peer.ss_family = AF_UNSPEC;
+	/* At max_connections the oldest idle connection makes room, as
+	 * nginx does; with none, a reserve slot lets the status paths in. */
+	if (s->live_conns - s->reclaiming >= s->conn_limit &&
+	    conn_reclaim_idle(s, 1) > 0) {
+		uint64_t more;
+
+		if (refuse_log_due(&s->reclaim_log, s->now_ms, &more))
+			log_warn("max_connections (%u) reached: closing the oldest idle "
+			    "connections to make room (%llu more since the last warning)",
+			    s->conn_limit, (unsigned long long)more);
+		c = s->free_conns;
+	}
 	if (c == NULL && s->conns_used == s->max_conns) {
 		/* At max_connections: accept and answer 503 at once, so the
 		 * client learns it now instead of waiting in the backlog. */
 		s->m.connections_refused_total[METRICS_REFUSED_MAX_CONNECTIONS]++;
 		refuse_warn(&s->refused_max, s->now_ms, &peer, "max_connections",
-		    s->max_conns);
+		    s->conn_limit);
 		refuse_connection(fd, s->now_sec);
 		return;
 	}
@@ -695,6 +908,7 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->status = 0;
 	c->start_us = 0;
 	c->close_after = false;
+	c->reserve = at_limit(s);
 	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
 	c->peer_checked_ms = s->now_ms;
 	c->rate_probe = false;
@@ -776,6 +990,7 @@ on_recv(struct server *s, struct conn *c, int res)
 		conn_wait_request(s, c);        /* the bytes are dropped */
 		return;
 	}
+	idle_remove(&s->idle, &c->idle);
 	c->rlen += (uint32_t)res;
 	conn_process(s, c);
 }

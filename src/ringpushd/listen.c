@@ -439,9 +439,8 @@ listen_complete(struct server *s, unsigned index, uint32_t gen, int res, unsigne
 			conn_accepted(s, l, res);
 	} else if (res != -ECANCELED) {
 		/* EMFILE/ENFILE and friends: the kernel keeps the connection
-		 * queued; the next tick re-arms and tries again. */
-		errno = -res;
-		log_err("listener %s: accept", l->conf->name);
+		 * queued; conn.c makes room and re-arms (see there). */
+		conn_accept_failed(s, l->conf->name, l->fd, -res);
 		return;
 	}
 	if (!l->accept_armed && !s->stopping && res != -ECANCELED)

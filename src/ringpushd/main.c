@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "confine.h"
 #include "daemonize.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "master.h"
 #include "notify.h"
@@ -141,7 +142,12 @@ main(int argc, char **argv)
 		}
 	}
 	if (test_only) {
+		char budget[512];
+
 		fprintf(stderr, "%s: syntax is ok\n", conf_path ? conf_path : "built-in defaults");
+		/* per process: each worker holds as much */
+		if (fdlimit_describe(&conf, CONN_RESERVE, budget, sizeof(budget)) > 0)
+			fprintf(stderr, "%s\n", budget);
 		conf_free(&conf);
 		return 0;
 	}

@@ -41,6 +41,13 @@ struct metrics_family {
 static const char *const refused_values[METRICS_REFUSED_N] = {
 	[METRICS_REFUSED_MAX_CONNECTIONS] = "max_connections",
 	[METRICS_REFUSED_PER_IP] = "per_ip",
+	[METRICS_REFUSED_FD_LIMIT] = "fd_limit",
+};
+static const char *const accept_values[METRICS_ACCEPT_N] = {
+	[METRICS_ACCEPT_EMFILE] = "emfile",
+	[METRICS_ACCEPT_ENFILE] = "enfile",
+	[METRICS_ACCEPT_NOMEM] = "nomem",
+	[METRICS_ACCEPT_OTHER] = "other",
 };
 static const char *const code_values[METRICS_CODE_N] = {
 	"1xx", "2xx", "3xx", "4xx", "5xx",
@@ -83,6 +90,19 @@ static const struct metrics_family metrics_families[] = {
 	LABELLED(connections_refused_total, "counter",
 	    "Client connections closed at once because a limit was reached.",
 	    "reason", refused_values),
+	PLAIN(connections_idle, "gauge",
+	    "Keep-alive connections waiting for their next request, the first closed "
+	    "at a limit."),
+	PLAIN(connections_max, "gauge",
+	    "max_connections in force: the configured value, or less when the file "
+	    "descriptor limit cannot hold it."),
+	PLAIN(connections_reclaimed_total, "counter",
+	    "Idle connections closed to make room at max_connections or at the file "
+	    "descriptor limit."),
+	LABELLED(accept_errors_total, "counter",
+	    "Accepts that failed while a connection waited, by reason; it waits on "
+	    "in the backlog.",
+	    "reason", accept_values),
 	LABELLED(requests_total, "counter",
 	    "Requests answered, by status class.", "code", code_values),
 	LABELLED(bytes_sent_total, "counter",

@@ -20,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include "confine.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "notify.h"
 #include "probe.h"
@@ -87,13 +88,17 @@ int
 server_init(struct server *s, const struct conf *conf)
 {
 	struct sigaction sa;
+	struct fdlimit_result fds;
 	char why[256];
+	unsigned max;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	s->conf = conf;
 	s->start_conf = conf;
 	s->signal_fd = -1;
+	for (unsigned i = 0; i < CONN_SPARE_FDS; i++)
+		s->spare_fds[i] = -1;
 	s->tick.tv_sec = TICK_MS / 1000;
 	s->tick.tv_nsec = (TICK_MS % 1000) * 1000000L;
 	server_clock(s);
@@ -122,6 +127,9 @@ server_init(struct server *s, const struct conf *conf)
 		log_errx("%s: not started", why);
 		return -1;
 	}
+	/* before anything holds descriptors, and while still root */
+	fdlimit_apply(conf, CONN_RESERVE, &fds);
+	max = fds.max_connections;
 	ret = ring_init(&s->ring, conf->ring_entries, conf->io_workers,
 	    conf->confine != CONFINE_OFF);
 	if (ret < 0) {
@@ -142,27 +150,28 @@ server_init(struct server *s, const struct conf *conf)
 	}
 	/* Reserved, not touched: a buffer costs memory once a copy
 	 * transfer uses it. */
-	if (bufpool_init(&s->copy_bufs, xfer_copy_bufs(conf->max_connections),
+	if (bufpool_init(&s->copy_bufs, xfer_copy_bufs(max),
 	    XFER_COPY_CHUNK) == -1) {
 		log_err("copy engine buffers");
 		return -1;
 	}
 	s->send_zc_supported = probe_has(PROBE_SEND_ZC);
-	if (iplimit_init(&s->iplimit, conf->max_connections, conf->max_connections_per_ip) == -1) {
+	if (iplimit_init(&s->iplimit, max + CONN_RESERVE, conf->max_connections_per_ip) == -1) {
 		log_err("per-address connection table");
 		return -1;
 	}
 	rate_init(&s->rate_total, conf->rate_total, s->now_ms);
-	if (fdcache_init(&s->files, conf->open_file_cache, conf->open_file_cache_valid_ms) == -1) {
-		log_err("open-file cache for %u files", conf->open_file_cache);
+	if (fdcache_init(&s->files, fds.open_file_cache, conf->open_file_cache_valid_ms) == -1) {
+		log_err("open-file cache for %u files", fds.open_file_cache);
 		return -1;
 	}
 	s->files.body_max = (size_t)conf->file_cache_size;
-	if (conn_slab_init(s, conf->max_connections, (unsigned)conf->max_request_header,
+	if (conn_slab_init(s, max + CONN_RESERVE, (unsigned)conf->max_request_header,
 	    conf->request_buffers_kept) == -1) {
-		log_err("connection slab for %u connections", conf->max_connections);
+		log_err("connection slab for %u connections", max + CONN_RESERVE);
 		return -1;
 	}
+	s->conn_limit = max;
 	if (probe_has(PROBE_BUF_RING)) {
 		uint32_t size = conf->max_request_header < RECVRING_BUF_SIZE ?
 		    (uint32_t)conf->max_request_header : RECVRING_BUF_SIZE;
@@ -174,6 +183,9 @@ server_init(struct server *s, const struct conf *conf)
 	}
 	if (listen_open(s) == -1)
 		return -1;
+	fdlimit_test_late();
+	s->fd_limit = fdlimit_current();
+	conn_spares_take(s);
 	return 0;
 }
 
@@ -232,6 +244,8 @@ server_metrics_snapshot(struct server *s)
 		m->transfers_in_flight += c->state == CONN_SEND_BODY;
 		m->pipes_used += c->pipe.rd >= 0;
 	}
+	m->connections_idle = s->idle.count;
+	m->connections_max = s->conn_limit;
 	m->pipes_free = s->pipes.nfree;
 	m->request_buffers_used = s->reqbufs.used;
 	m->request_buffers_free = reqbuf_free_count(&s->reqbufs);
@@ -487,6 +501,8 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 		}
 		conn_expire(s, s->now_ms);
 		if (!s->stopping) {
+			if (s->fd_short)
+				conn_spares_take(s);
 			/* re-arm accepts that ended on errors (EMFILE...) */
 			listen_arm_all(s);
 			/* on the tick, not on a request: the request path
@@ -600,6 +616,7 @@ server_free(struct server *s)
 		free(s->owned_conf);
 		s->owned_conf = NULL;
 	}
+	conn_spares_release(s);
 	if (s->signal_fd >= 0)
 		close(s->signal_fd);
 	s->signal_fd = signal_event_fd = -1;

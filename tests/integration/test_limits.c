@@ -102,9 +102,13 @@ Test(limits, max_connections_refuses_the_next_and_recovers)
 	start_with(&d, "max_connections = 2\n", "");
 	held[0] = rp_connect(&d);
 	held[1] = rp_connect(&d);
-	/* make sure both are accepted before the third arrives */
+	/* make sure both are accepted before the third arrives, and busy
+	 * with a request begun: idle ones would be closed to make room
+	 * (test_atlimit.c) */
 	for (int i = 0; i < 2; i++) {
-		rp_sends(held[i], "GET /f.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+		/* the next request's start in the same write: it is there
+		 * when the response ends, so the connection never waits idle */
+		rp_sends(held[i], "GET /f.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /f.txt HTTP/1.1\r\n");
 		cr_assert_eq(rp_read_response(held[i], &r, false), RP_OK);
 		cr_assert_eq(r.status, 200);
 		rp_response_free(&r);

@@ -31,6 +31,16 @@ static const struct metrics known = {
 	.connections_refused_total = {
 		[METRICS_REFUSED_MAX_CONNECTIONS] = 5,
 		[METRICS_REFUSED_PER_IP] = 6,
+		[METRICS_REFUSED_FD_LIMIT] = 8,
+	},
+	.connections_idle = 2,
+	.connections_max = 10000,
+	.connections_reclaimed_total = 17,
+	.accept_errors_total = {
+		[METRICS_ACCEPT_EMFILE] = 31,
+		[METRICS_ACCEPT_ENFILE] = 32,
+		[METRICS_ACCEPT_NOMEM] = 33,
+		[METRICS_ACCEPT_OTHER] = 34,
 	},
 	.requests_total = { 1, 900, 30, 40, 2 },
 	.bytes_sent_total = {
@@ -70,6 +80,22 @@ static const char known_text[] =
 "# TYPE ringpushd_connections_refused_total counter\n"
 "ringpushd_connections_refused_total{reason=\"max_connections\"} 5\n"
 "ringpushd_connections_refused_total{reason=\"per_ip\"} 6\n"
+"ringpushd_connections_refused_total{reason=\"fd_limit\"} 8\n"
+"# HELP ringpushd_connections_idle Keep-alive connections waiting for their next request, the first closed at a limit.\n"
+"# TYPE ringpushd_connections_idle gauge\n"
+"ringpushd_connections_idle 2\n"
+"# HELP ringpushd_connections_max max_connections in force: the configured value, or less when the file descriptor limit cannot hold it.\n"
+"# TYPE ringpushd_connections_max gauge\n"
+"ringpushd_connections_max 10000\n"
+"# HELP ringpushd_connections_reclaimed_total Idle connections closed to make room at max_connections or at the file descriptor limit.\n"
+"# TYPE ringpushd_connections_reclaimed_total counter\n"
+"ringpushd_connections_reclaimed_total 17\n"
+"# HELP ringpushd_accept_errors_total Accepts that failed while a connection waited, by reason; it waits on in the backlog.\n"
+"# TYPE ringpushd_accept_errors_total counter\n"
+"ringpushd_accept_errors_total{reason=\"emfile\"} 31\n"
+"ringpushd_accept_errors_total{reason=\"enfile\"} 32\n"
+"ringpushd_accept_errors_total{reason=\"nomem\"} 33\n"
+"ringpushd_accept_errors_total{reason=\"other\"} 34\n"
 "# HELP ringpushd_requests_total Requests answered, by status class.\n"
 "# TYPE ringpushd_requests_total counter\n"
 "ringpushd_requests_total{code=\"1xx\"} 1\n"
@@ -200,7 +226,10 @@ Test(metrics, one_header_per_family)
 {
 	static const char *const families[] = {
 		"ringpushd_connections_open", "ringpushd_connections_accepted_total",
-		"ringpushd_connections_refused_total", "ringpushd_requests_total",
+		"ringpushd_connections_refused_total",
+		"ringpushd_connections_idle", "ringpushd_connections_max",
+		"ringpushd_connections_reclaimed_total", "ringpushd_accept_errors_total",
+		"ringpushd_requests_total",
 		"ringpushd_bytes_sent_total", "ringpushd_transfers_in_flight",
 		"ringpushd_pipes_free", "ringpushd_pipes_used",
 		"ringpushd_request_buffers_used", "ringpushd_request_buffers_free",
@@ -226,8 +255,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 29);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 29);
+	cr_expect_eq(count_lines(buf, "# HELP "), 33);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 33);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -244,10 +273,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 26 families of ours with 2 + 5 + 5 + 3 + 2 + 7 labelled samples,
-	 * 3 of process: 20 + 24 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 47);
-	cr_expect_eq(count_lines(buf, ""), 29 * 2 + 47);
+	/* 30 families of ours with 3 + 4 + 5 + 5 + 3 + 2 + 7 labelled
+	 * samples, 3 of process: 23 + 29 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 55);
+	cr_expect_eq(count_lines(buf, ""), 33 * 2 + 55);
 }
 
 Test(metrics, cap_too_small)
