@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include "residency.h"
@@ -160,4 +161,33 @@ Test(residency, a_descriptor_that_cannot_be_mapped)
 	cr_assert_not(residency_range_cached(pipefd[0], 0, 4096));
 	close(pipefd[0]);
 	close(pipefd[1]);
+}
+
+/*
+ * The kernel hides the page cache of a file the caller may not write and
+ * does not own: cachestat fails with EPERM and mincore says every page is
+ * resident.  A daemon serving a root-owned tree as an unprivileged user
+ * must not take such a cold file for cached (auto would then send it by
+ * sendfile, whose reads of the disk block the thread).
+ */
+Test(residency, a_file_hidden_from_the_caller_is_not_taken_for_cached)
+{
+	uint64_t size = (uint64_t)page * FILE_PAGES, cached;
+	int ro;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to serve a root-owned file as another user");
+	cr_assert_eq(fchmod(fd, 0644), 0);
+	ro = open(path, O_RDONLY);
+	cr_assert(ro >= 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(seteuid(65534), 0, "seteuid: %s", strerror(errno));
+	/* what the kernel tells such a caller */
+	cr_assert_eq(residency_by_mincore(ro, 0, size), 1,
+	    "mincore reports a cold file resident to one who may not write it");
+	if (residency_by_cachestat(ro, 0, size, &cached) == -1)
+		cr_assert_eq(errno, EPERM);
+	cr_assert_not(residency_range_cached(ro, 0, size));
+	cr_assert_eq(seteuid(0), 0);
+	cr_assert_eq(residency_by_mincore(ro, 0, size), 0, "root sees it cold");
+	close(ro);
 }
