@@ -6,7 +6,11 @@
  * kernel's socket, not a buffer.  The pool is one reserved mapping,
  * touched a buffer at a time; buffers handed back beyond the number kept
  * warm have their memory returned to the kernel (MADV_DONTNEED), so a
- * burst of large requests leaves nothing resident behind it.
+ * burst of large requests leaves nothing resident behind it.  The warm
+ * ones themselves follow the load: once a second (reqbuf_trim), those
+ * beyond what the last second's busiest moment needed go cold too, so
+ * after a burst the pool settles at what is in use, while a steady load
+ * keeps its buffers warm.
  */
 #ifndef RINGPUSH_REQBUF_H
 #define RINGPUSH_REQBUF_H
@@ -20,6 +24,7 @@ struct reqbuf_pool {
 	unsigned count;         /* buffers reserved */
 	unsigned bumped;        /* [0, bumped) handed out at least once */
 	unsigned used;          /* lent now */
+	unsigned peak;          /* most lent at once since the last trim */
 	/* handed back: warm ones keep their memory (at most kept of them),
 	 * cold ones gave it back; the warm are lent first.  Warm ones are
 	 * kept as pointers, the request path's case; cold ones as numbers,
@@ -37,6 +42,8 @@ void reqbuf_free(struct reqbuf_pool *p);
 /* The slow paths of the two below: a buffer not warm, one going cold. */
 char *reqbuf_get_cold(struct reqbuf_pool *p);
 void reqbuf_put_cold(struct reqbuf_pool *p, char *buf);
+/* Once a second: warm buffers beyond the peak's needs go cold. */
+void reqbuf_trim(struct reqbuf_pool *p);
 
 /* A buffer, or NULL when all count are lent.  Every keep-alive request
  * takes one and gives it back: the warm case is inline. */
@@ -45,7 +52,8 @@ reqbuf_get(struct reqbuf_pool *p)
 {
 	if (p->nwarm == 0)
 		return reqbuf_get_cold(p);
-	p->used++;
+	if (++p->used > p->peak)
+		p->peak = p->used;
 	return p->warm[--p->nwarm];
 }
 

@@ -70,6 +70,7 @@ struct server {
 	struct conn *conns;
 	unsigned conns_used;          /* slots [0, conns_used) touched so far */
 	struct reqbuf_pool reqbufs;   /* lent to connections with a request */
+	uint64_t reqbuf_trim_ms;      /* next reqbuf_trim() */
 	struct recvring recv;         /* idle connections' receives (if on) */
 	struct conn *free_conns;
 	unsigned live_conns;

@@ -66,17 +66,37 @@ reqbuf_get_cold(struct reqbuf_pool *p)
 		i = p->cold[--p->ncold];
 	else
 		return NULL;
-	p->used++;
+	if (++p->used > p->peak)
+		p->peak = p->used;
 	return p->arena + (size_t)i * p->size;
 }
 
-/* Past the buffers kept warm: the memory goes back, the number stays for
- * when a burst needs it again. */
+/* The memory goes back, the number stays for when a burst needs it
+ * again. */
+static void
+go_cold(struct reqbuf_pool *p, char *buf)
+{
+	madvise(buf, p->size, MADV_DONTNEED);
+	p->cold[p->ncold++] = (uint32_t)((size_t)(buf - p->arena) / p->size);
+	p->given_back++;
+}
+
+/* Past the buffers kept warm. */
 void
 reqbuf_put_cold(struct reqbuf_pool *p, char *buf)
 {
 	p->used--;
-	madvise(buf, p->size, MADV_DONTNEED);
-	p->cold[p->ncold++] = (uint32_t)((size_t)(buf - p->arena) / p->size);
-	p->given_back++;
+	go_cold(p, buf);
+}
+
+/* The last second's busiest moment lent peak buffers while used are lent
+ * now: peak - used warm ones cover the same again; the rest go cold. */
+void
+reqbuf_trim(struct reqbuf_pool *p)
+{
+	unsigned want = p->peak > p->used ? p->peak - p->used : 0;
+
+	while (p->nwarm > want)
+		go_cold(p, p->warm[--p->nwarm]);
+	p->peak = p->used;
 }

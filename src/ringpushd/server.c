@@ -29,6 +29,8 @@
 
 /* Deadline granularity: a timeout fires at most this late. */
 #define TICK_MS 100
+/* how often the request buffers kept warm follow the load */
+#define REQBUF_TRIM_MS 1000
 /* After shutdown_timeout, how long connections that wait for completions
  * the kernel lost may hold the stop up. */
 #define STOP_LOST_GRACE_MS 2000
@@ -500,6 +502,10 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 			shm_publish(s->shm, (unsigned)s->m.worker, &s->m);
 		}
 		conn_expire(s, s->now_ms);
+		if (s->now_ms >= s->reqbuf_trim_ms) {
+			reqbuf_trim(&s->reqbufs);
+			s->reqbuf_trim_ms = s->now_ms + REQBUF_TRIM_MS;
+		}
 		if (!s->stopping) {
 			if (s->fd_short)
 				conn_spares_take(s);

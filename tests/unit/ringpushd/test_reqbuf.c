@@ -1,7 +1,8 @@
 /*
  * test_reqbuf.c: the request buffer pool: every buffer lent once before
  * any is lent twice, none lent beyond the count, warm ones reused first,
- * and the memory of those past `kept` given back (read from mincore).
+ * and the memory of those past `kept` given back (read from mincore);
+ * warm ones beyond the last second's peak given back by reqbuf_trim.
  */
 #include <stdint.h>
 #include <string.h>
@@ -78,6 +79,47 @@ Test(reqbuf, memory_beyond_kept_goes_back)
 	/* the warm one is lent first, its bytes as they were */
 	cr_expect_eq(reqbuf_get(&p), b[0]);
 	cr_expect_eq(b[0][0], 'y');
+	reqbuf_free(&p);
+}
+
+/* A burst lends 6; once it is over, the next trims give back what the
+ * load no longer needs, and a steady load keeps its warm buffers. */
+Test(reqbuf, trim_follows_the_load)
+{
+	struct reqbuf_pool p;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *b[6];
+
+	cr_assert_eq(reqbuf_init(&p, 8, page, 8), 0);
+	for (int i = 0; i < 6; i++) {
+		b[i] = reqbuf_get(&p);
+		memset(b[i], 'w', p.size);
+	}
+	for (int i = 0; i < 6; i++)
+		reqbuf_put(&p, b[i]);
+	cr_expect_eq(p.nwarm, 6, "all kept: kept is 8");
+	/* the burst's second: its peak of 6 may come again */
+	reqbuf_trim(&p);
+	cr_expect_eq(p.nwarm, 6);
+	cr_expect_eq(resident_pages(p.arena, 8 * p.size), 6);
+	/* a quiet second with 2 lent at most, 1 lent at the trim */
+	b[0] = reqbuf_get(&p);
+	b[1] = reqbuf_get(&p);
+	reqbuf_put(&p, b[1]);
+	reqbuf_trim(&p);
+	cr_expect_eq(p.nwarm, 1, "peak 2 - used 1");
+	cr_expect_eq(p.given_back, 4);
+	cr_expect_eq(resident_pages(p.arena, 8 * p.size), 2);
+	/* all idle for a second: nothing stays warm */
+	reqbuf_put(&p, b[0]);
+	reqbuf_trim(&p);
+	reqbuf_trim(&p);
+	cr_expect_eq(p.nwarm, 0);
+	cr_expect_eq(p.used, 0);
+	cr_expect_eq(resident_pages(p.arena, 8 * p.size), 0);
+	/* the cold ones are lent again */
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(reqbuf_get(&p));
 	reqbuf_free(&p);
 }
 
