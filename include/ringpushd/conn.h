@@ -117,6 +117,10 @@ struct conn {
 	char *multipart;                /* a multipart/byteranges answer's state
 					   (respond_ranges.c), a pool buffer */
 	bool close_after;               /* no keep-alive after this response */
+	/* the response's SEND, which posts no completion when it sends every
+	 * byte, has the receive of the next request linked behind it: the
+	 * receive's completion says the response is out (conn.c) */
+	bool recv_linked;
 
 	/* body: the engine moves [file_off, file_end) of file_fd, which
 	 * belongs to file_entry when the open-file cache holds it */
