@@ -190,8 +190,7 @@ conn_wait_request(struct server *s, struct conn *c)
 }
 
 /* Whether the response's SEND can take the next request's receive along
- * (submit_send): the SEND is the whole response, from a pool buffer alone
- * (the request buffer goes back now: no access log line will read it),
+ * (submit_send): the SEND is the whole response, from a pool buffer alone,
  * the connection stays open, nothing else of it is in flight, and no
  * byte of a next request is here.  The kernel must skip completions (5.17)
  * and retry short sends with MSG_WAITALL (5.18); the shared receive ring
@@ -200,7 +199,7 @@ static bool
 send_can_link(const struct server *s, const struct conn *c)
 {
 	return s->recv.on && (s->ring.features & IORING_FEAT_CQE_SKIP) &&
-	    linked_sends < CONN_LINKED_MAX && !access_log_enabled() &&
+	    linked_sends < CONN_LINKED_MAX &&
 	    c->out == c->small_buf && c->out_sent == 0 && c->inflight == 0 &&
 	    c->file_end <= c->file_off && c->multipart == NULL && !c->close_after &&
 	    !s->stopping && c->rlen == c->req_len && c->discard == 0;
@@ -211,7 +210,8 @@ send_can_link(const struct server *s, const struct conn *c)
  * linked receive ends without one); when it sends every byte, the receive
  * starts, and its completion is the first news of the response.  The pair
  * counts as one operation in flight.  Until then the pool buffer stays
- * with the connection; the send deadline runs on.
+ * with the connection; the send deadline runs on.  The request buffer
+ * goes back now unless the access log will read the request from it.
  */
 static void
 submit_send_linked(struct server *s, struct conn *c, struct io_uring_sqe *sqe)
@@ -219,9 +219,11 @@ submit_send_linked(struct server *s, struct conn *c, struct io_uring_sqe *sqe)
 	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
 	c->recv_linked = true;
 	linked_sends++;
-	c->rlen = c->req_len = 0;
-	c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
-	conn_buf_put(s, c);
+	if (!access_log_enabled()) {
+		c->rlen = c->req_len = 0;
+		c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
+		conn_buf_put(s, c);
+	}
 	sqe = ring_sqe(&s->ring);
 	io_uring_prep_recv(sqe, c->fd, NULL, 0, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -896,8 +898,7 @@ on_recv(struct server *s, struct conn *c, int res)
 
 /* The receive linked behind a response's SEND ended: the SEND sent every
  * byte.  What the receive brought is then handled as any idle
- * connection's (the request buffer went back when the pair was queued,
- * and no byte was behind the request).  -ECANCELED: linked_reclaim took
+ * connection's (no byte was behind the request).  -ECANCELED: linked_reclaim took
  * it back (a client that sends nothing, or the stop). */
 static void
 on_linked_recv(struct server *s, struct conn *c, int res, const char *bytes)
@@ -913,6 +914,7 @@ on_linked_recv(struct server *s, struct conn *c, int res, const char *bytes)
 			return;
 		}
 		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
+		conn_buf_put(s, c);     /* rlen is 0: taken again for bytes */
 		on_recv_ring(s, c, res, bytes);
 		return;
 	}
