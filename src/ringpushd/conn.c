@@ -42,10 +42,15 @@
 
 static size_t rbuf_size;
 /* Responses whose SEND carries the next receive (recv_linked): each holds
- * its small-response pool buffer until that receive ends, or until the
- * next tick cancels it (linked_reclaim), so their number is bounded to
- * leave the pool to the others. */
+ * its small-response pool buffer until that receive ends, or until a tick
+ * cancels it (linked_age), so their number is bounded to leave the pool
+ * to the others.  A small table, not a deadline per response: setting
+ * and clearing a timer on every request cost more than the table. */
 #define CONN_LINKED_MAX 16
+static struct {
+	struct conn *conn;      /* NULL: a free entry */
+	bool aged;              /* it was there at the last tick */
+} linked[CONN_LINKED_MAX];
 static unsigned linked_sends;
 
 static uint64_t
@@ -198,8 +203,8 @@ conn_wait_request(struct server *s, struct conn *c)
 static bool
 send_can_link(const struct server *s, const struct conn *c)
 {
-	return s->recv.on && (s->ring.features & IORING_FEAT_CQE_SKIP) &&
-	    linked_sends < CONN_LINKED_MAX &&
+	return linked_sends < CONN_LINKED_MAX &&
+	    s->recv.on && (s->ring.features & IORING_FEAT_CQE_SKIP) &&
 	    c->out == c->small_buf && c->out_sent == 0 && c->inflight == 0 &&
 	    c->file_end <= c->file_off && c->multipart == NULL && !c->close_after &&
 	    !s->stopping && c->rlen == c->req_len && c->discard == 0;
@@ -216,7 +221,14 @@ send_can_link(const struct server *s, const struct conn *c)
 static void
 submit_send_linked(struct server *s, struct conn *c, struct io_uring_sqe *sqe)
 {
+	unsigned i = 0;
+
 	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	while (linked[i].conn != NULL)
+		i++;
+	linked[i].conn = c;
+	linked[i].aged = false;
+	c->linked_at = (uint8_t)i;
 	c->recv_linked = true;
 	linked_sends++;
 	if (!access_log_enabled()) {
@@ -229,8 +241,6 @@ submit_send_linked(struct server *s, struct conn *c, struct io_uring_sqe *sqe)
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = RECVRING_GROUP;
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV_RING, c->slot, c->gen));
-	/* an idle client would keep the buffer: the next tick takes it back */
-	timer_set(&s->timers, &c->throttle, TIMER_THROTTLE, s->now_ms);
 }
 
 static void
@@ -273,8 +283,8 @@ linked_end(struct conn *c)
 	if (!c->recv_linked)
 		return;
 	c->recv_linked = false;
+	linked[c->linked_at].conn = NULL;
 	linked_sends--;
-	timer_clear(&c->throttle);
 }
 
 /* ---- the access log ---- */
@@ -433,7 +443,7 @@ conn_linger(struct server *s, struct conn *c)
 /* Take back the pool buffer of a linked response whose client sends no
  * next request: cancel the receive.  The cancel finds it only once it
  * waits, that is once the SEND has sent all; until then (a client slow to
- * read) the cancel finds nothing, and the next tick tries again.  The
+ * read) the cancel finds nothing, and a later tick tries again.  The
  * receive's -ECANCELED ends the response (on_linked_recv). */
 static void
 linked_reclaim(struct server *s, struct conn *c)
@@ -442,7 +452,20 @@ linked_reclaim(struct server *s, struct conn *c)
 
 	io_uring_prep_cancel64(sqe, ring_ud(OP_RECV_RING, c->slot, c->gen), 0);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, c->slot, c->gen));
-	timer_set(&s->timers, &c->throttle, TIMER_THROTTLE, s->now_ms);
+}
+
+/* On each tick: the linked responses already there at the last one (a
+ * tick ago or more) are taken back. */
+static void
+linked_age(struct server *s)
+{
+	for (unsigned i = 0; i < CONN_LINKED_MAX && linked_sends > 0; i++) {
+		if (linked[i].conn == NULL)
+			continue;
+		if (linked[i].aged)
+			linked_reclaim(s, linked[i].conn);
+		linked[i].aged = true;
+	}
 }
 
 /* A connection that waits for a request may still have the tail of its
@@ -509,12 +532,11 @@ conn_expire(struct server *s, uint64_t now_ms)
 	struct timer_node *n;
 	enum timer_kind kind;
 
+	linked_age(s);
 	while ((n = timer_pop_expired(&s->timers, now_ms, &kind)) != NULL) {
 		struct conn *c = conn_of_timer(n, kind);
 
-		if (kind == TIMER_THROTTLE && c->recv_linked) {
-			linked_reclaim(s, c);
-		} else if (kind != TIMER_THROTTLE) {
+		if (kind != TIMER_THROTTLE) {
 			s->m.timer_expirations_total++;
 			conn_close(s, c, "deadline passed");
 		} else if (peer_gone(s, c)) {
@@ -913,7 +935,9 @@ on_linked_recv(struct server *s, struct conn *c, int res, const char *bytes)
 			conn_process(s, c);     /* waits for a request */
 			return;
 		}
-		timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
+		/* bytes start the header deadline (conn_process) */
+		if (res <= 0)
+			timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
 		conn_buf_put(s, c);     /* rlen is 0: taken again for bytes */
 		on_recv_ring(s, c, res, bytes);
 		return;
