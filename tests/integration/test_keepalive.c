@@ -10,6 +10,8 @@
  */
 #include <criterion/criterion.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,7 @@ static const char *const bodies[] = {
 };
 
 static void
-start(struct rp_daemon *d, bool access_log)
+start_with(struct rp_daemon *d, bool access_log, const char *daemon_keys)
 {
 	char conf[4 * PATH_MAX], name[16];
 	int n;
@@ -37,12 +39,19 @@ start(struct rp_daemon *d, bool access_log)
 	}
 	n = snprintf(conf, sizeof(conf),
 	    "[daemon]\nerror_log = -\naccess_log = %s\nallow_root = yes\n"
-	    "open_file_cache = 16\nopen_file_cache_valid = 1h\n\n"
+	    "open_file_cache = 16\nopen_file_cache_valid = 1h\n%s\n"
+	    "[limits]\nheader_timeout = 10m\nidle_timeout = 10m\n\n"
 	    "[status]\npath = /metrics\n\n"
 	    "[listener test]\naddress = 127.0.0.1:0\nroot = %s\n",
-	    access_log ? d->access_log : "off", d->root);
+	    access_log ? d->access_log : "off", daemon_keys, d->root);
 	cr_assert(n > 0 && (size_t)n < sizeof(conf));
 	rp_start_conf(d, conf);
+}
+
+static void
+start(struct rp_daemon *d, bool access_log)
+{
+	start_with(d, access_log, "");
 }
 
 static void
@@ -153,4 +162,32 @@ Test(keepalive, one_completion_per_request_from_memory, .timeout = 120)
 	    "%.0f completions for %d requests", after - before, REQUESTS);
 	rp_close(c);
 	rp_stop(&d);
+}
+
+/* A graceful stop while a response from memory waits for the client's
+ * next request: the connection ends (its receive is cancelled), so the
+ * daemon exits long before shutdown_timeout, and the client has its
+ * response whole. */
+Test(keepalive, stop_ends_a_connection_after_a_small_response, .timeout = 120)
+{
+	struct rp_daemon d;
+	struct rp_conn *c;
+	int one = 1;
+
+	start_with(&d, false, "shutdown_timeout = 10m\n");
+	c = rp_connect(&d);
+	/* acknowledge what arrives at once, not after a delayed-ACK timer:
+	 * a connection with bytes unacknowledged lingers (as in the stop
+	 * suite) */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	for (int i = 0; i < 2; i++) {
+		rp_sends(c, "GET /2.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+		expect(c, 2, "before the stop");
+	}
+	/* the client has read it all; give the ACKs a moment to return */
+	usleep(500000);
+	/* rp_stop() asserts that the daemon exits well within the 10 minutes */
+	rp_stop(&d);
+	cr_assert_eq(rp_wait_close(c, rp_io_timeout()), RP_CLOSED);
+	rp_close(c);
 }
