@@ -136,6 +136,11 @@ struct conn {
 	char *multipart;                /* a multipart/byteranges answer's state
 					   (respond_ranges.c), a pool buffer */
 	bool close_after;               /* no keep-alive after this response */
+	/* the response's SEND, which posts no completion when it sends every
+	 * byte, has the receive of the next request linked behind it: the
+	 * receive's completion says the response is out (conn.c) */
+	bool recv_linked;
+	uint8_t linked_at;              /* its entry in conn.c's table */
 
 	/* body: the engine moves [file_off, file_end) of file_fd, which
 	 * belongs to file_entry when the open-file cache holds it */
@@ -213,7 +218,8 @@ struct conn_field conn_field_of(const struct conn *c, struct http_span sp);
 
 /* Called by the engine when the body is complete. */
 void conn_body_done(struct server *s, struct conn *c);
-/* Expire deadlines; called on every tick. */
+/* Expire deadlines and take back the buffers of linked responses whose
+ * client is quiet; called on every tick. */
 void conn_expire(struct server *s, uint64_t now_ms);
 /* Close every connection (stop). */
 void conn_close_all(struct server *s);

@@ -32,6 +32,13 @@ struct fdcache_entry {
 	int fd;                       /* -1: the path did not open (a
 					 negative entry, see fdcache_put) */
 	struct stat st;               /* fstat at the open, trusted while fresh */
+	/* the ETag of st as respond.c formatted it, and the size and mtime
+	 * it came from: formatted again when st no longer matches (the size
+	 * is FILE_ETAG_MAX, file.h) */
+	char etag[64];
+	uint64_t etag_size;
+	int64_t etag_mtime_sec;
+	uint32_t etag_mtime_nsec;
 	char *body;                   /* the whole file, when kept; or NULL */
 	uint32_t body_len;
 	/* engine mmap: the file mapped read-only (MAP_SHARED) by its first

@@ -55,6 +55,7 @@ static inline uint32_t ring_ud_slot(uint64_t ud) { return (uint32_t)ud; }
 struct ring {
 	struct io_uring uring;
 	unsigned setup_flags;          /* what the kernel accepted */
+	unsigned features;             /* IORING_FEAT_* the kernel reported */
 	unsigned long submitted, completed;
 	uint64_t cq_overflow;          /* the kernel's counter, past its 32 bits */
 	uint32_t cq_overflow_seen;     /* the kernel's counter at the last look */

@@ -13,6 +13,11 @@
  * when a body follows), the body through the listener's engine.  Bytes
  * that arrived behind a request (pipelining) stay in the buffer and are
  * parsed when its response is done; with none, the buffer goes back.
+ *
+ * A small response that is the whole answer to a request that came alone
+ * goes out with a SEND that posts no completion when it sends every byte,
+ * and the next request's receive linked behind it (submit_send): a
+ * request at depth 1 then costs one completion and one loop turn.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +42,17 @@
 
 
 static size_t rbuf_size;
+/* Responses whose SEND carries the next receive (recv_linked): each holds
+ * its small-response pool buffer until that receive ends, or until a tick
+ * cancels it (linked_age), so their number is bounded to leave the pool
+ * to the others.  A small table, not a deadline per response: setting
+ * and clearing a timer on every request cost more than the table. */
+#define CONN_LINKED_MAX 16
+static struct {
+	struct conn *conn;      /* NULL: a free entry */
+	bool aged;              /* it was there at the last tick */
+} linked[CONN_LINKED_MAX];
+static unsigned linked_sends;
 
 static uint64_t
 now_us(void)
@@ -181,19 +197,97 @@ conn_wait_request(struct server *s, struct conn *c)
 	c->inflight++;
 }
 
+/* Whether the response's SEND can take the next request's receive along
+ * (submit_send): the SEND is the whole response, from a pool buffer alone,
+ * the connection stays open, nothing else of it is in flight, and no
+ * byte of a next request is here.  The kernel must skip completions (5.17)
+ * and retry short sends with MSG_WAITALL (5.18); the shared receive ring
+ * (5.19) implies both. */
+static bool
+send_can_link(const struct server *s, const struct conn *c)
+{
+	return linked_sends < CONN_LINKED_MAX &&
+	    s->recv.on && (s->ring.features & IORING_FEAT_CQE_SKIP) &&
+	    c->out == c->small_buf && c->out_sent == 0 && c->inflight == 0 &&
+	    c->file_end <= c->file_off && c->multipart == NULL && !c->close_after &&
+	    !s->stopping && c->rlen == c->req_len && c->discard == 0;
+}
+
+/*
+ * The SEND posts a completion only when it fails or ends short (then the
+ * linked receive ends without one); when it sends every byte, the receive
+ * starts, and its completion is the first news of the response.  The pair
+ * counts as one operation in flight.  Until then the pool buffer stays
+ * with the connection; the send deadline runs on.  The request buffer
+ * goes back now unless the access log will read the request from it.
+ */
+static void
+submit_send_linked(struct server *s, struct conn *c, struct io_uring_sqe *sqe)
+{
+	unsigned i = 0;
+
+	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	while (linked[i].conn != NULL)
+		i++;
+	linked[i].conn = c;
+	linked[i].aged = false;
+	c->linked_at = (uint8_t)i;
+	c->recv_linked = true;
+	linked_sends++;
+	if (!access_log_enabled()) {
+		c->rlen = c->req_len = 0;
+		c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
+		conn_buf_put(s, c);
+	}
+	sqe = ring_sqe(&s->ring);
+	io_uring_prep_recv(sqe, c->fd, NULL, 0, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = RECVRING_GROUP;
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV_RING, c->slot, c->gen));
+}
+
 static void
 submit_send(struct server *s, struct conn *c)
 {
-	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+	struct io_uring_sqe *sqe;
 	int flags = MSG_NOSIGNAL;
+	bool link = send_can_link(s, c);
 
+	/* a link must reach the kernel in one submission */
+	if (link)
+		ring_reserve(&s->ring, 2);
+	sqe = ring_sqe(&s->ring);
 	/* MSG_MORE keeps the header in the socket until the body's first
 	 * bytes join it: one segment for small files, not two. */
 	if (c->file_end > c->file_off)
 		flags |= MSG_MORE;
+	if (link)
+		flags |= MSG_WAITALL;
 	io_uring_prep_send(sqe, c->fd, c->out + c->out_sent, c->out_len - c->out_sent, flags);
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_SEND, c->slot, c->gen));
 	c->inflight++;
+	if (link)
+		submit_send_linked(s, c, sqe);
+}
+
+/* n bytes of the response's SEND went out. */
+static void
+count_sent(struct server *s, struct conn *c, uint32_t n)
+{
+	c->out_sent += n;
+	c->bytes_sent += n;
+	s->m.bytes_sent_total[c->small_buf != NULL ? METRICS_ENGINE_SMALL : c->lst->engine->metric] += n;
+}
+
+/* The linked pair ended, one way or the other. */
+static void
+linked_end(struct conn *c)
+{
+	if (!c->recv_linked)
+		return;
+	c->recv_linked = false;
+	linked[c->linked_at].conn = NULL;
+	linked_sends--;
 }
 
 /* ---- the access log ---- */
@@ -208,6 +302,9 @@ log_access(struct server *s, struct conn *c)
 	char version[sizeof("HTTP/9.9")];
 	struct access_entry e;
 	int code = metrics_code_index(c->status);
+	/* a linked response gave its request buffer back (its fields are
+	 * empty): an access log turned on by a reload meanwhile logs "-" */
+	const char *rbuf = c->rbuf != NULL ? c->rbuf : "";
 
 	if (code >= 0)
 		s->m.requests_total[code]++;
@@ -223,10 +320,10 @@ log_access(struct server *s, struct conn *c)
 	e = (struct access_entry){
 		.remote = host,
 		.when = s->now_sec,
-		.method = c->rbuf + c->method.off, .method_len = c->method.len,
-		.target = c->rbuf + c->target.off, .target_len = c->target.len,
-		.referer = c->rbuf + c->referer.off, .referer_len = c->referer.len,
-		.user_agent = c->rbuf + c->user_agent.off, .user_agent_len = c->user_agent.len,
+		.method = rbuf + c->method.off, .method_len = c->method.len,
+		.target = rbuf + c->target.off, .target_len = c->target.len,
+		.referer = rbuf + c->referer.off, .referer_len = c->referer.len,
+		.user_agent = rbuf + c->user_agent.off, .user_agent_len = c->user_agent.len,
 		.version_minor = c->version_minor,
 		.version = c->version_major == 1 ? NULL : version,
 		.status = c->status,
@@ -262,6 +359,7 @@ conn_file_put(struct server *s, struct conn *c)
 static void
 conn_release(struct server *s, struct conn *c)
 {
+	linked_end(c);
 	upload_release(s, c);
 	xfer_release(s, c);
 	conn_buf_put(s, c);
@@ -356,6 +454,34 @@ conn_linger(struct server *s, struct conn *c)
 	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
 }
 
+/* Take back the pool buffer of a linked response whose client sends no
+ * next request: cancel the receive.  The cancel finds it only once it
+ * waits, that is once the SEND has sent all; until then (a client slow to
+ * read) the cancel finds nothing, and a later tick tries again.  The
+ * receive's -ECANCELED ends the response (on_linked_recv). */
+static void
+linked_reclaim(struct server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	io_uring_prep_cancel64(sqe, ring_ud(OP_RECV_RING, c->slot, c->gen), 0);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, c->slot, c->gen));
+}
+
+/* On each tick: the linked responses already there at the last one (a
+ * tick ago or more) are taken back. */
+static void
+linked_age(struct server *s)
+{
+	for (unsigned i = 0; i < CONN_LINKED_MAX && linked_sends > 0; i++) {
+		if (linked[i].conn == NULL)
+			continue;
+		if (linked[i].aged)
+			linked_reclaim(s, linked[i].conn);
+		linked[i].aged = true;
+	}
+}
+
 /* A connection that waits for a request may still have the tail of its
  * last response in the socket, and a request the client sends after
  * close() would be answered with a reset that destroys that tail: such a
@@ -370,6 +496,13 @@ conn_close_idle(struct server *s)
 		struct conn *c = &s->conns[i];
 		int unacked = 0;
 
+		if (c->recv_linked) {
+			/* its response may still be going out: its receive
+			 * is cancelled once it waits (on_linked_recv), tried
+			 * again on each tick until it does */
+			linked_reclaim(s, c);
+			continue;
+		}
 		if (c->state != CONN_READ_REQUEST)
 			continue;
 		/* its receive is in flight: LINGER goes on with it */
@@ -534,6 +667,7 @@ conn_expire(struct server *s, uint64_t now_ms)
 	struct timer_node *n;
 	enum timer_kind kind;
 
+	linked_age(s);
 	while ((n = timer_pop_expired(&s->timers, now_ms, &kind)) != NULL) {
 		struct conn *c = conn_of_timer(n, kind);
 
@@ -809,9 +943,10 @@ conn_process(struct server *s, struct conn *c)
 	respond_request(s, c, &req);
 }
 
-/* The response is complete: log it, then read the next request or end. */
-static void
-response_done(struct server *s, struct conn *c)
+/* The response is complete: log it and let go of what it held.  false:
+ * the connection ends (it lingers; the caller sees to its receive). */
+static bool
+response_end(struct server *s, struct conn *c)
 {
 	log_access(s, c);
 	c->status = 0;
@@ -826,8 +961,7 @@ response_done(struct server *s, struct conn *c)
 	 * of the response still queued for sending. */
 	if (c->close_after || s->stopping) {
 		conn_linger(s, c);
-		conn_wait_request(s, c);
-		return;
+		return false;
 	}
 	if (c->req_len > 0) {
 		c->rlen -= c->req_len;
@@ -838,7 +972,17 @@ response_done(struct server *s, struct conn *c)
 	c->start_us = 0;
 	if (c->discard > 0)
 		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
-	conn_process(s, c);
+	return true;
+}
+
+/* The response is complete: read the next request or end. */
+static void
+response_done(struct server *s, struct conn *c)
+{
+	if (response_end(s, c))
+		conn_process(s, c);
+	else
+		conn_wait_request(s, c);
 }
 
 void
@@ -995,6 +1139,39 @@ on_recv(struct server *s, struct conn *c, int res)
 	conn_process(s, c);
 }
 
+/* The receive linked behind a response's SEND ended: the SEND sent every
+ * byte.  What the receive brought is then handled as any idle
+ * connection's (no byte was behind the request).  -ECANCELED: linked_reclaim took
+ * it back (a client that sends nothing, or the stop). */
+static void
+on_linked_recv(struct server *s, struct conn *c, int res, const char *bytes)
+{
+	int unacked = 0;
+
+	linked_end(c);
+	count_sent(s, c, c->out_len - c->out_sent);
+	if (response_end(s, c)) {
+		c->state = CONN_READ_REQUEST;
+		if (res == -ECANCELED) {
+			conn_process(s, c);     /* waits for a request */
+			return;
+		}
+		/* bytes start the header deadline (conn_process) */
+		if (res <= 0)
+			timer_set(&s->timers, &c->timer, TIMER_IDLE, s->now_ms);
+		conn_buf_put(s, c);     /* rlen is 0: taken again for bytes */
+		on_recv_ring(s, c, res, bytes);
+		return;
+	}
+	/* the stop: as conn_close_idle() ends a connection that waits */
+	if (res != -ECANCELED)
+		on_recv_ring(s, c, res, bytes);         /* LINGER drops the bytes */
+	else if (ioctl(c->fd, SIOCOUTQ, &unacked) == 0 && unacked > 0)
+		conn_wait_request(s, c);
+	else
+		conn_close(s, c, "stopping");
+}
+
 /* A whole small file just read: the open-file cache keeps its bytes if
  * the file still is what its entry's fstat saw, so that the kept bytes are
  * one version of the file and agree with the size and ETag served. */
@@ -1036,14 +1213,18 @@ on_read(struct server *s, struct conn *c, int res)
 static void
 on_send(struct server *s, struct conn *c, int res)
 {
+	if (c->recv_linked) {
+		/* a linked SEND completes only when it failed or ended
+		 * short; its receive ended without a completion */
+		linked_end(c);
+		conn_close(s, c, res < 0 ? strerror(-res) : "short send");
+		return;
+	}
 	if (res < 0) {
 		conn_close(s, c, strerror(-res));
 		return;
 	}
-	c->out_sent += (uint32_t)res;
-	c->bytes_sent += (uint64_t)res;
-	s->m.bytes_sent_total[c->small_buf != NULL ? METRICS_ENGINE_SMALL : c->lst->engine->metric] +=
-	    (uint64_t)res;
+	count_sent(s, c, (uint32_t)res);
 	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
 	if (c->out_sent < c->out_len) {
 		submit_send(s, c);
@@ -1096,7 +1277,10 @@ complete_slot(struct server *s, uint64_t user_data, int res, const char *ring_by
 		on_recv_poll(s, c, res);
 		break;
 	case OP_RECV_RING:
-		on_recv_ring(s, c, res, ring_bytes);
+		if (c->recv_linked)
+			on_linked_recv(s, c, res, ring_bytes);
+		else
+			on_recv_ring(s, c, res, ring_bytes);
 		break;
 	case OP_OPEN:
 		respond_opened(s, c, res);

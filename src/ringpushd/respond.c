@@ -254,6 +254,28 @@ span_of(const struct conn *c, struct conn_field f)
 }
 
 
+_Static_assert(sizeof(((struct fdcache_entry *)0)->etag) == FILE_ETAG_MAX,
+    "an open-file cache entry holds an ETag");
+
+/* The ETag of a cache entry's stat, formatted once for each size and
+ * mtime the entry sees (it was a sixteenth of a small request's
+ * instructions).  The tag depends on nothing else, so a match is exact. */
+static const char *
+entry_etag(struct fdcache_entry *e)
+{
+	const struct stat *st = &e->st;
+
+	if (e->etag[0] == '\0' || e->etag_size != (uint64_t)st->st_size ||
+	    e->etag_mtime_sec != (int64_t)st->st_mtim.tv_sec ||
+	    e->etag_mtime_nsec != (uint32_t)st->st_mtim.tv_nsec) {
+		e->etag_size = (uint64_t)st->st_size;
+		e->etag_mtime_sec = (int64_t)st->st_mtim.tv_sec;
+		e->etag_mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
+		file_etag(e->etag_size, e->etag_mtime_sec, e->etag_mtime_nsec, e->etag);
+	}
+	return e->etag;
+}
+
 /* c->file_fd is open and is a regular file: answer with its bytes, a
  * part of them, 304 or 416. */
 static void
@@ -263,6 +285,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	 * set: the rest of a request (its 4 KiB path) is not needed here. */
 	struct http_request cond;
 	char etag[FILE_ETAG_MAX];
+	const char *tag = etag;
 	struct http_response r = { 0 };
 	uint64_t first = 0, last = 0;
 	/* precompressed = on: maybe a sibling's bytes, described by sibling */
@@ -280,15 +303,19 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	cond.if_match = span_of(c, c->if_match);
 	cond.if_unmodified_since = span_of(c, c->if_unmodified_since);
 
-	file_etag((uint64_t)st->st_size, st->st_mtim.tv_sec,
-	    (uint32_t)st->st_mtim.tv_nsec, etag);
-	if (encoding != ENCODING_COUNT)
-		respond_precomp_etag(etag, encoding);
+	if (c->file_entry != NULL && st == &c->file_entry->st) {
+		tag = entry_etag(c->file_entry);
+	} else {
+		file_etag((uint64_t)st->st_size, st->st_mtim.tv_sec,
+		    (uint32_t)st->st_mtim.tv_nsec, etag);
+		if (encoding != ENCODING_COUNT)
+			respond_precomp_etag(etag, encoding);
+	}
 	r.vary = vary ? PRECOMP_VARY : NULL;
 	r.keep_alive = !c->close_after;
 	r.announce_keep_alive = c->version_minor == 0;
 	r.head = c->head;
-	r.etag = etag;
+	r.etag = tag;
 	r.last_modified = st->st_mtim.tv_sec;
 	r.ranges = true;
 	r.file_size = (uint64_t)st->st_size;
@@ -296,7 +323,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.extra_fields = c->lst->conf->add_headers;
 	c->file_off = c->file_end = 0;
 
-	r.status = file_conditional(&cond, etag, st->st_mtim.tv_sec, s->now_sec);
+	r.status = file_conditional(&cond, tag, st->st_mtim.tv_sec, s->now_sec);
 	if (r.status == 412) {
 		conn_file_put(s, c);
 		respond_error(s, c, 412, false);
@@ -315,7 +342,7 @@ respond_file(struct server *s, struct conn *c, const struct stat *st)
 	r.content_length = (uint64_t)st->st_size;
 	/* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it and
 	 * describes the whole representation. */
-	if (!c->head && cond.range.len > 0 && file_if_range(&cond, etag)) {
+	if (!c->head && cond.range.len > 0 && file_if_range(&cond, tag)) {
 		/* one request at a time: no stack for RANGES_MAX spans */
 		static struct range_set set;
 

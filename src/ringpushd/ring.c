@@ -52,6 +52,7 @@ ring_init(struct ring *r, unsigned sq_entries, unsigned io_workers, bool restric
 		ret = io_uring_queue_init_params(sq_entries, &r->uring, &p);
 		if (ret == 0) {
 			r->setup_flags = p.flags & ~IORING_SETUP_R_DISABLED;
+			r->features = p.features;
 			break;
 		}
 		if (ret != -EINVAL)

@@ -6,10 +6,12 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
 
@@ -55,6 +57,20 @@ expect_body(const struct rp_daemon *d, const char *path, const char *body)
 	rp_response_free(&r);
 }
 
+/* Add text at the end of rel (the same inode grows). */
+static void
+append(const struct rp_daemon *d, const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	rp_path(d, rel, path);
+	f = fopen(path, "a");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
 /* Replace rel by a new file (new inode) with text. */
 static void
 replace(const struct rp_daemon *d, const char *rel, const char *text)
@@ -89,7 +105,6 @@ Test(cache, changes_in_place_are_seen_after_the_validity)
 {
 	struct rp_daemon d;
 	char path[PATH_MAX];
-	FILE *f;
 
 	rp_setup(&d);
 	rp_write_file(&d, "f.txt", "short\n", 6);
@@ -99,11 +114,8 @@ Test(cache, changes_in_place_are_seen_after_the_validity)
 	cr_assert(rp_metric(&d, "ringpushd_open_file_cache_hits_total") >= 1);
 	/* The same inode grows: until the window ends the fstat made at the
 	 * open stands, and the answer is the old version, whole. */
+	append(&d, "f.txt", "and longer\n");
 	rp_path(&d, "f.txt", path);
-	f = fopen(path, "a");
-	cr_assert_not_null(f);
-	fputs("and longer\n", f);
-	fclose(f);
 	expect_one_of(&d, "/f.txt", "short\n", "short\nand longer\n");
 	usleep(400000);
 	expect_body(&d, "/f.txt", "short\nand longer\n");
@@ -252,6 +264,66 @@ Test(cache, a_removed_file_is_gone_after_the_validity)
 	usleep(400000);
 	rp_get(&d, "/f.txt", &r);
 	cr_assert_eq(r.status, 404, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	rp_stop(&d);
+}
+
+/* The ETag the file's stat gives now: "<mtime ns hex>-<size hex>". */
+static void
+etag_of(const struct rp_daemon *d, const char *rel, char *out, size_t cap)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	rp_path(d, rel, path);
+	cr_assert_eq(stat(path, &st), 0);
+	snprintf(out, cap, "\"%llx-%llx\"",
+	    (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
+	    (unsigned long long)st.st_mtim.tv_nsec, (unsigned long long)st.st_size);
+}
+
+static void
+expect_etag(const struct rp_daemon *d, const char *path, const char *etag)
+{
+	struct rp_response r;
+	const char *got;
+
+	rp_get(d, path, &r);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	got = rp_hdr(&r, "ETag");
+	cr_assert(got != NULL && strcmp(got, etag) == 0, "ETag %s, want %s", got, etag);
+	rp_response_free(&r);
+}
+
+/* The cache entry keeps the ETag it formatted for its stat: a file changed
+ * in place (same inode, new size and mtime) gets the new tag once the
+ * window has passed, and a revalidation with it is a 304. */
+Test(cache, the_etag_follows_the_file)
+{
+	struct timespec times[2] = { { 1000000000, 5 }, { 1000000000, 5 } };
+	char path[PATH_MAX], before[64], after[64], req[256];
+	struct rp_daemon d;
+	struct rp_response r;
+
+	rp_setup(&d);
+	rp_write_file(&d, "e.txt", "first\n", 6);
+	start_cache(&d, "300ms");
+	etag_of(&d, "e.txt", before, sizeof(before));
+	expect_etag(&d, "/e.txt", before);
+	expect_etag(&d, "/e.txt", before);
+	cr_assert(rp_metric(&d, "ringpushd_open_file_cache_hits_total") >= 1);
+	append(&d, "e.txt", "second\n");
+	rp_path(&d, "e.txt", path);
+	cr_assert_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+	etag_of(&d, "e.txt", after, sizeof(after));
+	cr_assert_str_neq(before, after);
+	usleep(400000);
+	expect_etag(&d, "/e.txt", after);
+	expect_etag(&d, "/e.txt", after);
+	snprintf(req, sizeof(req), "GET /e.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: %s\r\n"
+	    "Connection: close\r\n\r\n", after);
+	cr_assert_eq(rp_exchange(&d, req, false, &r), RP_OK);
+	cr_assert_eq(r.status, 304, "%s", rp_describe(&r));
 	rp_response_free(&r);
 	rp_stop(&d);
 }
