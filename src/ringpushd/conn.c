@@ -234,6 +234,9 @@ submit_send_linked(struct server *s, struct conn *c, struct io_uring_sqe *sqe)
 	c->linked_at = (uint8_t)i;
 	c->recv_linked = true;
 	linked_sends++;
+	/* once its bytes are out it waits for a request: at a limit it may
+	 * make room like an idle one (conn_reclaim_idle) */
+	idle_add(&s->idle, &c->idle);
 	if (!access_log_enabled()) {
 		c->rlen = c->req_len = 0;
 		c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
@@ -528,7 +531,12 @@ conn_reclaim_idle(struct server *s, unsigned n)
 		c->reclaimed = true;
 		s->reclaiming++;
 		s->m.connections_reclaimed_total++;
-		conn_close(s, c, "closed to make room");
+		/* a linked response may still be going out: it closes once
+		 * its receive waits and is cancelled (on_linked_recv) */
+		if (c->recv_linked)
+			linked_reclaim(s, c);
+		else
+			conn_close(s, c, "closed to make room");
 		done++;
 	}
 	return done;
@@ -1151,6 +1159,11 @@ on_linked_recv(struct server *s, struct conn *c, int res, const char *bytes)
 	linked_end(c);
 	count_sent(s, c, c->out_len - c->out_sent);
 	if (response_end(s, c)) {
+		if (c->reclaimed) {
+			/* its response is out: the room it was taken for */
+			conn_close(s, c, "closed to make room");
+			return;
+		}
 		c->state = CONN_READ_REQUEST;
 		if (res == -ECANCELED) {
 			conn_process(s, c);     /* waits for a request */
