@@ -3,7 +3,8 @@
  * processes: connections spread over them, a worker killed outright is
  * respawned while every request still gets its answer, SIGHUP, SIGUSR1
  * and SIGTERM reach every worker, and transfers in flight survive a
- * reload and a graceful stop.
+ * reload and a graceful stop.  A reload that adds or moves a listener
+ * starts new workers while the old ones finish their transfers.
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -127,6 +128,23 @@ wait_count(const struct rp_daemon *d, const char *needle, int count)
 
 		cr_assert_fail("not %d x \"%s\" in the output:\n%s", count, needle, out);
 	}
+}
+
+/* Wait for the master to exit after a stop signal; it must exit 0. */
+static void
+wait_clean_exit(struct rp_daemon *d)
+{
+	int status = -1;
+
+	for (int i = 0; i < rp_io_timeout() * 20; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+			break;
+		status = -1;
+		usleep(50000);
+	}
+	cr_assert_neq(status, -1, "the master did not exit");
+	d->pid = 0;
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 }
 
 /* A GET of a file whose body is read in part: the transfer stays in
@@ -512,6 +530,39 @@ Test(workers, reload_refuses_address_in_use, .timeout = 120)
 	rp_stop(&d);
 }
 
+/* SIGTERM while an old worker retires: the stop's shutdown_timeout holds
+ * for it too, and the daemon exits 0 without waiting for the download. */
+Test(workers, stop_ends_retiring_workers, .timeout = 120)
+{
+	static unsigned char buf[1 << 16];
+	struct rp_daemon d;
+	char conf[8192 + 3 * PATH_MAX];
+	uint64_t size = 64u << 20, got = 0;
+	struct rp_conn *c;
+	int port, line;
+	ssize_t n;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, SEED);
+	workers_conf(&d, 2, "", conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "shutdown_timeout", "1s");
+	rp_start_conf(&d, conf);
+	c = start_transfer(&d, size);
+	port = free_port();
+	conf_with_more(&d, port, conf, sizeof(conf), &line);
+	rp_conf_set(conf, sizeof(conf), "shutdown_timeout", "1s");
+	rewrite_conf(&d, conf);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "old workers retire once their transfers end", 1);
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	wait_count(&d, "Terminated while retiring: 1 connections have up to 1000 ms", 1);
+	wait_clean_exit(&d);
+	while ((n = rp_read_some(c, buf, sizeof(buf))) > 0)
+		got += (uint64_t)n;
+	cr_assert_lt(got, size, "the download was not cut at shutdown_timeout");
+	rp_close(c);
+}
+
 /* The value of "name value" in Prometheus text, -1 when absent. */
 static double
 sample_or(const char *text, const char *name)
@@ -773,7 +824,6 @@ Test(workers, stop_lets_transfers_finish, .timeout = 180)
 	struct rp_daemon d;
 	uint64_t size = 16u << 20;
 	struct rp_conn *c;
-	int status = -1;
 
 	rp_setup(&d);
 	rp_make_file(&d, "big.bin", size, SEED);
@@ -783,15 +833,7 @@ Test(workers, stop_lets_transfers_finish, .timeout = 180)
 	wait_count(&d, "stopping 2 workers (", 1);
 	wait_count(&d, "Terminated: stopping (", 2);
 	finish_transfer(c, size);
-	for (int i = 0; i < rp_io_timeout() * 20; i++) {
-		if (waitpid(d.pid, &status, WNOHANG) == d.pid)
-			break;
-		status = -1;
-		usleep(50000);
-	}
-	cr_assert_neq(status, -1, "the master did not exit");
-	d.pid = 0;
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+	wait_clean_exit(&d);
 	cr_assert_eq(output_count(&d, "stopped: every worker ended"), 1);
 }
 
