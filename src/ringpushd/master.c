@@ -11,9 +11,20 @@
  * still holds a socket when its worker dies, the connections queued on it
  * wait for the respawned worker, which takes the same socket, instead of
  * being reset; and a port 0 ("any free port") is settled once for all.
- * The price: a new listener address cannot reach running workers, so
- * with workers a reload may drop listeners but not add or move one (the
- * master refuses such a file before any worker reads it).
+ *
+ * Reload.  The master checks the file before any worker reads it.  A
+ * file that binds no new address is reloaded in place by every worker
+ * (sockets of dropped addresses closed, as a single process does).  A
+ * new address cannot reach running workers, so a file that adds or moves
+ * a listener starts a new generation: the master binds the new addresses
+ * (a failure refuses the file; it keeps root for this), keeps the sockets
+ * of the addresses that stay and closes its copies of the dropped ones,
+ * forks N new workers on the new file and sockets, and retires the old
+ * workers with SIGQUIT: they accept nothing more and exit once their
+ * transfers in flight have ended, with no deadline.  A dropped address
+ * stops accepting once every old worker has closed its copy, which each
+ * does on SIGQUIT.  Only the current generation is respawned; a retiring
+ * worker that ends is reaped.
  *
  * Signals are blocked in the master and taken with sigtimedwait() in one
  * loop, which also wakes for the next respawn and the stop deadline; a
@@ -72,6 +83,8 @@ struct master {
 	int status;
 	pid_t master_pid;
 	struct shm *shm;             /* every worker's counters */
+	pid_t *retiring;             /* older generations' workers still running */
+	unsigned nretiring, retiring_cap;
 };
 
 unsigned
@@ -112,12 +125,32 @@ live_workers(const struct master *m)
 	return live;
 }
 
+/* Every worker of every generation: what stops the daemon must stop the
+ * retiring ones too. */
+static unsigned
+live_processes(const struct master *m)
+{
+	return live_workers(m) + m->nretiring;
+}
+
+/* The current generation only, e.g. for SIGHUP: retiring workers read no
+ * new file. */
 static void
 signal_workers(const struct master *m, int signo)
 {
 	for (unsigned w = 0; w < m->nworkers; w++)
 		if (m->workers[w].pid > 0 && kill(m->workers[w].pid, signo) == -1 && errno != ESRCH)
 			log_err("worker %u (pid %ld): kill %s", w + 1, (long)m->workers[w].pid,
+			    strsignal(signo));
+}
+
+static void
+signal_all(const struct master *m, int signo)
+{
+	signal_workers(m, signo);
+	for (unsigned r = 0; r < m->nretiring; r++)
+		if (kill(m->retiring[r], signo) == -1 && errno != ESRCH)
+			log_err("retiring worker (pid %ld): kill %s", (long)m->retiring[r],
 			    strsignal(signo));
 }
 
@@ -237,6 +270,7 @@ worker_main(struct master *m, unsigned w)
 	}
 	free(m->fds);
 	free(m->workers);
+	free(m->retiring);
 	access_log_close();
 	log_close();
 	_exit(status);
@@ -261,6 +295,30 @@ worker_spawn(struct master *m, unsigned w)
 	return 0;
 }
 
+/* A retiring worker that ended: true when pid was one, which is then
+ * forgotten; it is not respawned. */
+static bool
+reap_retiring(struct master *m, pid_t pid, int wstatus)
+{
+	char how[96];
+
+	for (unsigned r = 0; r < m->nretiring; r++) {
+		if (m->retiring[r] != pid)
+			continue;
+		m->retiring[r] = m->retiring[--m->nretiring];
+		describe_exit(wstatus, how, sizeof(how));
+		if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) {
+			log_info("retired worker (pid %ld) %s", (long)pid, how);
+		} else {
+			if (m->stopping && m->status == 0)
+				m->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1;
+			log_errx("retired worker (pid %ld) %s", (long)pid, how);
+		}
+		return true;
+	}
+	return false;
+}
+
 /* Collect every worker that ended; schedule respawns unless stopping. */
 static void
 master_reap(struct master *m, bool starting)
@@ -274,6 +332,8 @@ master_reap(struct master *m, bool starting)
 		uint64_t now = timer_now_ms(), delay = 0;
 		unsigned w;
 
+		if (reap_retiring(m, pid, wstatus))
+			continue;
 		for (w = 0; w < m->nworkers; w++)
 			if (m->workers[w].pid == pid)
 				wk = &m->workers[w];
@@ -352,17 +412,17 @@ master_stop(struct master *m, int signo)
 {
 	if (m->stopping) {
 		log_info("%s again: workers close their connections now", strsignal(signo));
-		signal_workers(m, signo);
+		signal_all(m, signo);
 		return;
 	}
 	log_info("%s: stopping %u workers (drain_time %llu ms, then up to %llu ms to finish)",
-	    strsignal(signo), live_workers(m), (unsigned long long)m->conf->drain_time_ms,
+	    strsignal(signo), live_processes(m), (unsigned long long)m->conf->drain_time_ms,
 	    (unsigned long long)m->conf->shutdown_timeout_ms);
 	notify_stopping();
 	m->stopping = true;
 	m->stop_deadline_ms = timer_now_ms() + m->conf->drain_time_ms +
 	    m->conf->shutdown_timeout_ms + STOP_GRACE_MS;
-	signal_workers(m, signo);
+	signal_all(m, signo);
 }
 
 /* SIGUSR1: the workers reopen their logs; so does the master, creating a
@@ -375,8 +435,8 @@ master_reopen(struct master *m)
 	bool as_user = geteuid() == 0 && priv_plan(m->conf, 0, getegid(), &plan) == 0 &&
 	    plan.change;
 
-	log_info("SIGUSR1: reopening the logs of the master and %u workers", live_workers(m));
-	signal_workers(m, SIGUSR1);
+	log_info("SIGUSR1: reopening the logs of the master and %u workers", live_processes(m));
+	signal_all(m, SIGUSR1);
 	if (as_user) {
 		setfsgid(plan.gid);
 		setfsuid(plan.uid);
@@ -389,12 +449,58 @@ master_reopen(struct master *m)
 	}
 }
 
+/* The listener of the running configuration whose sockets serve cl, or
+ * m->nlisteners for none. */
+static unsigned
+old_listener(const struct master *m, const struct conf_listener *cl)
+{
+	unsigned old;
+
+	for (old = 0; old < m->nlisteners; old++)
+		if (listen_same_configured(&m->conf->listeners[old], cl))
+			break;
+	return old;
+}
+
 /*
- * SIGHUP: check the file first; a file with a problem, or one that adds or
- * moves a listener, changes nothing.  Otherwise the master keeps the
- * sockets of the addresses that stay (in the new file's order) and
- * closes the others, and every worker reloads as the single process
- * daemon does, without dropping what it serves.
+ * A new generation for a file with a new address: the current workers
+ * retire (SIGQUIT) and N new ones start on the configuration and sockets
+ * now in force.  A retiring worker that had not yet unblocked its signals
+ * takes SIGQUIT once it does.  Room in m->retiring was made beforehand.
+ */
+static void
+master_new_generation(struct master *m)
+{
+	uint64_t now = timer_now_ms();
+	unsigned retired = 0;
+
+	for (unsigned w = 0; w < m->nworkers; w++) {
+		struct worker *wk = &m->workers[w];
+
+		if (wk->pid > 0) {
+			if (kill(wk->pid, SIGQUIT) == -1 && errno != ESRCH)
+				log_err("worker %u (pid %ld): kill SIGQUIT", w + 1, (long)wk->pid);
+			m->retiring[m->nretiring++] = wk->pid;
+			retired++;
+		}
+		memset(wk, 0, sizeof(*wk));
+		if (worker_spawn(m, w) == -1)
+			wk->respawn_at_ms = now + RESPAWN_DELAY_MAX_MS;
+	}
+	for (unsigned l = 0; l < m->nlisteners; l++)
+		listen_group_log(&m->conf->listeners[l], m->fds[l * m->nworkers], m->nworkers);
+	log_info("reload: %u new workers serve %u listener%s; %u old workers retire once "
+	    "their transfers end", live_workers(m), m->nlisteners,
+	    m->nlisteners == 1 ? "" : "s", retired);
+}
+
+/*
+ * SIGHUP: check the file first; a file with a problem, or with a new
+ * address that cannot be bound, changes nothing.  Otherwise the master
+ * keeps the sockets of the addresses that stay (in the new file's order)
+ * and closes the others; then, without a new address, every worker
+ * reloads as the single process daemon does, without dropping what it
+ * serves, and with one, a new generation of workers takes over.
  */
 static void
 master_reload(struct master *m)
@@ -404,7 +510,8 @@ master_reload(struct master *m)
 	size_t errors_len = 0;
 	FILE *err = NULL;
 	int *fds = NULL, problems;
-	unsigned i;
+	unsigned i, opened = 0;
+	bool fresh = false;
 
 	if (m->start->conf_path == NULL) {
 		log_info("reload: running on built-in defaults, nothing to read");
@@ -431,21 +538,31 @@ master_reload(struct master *m)
 		log_err("reload");
 		goto refused;
 	}
-	for (i = 0; i < next->nlisteners; i++) {
-		const struct conf_listener *cl = &next->listeners[i];
-		unsigned old;
+	for (i = 0; i < next->nlisteners; i++)
+		fresh |= old_listener(m, &next->listeners[i]) == m->nlisteners;
+	if (fresh && m->retiring_cap < m->nretiring + m->nworkers) {
+		pid_t *more = realloc(m->retiring, (m->nretiring + m->nworkers) * sizeof(*more));
 
-		for (old = 0; old < m->nlisteners; old++)
-			if (listen_same_configured(&m->conf->listeners[old], cl))
-				break;
-		if (old == m->nlisteners) {
-			log_errx("reload: %s:%d: listener %s: a new address (%s) needs a restart "
-			    "with workers > 1: the running configuration stays",
-			    m->start->conf_path, cl->line, cl->name, cl->address);
+		if (more == NULL) {
+			log_err("reload");
 			goto refused;
 		}
-		memcpy(&fds[i * m->nworkers], &m->fds[old * m->nworkers],
-		    m->nworkers * sizeof(*fds));
+		m->retiring = more;
+		m->retiring_cap = m->nretiring + m->nworkers;
+	}
+	for (opened = 0; opened < next->nlisteners; opened++) {
+		const struct conf_listener *cl = &next->listeners[opened];
+		unsigned old = old_listener(m, cl);
+
+		if (old < m->nlisteners) {
+			memcpy(&fds[opened * m->nworkers], &m->fds[old * m->nworkers],
+			    m->nworkers * sizeof(*fds));
+		} else if (listen_group_open(cl, &fds[opened * m->nworkers], m->nworkers) == -1) {
+			log_errx("reload: %s:%d: listener %s: cannot listen on %s: the running "
+			    "configuration stays", m->start->conf_path, cl->line, cl->name,
+			    cl->address);
+			goto refused;
+		}
 	}
 	/* nothing fails from here */
 	for (unsigned old = 0; old < m->nlisteners; old++) {
@@ -470,15 +587,25 @@ master_reload(struct master *m)
 	m->owned_conf = next;
 	m->conf = next;
 	free(errors);
-	log_info("reload: %s checked: %u workers reload it", m->start->conf_path,
-	    live_workers(m));
-	signal_workers(m, SIGHUP);
+	if (fresh) {
+		log_info("reload: %s checked: it binds a new address: a new generation of %u "
+		    "workers starts", m->start->conf_path, m->nworkers);
+		master_new_generation(m);
+	} else {
+		log_info("reload: %s checked: %u workers reload it", m->start->conf_path,
+		    live_workers(m));
+		signal_workers(m, SIGHUP);
+	}
 	notify_ready(NULL);
 	return;
 refused:
 	notify_ready("reload refused: the previous configuration stays");
 	if (err != NULL)
 		fclose(err);
+	/* the groups bound for this file, not those it shares */
+	for (i = 0; i < opened; i++)
+		if (old_listener(m, &next->listeners[i]) == m->nlisteners)
+			listen_group_close(&fds[i * m->nworkers], m->nworkers);
 	if (next != NULL)
 		conf_free(next);
 	free(next);
@@ -547,6 +674,7 @@ master_free(struct master *m)
 		listen_group_close(&m->fds[l * m->nworkers], m->nworkers);
 	free(m->fds);
 	free(m->workers);
+	free(m->retiring);
 	if (m->ready_rd >= 0)
 		close(m->ready_rd);
 	if (m->ready_wr >= 0)
@@ -582,6 +710,9 @@ master_run(const struct master_start *start)
 	sigaddset(&m.signals, SIGINT);
 	sigaddset(&m.signals, SIGHUP);
 	sigaddset(&m.signals, SIGUSR1);
+	/* not for the master, which ignores it: blocked so that a worker
+	 * takes the retire signal only once its handlers are in place */
+	sigaddset(&m.signals, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &m.signals, &m.orig_mask);
 	if (sched_getaffinity(0, sizeof(m.cpus), &m.cpus) == -1)
 		CPU_ZERO(&m.cpus);
@@ -625,7 +756,7 @@ master_run(const struct master_start *start)
 		daemonize_ready(start->report_fd, 0);
 	}
 
-	while (!m.stopping || live_workers(&m) > 0) {
+	while (!m.stopping || live_processes(&m) > 0) {
 		int sig = 0;
 
 		/* what came during the start first, in signal order */
@@ -652,16 +783,20 @@ master_run(const struct master_start *start)
 		case SIGUSR1:
 			master_reopen(&m);
 			break;
+		case SIGQUIT:
+			log_info("SIGQUIT: the master ignores it (it retires old workers); "
+			    "SIGTERM stops the daemon");
+			break;
 		default:
 			break;
 		}
 		if (!m.stopping)
 			master_respawn_due(&m);
-		else if (timer_now_ms() >= m.stop_deadline_ms && live_workers(&m) > 0) {
+		else if (timer_now_ms() >= m.stop_deadline_ms && live_processes(&m) > 0) {
 			log_errx("%u workers still run %d ms after drain_time and shutdown_timeout: "
 			    "killing them",
-			    live_workers(&m), STOP_GRACE_MS);
-			signal_workers(&m, SIGKILL);
+			    live_processes(&m), STOP_GRACE_MS);
+			signal_all(&m, SIGKILL);
 			m.status = 1;
 			m.stop_deadline_ms = UINT64_MAX;
 		}

@@ -34,11 +34,16 @@
 /* After shutdown_timeout, how long connections that wait for completions
  * the kernel lost may hold the stop up. */
 #define STOP_LOST_GRACE_MS 2000
+/* A retiring worker's stop deadline: never, yet far enough from the end
+ * of the clock that the deadline plus STOP_LOST_GRACE_MS does not wrap. */
+#define RETIRE_NO_DEADLINE_MS (UINT64_MAX / 2)
 
 static uint64_t signal_count;                 /* read target of the eventfd */
 static volatile sig_atomic_t stop_signal;     /* SIGTERM or SIGINT seen */
-static volatile sig_atomic_t reload_pending, reopen_pending;
+static volatile sig_atomic_t reload_pending, reopen_pending, retire_pending;
 static int signal_event_fd = -1;
+/* SIGQUIT seen: stopping without a deadline (one server per process) */
+static bool retiring;
 
 static void
 on_signal(int signo)
@@ -50,6 +55,8 @@ on_signal(int signo)
 		reload_pending = 1;
 	else if (signo == SIGUSR1)
 		reopen_pending = 1;
+	else if (signo == SIGQUIT)
+		retire_pending = 1;
 	else
 		stop_signal = signo;
 	if (write(signal_event_fd, &one, sizeof(one)) == -1) {
@@ -99,6 +106,7 @@ server_init(struct server *s, const struct conf *conf)
 	s->conf = conf;
 	s->start_conf = conf;
 	s->signal_fd = -1;
+	retiring = false;
 	for (unsigned i = 0; i < CONN_SPARE_FDS; i++)
 		s->spare_fds[i] = -1;
 	s->tick.tv_sec = TICK_MS / 1000;
@@ -121,7 +129,8 @@ server_init(struct server *s, const struct conf *conf)
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1 || sigaction(SIGUSR1, &sa, NULL) == -1) {
+	    sigaction(SIGHUP, &sa, NULL) == -1 || sigaction(SIGUSR1, &sa, NULL) == -1 ||
+	    sigaction(SIGQUIT, &sa, NULL) == -1) {
 		log_err("sigaction");
 		return -1;
 	}
@@ -198,6 +207,16 @@ server_init(struct server *s, const struct conf *conf)
 static void
 server_stop(struct server *s, const char *why)
 {
+	if (s->stopping && retiring) {
+		/* the master stops the daemon: its deadline holds here too */
+		retiring = false;
+		log_info("%s while retiring: %u connections have up to %llu ms to finish", why,
+		    s->live_conns, (unsigned long long)s->conf->shutdown_timeout_ms);
+		s->stop_deadline_ms = s->now_ms + s->conf->shutdown_timeout_ms;
+		if (s->conf->shutdown_timeout_ms == 0)
+			conn_close_all(s);
+		return;
+	}
 	if (s->stopping) {
 		log_info("%s again: closing %u connections now", why, s->live_conns);
 		conn_close_all(s);
@@ -212,6 +231,28 @@ server_stop(struct server *s, const char *why)
 	conn_close_idle(s);
 	if (s->conf->shutdown_timeout_ms == 0)
 		conn_close_all(s);
+}
+
+/*
+ * SIGQUIT: retire, as the master asks of a worker of an older generation
+ * once a new one serves the reloaded listeners.  Accept nothing more,
+ * close the connections that wait for a request, and exit once the
+ * responses in flight have ended, however long they take: a transfer is
+ * not cut for a reload.  A stop signal afterwards sets the usual deadline.
+ */
+static void
+server_retire(struct server *s)
+{
+	log_info("SIGQUIT: retiring (%u connections open, finishing them without a deadline)",
+	    s->live_conns);
+	notify_stopping();
+	s->stopping = true;
+	retiring = true;
+	s->stop_deadline_ms = RETIRE_NO_DEADLINE_MS;
+	listen_close(s);
+	conn_close_idle(s);
+	/* the worker's slot of the shared counters is its successor's now */
+	s->shm = NULL;
 }
 
 /* SIGTERM with drain_time: for drain_time the health path answers 503
@@ -421,6 +462,11 @@ server_signals(struct server *s)
 
 	if (stop != 0)
 		server_stop_or_drain(s, strsignal(stop));
+	if (retire_pending) {
+		retire_pending = 0;
+		if (!s->stopping)
+			server_retire(s);
+	}
 	if (reopen_pending) {
 		reopen_pending = 0;
 		log_info("SIGUSR1: reopening the logs");
@@ -617,6 +663,7 @@ server_free(struct server *s)
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGUSR1, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
 	if (s->owned_conf != NULL) {
 		conf_free(s->owned_conf);
 		free(s->owned_conf);

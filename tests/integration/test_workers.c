@@ -3,7 +3,8 @@
  * processes: connections spread over them, a worker killed outright is
  * respawned while every request still gets its answer, SIGHUP, SIGUSR1
  * and SIGTERM reach every worker, and transfers in flight survive a
- * reload and a graceful stop.
+ * reload and a graceful stop.  A reload that adds or moves a listener
+ * starts new workers while the old ones finish their transfers.
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -127,6 +128,23 @@ wait_count(const struct rp_daemon *d, const char *needle, int count)
 
 		cr_assert_fail("not %d x \"%s\" in the output:\n%s", count, needle, out);
 	}
+}
+
+/* Wait for the master to exit after a stop signal; it must exit 0. */
+static void
+wait_clean_exit(struct rp_daemon *d)
+{
+	int status = -1;
+
+	for (int i = 0; i < rp_io_timeout() * 20; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+			break;
+		status = -1;
+		usleep(50000);
+	}
+	cr_assert_neq(status, -1, "the master did not exit");
+	d->pid = 0;
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 }
 
 /* A GET of a file whose body is read in part: the transfer stays in
@@ -278,8 +296,8 @@ Test(workers, killed_worker_is_respawned, .timeout = 180)
 
 /*
  * SIGHUP to the master: a good file reaches every worker, and a transfer
- * in flight goes on to its last byte; a file with a problem, or one that
- * adds a listener, changes nothing and says why.
+ * in flight goes on to its last byte; a file with a problem changes
+ * nothing and says why.
  */
 Test(workers, reload_reaches_every_worker, .timeout = 240)
 {
@@ -319,13 +337,6 @@ Test(workers, reload_reaches_every_worker, .timeout = 240)
 	out = rp_daemon_output(&d);
 	cr_assert_not_null(strstr(out, "ringpushd.conf:"), "no file:line in:\n%s", out);
 	free(out);
-
-	/* a new listener address: refused as a whole, with its line */
-	snprintf(bad, sizeof(bad), "%s\n[listener more]\naddress = 127.0.0.3:0\nroot = %s\n",
-	    conf, d.root);
-	rewrite_conf(&d, bad);
-	cr_assert_eq(kill(d.pid, SIGHUP), 0);
-	wait_count(&d, "needs a restart with workers > 1", 1);
 	cr_assert_eq(output_count(&d, "applied (1 listener)"), 2, "a worker reloaded a refused file");
 	for (int i = 0; i < 8; i++) {
 		struct rp_response r;
@@ -336,6 +347,220 @@ Test(workers, reload_reaches_every_worker, .timeout = 240)
 		rp_response_free(&r);
 	}
 	rp_stop(&d);
+}
+
+/* A socket bound to 127.0.0.1 on a port the kernel picks, in *port. */
+static int
+loopback_bound(int *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert(fd >= 0, "socket: %s", strerror(errno));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0, "%s", strerror(errno));
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* A loopback port free at the moment of the call. */
+static int
+free_port(void)
+{
+	int port;
+
+	close(loopback_bound(&port));
+	return port;
+}
+
+/* A connect to 127.0.0.1:port: 0, or the errno. */
+static int
+connect_error(int port)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ret;
+
+	cr_assert(fd >= 0, "socket: %s", strerror(errno));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ret = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ? 0 : errno;
+	close(fd);
+	return ret;
+}
+
+/* GET /a.txt on port answers "alpha\n". */
+static void
+assert_serves_on(const struct rp_daemon *d, int port)
+{
+	struct rp_daemon at = *d;
+	struct rp_response r;
+
+	at.port = port;
+	rp_get(&at, "/a.txt", &r);
+	cr_assert_eq(r.status, 200, "port %d: %s", port, rp_describe(&r));
+	cr_assert(r.body_len == 6 && memcmp(r.body, "alpha\n", 6) == 0, "port %d: %s", port,
+	    rp_describe(&r));
+	rp_response_free(&r);
+}
+
+/* The workers' configuration with one more listener, named more, on
+ * 127.0.0.1:port; its section's line in *line. */
+static void
+conf_with_more(const struct rp_daemon *d, int port, char *buf, size_t cap, int *line)
+{
+	char conf[8192 + 2 * PATH_MAX];
+	int len;
+
+	workers_conf(d, 2, "", conf, sizeof(conf));
+	len = snprintf(buf, cap, "%s\n[listener more]\naddress = 127.0.0.1:%d\nroot = %s\n",
+	    conf, port, d->root);
+	cr_assert(len > 0 && (size_t)len < cap);
+	*line = 2;
+	for (const char *p = conf; *p != '\0'; p++)
+		*line += *p == '\n';
+}
+
+/*
+ * A reload that adds a listener: a new generation of workers serves the
+ * new port and the old one; an old worker that sends a download retires
+ * only once its last byte has gone, the idle one at once.
+ */
+Test(workers, reload_adds_listener_with_new_workers, .timeout = 240)
+{
+	struct rp_daemon d;
+	char conf[8192 + 3 * PATH_MAX];
+	uint64_t size = 64u << 20;
+	pid_t old[2], pid;
+	struct rp_conn *c;
+	int port, line;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, SEED);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	old[0] = pid_of_worker(&d, 1);
+	old[1] = pid_of_worker(&d, 2);
+	c = start_transfer(&d, size);
+
+	port = free_port();
+	conf_with_more(&d, port, conf, sizeof(conf), &line);
+	rewrite_conf(&d, conf);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "old workers retire once their transfers end", 1);
+	/* the idle old worker goes; the one sending the download stays */
+	wait_count(&d, "retired worker (pid ", 1);
+	cr_assert_eq(output_count(&d, "retired worker (pid "), 1,
+	    "the old worker sending the download did not wait for its end");
+	cr_assert(kill(old[0], 0) == 0 || kill(old[1], 0) == 0, "no old worker runs");
+	for (int i = 0; i < 8; i++) {
+		assert_serves_on(&d, port);
+		assert_serves_on(&d, d.port);
+		worker_of(&d, &pid);
+		cr_assert(pid != old[0] && pid != old[1], "old worker %ld still accepts",
+		    (long)pid);
+	}
+	finish_transfer(c, size);
+	wait_count(&d, "retired worker (pid ", 2);
+	cr_assert_eq(output_count(&d, "retired worker (pid "), 2);
+	cr_assert_eq(output_count(&d, ") exited with status 0"), 2, "an old worker failed");
+	cr_assert_eq(children_of(d.pid), 2);
+	rp_stop(&d);
+}
+
+/* A reload that moves the listener: the old address stops accepting once
+ * the old workers are gone, the new one serves. */
+Test(workers, reload_moves_listener, .timeout = 120)
+{
+	struct rp_daemon d;
+	char conf[8192 + 2 * PATH_MAX], address[32];
+	int port;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	port = free_port();
+	workers_conf(&d, 2, "", conf, sizeof(conf));
+	snprintf(address, sizeof(address), "127.0.0.1:%d", port);
+	rp_conf_set(conf, sizeof(conf), "address", address);
+	rewrite_conf(&d, conf);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "retired worker (pid ", 2);
+	cr_assert_eq(connect_error(d.port), ECONNREFUSED, "the old address still accepts");
+	assert_serves_on(&d, port);
+	cr_assert_eq(children_of(d.pid), 2);
+	rp_stop(&d);
+}
+
+/* A reload whose new address is taken: refused as a whole with its
+ * file:line; the same workers go on serving. */
+Test(workers, reload_refuses_address_in_use, .timeout = 120)
+{
+	struct rp_daemon d;
+	char conf[8192 + 3 * PATH_MAX], needle[64], *out;
+	int holder, port, line;
+	pid_t before;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	start_workers(&d, 2, "");
+	before = pid_of_worker(&d, 1);
+	/* listening: a bound socket alone would not stop the daemon's bind */
+	holder = loopback_bound(&port);
+	cr_assert_eq(listen(holder, 1), 0);
+
+	conf_with_more(&d, port, conf, sizeof(conf), &line);
+	rewrite_conf(&d, conf);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "the running configuration stays", 1);
+	snprintf(needle, sizeof(needle), "ringpushd.conf:%d: listener more: cannot listen", line);
+	out = rp_daemon_output(&d);
+	cr_assert_not_null(strstr(out, needle), "no \"%s\" in:\n%s", needle, out);
+	cr_assert_null(strstr(out, "retire"), "a refused file retired workers:\n%s", out);
+	free(out);
+	assert_serves_on(&d, d.port);
+	cr_assert_eq(pid_of_worker(&d, 1), before);
+	cr_assert_eq(children_of(d.pid), 2);
+	close(holder);
+	rp_stop(&d);
+}
+
+/* SIGTERM while an old worker retires: the stop's shutdown_timeout holds
+ * for it too, and the daemon exits 0 without waiting for the download. */
+Test(workers, stop_ends_retiring_workers, .timeout = 120)
+{
+	static unsigned char buf[1 << 16];
+	struct rp_daemon d;
+	char conf[8192 + 3 * PATH_MAX];
+	uint64_t size = 64u << 20, got = 0;
+	struct rp_conn *c;
+	int port, line;
+	ssize_t n;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, SEED);
+	workers_conf(&d, 2, "", conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "shutdown_timeout", "1s");
+	rp_start_conf(&d, conf);
+	c = start_transfer(&d, size);
+	port = free_port();
+	conf_with_more(&d, port, conf, sizeof(conf), &line);
+	rp_conf_set(conf, sizeof(conf), "shutdown_timeout", "1s");
+	rewrite_conf(&d, conf);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "old workers retire once their transfers end", 1);
+	cr_assert_eq(kill(d.pid, SIGTERM), 0);
+	wait_count(&d, "Terminated while retiring: 1 connections have up to 1000 ms", 1);
+	wait_clean_exit(&d);
+	while ((n = rp_read_some(c, buf, sizeof(buf))) > 0)
+		got += (uint64_t)n;
+	cr_assert_lt(got, size, "the download was not cut at shutdown_timeout");
+	rp_close(c);
 }
 
 /* The value of "name value" in Prometheus text, -1 when absent. */
@@ -599,7 +824,6 @@ Test(workers, stop_lets_transfers_finish, .timeout = 180)
 	struct rp_daemon d;
 	uint64_t size = 16u << 20;
 	struct rp_conn *c;
-	int status = -1;
 
 	rp_setup(&d);
 	rp_make_file(&d, "big.bin", size, SEED);
@@ -609,15 +833,7 @@ Test(workers, stop_lets_transfers_finish, .timeout = 180)
 	wait_count(&d, "stopping 2 workers (", 1);
 	wait_count(&d, "Terminated: stopping (", 2);
 	finish_transfer(c, size);
-	for (int i = 0; i < rp_io_timeout() * 20; i++) {
-		if (waitpid(d.pid, &status, WNOHANG) == d.pid)
-			break;
-		status = -1;
-		usleep(50000);
-	}
-	cr_assert_neq(status, -1, "the master did not exit");
-	d.pid = 0;
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+	wait_clean_exit(&d);
 	cr_assert_eq(output_count(&d, "stopped: every worker ended"), 1);
 }
 
