@@ -577,8 +577,9 @@ listen_reload(struct server *s, const struct conf *next)
 			}
 		}
 		if (from[i] == NULL && inherited_fds != NULL) {
-			/* the master refuses such a reload before it gets here */
-			log_errx("listener %s: a new address needs a restart with workers",
+			/* never reached: for such a file the master starts new
+			 * workers on sockets it binds, instead of a SIGHUP */
+			log_errx("listener %s: a new address reached a worker's reload",
 			    cl->name);
 			goto fail;
 		}
