@@ -554,6 +554,9 @@ Test(workers, stop_ends_retiring_workers, .timeout = 120)
 	rewrite_conf(&d, conf);
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
 	wait_count(&d, "old workers retire once their transfers end", 1);
+	/* the worker's own word that it retires: a SIGTERM that reached it
+	 * first (a slow start under valgrind) would be a plain stop */
+	wait_count(&d, "SIGQUIT: retiring (1 connections open", 1);
 	cr_assert_eq(kill(d.pid, SIGTERM), 0);
 	wait_count(&d, "Terminated while retiring: 1 connections have up to 1000 ms", 1);
 	wait_clean_exit(&d);
