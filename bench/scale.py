@@ -698,11 +698,6 @@ def main():
         f"{' (quick)' if quick else ''}")
     say("bench-scale: making the file set")
     make_files(tree)
-    # bench/ringpushd.conf.in names an upload token file
-    tokens = os.path.join(rundir, "tokens")
-    with open(os.open(tokens, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
-              "w") as f:
-        f.write(bench.UPLOAD_TOKEN + "\n")
     t0 = time.time()
     result = {"format_version": 1,
               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
