@@ -846,7 +846,7 @@ refuse_from_reserve(struct server *s, struct conn *c, const struct http_request 
 	 * is: a client that keeps its end open must not hold the slot or
 	 * the spare descriptor the limit is short of. */
 	if (c->inflight == 0) {
-		len = refuse_format(c->hbuf, sizeof(c->hbuf), s->now_sec);
+		len = refuse_format(c->hbuf, CONN_HEADER_MAX, s->now_sec);
 		c->status = 503;
 		c->bytes_sent = c->hlen = len > 0 ? (uint32_t)len : 0;
 		refuse_connection(c->fd, s->now_sec);
@@ -854,7 +854,7 @@ refuse_from_reserve(struct server *s, struct conn *c, const struct http_request 
 		conn_close(s, c, "refused at a limit");
 		return true;
 	}
-	len = refuse_format(c->hbuf, sizeof(c->hbuf), s->now_sec);
+	len = refuse_format(c->hbuf, CONN_HEADER_MAX, s->now_sec);
 	if (len < 0) {
 		conn_close(s, c, "cannot format a refusal");
 		return true;
