@@ -242,5 +242,16 @@ void conn_accept_failed(struct server *s, const char *name, int listen_fd, int e
  * the tick. */
 void conn_spares_take(struct server *s);
 void conn_spares_release(struct server *s);
+/* Whether a connection accepted now is over a limit (a reserve slot, or
+ * a spare descriptor let go). */
+bool conn_at_limit(const struct server *s);
+/* A request on a connection in a reserve slot: the status and health
+ * paths are served (false); while the daemon is still at its limit
+ * anything else is answered 503 and the connection closes (true). */
+struct http_request;
+bool conn_refuse_from_reserve(struct server *s, struct conn *c, const struct http_request *req);
+/* Take back the pool buffer of a linked response (its SEND carries the
+ * next receive): cancel the receive once every byte is out. */
+void conn_linked_reclaim(struct server *s, struct conn *c);
 
 #endif
