@@ -46,6 +46,7 @@ struct conf_listener {
 	char index[CONF_INDEX_MAX];     /* file served for a directory */
 	enum xfer_engine engine;
 	enum conf_send_zc send_zc;      /* engine mmap: IORING_OP_SEND_ZC */
+	uint64_t send_lowat;            /* TCP_NOTSENT_LOWAT of its sockets; 0 = kernel's */
 	int hidden_files;               /* bool: serve names starting with '.' */
 	enum conf_symlinks follow_symlinks;
 	unsigned max_ranges;            /* ranges in one multipart answer; 0 = single only */

@@ -173,6 +173,8 @@ const struct conf_key conf_keys[] = {
 	    engine_names, NULL },
 	{ "send_zc",		LS(send_zc, TYPE_ENUM), "auto", 0, 0,
 	    send_zc_names, NULL },
+	{ "send_lowat",		LS(send_lowat, TYPE_SIZE), "64K", 0, 64 * MiB,
+	    NULL, NULL },
 	{ "hidden_files",	LS(hidden_files, TYPE_BOOL), "no", 0, 0, NULL,
 	    NULL },
 	{ "follow_symlinks",	LS(follow_symlinks, TYPE_ENUM), "beneath", 0,

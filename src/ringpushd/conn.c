@@ -822,7 +822,6 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
 	struct iplimit_entry *ip;
-	int one = 1;
 
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
 		peer.ss_family = AF_UNSPEC;
@@ -874,15 +873,14 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->status = 0;
 	c->start_us = 0;
 	c->close_after = false;
+	c->lowat_lifted = false;
 	c->reserve = conn_at_limit(s);
 	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
 	c->peer_checked_ms = s->now_ms;
 	c->rate_probe = false;
 	c->zc_copied = false;
-	/* Responses are written in pieces (header, then body); without
-	 * NODELAY the last piece of a small response can wait for a delayed
-	 * ACK. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* TCP_NODELAY and send_lowat come with the socket: set on the
+	 * listening socket (listen_tune in listen.c). */
 	c->state = CONN_READ_REQUEST;
 	/* From accept, the first request has header_timeout to arrive. */
 	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);

@@ -243,6 +243,37 @@ listener_new(const struct conf_listener *cl)
 	return l;
 }
 
+/*
+ * Options every connection accepted on l's socket inherits, set once on
+ * the listening socket instead of once per connection.
+ *
+ * TCP_NODELAY: responses are written in pieces (header, then body), and
+ * without it the last piece of a small one can wait for a delayed ACK.
+ *
+ * TCP_NOTSENT_LOWAT (send_lowat): the socket takes more bytes only while
+ * fewer than this many wait unsent.  Without it one sendfile() or splice()
+ * queues a whole large body in the socket buffer, and the kernel sends
+ * most of it later, from the softirq that takes the peer's ACKs -- on
+ * the peer's CPU.  Segments of one connection sent from two CPUs at once
+ * overtake each other on the way (loopback, and any receiver that queues
+ * per CPU): the receiver sees them out of order, SACK recovery starts,
+ * and the same bytes cost several times the CPU.  Bounding what waits
+ * unsent keeps nearly every segment going out from the daemon's own call.
+ * Bytes in flight are not bounded by it, so a long fat path still fills.
+ */
+static void
+listen_tune(struct listener *l)
+{
+	int one = 1, lowat = (int)l->conf->send_lowat;
+
+	if (setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		log_warn("listener %s: TCP_NODELAY: %s", l->conf->name, strerror(errno));
+	if (lowat > 0 &&
+	    setsockopt(l->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat)) == -1)
+		log_warn("listener %s: send_lowat (TCP_NOTSENT_LOWAT): %s", l->conf->name,
+		    strerror(errno));
+}
+
 static int
 listener_bind(struct listener *l)
 {
@@ -255,6 +286,7 @@ listener_bind(struct listener *l)
 		l->inherited = true;
 		if (getsockname(l->fd, (struct sockaddr *)&l->bound, &len) == -1)
 			l->bound = l->conf->addr;
+		listen_tune(l);
 		return 0;
 	}
 	l->fd = listen_socket(&l->conf->addr, l->conf->addrlen, false);
@@ -264,6 +296,7 @@ listener_bind(struct listener *l)
 	}
 	if (getsockname(l->fd, (struct sockaddr *)&l->bound, &len) == -1)
 		l->bound = l->conf->addr;
+	listen_tune(l);
 	addr_format(&l->bound, where, sizeof(where));
 	log_info("listening on %s (listener %s, root %s, engine %s)", where,
 	    l->conf->name, l->conf->root, l->engine->name);
@@ -598,6 +631,7 @@ listen_reload(struct server *s, const struct conf *next)
 			l->gen = old->gen;
 			l->prev_gen = old->prev_gen;
 			l->inherited = old->inherited;
+			listen_tune(l);
 			old->fd = -1;
 			old->accept_armed = false;
 			s->listeners[l->index] = l;

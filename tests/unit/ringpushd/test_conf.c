@@ -264,6 +264,7 @@ expect_default_listener(const struct conf_listener *l)
 {
 	cr_expect_str_eq(l->index, "index.html");
 	cr_expect_eq(l->engine, ENGINE_AUTO);
+	cr_expect_eq(l->send_lowat, 64 * 1024);
 	cr_expect_eq(l->hidden_files, 0);
 	cr_expect_eq(l->follow_symlinks, SYMLINKS_BENEATH);
 }
