@@ -148,12 +148,11 @@ wait_clean_exit(struct rp_daemon *d)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 }
 
-/* A GET of a file whose body is read in part: the transfer stays in
- * flight (the client's small receive buffer stops it). */
+/* On c, whose receive buffer is small: a GET of a file whose body is
+ * read in part, so that the transfer stays in flight. */
 static struct rp_conn *
-start_transfer(const struct rp_daemon *d, uint64_t size)
+start_transfer_on(struct rp_conn *c, uint64_t size)
 {
-	struct rp_conn *c = rp_connect_rcvbuf(d, 65536);
 	struct rp_response r;
 
 	rp_sends(c, "GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
@@ -162,6 +161,12 @@ start_transfer(const struct rp_daemon *d, uint64_t size)
 	cr_assert_eq(r.content_length, size);
 	rp_response_free(&r);
 	return c;
+}
+
+static struct rp_conn *
+start_transfer(const struct rp_daemon *d, uint64_t size)
+{
+	return start_transfer_on(rp_connect_rcvbuf(d, 65536), size);
 }
 
 /* Read the rest of the body, checking every byte. */
@@ -989,9 +994,9 @@ per_ip_conf(const struct rp_daemon *d, unsigned limit, char *conf, size_t cap)
 }
 
 /* A connection from the loopback address `from` (127.x.y.z), with the
- * time-outs of rp_connect(). */
+ * time-outs of rp_connect() and, above 0, a receive buffer of rcvbuf. */
 static struct rp_conn *
-connect_from(const struct rp_daemon *d, const char *from)
+connect_from(const struct rp_daemon *d, const char *from, int rcvbuf)
 {
 	struct sockaddr_in src, dst;
 	struct timeval tv = { rp_io_timeout(), 0 };
@@ -1002,6 +1007,8 @@ connect_from(const struct rp_daemon *d, const char *from)
 	cr_assert(fd >= 0, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	memset(&src, 0, sizeof(src));
 	src.sin_family = AF_INET;
 	cr_assert_eq(inet_pton(AF_INET, from, &src.sin_addr), 1, "%s", from);
@@ -1025,7 +1032,7 @@ connect_from(const struct rp_daemon *d, const char *from)
 static int
 request_from(const struct rp_daemon *d, const char *from, struct rp_conn **held)
 {
-	struct rp_conn *c = connect_from(d, from);
+	struct rp_conn *c = connect_from(d, from, 0);
 	struct rp_response r;
 	int status, res;
 
@@ -1255,5 +1262,45 @@ Test(workers, per_ip_limit_changes_on_reload, .timeout = 180)
 		rp_close(held[i]);
 	for (int i = 0; i < 2; i++)
 		rp_close(uncounted[i]);
+	rp_stop(&d);
+}
+
+/*
+ * A reload that adds a listener starts a new generation of workers while
+ * the old one still sends a download: the old worker's connection from
+ * an address counts against the new workers' limit until it ends, and
+ * no longer once it has.
+ */
+Test(workers, per_ip_counts_span_generations, .timeout = 240)
+{
+	const char *from = "127.0.0.8";
+	char conf[8192 + 2 * PATH_MAX], more[sizeof(conf) + PATH_MAX + 64];
+	struct rp_conn *download, *held[4];
+	uint64_t size = 16u << 20;
+	struct rp_daemon d;
+	int served, len;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, SEED);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	per_ip_conf(&d, 2, conf, sizeof(conf));
+	rp_start_conf(&d, conf);
+	download = start_transfer_on(connect_from(&d, from, 65536), size);
+
+	len = snprintf(more, sizeof(more), "%s\n[listener more]\naddress = 127.0.0.1:%d\n"
+	    "root = %s\n", conf, free_port(), d.root);
+	cr_assert(len > 0 && (size_t)len < sizeof(more));
+	rewrite_conf(&d, more);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "old workers retire once their transfers end", 1);
+	served = serve_until_refused(&d, from, held, 4);
+	cr_assert_eq(served, 1, "limit 2 with the old generation's download: %d served", served);
+
+	finish_transfer(download, size);
+	wait_count(&d, "retired worker (pid ", 2);
+	served += serve_until_refused(&d, from, held + served, 4);
+	cr_assert_eq(served, 2, "the old generation's count outlived it: %d served", served);
+	for (int i = 0; i < served; i++)
+		rp_close(held[i]);
 	rp_stop(&d);
 }

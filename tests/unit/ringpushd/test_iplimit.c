@@ -137,7 +137,7 @@ Test(iplimit, reload_sets_a_first_limit)
 static void
 worker_view(struct iplimit *t, struct iplimit_table *tab, unsigned limit)
 {
-	cr_assert_eq(iplimit_init(t, 0, limit), 0);
+	cr_assert_eq(iplimit_init(t, 16, limit), 0);
 	iplimit_share(t, tab);
 	cr_assert_eq(t->limit, limit);
 	cr_assert_eq(t->pid, getpid());
@@ -157,7 +157,8 @@ child_holds(struct iplimit_table *tab, unsigned limit, const char *text, int n)
 		struct iplimit t;
 		struct sockaddr_storage a = addr(text);
 
-		iplimit_init(&t, 0, limit);
+		if (iplimit_init(&t, 16, limit) == -1)
+			_exit(1);
 		iplimit_share(&t, tab);
 		for (int i = 0; i < n; i++)
 			if (iplimit_acquire(&t, &a) == NULL)
