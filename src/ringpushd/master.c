@@ -324,7 +324,7 @@ reap_retiring(struct master *m, pid_t pid, int wstatus)
 }
 
 /*
- * What a process that ended held in the shared segment: its connections
+ * What a process that ended held in shared memory: its connections
  * counted per address, and a lock it died holding.  Done as it is reaped,
  * before its pid can name another process; a worker of any generation,
  * since each counts under its own pid.
