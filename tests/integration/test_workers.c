@@ -1115,6 +1115,12 @@ Test(workers, per_ip_limit_holds_for_the_daemon, .timeout = 180)
 		    tries + 1, from, served - 1);
 	}
 	cr_assert_eq(served, PER_IP);
+	/* a worker's log lines may come a tick after its answers */
+	for (int i = 0; i < rp_io_timeout() * 20; i++) {
+		if (refusal_logged_by(&d, pid1, from) && refusal_logged_by(&d, pid2, from))
+			break;
+		usleep(50000);
+	}
 	cr_assert(refusal_logged_by(&d, pid1, from) && refusal_logged_by(&d, pid2, from),
 	    "in %d connections from %s, not both workers refused one", tries, from);
 	cr_assert_eq(wait_refused_per_ip(&d, refused), refused,
