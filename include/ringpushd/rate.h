@@ -32,14 +32,9 @@ struct rate_bucket {
 	struct rate_shared *shared;
 };
 
-/*
- * A bucket in memory shared between processes, behind a lock word that
- * names its holder's pid (0 = free).  The lock is held for a few dozen
- * instructions; a holder that died holding it (SIGKILL) is found with
- * kill(pid, 0) after a while of spinning, and its lock taken over.
- */
+/* A bucket in memory shared between processes, behind a pidlock.h lock. */
 struct rate_shared {
-	uint32_t lock;
+	uint32_t lock;            /* pidlock.h */
 	struct rate_bucket bucket;
 };
 

@@ -47,6 +47,7 @@
 #include "master.h"
 #include "notify.h"
 #include "pidfile.h"
+#include "pidlock.h"
 #include "priv.h"
 #include "server.h"
 #include "timer.h"
@@ -83,6 +84,7 @@ struct master {
 	int status;
 	pid_t master_pid;
 	struct shm *shm;             /* every worker's counters */
+	struct iplimit_table *per_ip; /* max_connections_per_ip for the daemon */
 	pid_t *retiring;             /* older generations' workers still running */
 	unsigned nretiring, retiring_cap;
 };
@@ -245,6 +247,8 @@ worker_main(struct master *m, unsigned w)
 		server.shm = m->shm;
 		/* rate_total holds for the whole daemon: one bucket for all */
 		rate_share(&server.rate_total, &m->shm->rate_total);
+		/* and so does max_connections_per_ip */
+		iplimit_share(&server.iplimit, m->per_ip);
 		server_metrics_snapshot(&server);
 		shm_publish(m->shm, w + 1, &server.m);
 		if (m->conf->worker_cpu_affinity == CPU_AFFINITY_AUTO)
@@ -319,6 +323,19 @@ reap_retiring(struct master *m, pid_t pid, int wstatus)
 	return false;
 }
 
+/*
+ * What a process that ended held in shared memory: its connections
+ * counted per address, and a lock it died holding.  Done as it is reaped,
+ * before its pid can name another process; a worker of any generation,
+ * since each counts under its own pid.
+ */
+static void
+master_forget(struct master *m, pid_t pid)
+{
+	iplimit_clear_pid(m->per_ip, pid);
+	pidlock_clear_dead(&m->shm->rate_total.lock, pid);
+}
+
 /* Collect every worker that ended; schedule respawns unless stopping. */
 static void
 master_reap(struct master *m, bool starting)
@@ -332,6 +349,7 @@ master_reap(struct master *m, bool starting)
 		uint64_t now = timer_now_ms(), delay = 0;
 		unsigned w;
 
+		master_forget(m, pid);
 		if (reap_retiring(m, pid, wstatus))
 			continue;
 		for (w = 0; w < m->nworkers; w++)
@@ -684,6 +702,7 @@ master_free(struct master *m)
 		free(m->owned_conf);
 	}
 	shm_destroy(m->shm);
+	iplimit_shared_destroy(m->per_ip);
 	/* the signals stay blocked: one still pending must not end the
 	 * master on its way out */
 }
@@ -733,6 +752,19 @@ master_run(const struct master_start *start)
 		goto fail;
 	}
 	rate_init(&m.shm->rate_total.bucket, m.conf->rate_total, timer_now_ms());
+	/*
+	 * Always mapped, since a reload may set max_connections_per_ip later.
+	 * Room for every worker at max_connections (and its reserve) twice
+	 * over: a reload that adds a listener starts a new generation while
+	 * the old one still holds its connections.  Untouched pages cost
+	 * nothing.
+	 */
+	m.per_ip = iplimit_shared_create(2 * (uint64_t)(m.conf->max_connections + CONN_RESERVE) *
+	    m.nworkers);
+	if (m.per_ip == NULL) {
+		log_err("shared per-address connection table for %u workers", m.nworkers);
+		goto fail;
+	}
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_err("pipe");
 		goto fail;

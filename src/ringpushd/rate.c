@@ -1,47 +1,10 @@
 /*
- * rate.c: token bucket arithmetic (see rate.h), and the lock around a
- * bucket the worker processes share.
+ * rate.c: token bucket arithmetic (see rate.h), and the calls on a
+ * bucket the worker processes share, under its pidlock.
  */
-#include <errno.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stddef.h>
-#include <unistd.h>
+#include "pidlock.h"
 #include "rate.h"
-
-/* Failed attempts at the lock between two looks at whether its holder
- * still lives. */
-#define RATE_LOCK_SPINS 4096
-
-static void
-shared_lock(struct rate_shared *sh)
-{
-	uint32_t me = (uint32_t)getpid(), free_word;
-
-	for (unsigned spins = 1;; spins++) {
-		free_word = 0;
-		if (__atomic_compare_exchange_n(&sh->lock, &free_word, me, false,
-		    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return;
-		if (spins % RATE_LOCK_SPINS == 0) {
-			uint32_t holder = __atomic_load_n(&sh->lock, __ATOMIC_RELAXED);
-
-			/* a worker killed while it held the lock */
-			if (holder != 0 && kill((pid_t)holder, 0) == -1 && errno == ESRCH &&
-			    __atomic_compare_exchange_n(&sh->lock, &holder, me, false,
-			    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-				return;
-			sched_yield();
-		}
-	}
-}
-
-static void
-shared_unlock(struct rate_shared *sh)
-{
-	__atomic_store_n(&sh->lock, 0, __ATOMIC_RELEASE);
-}
 
 void
 rate_share(struct rate_bucket *b, struct rate_shared *shared)
@@ -54,9 +17,9 @@ rate_share(struct rate_bucket *b, struct rate_shared *shared)
 #define SHARED_CALL(b, call) \
 	do { \
 		struct rate_shared *sh_ = (b)->shared; \
-		shared_lock(sh_); \
+		pidlock_lock(&sh_->lock); \
 		call; \
-		shared_unlock(sh_); \
+		pidlock_unlock(&sh_->lock); \
 	} while (0)
 
 /* A debt is bounded far inside int64_t: headers are small and refills

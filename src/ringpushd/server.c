@@ -429,10 +429,8 @@ server_reload(struct server *s)
 	s->timers.duration_ms[TIMER_SEND] = next->send_timeout_ms;
 	/* tokens saved under a higher rate are cut to the new burst */
 	rate_set(&s->rate_total, next->rate_total, s->now_ms);
-	if (s->iplimit.buckets == NULL && next->max_connections_per_ip > 0)
-		iplimit_init(&s->iplimit, s->max_conns, next->max_connections_per_ip);
-	else
-		s->iplimit.limit = next->max_connections_per_ip;
+	if (iplimit_set_limit(&s->iplimit, s->max_conns, next->max_connections_per_ip) == -1)
+		log_err("reload: per-address connection table: max_connections_per_ip is off");
 	if (s->owned_conf != NULL) {
 		conf_free(s->owned_conf);
 		free(s->owned_conf);

@@ -5,6 +5,7 @@
  * and SIGTERM reach every worker, and transfers in flight survive a
  * reload and a graceful stop.  A reload that adds or moves a listener
  * starts new workers while the old ones finish their transfers.
+ * rate_total and max_connections_per_ip hold for the whole daemon.
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -147,12 +148,11 @@ wait_clean_exit(struct rp_daemon *d)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 }
 
-/* A GET of a file whose body is read in part: the transfer stays in
- * flight (the client's small receive buffer stops it). */
+/* On c, whose receive buffer is small: a GET of a file whose body is
+ * read in part, so that the transfer stays in flight. */
 static struct rp_conn *
-start_transfer(const struct rp_daemon *d, uint64_t size)
+start_transfer_on(struct rp_conn *c, uint64_t size)
 {
-	struct rp_conn *c = rp_connect_rcvbuf(d, 65536);
 	struct rp_response r;
 
 	rp_sends(c, "GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
@@ -161,6 +161,12 @@ start_transfer(const struct rp_daemon *d, uint64_t size)
 	cr_assert_eq(r.content_length, size);
 	rp_response_free(&r);
 	return c;
+}
+
+static struct rp_conn *
+start_transfer(const struct rp_daemon *d, uint64_t size)
+{
+	return start_transfer_on(rp_connect_rcvbuf(d, 65536), size);
 }
 
 /* Read the rest of the body, checking every byte. */
@@ -967,5 +973,340 @@ Test(workers, rearmed_accept_loses_no_connection, .timeout = 300)
 	cr_assert_geq(rearms, 1, "no accept was armed anew in %u connections", tried);
 	cr_assert_eq(failed, 0, "%u of %u connections failed across %d re-arms", failed, tried,
 	    rearms);
+	rp_stop(&d);
+}
+
+/* max_connections_per_ip in the tests of its sharing between workers */
+#define PER_IP 4
+/* connections tried from one address before concluding that the kernel
+ * never handed one to each worker */
+#define PER_IP_TRIES 64
+
+/* The workers' configuration with max_connections_per_ip = limit. */
+static void
+per_ip_conf(const struct rp_daemon *d, unsigned limit, char *conf, size_t cap)
+{
+	char value[64];
+
+	workers_conf(d, 2, "", conf, cap);
+	snprintf(value, sizeof(value), "1000\nmax_connections_per_ip = %u", limit);
+	rp_conf_set(conf, cap, "max_connections", value);
+}
+
+/* A connection from the loopback address `from` (127.x.y.z), with the
+ * time-outs of rp_connect() and, above 0, a receive buffer of rcvbuf. */
+static struct rp_conn *
+connect_from(const struct rp_daemon *d, const char *from, int rcvbuf)
+{
+	struct sockaddr_in src, dst;
+	struct timeval tv = { rp_io_timeout(), 0 };
+	struct rp_conn *c = calloc(1, sizeof(*c));
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_not_null(c);
+	cr_assert(fd >= 0, "socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	cr_assert_eq(inet_pton(AF_INET, from, &src.sin_addr), 1, "%s", from);
+	cr_assert(bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0, "bind %s: %s", from,
+	    strerror(errno));
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+	dst.sin_port = htons((uint16_t)d->port);
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(connect(fd, (struct sockaddr *)&dst, sizeof(dst)) == 0,
+	    "connect from %s: %s", from, strerror(errno));
+	c->fd = fd;
+	return c;
+}
+
+/*
+ * A request on a new connection from `from`: 200 leaves the connection
+ * open in *held (kept alive, so it still counts), 503 must come with
+ * Retry-After and the close.  Returns the status.
+ */
+static int
+request_from(const struct rp_daemon *d, const char *from, struct rp_conn **held)
+{
+	struct rp_conn *c = connect_from(d, from, 0);
+	struct rp_response r;
+	int status, res;
+
+	rp_sends(c, "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+	res = rp_read_response(c, &r, false);
+	cr_assert_eq(res, RP_OK, "from %s: %s", from, rp_result_str(res));
+	status = r.status;
+	cr_assert(status == 200 || status == 503, "from %s:\n%s", from, rp_describe(&r));
+	if (status == 503)
+		cr_assert_not_null(rp_hdr(&r, "Retry-After"), "%s", rp_describe(&r));
+	rp_response_free(&r);
+	if (status == 200) {
+		*held = c;
+	} else {
+		cr_assert_eq(rp_wait_close(c, rp_io_timeout()), RP_CLOSED, "503 not closed");
+		rp_close(c);
+		*held = NULL;
+	}
+	return status;
+}
+
+/* Wait until the daemon's sum of per_ip refusals reaches want. */
+static double
+wait_refused_per_ip(const struct rp_daemon *d, double want)
+{
+	double got = 0;
+
+	for (int i = 0; i < rp_io_timeout() * 20; i++) {
+		got = rp_metric(d, "ringpushd_connections_refused_total{reason=\"per_ip\"}");
+		if (got >= want)
+			break;
+		usleep(50000);
+	}
+	return got;
+}
+
+/* Whether worker pid has logged its refusal of `from`. */
+static bool
+refusal_logged_by(const struct rp_daemon *d, pid_t pid, const char *from)
+{
+	char needle[160];
+
+	snprintf(needle, sizeof(needle), "ringpushd[%ld]: warn: refusing connections from "
+	    "%s with 503: max_connections_per_ip (%d)", (long)pid, from, PER_IP);
+	return output_count(d, needle) > 0;
+}
+
+/*
+ * max_connections_per_ip holds for the whole daemon: connections from one
+ * address spread over two workers, and once PER_IP of them are held,
+ * every further one is refused, by either worker.  A worker that refused
+ * logged it, so the test goes on until both have: with a table per worker
+ * the second worker would have served PER_IP more of them.
+ */
+Test(workers, per_ip_limit_holds_for_the_daemon, .timeout = 180)
+{
+	const char *from = "127.0.0.5";
+	char conf[8192 + 2 * PATH_MAX];
+	struct rp_conn *held[PER_IP_TRIES];
+	struct rp_daemon d;
+	pid_t pid1, pid2;
+	int served = 0, refused = 0, tries;
+	struct rp_response r;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	per_ip_conf(&d, PER_IP, conf, sizeof(conf));
+	rp_start_conf(&d, conf);
+	pid1 = pid_of_worker(&d, 1);
+	pid2 = pid_of_worker(&d, 2);
+	for (tries = 0; tries < PER_IP_TRIES; tries++) {
+		if (tries >= 2 * PER_IP && refusal_logged_by(&d, pid1, from) &&
+		    refusal_logged_by(&d, pid2, from))
+			break;
+		if (request_from(&d, from, &held[served]) == 200)
+			served++;
+		else
+			refused++;
+		cr_assert_leq(served, PER_IP, "connection %d from %s served with %d held",
+		    tries + 1, from, served - 1);
+	}
+	cr_assert_eq(served, PER_IP);
+	/* a worker's log lines may come a tick after its answers */
+	for (int i = 0; i < rp_io_timeout() * 20; i++) {
+		if (refusal_logged_by(&d, pid1, from) && refusal_logged_by(&d, pid2, from))
+			break;
+		usleep(50000);
+	}
+	cr_assert(refusal_logged_by(&d, pid1, from) && refusal_logged_by(&d, pid2, from),
+	    "in %d connections from %s, not both workers refused one", tries, from);
+	cr_assert_eq(wait_refused_per_ip(&d, refused), refused,
+	    "/metrics does not sum the refusals of both workers");
+	/* another address is not held back */
+	rp_get(&d, "/a.txt", &r);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	rp_response_free(&r);
+	for (int i = 0; i < served; i++)
+		rp_close(held[i]);
+	rp_stop(&d);
+}
+
+/* The worker that serves the kept-alive connection c. */
+static int
+worker_serving(struct rp_conn *c)
+{
+	struct rp_response r;
+	const char *p;
+	int worker;
+
+	rp_sends(c, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	p = strstr((const char *)r.body, "\nringpushd_worker_answering ");
+	cr_assert_not_null(p, "%s", (const char *)r.body);
+	worker = atoi(p + strlen("\nringpushd_worker_answering "));
+	rp_response_free(&r);
+	return worker;
+}
+
+/* New connections from `from` until one is refused: the number served,
+ * kept open in held[]. */
+static int
+serve_until_refused(const struct rp_daemon *d, const char *from, struct rp_conn **held,
+    int cap)
+{
+	int served = 0;
+
+	while (request_from(d, from, &held[served]) == 200)
+		cr_assert_lt(++served, cap, "%d connections from %s served", served, from);
+	return served;
+}
+
+/*
+ * A worker killed outright while it holds connections from an address:
+ * the master clears its counts as it reaps it, so once it is respawned
+ * the address may again open max_connections_per_ip connections, those
+ * the other worker still holds included.
+ */
+Test(workers, per_ip_counts_of_a_killed_worker_are_cleared, .timeout = 180)
+{
+	const char *from = "127.0.0.6";
+	char conf[8192 + 2 * PATH_MAX], needle[128];
+	struct rp_conn *held[PER_IP], *more[PER_IP + 1];
+	int worker[PER_IP], on[3] = { 0, 0, 0 }, victim, kept = 0, served;
+	struct rp_daemon d;
+	pid_t pid;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	per_ip_conf(&d, PER_IP, conf, sizeof(conf));
+	rp_start_conf(&d, conf);
+	for (int i = 0; i < PER_IP; i++) {
+		cr_assert_eq(request_from(&d, from, &held[i]), 200, "connection %d", i + 1);
+		worker[i] = worker_serving(held[i]);
+		cr_assert(worker[i] == 1 || worker[i] == 2, "worker %d", worker[i]);
+		on[worker[i]]++;
+	}
+	cr_assert_eq(serve_until_refused(&d, from, more, PER_IP + 1), 0, "over the limit");
+	/* the worker with the most of them: it holds at least one */
+	victim = on[1] >= on[2] ? 1 : 2;
+	pid = pid_of_worker(&d, victim);
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	snprintf(needle, sizeof(needle), "worker %d (pid %ld) was killed by signal 9", victim,
+	    (long)pid);
+	wait_count(&d, needle, 1);
+	snprintf(needle, sizeof(needle), "worker %d respawned (pid ", victim);
+	wait_count(&d, needle, 1);
+	for (int i = 0; i < PER_IP; i++) {
+		if (worker[i] == victim)
+			rp_close(held[i]);
+		else
+			held[kept++] = held[i];
+	}
+	served = serve_until_refused(&d, from, more, PER_IP + 1);
+	cr_assert_eq(served, PER_IP - kept, "%d held by the killed worker, %d by the other: "
+	    "%d served after the respawn", on[victim], kept, served);
+	for (int i = 0; i < served; i++)
+		rp_close(more[i]);
+	for (int i = 0; i < kept; i++)
+		rp_close(held[i]);
+	rp_stop(&d);
+}
+
+/* Reload the workers' configuration with max_connections_per_ip = limit;
+ * reloads is how many the daemon has applied with this one. */
+static void
+reload_per_ip(const struct rp_daemon *d, unsigned limit, int reloads)
+{
+	char conf[8192 + 2 * PATH_MAX];
+
+	per_ip_conf(d, limit, conf, sizeof(conf));
+	rewrite_conf(d, conf);
+	cr_assert_eq(kill(d->pid, SIGHUP), 0);
+	/* every worker logs it */
+	wait_count(d, "applied (1 listener)", 2 * reloads);
+}
+
+/*
+ * max_connections_per_ip changes on reload, from 0 (connections let in
+ * then are not counted) to a limit, up, and back to 0, for the daemon.
+ */
+Test(workers, per_ip_limit_changes_on_reload, .timeout = 180)
+{
+	enum { CAP = 8 };
+	const char *from = "127.0.0.7";
+	char conf[8192 + 2 * PATH_MAX];
+	struct rp_conn *uncounted[2], *held[3 * CAP];
+	struct rp_daemon d;
+	int served = 0, n;
+
+	rp_setup(&d);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	per_ip_conf(&d, 0, conf, sizeof(conf));
+	rp_start_conf(&d, conf);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(request_from(&d, from, &uncounted[i]), 200, "no limit yet");
+
+	reload_per_ip(&d, 2, 1);
+	n = serve_until_refused(&d, from, held + served, CAP);
+	cr_assert_eq(n, 2, "limit 2 from 0: %d served", n);
+	served += n;
+
+	reload_per_ip(&d, 3, 2);
+	n = serve_until_refused(&d, from, held + served, CAP);
+	cr_assert_eq(n, 1, "limit 2 raised to 3: %d more served", n);
+	served += n;
+
+	reload_per_ip(&d, 0, 3);
+	for (int i = 0; i < CAP; i++)
+		cr_assert_eq(request_from(&d, from, &held[served++]), 200, "limit off, %d", i);
+
+	for (int i = 0; i < served; i++)
+		rp_close(held[i]);
+	for (int i = 0; i < 2; i++)
+		rp_close(uncounted[i]);
+	rp_stop(&d);
+}
+
+/*
+ * A reload that adds a listener starts a new generation of workers while
+ * the old one still sends a download: the old worker's connection from
+ * an address counts against the new workers' limit until it ends, and
+ * no longer once it has.
+ */
+Test(workers, per_ip_counts_span_generations, .timeout = 240)
+{
+	const char *from = "127.0.0.8";
+	char conf[8192 + 2 * PATH_MAX], more[sizeof(conf) + PATH_MAX + 64];
+	struct rp_conn *download, *held[4];
+	uint64_t size = 16u << 20;
+	struct rp_daemon d;
+	int served, len;
+
+	rp_setup(&d);
+	rp_make_file(&d, "big.bin", size, SEED);
+	rp_write_file(&d, "a.txt", "alpha\n", 6);
+	per_ip_conf(&d, 2, conf, sizeof(conf));
+	rp_start_conf(&d, conf);
+	download = start_transfer_on(connect_from(&d, from, 65536), size);
+
+	len = snprintf(more, sizeof(more), "%s\n[listener more]\naddress = 127.0.0.1:%d\n"
+	    "root = %s\n", conf, free_port(), d.root);
+	cr_assert(len > 0 && (size_t)len < sizeof(more));
+	rewrite_conf(&d, more);
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	wait_count(&d, "old workers retire once their transfers end", 1);
+	served = serve_until_refused(&d, from, held, 4);
+	cr_assert_eq(served, 1, "limit 2 with the old generation's download: %d served", served);
+
+	finish_transfer(download, size);
+	wait_count(&d, "retired worker (pid ", 2);
+	served += serve_until_refused(&d, from, held + served, 4);
+	cr_assert_eq(served, 2, "the old generation's count outlived it: %d served", served);
+	for (int i = 0; i < served; i++)
+		rp_close(held[i]);
 	rp_stop(&d);
 }

@@ -37,10 +37,10 @@ longest_chain(const struct iplimit *t)
 {
 	unsigned longest = 0;
 
-	for (unsigned b = 0; b <= t->mask; b++) {
+	for (unsigned b = 0; b <= t->table->mask; b++) {
 		unsigned n = 0;
 
-		for (const struct iplimit_entry *e = t->buckets[b]; e != NULL; e = e->next)
+		for (const struct iplimit_entry *e = t->table->buckets[b]; e != NULL; e = e->next)
 			n++;
 		if (n > longest)
 			longest = n;
