@@ -51,6 +51,7 @@ xfer_prepare(struct server *s, struct conn *c)
 	if (c->engine != NULL)
 		return;         /* a body already has its engine */
 	c->engine = e->prepare != NULL ? e->prepare(s, c) : e;
+	c->stalls = 0;
 	stream_lowat(c);
 }
 
