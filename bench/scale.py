@@ -31,7 +31,8 @@ starts inherit.
 Environment: BENCH_QUICK=1 (smaller counts: a smoke run of under a minute),
 BENCH_PARTS="idle many downloads workers" (the parts to run),
 BENCH_SERVERS="ringpushd nginx" (the idle part's servers; the other parts
-measure ringpushd), BENCH_OUT=FILE (the JSON results; default
+measure ringpushd), BENCH_IDLE_COUNTS="1000 5000" (the idle part's
+connection counts, in place of the defaults), BENCH_OUT=FILE (the JSON results; default
 build/bench-scale/scale.json).  A benchmark, not a test: it never fails on
 a number.
 """
@@ -705,9 +706,11 @@ def main():
               "fd_limit": hard, "quick": quick, "parts": parts,
               "load_average_start": os.getloadavg()[0]}
     if "idle" in parts:
-        result["idle"] = part_idle(build, rundir, tree, names,
-                                   IDLE_COUNTS_QUICK if quick
-                                   else IDLE_COUNTS, 1 if quick else 2, pin)
+        counts = [int(n) for n in
+                  os.environ.get("BENCH_IDLE_COUNTS", "").split()] or \
+            (IDLE_COUNTS_QUICK if quick else IDLE_COUNTS)
+        result["idle"] = part_idle(build, rundir, tree, names, counts,
+                                   1 if quick else 2, pin)
     if "many" in parts:
         result["many"] = part_many(build, rundir, tree,
                                    MANY_QUICK if quick else MANY)

@@ -7,8 +7,10 @@
  * grows.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "recvring.h"
 
 static size_t
@@ -48,7 +50,8 @@ recvring_init(struct recvring *rr, struct io_uring *ring, unsigned max, uint32_t
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	rr->bufs = mmap(NULL, (size_t)max * size, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (rr->br == MAP_FAILED || rr->bufs == MAP_FAILED) {
+	rr->drop = calloc(max, sizeof(*rr->drop));
+	if (rr->br == MAP_FAILED || rr->bufs == MAP_FAILED || rr->drop == NULL) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -64,6 +67,7 @@ recvring_init(struct recvring *rr, struct io_uring *ring, unsigned max, uint32_t
 	rr->on = true;
 	return 0;
 fail:
+	free(rr->drop);
 	if (rr->bufs != MAP_FAILED)
 		munmap(rr->bufs, (size_t)max * size);
 	if (rr->br != MAP_FAILED)
@@ -79,6 +83,7 @@ recvring_free(struct recvring *rr)
 		return;
 	munmap(rr->bufs, (size_t)rr->max * rr->size);
 	munmap(rr->br, ring_bytes(rr->entries));
+	free(rr->drop);
 	memset(rr, 0, sizeof(*rr));
 }
 
@@ -91,4 +96,55 @@ recvring_grow(struct recvring *rr)
 		return false;
 	give(rr, rr->given, to < rr->max ? to : rr->max);
 	return true;
+}
+
+/*
+ * At the caller's safe point the ring holds all given buffers: the
+ * kernel's head is then our tail less given (16-bit positions), and the
+ * buffer at each position is the one our last add put there.  The first
+ * RECVRING_FIRST in line keep their memory: they are the next to be
+ * filled.  The others' memory goes back, in runs of neighbouring buffers
+ * (after a burst they mostly are), one madvise per run.
+ */
+unsigned
+recvring_trim(struct recvring *rr)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+	uint16_t tail, pos;
+	int mask;
+	unsigned dropped = 0, run;
+
+	rr->trim_due = false;
+	if (!rr->on)
+		return 0;
+	if (rr->puts != rr->puts_seen) {
+		rr->puts_seen = rr->puts;
+		rr->touched = true;
+		return 0;
+	}
+	if (!rr->touched || rr->given <= RECVRING_FIRST)
+		return 0;
+	mask = io_uring_buf_ring_mask(rr->entries);
+	tail = IO_URING_READ_ONCE(rr->br->tail);
+	pos = (uint16_t)(tail - rr->given + RECVRING_FIRST);
+	for (; pos != tail; pos++)
+		rr->drop[rr->br->bufs[pos & mask].bid] = 1;
+	for (unsigned bid = 0; bid < rr->given; bid += run) {
+		for (run = 0; bid + run < rr->given && rr->drop[bid + run]; run++)
+			rr->drop[bid + run] = 0;
+		if (run == 0) {
+			run = 1;
+			continue;
+		}
+		dropped += run;
+		/* whole pages only: one shared with a buffer kept in line
+		 * stays (buffers smaller than a page) */
+		start = ((uintptr_t)rr->bufs + (size_t)bid * rr->size + page - 1) / page * page;
+		end = ((uintptr_t)rr->bufs + (size_t)(bid + run) * rr->size) / page * page;
+		if (end > start)
+			madvise((void *)start, end - start, MADV_DONTNEED);
+	}
+	rr->given_back += dropped;
+	rr->touched = false;
+	return dropped;
 }

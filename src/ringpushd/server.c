@@ -546,8 +546,14 @@ dispatch(struct server *s, struct io_uring_cqe *cqe)
 			shm_publish(s->shm, (unsigned)s->m.worker, &s->m);
 		}
 		conn_expire(s, s->now_ms);
+		/* after a burst its buffers' memory goes back; the receive
+		 * ring's only where it can be done safely (server_run()) */
 		if (s->now_ms >= s->reqbuf_trim_ms) {
 			reqbuf_trim(&s->reqbufs);
+			bufpool_trim(&s->small_bufs);
+			bufpool_trim(&s->copy_bufs);
+			s->recv.trim_due = s->recv.on &&
+			    (s->ring.setup_flags & IORING_SETUP_DEFER_TASKRUN);
 			s->reqbuf_trim_ms = s->now_ms + REQBUF_TRIM_MS;
 		}
 		if (!s->stopping) {
@@ -619,6 +625,21 @@ server_run(struct server *s)
 		 * next turn, which reads the clock again. */
 		for (batch = ring_ready(&s->ring); batch > 0 && ring_next(&s->ring, &cqe); batch--)
 			dispatch(s, &cqe);
+		/* With DEFER_TASKRUN the kernel fills a receive ring buffer
+		 * only inside io_uring_enter (a receive issued inline or
+		 * retried by task work, which runs only there), and posts
+		 * its completion there too.  So once every completion has
+		 * been handled (none ready, none in the backlog, none held
+		 * back by an overflowing CQ) every buffer filled so far has
+		 * been copied and put back, and the ones in the ring hold no
+		 * byte the daemon has not read until the next enter: their
+		 * memory may go.  A receive run by an io-wq worker (one
+		 * linked behind a send that went there) could fill the
+		 * buffer next in line at any time: the first few in line
+		 * keep their memory (recvring_trim). */
+		if (s->recv.trim_due && ring_ready(&s->ring) == 0 &&
+		    !io_uring_cq_has_overflow(&s->ring.uring))
+			recvring_trim(&s->recv);
 		/* log lines leave through the ring, never blocking */
 		for (unsigned which = 0; which < LOG_STREAMS; which++) {
 			const char *logbuf;

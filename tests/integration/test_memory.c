@@ -2,6 +2,7 @@
  * test_memory.c: what connections cost the daemon in memory, and that it
  * gives memory back: an idle keep-alive connection holds no request
  * buffer, a burst of large requests leaves nothing resident behind it,
+ * nor does a burst of small ones (response and receive buffers),
  * max_connections reserves but does not touch, and the shared receive
  * ring serves every client when it runs dry, when a request spans its
  * buffers, and when the kernel has none (the forced fallback).
@@ -145,6 +146,72 @@ Test(memory, idle_keepalive_connection_costs_at_most_1k, .timeout = 120)
 	/* and they still serve */
 	for (int i = 0; i < CONNS; i += 199)
 		get_ok(c[i], "again", i);
+	for (int i = 0; i < CONNS; i++)
+		rp_close(c[i]);
+	rp_stop(&d);
+}
+
+/* Send GET /4k.bin on each of c[0, n) before reading any answer, so
+ * that they are all under way at once; then read them, every byte of
+ * every body checked. */
+static void
+burst_4k(struct rp_conn **c, int n, const char *what)
+{
+	for (int i = 0; i < n; i++)
+		rp_sends(c[i], "GET /4k.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	for (int i = 0; i < n; i++) {
+		struct rp_response r;
+		int res = rp_read_response(c[i], &r, false);
+
+		cr_assert_eq(res, RP_OK, "%s %d: %s", what, i, rp_result_str(res));
+		cr_assert_eq(r.status, 200, "%s %d: %s", what, i, rp_describe(&r));
+		cr_assert_eq(r.body_len, 4096, "%s %d", what, i);
+		cr_assert_eq(rp_pattern_mismatch(4, 0, r.body, r.body_len), -1,
+		    "%s %d: body corrupted", what, i);
+		rp_response_free(&r);
+	}
+}
+
+/*
+ * 4,000 connections whose requests for a 4 KiB file arrive at once, then
+ * wait: the burst fills the receive ring and the small-response buffers,
+ * and once it is over their memory goes back, so the daemon comes back to
+ * its size before the burst plus at most 1 KiB per connection (waited
+ * for with a generous deadline, a bound on memory, not on time).  A
+ * second burst on the same connections is served whole from the memory
+ * given back.
+ */
+Test(memory, burst_memory_given_back, .timeout = 120)
+{
+	enum { CONNS = 4000 };
+	static struct rp_conn *c[CONNS];
+	struct rp_daemon d;
+	long before, loaded, after = 0;
+	double deadline;
+
+	skip_under_valgrind();
+	need_fds(CONNS);
+	rp_setup(&d);
+	start_with(&d, "", "max_connections = 8000\n");
+	rp_make_file(&d, "4k.bin", 4096, 4);
+	c[0] = rp_connect(&d);
+	burst_4k(c, 1, "warm-up");
+	before = rss_bytes(&d);
+	for (int i = 1; i < CONNS; i++)
+		c[i] = rp_connect(&d);
+	burst_4k(c, CONNS, "burst");
+	loaded = rss_bytes(&d);
+	deadline = rp_now_s() + 30;
+	do {
+		usleep(200000);
+		after = rss_bytes(&d);
+	} while (after - before > 1024L * CONNS && rp_now_s() < deadline);
+	cr_log_info("RSS %ld before the burst, %ld after it, %ld once idle",
+	    before, loaded, after);
+	cr_assert_leq(after - before, 1024L * CONNS,
+	    "RSS %ld before the burst, %ld after it, %ld once idle: "
+	    "%ld bytes per connection", before, loaded, after, (after - before) / CONNS);
+	burst_4k(c, CONNS, "second burst");
 	for (int i = 0; i < CONNS; i++)
 		rp_close(c[i]);
 	rp_stop(&d);
