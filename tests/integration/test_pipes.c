@@ -295,6 +295,8 @@ shrunk(bool every_body_wants_one)
 	    every_body_wants_one ? 1 + DOWNLOADS / 2 : 1);
 	cr_assert_eq(fallbacks(&d, "pipe_shrunk"), every_body_wants_one ? DOWNLOADS / 2 : 0);
 	cr_assert_eq(fallbacks(&d, "no_pipe"), 0);
+	/* log lines leave through the ring: wait for it, then count */
+	rp_wait_output(&d, "fs.pipe-user-pages-soft", 1);
 	cr_assert_eq(rp_output_count(&d, "fs.pipe-user-pages-soft"), 1);
 	out = rp_daemon_output(&d);
 	cr_assert_not_null(strstr(out, "a new pipe holds 8192 bytes, not pipe_size 1048576"),
