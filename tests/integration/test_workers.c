@@ -1299,6 +1299,10 @@ Test(workers, per_ip_counts_span_generations, .timeout = 240)
 	rewrite_conf(&d, more);
 	cr_assert_eq(kill(d.pid, SIGHUP), 0);
 	wait_count(&d, "old workers retire once their transfers end", 1);
+	/* both old workers have stopped accepting (under valgrind a worker
+	 * takes its signal only at its next tick): a newcomer reaches the
+	 * new generation */
+	wait_count(&d, "SIGQUIT: retiring", 2);
 	served = serve_until_refused(&d, from, held, 4);
 	cr_assert_eq(served, 1, "limit 2 with the old generation's download: %d served", served);
 
