@@ -33,7 +33,11 @@
 static void
 stream_lowat(struct conn *c)
 {
-	bool stream = c->file_end - c->file_off >= XFER_STREAM_MIN;
+	/* The copy and mmap engines' send loop (xfer_mem.c), measured with
+	 * neither, goes without it too: on the kernel paths of
+	 * RINGPUSHD_TEST_FALLBACKS it stalled a body behind the bound. */
+	bool stream = c->file_end - c->file_off >= XFER_STREAM_MIN ||
+	    c->engine == &xfer_copy_ops || c->engine == &xfer_mmap_ops;
 	int lowat = stream ? 0 : (int)c->lst->conf->send_lowat;
 
 	if (c->lst->conf->send_lowat == 0 || stream == c->lowat_lifted)
