@@ -1,6 +1,6 @@
 /*
  * conn.h: one client connection and its state machine.  conn.c runs the
- * states; respond.c (respond.h) chooses each response.
+ * states; respond.c (respond.h) chooses each response, send.c sends it.
  *
  *   READ_REQUEST -> OPEN (openat2 on the ring; again for a directory's
  *     index) -> (conditionals, ranges) -> SEND_HEADER
@@ -140,9 +140,9 @@ struct conn {
 	uint8_t stalls;                 /* sendfile: writable wake-ups in a row that moved nothing */
 	/* the response's SEND, which posts no completion when it sends every
 	 * byte, has the receive of the next request linked behind it: the
-	 * receive's completion says the response is out (conn.c) */
+	 * receive's completion says the response is out (send.c) */
 	bool recv_linked;
-	uint8_t linked_at;              /* its entry in conn.c's table */
+	uint8_t linked_at;              /* its entry in send.c's table */
 
 	/* body: the engine moves [file_off, file_end) of file_fd, which
 	 * belongs to file_entry when the open-file cache holds it */
@@ -218,7 +218,8 @@ void conn_file_put(struct server *s, struct conn *c);
 /* Where a span of c->rbuf lies, kept across the request's life. */
 struct conn_field conn_field_of(const struct conn *c, struct http_span sp);
 
-/* Called by the engine when the body is complete. */
+/* Called by the engine when the body is complete, and by send.c when a
+ * response without a body is out. */
 void conn_body_done(struct server *s, struct conn *c);
 /* Expire deadlines and take back the buffers of linked responses whose
  * client is quiet; called on every tick. */
@@ -255,5 +256,17 @@ bool conn_refuse_from_reserve(struct server *s, struct conn *c, const struct htt
 /* Take back the pool buffer of a linked response (its SEND carries the
  * next receive): cancel the receive once every byte is out. */
 void conn_linked_reclaim(struct server *s, struct conn *c);
+
+/* Between conn.c (receiving, closing) and send.c (sending). */
+/* Give the request buffer back to the pool. */
+void conn_buf_put(struct server *s, struct conn *c);
+/* The response's SEND completed with res (OP_SEND). */
+void conn_send_complete(struct server *s, struct conn *c, int res);
+/* n bytes of the response's SEND went out. */
+void conn_count_sent(struct server *s, struct conn *c, uint32_t n);
+/* The linked SEND and receive ended, one way or the other. */
+void conn_linked_end(struct conn *c);
+/* On each tick: take back the linked responses already there at the last. */
+void conn_linked_age(struct server *s);
 
 #endif

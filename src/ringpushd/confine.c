@@ -73,7 +73,7 @@ static const uint8_t ring_allowed[] = {
 /* SQE flags the daemon sets: links of READ + SEND and of the splices,
  * receives that take their buffer from the shared ring (recvring.c), a
  * small response's SEND that posts no completion when it sends all
- * (conn.c). */
+ * (send.c). */
 static const uint8_t ring_allowed_sqe_flags = IOSQE_IO_LINK | IOSQE_IO_HARDLINK |
     IOSQE_BUFFER_SELECT | IOSQE_CQE_SKIP_SUCCESS;
 /* io_uring_register() opcodes used once the ring is enabled: the shared

@@ -1,7 +1,7 @@
 /*
  * conn.c: the connection's life (see conn.h): the slab, receiving and
- * parsing requests, sending responses, deadlines, rate grants, lingering
- * and closing.  What to answer is respond.c's decision.
+ * parsing requests, deadlines, lingering and closing.  What to answer is
+ * respond.c's decision; send.c sends it.
  *
  * A connection waiting for a request holds no buffer: its one receive
  * takes a buffer of the shared ring (recvring.c) when bytes arrive, or,
@@ -9,15 +9,14 @@
  * request buffer borrowed from the pool (reqbuf.c), and the rest of a
  * request that does not come whole is read straight into it with one
  * IORING_OP_RECV at a time.  A complete request is parsed and handed to
- * respond_request(); the header goes out with IORING_OP_SEND (MSG_MORE
- * when a body follows), the body through the listener's engine.  Bytes
+ * respond_request(), whose response send.c puts on the wire.  Bytes
  * that arrived behind a request (pipelining) stay in the buffer and are
  * parsed when its response is done; with none, the buffer goes back.
  *
- * A small response that is the whole answer to a request that came alone
- * goes out with a SEND that posts no completion when it sends every byte,
- * and the next request's receive linked behind it (submit_send): a
- * request at depth 1 then costs one completion and one loop turn.
+ * A small response's SEND may carry the next request's receive linked
+ * behind it (send.c): that receive's completion is handled here
+ * (on_linked_recv), as the end of the response and the start of the next
+ * request.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,17 +41,6 @@
 
 
 static size_t rbuf_size;
-/* Responses whose SEND carries the next receive (recv_linked): each holds
- * its small-response pool buffer until that receive ends, or until a tick
- * cancels it (linked_age), so their number is bounded to leave the pool
- * to the others.  A small table, not a deadline per response: setting
- * and clearing a timer on every request cost more than the table. */
-#define CONN_LINKED_MAX 16
-static struct {
-	struct conn *conn;      /* NULL: a free entry */
-	bool aged;              /* it was there at the last tick */
-} linked[CONN_LINKED_MAX];
-static unsigned linked_sends;
 
 static uint64_t
 now_us(void)
@@ -137,7 +125,7 @@ conn_buf_take(struct server *s, struct conn *c)
 	return true;
 }
 
-static void
+void
 conn_buf_put(struct server *s, struct conn *c)
 {
 	reqbuf_put(&s->reqbufs, c->hbuf);
@@ -195,102 +183,6 @@ conn_wait_request(struct server *s, struct conn *c)
 	sqe->buf_group = RECVRING_GROUP;
 	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV_RING, c->slot, c->gen));
 	c->inflight++;
-}
-
-/* Whether the response's SEND can take the next request's receive along
- * (submit_send): the SEND is the whole response, from a pool buffer alone,
- * the connection stays open, nothing else of it is in flight, and no
- * byte of a next request is here.  The kernel must skip completions (5.17)
- * and retry short sends with MSG_WAITALL (5.18); the shared receive ring
- * (5.19) implies both. */
-static bool
-send_can_link(const struct server *s, const struct conn *c)
-{
-	return linked_sends < CONN_LINKED_MAX &&
-	    s->recv.on && (s->ring.features & IORING_FEAT_CQE_SKIP) &&
-	    c->out == c->small_buf && c->out_sent == 0 && c->inflight == 0 &&
-	    c->file_end <= c->file_off && c->multipart == NULL && !c->close_after &&
-	    !s->stopping && c->rlen == c->req_len && c->discard == 0;
-}
-
-/*
- * The SEND posts a completion only when it fails or ends short (then the
- * linked receive ends without one); when it sends every byte, the receive
- * starts, and its completion is the first news of the response.  The pair
- * counts as one operation in flight.  Until then the pool buffer stays
- * with the connection; the send deadline runs on.  The request buffer
- * goes back now unless the access log will read the request from it.
- */
-static void
-submit_send_linked(struct server *s, struct conn *c, struct io_uring_sqe *sqe)
-{
-	unsigned i = 0;
-
-	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
-	while (linked[i].conn != NULL)
-		i++;
-	linked[i].conn = c;
-	linked[i].aged = false;
-	c->linked_at = (uint8_t)i;
-	c->recv_linked = true;
-	linked_sends++;
-	/* once its bytes are out it waits for a request: at a limit it may
-	 * make room like an idle one (conn_reclaim_idle) */
-	idle_add(&s->idle, &c->idle);
-	if (!access_log_enabled()) {
-		c->rlen = c->req_len = 0;
-		c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
-		conn_buf_put(s, c);
-	}
-	sqe = ring_sqe(&s->ring);
-	io_uring_prep_recv(sqe, c->fd, NULL, 0, 0);
-	sqe->flags |= IOSQE_BUFFER_SELECT;
-	sqe->buf_group = RECVRING_GROUP;
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_RECV_RING, c->slot, c->gen));
-}
-
-static void
-submit_send(struct server *s, struct conn *c)
-{
-	struct io_uring_sqe *sqe;
-	int flags = MSG_NOSIGNAL;
-	bool link = send_can_link(s, c);
-
-	/* a link must reach the kernel in one submission */
-	if (link)
-		ring_reserve(&s->ring, 2);
-	sqe = ring_sqe(&s->ring);
-	/* MSG_MORE keeps the header in the socket until the body's first
-	 * bytes join it: one segment for small files, not two. */
-	if (c->file_end > c->file_off)
-		flags |= MSG_MORE;
-	if (link)
-		flags |= MSG_WAITALL;
-	io_uring_prep_send(sqe, c->fd, c->out + c->out_sent, c->out_len - c->out_sent, flags);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_SEND, c->slot, c->gen));
-	c->inflight++;
-	if (link)
-		submit_send_linked(s, c, sqe);
-}
-
-/* n bytes of the response's SEND went out. */
-static void
-count_sent(struct server *s, struct conn *c, uint32_t n)
-{
-	c->out_sent += n;
-	c->bytes_sent += n;
-	s->m.bytes_sent_total[c->small_buf != NULL ? METRICS_ENGINE_SMALL : c->lst->engine->metric] += n;
-}
-
-/* The linked pair ended, one way or the other. */
-static void
-linked_end(struct conn *c)
-{
-	if (!c->recv_linked)
-		return;
-	c->recv_linked = false;
-	linked[c->linked_at].conn = NULL;
-	linked_sends--;
 }
 
 /* ---- the access log ---- */
@@ -362,7 +254,7 @@ conn_file_put(struct server *s, struct conn *c)
 static void
 conn_release(struct server *s, struct conn *c)
 {
-	linked_end(c);
+	conn_linked_end(c);
 	upload_release(s, c);
 	xfer_release(s, c);
 	conn_buf_put(s, c);
@@ -457,34 +349,6 @@ conn_linger(struct server *s, struct conn *c)
 	timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
 }
 
-/* Take back the pool buffer of a linked response whose client sends no
- * next request: cancel the receive.  The cancel finds it only once it
- * waits, that is once the SEND has sent all; until then (a client slow to
- * read) the cancel finds nothing, and a later tick tries again.  The
- * receive's -ECANCELED ends the response (on_linked_recv). */
-void
-conn_linked_reclaim(struct server *s, struct conn *c)
-{
-	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
-
-	io_uring_prep_cancel64(sqe, ring_ud(OP_RECV_RING, c->slot, c->gen), 0);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_CANCEL, c->slot, c->gen));
-}
-
-/* On each tick: the linked responses already there at the last one (a
- * tick ago or more) are taken back. */
-static void
-linked_age(struct server *s)
-{
-	for (unsigned i = 0; i < CONN_LINKED_MAX && linked_sends > 0; i++) {
-		if (linked[i].conn == NULL)
-			continue;
-		if (linked[i].aged)
-			conn_linked_reclaim(s, linked[i].conn);
-		linked[i].aged = true;
-	}
-}
-
 /* A connection that waits for a request may still have the tail of its
  * last response in the socket, and a request the client sends after
  * close() would be answered with a reset that destroys that tail: such a
@@ -549,7 +413,7 @@ conn_expire(struct server *s, uint64_t now_ms)
 	struct timer_node *n;
 	enum timer_kind kind;
 
-	linked_age(s);
+	conn_linked_age(s);
 	while ((n = timer_pop_expired(&s->timers, now_ms, &kind)) != NULL) {
 		struct conn *c = conn_of_timer(n, kind);
 
@@ -569,103 +433,6 @@ conn_expire(struct server *s, uint64_t now_ms)
 			c->engine->resume(s, c);
 		}
 	}
-}
-
-/* Below this a grant waits for the next tick rather than moving a few
- * bytes per system call, unless a bucket never holds this much. */
-#define RATE_MIN_GRANT 1024
-
-uint32_t
-conn_rate_grant(struct server *s, struct conn *c, uint32_t want)
-{
-	uint64_t own, total, least;
-
-	if (c->rate.rate == 0 && s->rate_total.rate == 0)
-		return want;
-	own = rate_available(&c->rate, s->now_ms, want);
-	total = rate_available(&s->rate_total, s->now_ms, own);
-	/* A floor above what a bucket can hold would be waited for
-	 * forever: at 1K a bucket holds 204 bytes. */
-	least = rate_min_grant(&s->rate_total, rate_min_grant(&c->rate, RATE_MIN_GRANT));
-	if (total < want && total < least) {
-		if (c->rate_probe) {
-			/* the client sent a FIN: a byte finds out whether
-			 * it is still there (see peer_gone) */
-			c->rate_probe = false;
-			rate_charge(&c->rate, s->now_ms, 1);
-			rate_charge(&s->rate_total, s->now_ms, 1);
-			return 1;
-		}
-		timer_set(&s->timers, &c->throttle, TIMER_THROTTLE, s->now_ms);
-		return 0;
-	}
-	rate_spend(&c->rate, total);
-	rate_spend(&s->rate_total, total);
-	return (uint32_t)total;
-}
-
-/* Wait on the ring until the socket takes bytes again (an engine's
- * OP_POLL_OUT). */
-void
-conn_wait_writable(struct server *s, struct conn *c)
-{
-	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
-
-	io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_POLL_OUT, c->slot, c->gen));
-	c->inflight++;
-}
-
-/* Give back the part of a grant that the socket did not take. */
-void
-conn_rate_refund(struct server *s, struct conn *c, uint32_t n)
-{
-	rate_refund(&c->rate, n);
-	rate_refund(&s->rate_total, n);
-}
-
-/* ---- responses ---- */
-
-/* The response's first bytes are out[0..len): the header, or a pool
- * buffer holding the header and the whole body. */
-void
-conn_send(struct server *s, struct conn *c, char *out, uint32_t len)
-{
-	c->bytes_sent = 0;
-	conn_send_more(s, c, out, len);
-}
-
-static void
-send_start(struct server *s, struct conn *c, char *out, uint32_t len)
-{
-	/* What the body needs is taken before its header goes out: a
-	 * response is never started that cannot be finished (xfer.h). */
-	if (c->file_end > c->file_off)
-		xfer_prepare(s, c);
-	c->state = CONN_SEND_HEADER;
-	c->out = out;
-	c->out_len = len;
-	c->out_sent = 0;
-	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
-	submit_send(s, c);
-}
-
-void
-conn_send_more(struct server *s, struct conn *c, char *out, uint32_t len)
-{
-	/* The rates count these bytes too.  They never wait (a header held
-	 * back would need a throttled state of its own): they are charged,
-	 * and the body that follows waits for the debt to be paid. */
-	rate_charge(&c->rate, s->now_ms, len);
-	rate_charge(&s->rate_total, s->now_ms, len);
-	send_start(s, c, out, len);
-}
-
-void
-conn_send_unrated(struct server *s, struct conn *c, char *out, uint32_t len)
-{
-	c->bytes_sent = 0;
-	send_start(s, c, out, len);
 }
 
 
@@ -969,8 +736,8 @@ on_linked_recv(struct server *s, struct conn *c, int res, const char *bytes)
 {
 	int unacked = 0;
 
-	linked_end(c);
-	count_sent(s, c, c->out_len - c->out_sent);
+	conn_linked_end(c);
+	conn_count_sent(s, c, c->out_len - c->out_sent);
 	if (response_end(s, c)) {
 		if (c->reclaimed) {
 			/* its response is out: the room it was taken for */
@@ -1036,36 +803,6 @@ on_read(struct server *s, struct conn *c, int res)
 	}
 }
 
-static void
-on_send(struct server *s, struct conn *c, int res)
-{
-	if (c->recv_linked) {
-		/* a linked SEND completes only when it failed or ended
-		 * short; its receive ended without a completion */
-		linked_end(c);
-		conn_close(s, c, res < 0 ? strerror(-res) : "short send");
-		return;
-	}
-	if (res < 0) {
-		conn_close(s, c, strerror(-res));
-		return;
-	}
-	count_sent(s, c, (uint32_t)res);
-	timer_set(&s->timers, &c->timer, TIMER_SEND, s->now_ms);
-	if (c->out_sent < c->out_len) {
-		submit_send(s, c);
-		return;
-	}
-	if (c->file_end > c->file_off) {
-		c->state = CONN_SEND_BODY;
-		c->engine->start(s, c);
-		return;
-	}
-	if (respond_ranges_next(s, c))
-		return;
-	response_done(s, c);
-}
-
 /* ring_bytes: the bytes of a receive from the shared ring, or NULL. */
 static void
 complete_slot(struct server *s, uint64_t user_data, int res, const char *ring_bytes)
@@ -1115,7 +852,7 @@ complete_slot(struct server *s, uint64_t user_data, int res, const char *ring_by
 		on_read(s, c, res);
 		break;
 	case OP_SEND:
-		on_send(s, c, res);
+		conn_send_complete(s, c, res);
 		break;
 	case OP_SPLICE_IN:
 	case OP_SPLICE_OUT:

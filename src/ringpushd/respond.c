@@ -1,11 +1,11 @@
 /*
  * respond.c: what to answer a request with.
  *
- * conn.c owns the connection's life (receive, send, deadlines, close);
- * this file decides the response: the method and path rules, the status
- * endpoint, the open on the ring (or the open-file cache), directories
- * and their redirects, conditionals, ranges, the small-body path and
- * every error status.  It starts a response through conn_send() and
+ * conn.c owns the connection's life (receive, deadlines, close) and
+ * send.c its sending; this file decides the response: the method and
+ * path rules, the status endpoint, the open on the ring (or the
+ * open-file cache), directories and their redirects, conditionals,
+ * ranges, the small-body path and every error status.  It starts a response through conn_send() and
  * leaves the body to the listener's engine.
  */
 #include <arpa/inet.h>

@@ -29,7 +29,7 @@
  *     unlinkat, getrandom, setsockopt (SO_RCVLOWAT), close
  *   io_uring: IORING_OP_SPLICE (socket -> pipe, pipe -> file),
  *     IORING_OP_POLL_ADD (POLLIN), IORING_OP_FSYNC, IORING_OP_SEND
- *     (100 Continue); the response goes out through conn.c (SEND)
+ *     (100 Continue); the response goes out through send.c (SEND)
  *   files: /proc/self/fd (read-only lookups, to link an O_TMPFILE)
  */
 #include <errno.h>

@@ -816,9 +816,9 @@ rp_file_mismatch(const char *path, uint64_t off, const void *buf, size_t len)
 }
 
 struct rp_conn *
-rp_connect_rcvbuf(const struct rp_daemon *d, int rcvbuf)
+rp_connect_from(const struct rp_daemon *d, const char *from, int rcvbuf)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_in src, dst;
 	struct timeval tv = { rp_io_timeout(), 0 };
 	struct rp_conn *c;
 	int fd, one = 1;
@@ -831,16 +831,30 @@ rp_connect_rcvbuf(const struct rp_daemon *d, int rcvbuf)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (rcvbuf > 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)d->port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0,
-	    "connect 127.0.0.1:%d: %s", d->port, strerror(errno));
+	if (from != NULL) {
+		memset(&src, 0, sizeof(src));
+		src.sin_family = AF_INET;
+		cr_assert_eq(inet_pton(AF_INET, from, &src.sin_addr), 1, "%s", from);
+		cr_assert(bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0,
+		    "bind %s: %s", from, strerror(errno));
+	}
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+	dst.sin_port = htons((uint16_t)d->port);
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(connect(fd, (struct sockaddr *)&dst, sizeof(dst)) == 0,
+	    "connect 127.0.0.1:%d%s%s: %s", d->port, from != NULL ? " from " : "",
+	    from != NULL ? from : "", strerror(errno));
 	c = calloc(1, sizeof(*c));
 	cr_assert_not_null(c);
 	c->fd = fd;
 	return c;
+}
+
+struct rp_conn *
+rp_connect_rcvbuf(const struct rp_daemon *d, int rcvbuf)
+{
+	return rp_connect_from(d, NULL, rcvbuf);
 }
 
 struct rp_conn *

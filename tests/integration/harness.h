@@ -197,6 +197,10 @@ ssize_t rp_file_mismatch(const char *path, uint64_t off, const void *buf, size_t
  * rp_io_timeout() seconds.  rcvbuf > 0 fixes SO_RCVBUF before connecting. */
 struct rp_conn *rp_connect(const struct rp_daemon *d);
 struct rp_conn *rp_connect_rcvbuf(const struct rp_daemon *d, int rcvbuf);
+/* As rp_connect_rcvbuf(), from the loopback address `from` (127.x.y.z:
+ * the daemon's per-address limits tell clients apart by it); NULL lets
+ * the kernel choose. */
+struct rp_conn *rp_connect_from(const struct rp_daemon *d, const char *from, int rcvbuf);
 void rp_close(struct rp_conn *c);
 /* Close with an RST instead of a FIN. */
 void rp_abort(struct rp_conn *c);

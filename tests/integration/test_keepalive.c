@@ -3,7 +3,7 @@
  *
  * A small response answered from memory goes out with a SEND that posts
  * no completion when it sends all, the next request's receive linked
- * behind it (conn.c).  What must hold: bytes that arrive while that
+ * behind it (send.c).  What must hold: bytes that arrive while that
  * response goes out, or in pieces after it, are all answered in order;
  * a client that half-closes still gets its response whole; and the
  * request costs one completion, not two.

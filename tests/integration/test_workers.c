@@ -8,7 +8,6 @@
  * rate_total and max_connections_per_ip hold for the whole daemon.
  */
 #include <criterion/criterion.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -993,37 +992,6 @@ per_ip_conf(const struct rp_daemon *d, unsigned limit, char *conf, size_t cap)
 	rp_conf_set(conf, cap, "max_connections", value);
 }
 
-/* A connection from the loopback address `from` (127.x.y.z), with the
- * time-outs of rp_connect() and, above 0, a receive buffer of rcvbuf. */
-static struct rp_conn *
-connect_from(const struct rp_daemon *d, const char *from, int rcvbuf)
-{
-	struct sockaddr_in src, dst;
-	struct timeval tv = { rp_io_timeout(), 0 };
-	struct rp_conn *c = calloc(1, sizeof(*c));
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	cr_assert_not_null(c);
-	cr_assert(fd >= 0, "socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (rcvbuf > 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	memset(&src, 0, sizeof(src));
-	src.sin_family = AF_INET;
-	cr_assert_eq(inet_pton(AF_INET, from, &src.sin_addr), 1, "%s", from);
-	cr_assert(bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0, "bind %s: %s", from,
-	    strerror(errno));
-	memset(&dst, 0, sizeof(dst));
-	dst.sin_family = AF_INET;
-	dst.sin_port = htons((uint16_t)d->port);
-	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(connect(fd, (struct sockaddr *)&dst, sizeof(dst)) == 0,
-	    "connect from %s: %s", from, strerror(errno));
-	c->fd = fd;
-	return c;
-}
-
 /*
  * A request on a new connection from `from`: 200 leaves the connection
  * open in *held (kept alive, so it still counts), 503 must come with
@@ -1032,7 +1000,7 @@ connect_from(const struct rp_daemon *d, const char *from, int rcvbuf)
 static int
 request_from(const struct rp_daemon *d, const char *from, struct rp_conn **held)
 {
-	struct rp_conn *c = connect_from(d, from, 0);
+	struct rp_conn *c = rp_connect_from(d, from, 0);
 	struct rp_response r;
 	int status, res;
 
@@ -1291,7 +1259,7 @@ Test(workers, per_ip_counts_span_generations, .timeout = 240)
 	rp_write_file(&d, "a.txt", "alpha\n", 6);
 	per_ip_conf(&d, 2, conf, sizeof(conf));
 	rp_start_conf(&d, conf);
-	download = start_transfer_on(connect_from(&d, from, 65536), size);
+	download = start_transfer_on(rp_connect_from(&d, from, 65536), size);
 
 	len = snprintf(more, sizeof(more), "%s\n[listener more]\naddress = 127.0.0.1:%d\n"
 	    "root = %s\n", conf, free_port(), d.root);
