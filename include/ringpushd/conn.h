@@ -137,6 +137,7 @@ struct conn {
 					   (respond_ranges.c), a pool buffer */
 	bool close_after;               /* no keep-alive after this response */
 	bool lowat_lifted;              /* send_lowat off for a long body (xfer.c) */
+	bool stream;                    /* the body is a stream (xfer.c): XFER_STREAM_MIN or more */
 	uint8_t stalls;                 /* sendfile: writable wake-ups in a row that moved nothing */
 	/* the response's SEND, which posts no completion when it sends every
 	 * byte, has the receive of the next request linked behind it: the

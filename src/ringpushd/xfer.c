@@ -36,7 +36,7 @@ stream_lowat(struct conn *c)
 	/* The copy and mmap engines' send loop (xfer_mem.c), measured with
 	 * neither, goes without it too: on the kernel paths of
 	 * RINGPUSHD_TEST_FALLBACKS it stalled a body behind the bound. */
-	bool stream = c->file_end - c->file_off >= XFER_STREAM_MIN ||
+	bool stream = c->stream ||
 	    c->engine == &xfer_copy_ops || c->engine == &xfer_mmap_ops;
 	int lowat = stream ? 0 : (int)c->lst->conf->send_lowat;
 
@@ -56,6 +56,7 @@ xfer_prepare(struct server *s, struct conn *c)
 		return;         /* a body already has its engine */
 	c->engine = e->prepare != NULL ? e->prepare(s, c) : e;
 	c->stalls = 0;
+	c->stream = c->file_end - c->file_off >= XFER_STREAM_MIN;
 	stream_lowat(c);
 }
 
