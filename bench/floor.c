@@ -40,7 +40,12 @@
 #define FLOOR_FILES	64
 #define FLOOR_CONNS	20000
 #define FLOOR_RECV	4096
-#define FLOOR_CHUNK	(1u << 20)	/* bytes per sendfile call */
+/* bytes per sendfile call, cut where the bytes on the wire (header and
+ * body) reach a multiple of it: as ringpushd's and lighttpd's streams go,
+ * and measured the cheapest way for a plain sendfile loop (1 MiB calls
+ * cut on the file's own offsets cost a third more CPU per GiB to a
+ * receiver that copies) */
+#define FLOOR_CHUNK	(256u << 10)
 
 enum op { OP_ACCEPT = 1, OP_RECV, OP_SEND, OP_POLLOUT };
 
@@ -210,10 +215,11 @@ push_body(struct conn *c)
 {
 	while (c->off < c->f->size) {
 		size_t want = (size_t)(c->f->size - c->off);
+		size_t room = FLOOR_CHUNK -
+		    (c->f->resplen + (size_t)c->off) % FLOOR_CHUNK;
 		ssize_t n;
 
-		n = sendfile(c->fd, c->f->fd, &c->off,
-		    want < FLOOR_CHUNK ? want : FLOOR_CHUNK);
+		n = sendfile(c->fd, c->f->fd, &c->off, want < room ? want : room);
 		if (n < 0 && errno == EAGAIN) {
 			arm_pollout(c);
 			return;
