@@ -87,6 +87,8 @@ sendfile_wait(struct server *s, struct conn *c, bool moved)
 static void
 sendfile_push(struct server *s, struct conn *c)
 {
+	int turn = c->stream ? SENDFILE_STREAM_CALLS : SENDFILE_CALLS_PER_TURN;
+
 	for (int calls = 0; c->file_off < c->file_end; calls++) {
 		uint64_t left = c->file_end - c->file_off;
 		uint32_t room = c->stream ? SENDFILE_STREAM_CHUNK -
@@ -96,7 +98,7 @@ sendfile_push(struct server *s, struct conn *c)
 		uint32_t grant;
 		ssize_t n;
 
-		if (calls == (c->stream ? SENDFILE_STREAM_CALLS : SENDFILE_CALLS_PER_TURN)) {
+		if (calls == turn) {
 			/* yield: the poll completes at once if still writable */
 			conn_wait_writable(s, c);
 			return;
