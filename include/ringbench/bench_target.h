@@ -1,7 +1,7 @@
 /*
- * bench_target.h: what the pre-flight learns about a job's server and
- * paths, shared by the engine (bench_run.c) and the write side
- * (bench_write.c).  Internal to ringbench.
+ * bench_target.h: what the pre-flight (bench_target.c) learns about a
+ * job's server and paths, shared by the engine (bench_run.c) and the
+ * write side (bench_write.c).  Internal to ringbench.
  */
 #ifndef RINGPUSH_BENCH_TARGET_H
 #define RINGPUSH_BENCH_TARGET_H
