@@ -139,6 +139,9 @@ struct conn {
 	bool lowat_lifted;              /* send_lowat off for a long body (xfer.c) */
 	bool stream;                    /* the body is a stream (xfer.c): XFER_STREAM_MIN or more */
 	uint8_t stalls;                 /* sendfile: writable wake-ups in a row that moved nothing */
+	uint8_t shut_waits;             /* waits in a row for a full socket whose peer shut
+					   its side (conn_poll_out_done() in send.c) */
+	uint64_t shut_sent;             /* bytes_sent when those waits began */
 	/* the response's SEND, which posts no completion when it sends every
 	 * byte, has the receive of the next request linked behind it: the
 	 * receive's completion says the response is out (send.c) */
@@ -201,6 +204,7 @@ void conn_close(struct server *s, struct conn *c, const char *why);
 uint32_t conn_rate_grant(struct server *s, struct conn *c, uint32_t want);
 /* Queue a POLLOUT wait for c's socket (completes as OP_POLL_OUT). */
 void conn_wait_writable(struct server *s, struct conn *c);
+bool conn_poll_out_done(struct server *s, struct conn *c, int res);
 /* Return n granted bytes that were not sent. */
 void conn_rate_refund(struct server *s, struct conn *c, uint32_t n);
 /* Start a response whose first bytes are out[0..len) (c->hbuf, or a pool

@@ -854,9 +854,12 @@ complete_slot(struct server *s, uint64_t user_data, int res, const char *ring_by
 	case OP_SEND:
 		conn_send_complete(s, c, res);
 		break;
+	case OP_POLL_OUT:
+		if (conn_poll_out_done(s, c, res))
+			c->engine->complete(s, c, op, res);
+		break;
 	case OP_SPLICE_IN:
 	case OP_SPLICE_OUT:
-	case OP_POLL_OUT:
 	case OP_BODY_READ:
 	case OP_BODY_SEND:
 		c->engine->complete(s, c, op, res);

@@ -55,7 +55,8 @@ xfer_prepare(struct server *s, struct conn *c)
 	if (c->engine != NULL)
 		return;         /* a body already has its engine */
 	c->engine = e->prepare != NULL ? e->prepare(s, c) : e;
-	c->stalls = 0;
+	c->stalls = c->shut_waits = 0;
+	c->shut_sent = c->bytes_sent;
 	c->stream = c->file_end - c->file_off >= XFER_STREAM_MIN;
 	stream_lowat(c);
 }

@@ -55,6 +55,9 @@
  * waits a while instead, 1, 2, then 4 ms at a time while it lasts; a wait
  * that moves bytes ends it.  Measured on the same cell: a third of the
  * CPU per GiB.  Longer waits saved no more and let sockets run dry.
+ * Past the longest wait, every other wake-up is a poll again: a socket
+ * that is truly full then sleeps until it has room, and one whose peer
+ * shut its side waits as conn_poll_out_done() (send.c) says.
  */
 #define STALLS_BEFORE_WAIT 2
 static struct __kernel_timespec stall_wait[] = {
@@ -70,13 +73,17 @@ sendfile_wait(struct server *s, struct conn *c, bool moved)
 	struct io_uring_sqe *sqe;
 	unsigned i;
 
-	if (moved || c->stalls < UINT8_MAX)
-		c->stalls = moved ? 0 : c->stalls + 1;
-	if (c->stalls < STALLS_BEFORE_WAIT) {
+	if (moved)
+		c->stalls = 0;
+	else if (c->stalls < UINT8_MAX)
+		c->stalls++;
+	else
+		c->stalls = STALLS_BEFORE_WAIT + STALL_WAITS;  /* the alternation goes on */
+	i = c->stalls - STALLS_BEFORE_WAIT;
+	if (c->stalls < STALLS_BEFORE_WAIT || (i >= STALL_WAITS && (i - STALL_WAITS) % 2 == 0)) {
 		conn_wait_writable(s, c);
 		return;
 	}
-	i = c->stalls - STALLS_BEFORE_WAIT;
 	sqe = ring_sqe(&s->ring);
 	/* the kernel reads the time when it takes the SQE: static is enough */
 	io_uring_prep_timeout(sqe, &stall_wait[i < STALL_WAITS ? i : STALL_WAITS - 1], 0, 0);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,60 @@ RP_ENGINE_TEST(engines, truncated_inside_a_page, .timeout = 300)
 	}
 	cr_assert_eq(total, CUT, "the body stopped at %" PRIu64 ", not at the file's end %d",
 	    total, CUT);
+	free(buf);
+	rp_response_free(&r);
+	rp_close(c);
+	rp_assert_serving(&d);
+	rp_stop(&d);
+}
+
+/*
+ * A client that half-closes after its request and then stops reading.
+ * Its socket fills, and from then on an io_uring POLLOUT poll completes at
+ * once with POLLRDHUP alone.  The daemon must wait for room, not try again
+ * at once: in a second with the socket full it submits a few operations
+ * (the tick's ten, a handful of growing waits), where a retry loop would
+ * submit hundreds of thousands.  The client then reads the body whole.
+ */
+RP_ENGINE_TEST(engines, half_closed_client_that_stops_reading, .timeout = 120)
+{
+	enum { SIZE = 32 * MIB, SEED = 43, MOST = 100 };
+	struct rp_daemon d;
+	struct rp_response r;
+	struct rp_conn *c;
+	unsigned char *buf;
+	uint64_t total = 0;
+	double before, after;
+	ssize_t n, bad;
+
+	rp_setup(&d);
+	rp_make_file(&d, "h.bin", SIZE, SEED);
+	start_with(&d, "", "");
+	c = rp_connect_rcvbuf(&d, 64 * 1024);
+	rp_sends(c, "GET /h.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(shutdown(c->fd, SHUT_WR), 0);
+	/* the socket buffers fill in far less than this */
+	usleep(500000);
+	before = rp_metric(&d, "ringpushd_ring_submissions_total");
+	usleep(1000000);
+	after = rp_metric(&d, "ringpushd_ring_submissions_total");
+	cr_assert_leq(after - before, MOST,
+	    "%.0f operations in a second for one stalled, half-closed connection",
+	    after - before);
+
+	cr_assert_eq(rp_read_head(c, &r), RP_OK);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	cr_assert_eq(r.content_length, SIZE);
+	buf = malloc(MIB);
+	cr_assert_not_null(buf);
+	while (total < SIZE) {
+		n = rp_read_some(c, buf, MIB);
+		cr_assert(n > 0, "at byte %" PRIu64 ": %s", total, rp_result_str((int)n));
+		bad = rp_pattern_mismatch(SEED, total, buf, (size_t)n);
+		cr_assert(bad < 0, "wrong byte at offset %" PRIu64, total + (uint64_t)bad);
+		total += (uint64_t)n;
+	}
+	cr_assert_eq(total, SIZE);
 	free(buf);
 	rp_response_free(&r);
 	rp_close(c);
