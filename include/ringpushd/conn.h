@@ -137,6 +137,9 @@ struct conn {
 					   (respond_ranges.c), a pool buffer */
 	bool close_after;               /* no keep-alive after this response */
 	bool lowat_lifted;              /* send_lowat off for a long body (xfer.c) */
+	bool paced;                     /* left slow start: bodies of XFER_PACED_MIN or
+					   more go without send_lowat (xfer.c) */
+	uint64_t paced_checked_ms;      /* when that was last asked of the kernel */
 	bool stream;                    /* the body is a stream (xfer.c): XFER_STREAM_MIN or more */
 	uint8_t stalls;                 /* sendfile: writable wake-ups in a row that moved nothing */
 	uint8_t shut_waits;             /* waits in a row for a full socket whose peer shut

@@ -112,6 +112,7 @@ struct metrics {
 	uint64_t bytes_received_total;		/* upload bodies */
 	uint64_t uploads_total[METRICS_UPLOAD_N];
 	uint64_t recv_buffers_exhausted_total;
+	uint64_t paced_bodies_total;	/* sent without send_lowat (xfer.c) */
 	/* process_*: filled by metrics_read_process() */
 	double process_cpu_seconds_total;
 	uint64_t process_resident_memory_bytes;

@@ -640,7 +640,8 @@ conn_accepted(struct server *s, struct listener *l, int fd)
 	c->status = 0;
 	c->start_us = 0;
 	c->close_after = false;
-	c->lowat_lifted = c->stream = false;
+	c->lowat_lifted = c->stream = c->paced = false;
+	c->paced_checked_ms = 0;
 	c->reserve = conn_at_limit(s);
 	rate_init(&c->rate, s->conf->rate_per_connection, s->now_ms);
 	c->peer_checked_ms = s->now_ms;

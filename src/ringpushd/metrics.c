@@ -157,6 +157,9 @@ static const struct metrics_family metrics_families[] = {
 	PLAIN(recv_buffers_exhausted_total, "counter",
 	    "Receives that found the shared receive buffer ring empty "
 	    "(the connection was then read the slower way)."),
+	PLAIN(paced_bodies_total, "counter",
+	    "Bodies of 256 KiB up to 4 MiB sent without send_lowat because "
+	    "their connection had left slow start."),
 };
 
 int

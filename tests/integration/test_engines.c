@@ -170,6 +170,54 @@ RP_ENGINE_TEST(engines, half_closed_client_that_stops_reading, .timeout = 120)
 }
 
 /*
+ * A connection whose congestion control has left slow start gets bodies
+ * of 256 KiB or more without send_lowat (xfer.c).  On loopback only BBR
+ * leaves it without a loss: once the bandwidth it measures stops growing
+ * while bytes wait unsent, as they do behind a small receive window when
+ * send_lowat lets more than a segment wait.  The bodies stay whole.
+ */
+Test(engines, paced_connection_goes_without_send_lowat, .timeout = 120)
+{
+	enum { SIZE = MIB, SEED = 44 };
+	struct rp_daemon d;
+	struct rp_response r;
+	struct rp_conn *c;
+	char *cc;
+	double deadline, paced = 0;
+	int bodies = 0;
+
+	cc = rp_slurp("/proc/sys/net/ipv4/tcp_congestion_control", NULL);
+	if (cc == NULL || strncmp(cc, "bbr", 3) != 0) {
+		free(cc);
+		cr_skip_test("the congestion control is not BBR: on loopback nothing "
+		    "else leaves slow start without a loss");
+	}
+	free(cc);
+	rp_setup(&d);
+	rp_make_file(&d, "p.bin", SIZE, SEED);
+	start_with(&d, "", "send_lowat = 1M\n");
+	c = rp_connect_rcvbuf(&d, 16 * 1024);
+	deadline = rp_now_s() + 4.0 * rp_io_timeout();
+	while (paced == 0 && rp_now_s() < deadline) {
+		rp_sends(c, "GET /p.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+		cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+		cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+		cr_assert_eq(r.body_len, SIZE, "%s", rp_describe(&r));
+		cr_assert_eq(rp_pattern_mismatch(SEED, 0, r.body, r.body_len), -1,
+		    "body %d: wrong bytes", bodies);
+		rp_response_free(&r);
+		bodies++;
+		paced = rp_metric(&d, "ringpushd_paced_bodies_total");
+		/* the daemon asks the kernel again at most every 100 ms */
+		usleep(20000);
+	}
+	cr_assert_gt(paced, 0, "%d bodies, none sent as a paced connection's", bodies);
+	rp_close(c);
+	rp_assert_serving(&d);
+	rp_stop(&d);
+}
+
+/*
  * A file that grows, then shrinks, in place while the open-file cache
  * holds it (and, under engine mmap, its mapping).  Within
  * open_file_cache_valid the size taken at the open stands, so a grown

@@ -64,6 +64,7 @@ static const struct metrics known = {
 	.bytes_received_total = 1048576,
 	.uploads_total = { 11, 12, 13, 14, 15, 16, 17 },
 	.recv_buffers_exhausted_total = 20,
+	.paced_bodies_total = 21,
 	.process_cpu_seconds_total = 12.37,
 	.process_resident_memory_bytes = 8388608,
 	.process_start_time_seconds = 1732594560.25,
@@ -182,6 +183,9 @@ static const char known_text[] =
 "# HELP ringpushd_recv_buffers_exhausted_total Receives that found the shared receive buffer ring empty (the connection was then read the slower way).\n"
 "# TYPE ringpushd_recv_buffers_exhausted_total counter\n"
 "ringpushd_recv_buffers_exhausted_total 20\n"
+"# HELP ringpushd_paced_bodies_total Bodies of 256 KiB up to 4 MiB sent without send_lowat because their connection had left slow start.\n"
+"# TYPE ringpushd_paced_bodies_total counter\n"
+"ringpushd_paced_bodies_total 21\n"
 "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 "# TYPE process_cpu_seconds_total counter\n"
 "process_cpu_seconds_total 12.37\n"
@@ -244,6 +248,7 @@ Test(metrics, one_header_per_family)
 		"ringpushd_send_zc_copied_total",
 		"ringpushd_bytes_received_total", "ringpushd_uploads_total",
 		"ringpushd_recv_buffers_exhausted_total",
+		"ringpushd_paced_bodies_total",
 		"process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_start_time_seconds",
 	};
@@ -255,8 +260,8 @@ Test(metrics, one_header_per_family)
 	len = metrics_format(&known, buf, sizeof(buf));
 	cr_assert_gt(len, 0);
 	cr_expect_eq(buf[len - 1], '\n');
-	cr_expect_eq(count_lines(buf, "# HELP "), 33);
-	cr_expect_eq(count_lines(buf, "# TYPE "), 33);
+	cr_expect_eq(count_lines(buf, "# HELP "), 34);
+	cr_expect_eq(count_lines(buf, "# TYPE "), 34);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char *help, *type, *sample;
 
@@ -273,10 +278,10 @@ Test(metrics, one_header_per_family)
 		    families[i]);
 		samples += count_lines(buf, families[i]);
 	}
-	/* 30 families of ours with 3 + 4 + 5 + 5 + 3 + 2 + 7 labelled
-	 * samples, 3 of process: 23 + 29 + 3 sample lines, and nothing else. */
-	cr_expect_eq(samples, 55);
-	cr_expect_eq(count_lines(buf, ""), 33 * 2 + 55);
+	/* 31 families of ours with 3 + 4 + 5 + 5 + 3 + 2 + 7 labelled
+	 * samples, 3 of process: 24 + 29 + 3 sample lines, and nothing else. */
+	cr_expect_eq(samples, 56);
+	cr_expect_eq(count_lines(buf, ""), 34 * 2 + 56);
 }
 
 Test(metrics, cap_too_small)
