@@ -207,6 +207,11 @@ void conn_close(struct server *s, struct conn *c, const char *why);
 uint32_t conn_rate_grant(struct server *s, struct conn *c, uint32_t want);
 /* Queue a POLLOUT wait for c's socket (completes as OP_POLL_OUT). */
 void conn_wait_writable(struct server *s, struct conn *c);
+/* Wait step's duration of 1, 2, 4 ... 256 ms (the last past the end) on
+ * the ring; it completes as OP_POLL_OUT, res -ETIME. */
+void conn_wait_backoff(struct server *s, struct conn *c, unsigned step);
+/* An OP_POLL_OUT completed: true when c's engine is to hear of it, false
+ * when a wait was armed instead (send.c). */
 bool conn_poll_out_done(struct server *s, struct conn *c, int res);
 /* Return n granted bytes that were not sent. */
 void conn_rate_refund(struct server *s, struct conn *c, uint32_t n);

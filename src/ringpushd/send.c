@@ -201,6 +201,25 @@ conn_wait_writable(struct server *s, struct conn *c)
 	c->inflight++;
 }
 
+/* Waits of 1, 2, 4 ... 256 ms, for conn_wait_backoff(). */
+static struct __kernel_timespec backoff[] = {
+	{ .tv_nsec = 1000000 }, { .tv_nsec = 2000000 }, { .tv_nsec = 4000000 },
+	{ .tv_nsec = 8000000 }, { .tv_nsec = 16000000 }, { .tv_nsec = 32000000 },
+	{ .tv_nsec = 64000000 }, { .tv_nsec = 128000000 }, { .tv_nsec = 256000000 },
+};
+#define BACKOFFS (sizeof(backoff) / sizeof(backoff[0]))
+
+void
+conn_wait_backoff(struct server *s, struct conn *c, unsigned step)
+{
+	struct io_uring_sqe *sqe = ring_sqe(&s->ring);
+
+	/* the kernel reads the time when it takes the SQE: static is enough */
+	io_uring_prep_timeout(sqe, &backoff[step < BACKOFFS ? step : BACKOFFS - 1], 0, 0);
+	io_uring_sqe_set_data64(sqe, ring_ud(OP_POLL_OUT, c->slot, c->gen));
+	c->inflight++;
+}
+
 /*
  * An io_uring poll reports POLLRDHUP whatever it was asked for.  Once the
  * peer has shut its side of the connection (a client that half-closed
@@ -213,34 +232,21 @@ conn_wait_writable(struct server *s, struct conn *c)
  * still ends a connection that never moves.  A peer that half-closed and
  * goes on reading is served as before, a millisecond later at worst each
  * time its socket buffer fills.
+ *
+ * An OP_POLL_OUT completed with res: true when the engine is to go on,
+ * false when a wait was armed instead.
  */
-static struct __kernel_timespec shut_wait[] = {
-	{ .tv_nsec = 1000000 }, { .tv_nsec = 2000000 }, { .tv_nsec = 4000000 },
-	{ .tv_nsec = 8000000 }, { .tv_nsec = 16000000 }, { .tv_nsec = 32000000 },
-	{ .tv_nsec = 64000000 }, { .tv_nsec = 128000000 }, { .tv_nsec = 256000000 },
-};
-#define SHUT_WAITS (sizeof(shut_wait) / sizeof(shut_wait[0]))
-
-/* An OP_POLL_OUT completed with res: true when the engine is to go on,
- * false when a wait was armed instead (its end completes as OP_POLL_OUT
- * again, res -ETIME). */
 bool
 conn_poll_out_done(struct server *s, struct conn *c, int res)
 {
-	struct io_uring_sqe *sqe;
-
 	if (res <= 0 || (res & (POLLOUT | POLLERR | POLLHUP | POLLNVAL)) != 0)
 		return true;
 	if (c->bytes_sent != c->shut_sent) {
 		c->shut_sent = c->bytes_sent;
 		c->shut_waits = 0;
 	}
-	sqe = ring_sqe(&s->ring);
-	/* the kernel reads the time when it takes the SQE: static is enough */
-	io_uring_prep_timeout(sqe, &shut_wait[c->shut_waits], 0, 0);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_POLL_OUT, c->slot, c->gen));
-	c->inflight++;
-	if (c->shut_waits < SHUT_WAITS - 1)
+	conn_wait_backoff(s, c, c->shut_waits);
+	if (c->shut_waits < UINT8_MAX)
 		c->shut_waits++;
 	return false;
 }

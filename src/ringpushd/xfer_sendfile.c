@@ -60,17 +60,14 @@
  * shut its side waits as conn_poll_out_done() (send.c) says.
  */
 #define STALLS_BEFORE_WAIT 2
-static struct __kernel_timespec stall_wait[] = {
-	{ .tv_nsec = 1000000 }, { .tv_nsec = 2000000 }, { .tv_nsec = 4000000 },
-};
-#define STALL_WAITS (sizeof(stall_wait) / sizeof(stall_wait[0]))
+/* 1, 2 and 4 ms: conn_wait_backoff()'s first steps */
+#define STALL_WAITS 3u
 
 /* EAGAIN: poll for room, or wait a while after wake-ups that moved
  * nothing (completes as OP_POLL_OUT, res -ETIME). */
 static void
 sendfile_wait(struct server *s, struct conn *c, bool moved)
 {
-	struct io_uring_sqe *sqe;
 	unsigned i;
 
 	if (moved)
@@ -84,11 +81,7 @@ sendfile_wait(struct server *s, struct conn *c, bool moved)
 		conn_wait_writable(s, c);
 		return;
 	}
-	sqe = ring_sqe(&s->ring);
-	/* the kernel reads the time when it takes the SQE: static is enough */
-	io_uring_prep_timeout(sqe, &stall_wait[i < STALL_WAITS ? i : STALL_WAITS - 1], 0, 0);
-	io_uring_sqe_set_data64(sqe, ring_ud(OP_POLL_OUT, c->slot, c->gen));
-	c->inflight++;
+	conn_wait_backoff(s, c, i < STALL_WAITS ? i : STALL_WAITS - 1);
 }
 
 static void
