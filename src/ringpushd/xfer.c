@@ -73,7 +73,7 @@ conn_paced(struct server *s, struct conn *c)
  * change, none for a run of short bodies.
  */
 static void
-stream_lowat(struct server *s, struct conn *c)
+body_lowat(struct server *s, struct conn *c)
 {
 	/* The copy and mmap engines' send loop (xfer_mem.c), measured with
 	 * neither, goes without it too: on the kernel paths of
@@ -107,7 +107,7 @@ xfer_prepare(struct server *s, struct conn *c)
 	c->stalls = c->shut_waits = 0;
 	c->shut_sent = c->bytes_sent;
 	c->stream = c->file_end - c->file_off >= XFER_STREAM_MIN;
-	stream_lowat(s, c);
+	body_lowat(s, c);
 }
 
 void
