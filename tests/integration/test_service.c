@@ -394,8 +394,10 @@ Test(service, auto_engine_follows_the_page_cache, .timeout = 120)
 
 	/* that transfer read the file into the page cache */
 	resident(path, &in, &pages);
-	if (in < pages)
+	if (in < pages) {
+		rp_stop(&d);
 		cr_skip_test("%zu of %zu pages stayed out of memory", pages - in, pages);
+	}
 	rp_get(&d, "/cold.bin", &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(rp_pattern_mismatch(21, 0, r.body, r.body_len), -1);
