@@ -89,6 +89,7 @@ struct server {
 	struct timer_lists timers;
 	uint64_t now_ms;             /* refreshed once per loop turn */
 	time_t now_sec;
+	unsigned turn_batch;          /* completions this loop turn handles */
 	int signal_fd;
 	bool stopping;
 	bool draining;                /* SIGTERM with drain_time: health says 503 */

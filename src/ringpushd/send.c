@@ -10,9 +10,14 @@
  * A small response that is the whole answer to a request that came alone
  * goes out with a SEND that posts no completion when it sends every byte,
  * and the next request's receive linked behind it (submit_send): a
- * request at depth 1 then costs one completion and one loop turn.  This
- * file keeps the table of such responses; conn.c handles the receive's
- * completion (on_linked_recv).
+ * request at depth 1 then costs one completion and one loop turn.  Only
+ * when its request's completion is the only one of the loop turn: with
+ * more, other clients keep the daemon busy, a receive submitted with the
+ * next turn mostly finds its request there and completes inline, while
+ * one linked behind the SEND finds nothing yet and arms a poll (4 KiB x
+ * 16: 0.42 polls a request linked, 0.14 not, and 5% less CPU a request).
+ * This file keeps the table of such responses; conn.c handles the
+ * receive's completion (on_linked_recv).
  */
 #include <poll.h>
 #include <string.h>
@@ -33,15 +38,16 @@ static struct {
 static unsigned linked_sends;
 
 /* Whether the response's SEND can take the next request's receive along
- * (submit_send): the SEND is the whole response, from a pool buffer alone,
- * the connection stays open, nothing else of it is in flight, and no
- * byte of a next request is here.  The kernel must skip completions (5.17)
+ * (submit_send): the loop turn has no other completion to handle, the
+ * SEND is the whole response, from a pool buffer alone, the connection
+ * stays open, nothing else of it is in flight, and no byte of a next
+ * request is here.  The kernel must skip completions (5.17)
  * and retry short sends with MSG_WAITALL (5.18); the shared receive ring
  * (5.19) implies both. */
 static bool
 send_can_link(const struct server *s, const struct conn *c)
 {
-	return linked_sends < CONN_LINKED_MAX &&
+	return linked_sends < CONN_LINKED_MAX && s->turn_batch == 1 &&
 	    s->recv.on && (s->ring.features & IORING_FEAT_CQE_SKIP) &&
 	    c->out == c->small_buf && c->out_sent == 0 && c->inflight == 0 &&
 	    c->file_end <= c->file_off && c->multipart == NULL && !c->close_after &&

@@ -623,7 +623,8 @@ server_run(struct server *s)
 		 * handler that must reap to submit (ring_sqe) finds the CQ's
 		 * head where it should.  What arrives meanwhile waits for the
 		 * next turn, which reads the clock again. */
-		for (batch = ring_ready(&s->ring); batch > 0 && ring_next(&s->ring, &cqe); batch--)
+		s->turn_batch = ring_ready(&s->ring);
+		for (batch = s->turn_batch; batch > 0 && ring_next(&s->ring, &cqe); batch--)
 			dispatch(s, &cqe);
 		/* With DEFER_TASKRUN the kernel fills a receive ring buffer
 		 * only inside io_uring_enter (a receive issued inline or
