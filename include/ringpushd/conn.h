@@ -126,11 +126,14 @@ struct conn {
 	/* response header (or whole error response) */
 	char *hbuf;                     /* CONN_HEADER_MAX bytes */
 	uint32_t hlen;
-	/* what SEND puts on the wire: hbuf, or a pool buffer holding the
-	 * header and a small body */
+	/* what SEND puts on the wire: hbuf, or a small response's header
+	 * and body: in a pool buffer (small_buf), or in front of the body
+	 * the open-file cache keeps (out_body, held until the response
+	 * ends) */
 	char *out;
 	uint32_t out_len, out_sent;
 	char *small_buf;
+	struct fdcache_body *out_body;
 	bool keep_body;                 /* small_buf's body is the whole file,
 					   for the open-file cache to keep */
 	char *multipart;                /* a multipart/byteranges answer's state
@@ -215,8 +218,8 @@ void conn_wait_backoff(struct server *s, struct conn *c, unsigned step);
 bool conn_poll_out_done(struct server *s, struct conn *c, int res);
 /* Return n granted bytes that were not sent. */
 void conn_rate_refund(struct server *s, struct conn *c, uint32_t n);
-/* Start a response whose first bytes are out[0..len) (c->hbuf, or a pool
- * buffer in c->small_buf holding the header and a small body); the body,
+/* Start a response whose first bytes are out[0..len) (c->hbuf, or the
+ * header and a small body in c->small_buf or c->out_body); the body,
  * if [file_off, file_end) is not empty, follows through the engine. */
 void conn_send(struct server *s, struct conn *c, char *out, uint32_t len);
 /* The next piece of a response in several (a multipart part's header):

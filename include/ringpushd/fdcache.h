@@ -10,7 +10,9 @@
  * within that time too.  A small file's bytes may be kept with its entry
  * (file_cache_size bounds them all), read once right after the open and
  * kept only if fstat still agrees: a response from them is one whole
- * version of the file, never a mix.
+ * version of the file, never a mix.  A kept body has room in front for a
+ * response header, so a response for the whole file goes out from that
+ * memory in one SEND, with no copy (fdcache_response).
  *
  * Entries are reference counted: a transfer holds its entry, and an entry
  * evicted or expired while in use closes its fd only when the last
@@ -22,6 +24,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+
+/* Room in front of a kept body for a response header: a longer header
+ * (many add_header lines) makes the response copy the body instead. */
+#define FDCACHE_HEAD_ROOM 512
+
+/* A kept body and the response header in front of it.  Each response in
+ * flight from it holds it.  The header is rewritten in place only when
+ * none is in flight; otherwise the entry takes a new copy with the new
+ * header, and the old one, detached, is freed by its last user, as is a
+ * copy whose entry was freed under it.  So a detached copy lives only as
+ * long as a response going out from it. */
+struct fdcache_body {
+	unsigned users;               /* responses in flight from it */
+	bool detached;                /* no entry's: the last user frees it */
+	uint32_t hlen;                /* header bytes in front; 0: none yet */
+	char bytes[];                 /* FDCACHE_HEAD_ROOM bytes, then the body */
+};
 
 struct fdcache_entry {
 	const void *owner;            /* the listener: its root and rules */
@@ -39,8 +58,10 @@ struct fdcache_entry {
 	uint64_t etag_size;
 	int64_t etag_mtime_sec;
 	uint32_t etag_mtime_nsec;
-	char *body;                   /* the whole file, when kept; or NULL */
+	char *body;                   /* the whole file, when kept; or NULL
+					 (kept->bytes + FDCACHE_HEAD_ROOM) */
 	uint32_t body_len;
+	struct fdcache_body *kept;
 	/* engine mmap: the file mapped read-only (MAP_SHARED) by its first
 	 * transfer, unmapped when the entry is freed; NULL until then */
 	void *map;
@@ -86,6 +107,15 @@ void fdcache_release(struct fdcache *fc, struct fdcache_entry *e);
  * before. */
 bool fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
     const void *bytes, uint32_t len);
+/* The whole kept body of e with the response header head[0..hlen) in
+ * front of it, held for the caller (fdcache_response_end), who sends
+ * hlen + e->body_len bytes from its bytes + FDCACHE_HEAD_ROOM - hlen.
+ * NULL when e keeps no body, the header does not fit, or no memory is
+ * left for a copy with a new header: the caller copies the body. */
+struct fdcache_body *fdcache_response(struct fdcache_entry *e,
+    const char *head, uint32_t hlen);
+/* A response from b has gone out, or will not. */
+void fdcache_response_end(struct fdcache_body *b);
 /* Take e out of the table (the file changed under it): the next request
  * opens the path again.  The caller's reference stays. */
 void fdcache_drop(struct fdcache *fc, struct fdcache_entry *e);

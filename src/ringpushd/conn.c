@@ -232,11 +232,16 @@ log_access(struct server *s, struct conn *c)
 
 /* ---- closing ---- */
 
+/* A small response's memory: its pool buffer, or its hold on the body
+ * the open-file cache keeps. */
 static void
 release_small_buf(struct server *s, struct conn *c)
 {
 	bufpool_put(&s->small_bufs, c->small_buf);
 	c->small_buf = NULL;
+	if (c->out_body != NULL)
+		fdcache_response_end(c->out_body);
+	c->out_body = NULL;
 }
 
 /* The response's file is done with: back to the cache, or closed. */

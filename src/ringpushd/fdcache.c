@@ -71,6 +71,17 @@ fdcache_init(struct fdcache *fc, unsigned capacity, uint64_t valid_ms)
 	return 0;
 }
 
+/* The entry is done with its kept body: freed now, or by the last
+ * response still going out from it. */
+static void
+body_let_go(struct fdcache_body *b)
+{
+	if (b->users == 0)
+		free(b);
+	else
+		b->detached = true;
+}
+
 static void
 entry_free(struct fdcache *fc, struct fdcache_entry *e)
 {
@@ -80,9 +91,9 @@ entry_free(struct fdcache *fc, struct fdcache_entry *e)
 		munmap(e->map, e->map_len);
 	free(e->path);
 	free(e->name);
-	if (e->body != NULL) {
+	if (e->kept != NULL) {
 		fc->body_bytes -= e->body_len;
-		free(e->body);
+		body_let_go(e->kept);
 	}
 	memset(e, 0, sizeof(*e));
 	e->fd = -1;
@@ -198,6 +209,21 @@ fdcache_put(struct fdcache *fc, const void *owner, const char *path,
 	return e;
 }
 
+/* A body copy with no header in front yet. */
+static struct fdcache_body *
+body_new(const void *bytes, uint32_t len)
+{
+	struct fdcache_body *b = malloc(sizeof(*b) + FDCACHE_HEAD_ROOM + len);
+
+	if (b == NULL)
+		return NULL;
+	b->users = 0;
+	b->detached = false;
+	b->hlen = 0;
+	memcpy(b->bytes + FDCACHE_HEAD_ROOM, bytes, len);
+	return b;
+}
+
 bool
 fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
     const void *bytes, uint32_t len)
@@ -205,12 +231,46 @@ fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
 	if (e->body != NULL || !e->in_table || len == 0 ||
 	    fc->body_bytes + len > fc->body_max)
 		return false;
-	if ((e->body = malloc(len)) == NULL)
+	if ((e->kept = body_new(bytes, len)) == NULL)
 		return false;
-	memcpy(e->body, bytes, len);
+	e->body = e->kept->bytes + FDCACHE_HEAD_ROOM;
 	e->body_len = len;
 	fc->body_bytes += len;
 	return true;
+}
+
+struct fdcache_body *
+fdcache_response(struct fdcache_entry *e, const char *head, uint32_t hlen)
+{
+	struct fdcache_body *b = e->kept;
+
+	if (b == NULL || hlen == 0 || hlen > FDCACHE_HEAD_ROOM)
+		return NULL;
+	if (b->hlen != hlen ||
+	    memcmp(b->bytes + FDCACHE_HEAD_ROOM - hlen, head, hlen) != 0) {
+		if (b->users > 0) {
+			/* responses in flight send the old header: a copy
+			 * takes the new one (once a second for the Date) */
+			struct fdcache_body *nb = body_new(e->body, e->body_len);
+
+			if (nb == NULL)
+				return NULL;
+			body_let_go(b);
+			e->kept = b = nb;
+			e->body = nb->bytes + FDCACHE_HEAD_ROOM;
+		}
+		memcpy(b->bytes + FDCACHE_HEAD_ROOM - hlen, head, hlen);
+		b->hlen = hlen;
+	}
+	b->users++;
+	return b;
+}
+
+void
+fdcache_response_end(struct fdcache_body *b)
+{
+	if (--b->users == 0 && b->detached)
+		free(b);
 }
 
 void

@@ -57,19 +57,29 @@ respond_errno_status(int err)
 }
 
 
-/* The small-body path: header and body in one pool buffer, and one SEND
- * carries both.  The body comes from the bytes the open-file cache keeps
- * of the file, or else is read first (page-cache reads complete inline),
- * and kept for the next requests when it is the whole file.  Returns
- * false when no buffer is free. */
+/* The small-body path: header and body in one piece of memory, and one
+ * SEND carries both.  For the whole of a file whose bytes the open-file
+ * cache keeps, that memory is the kept copy with the header in front
+ * (fdcache_response): nothing is copied.  Otherwise a pool buffer takes
+ * the header and the body: the kept bytes of a range, or the file read
+ * first (page-cache reads complete inline), kept for the next requests
+ * when it is the whole file.  Returns false when no buffer is free. */
 static bool
 start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t len)
 {
-	const struct fdcache_entry *e = c->file_entry;
+	struct fdcache_entry *e = c->file_entry;
 	struct io_uring_sqe *sqe;
-	char *buf = bufpool_get(&s->small_bufs);
+	char *buf;
 
-	if (buf == NULL)
+	if (e != NULL && off == 0 && len == e->body_len &&
+	    (c->out_body = fdcache_response(e, c->hbuf, c->hlen)) != NULL) {
+		s->m.file_cache_hits_total++;
+		c->file_off = c->file_end = 0;
+		conn_file_put(s, c);
+		conn_send(s, c, c->out_body->bytes + FDCACHE_HEAD_ROOM - c->hlen, c->hlen + len);
+		return true;
+	}
+	if ((buf = bufpool_get(&s->small_bufs)) == NULL)
 		return false;
 	memcpy(buf, c->hbuf, c->hlen);
 	c->small_buf = buf;

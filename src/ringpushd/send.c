@@ -25,11 +25,11 @@
 #include "server.h"
 
 /* Responses whose SEND carries the next receive (recv_linked): each holds
- * its small-response pool buffer until that receive ends, or until a tick
- * cancels it (conn_linked_age), so their number is bounded to leave the
- * pool to the others.  A small table, not a deadline per response:
- * setting and clearing a timer on every request cost more than the
- * table. */
+ * its small response's memory (a pool buffer, or a kept body) until that
+ * receive ends, or until a tick cancels it (conn_linked_age), so their
+ * number is bounded to leave the pool to the others.  A small table, not
+ * a deadline per response: setting and clearing a timer on every request
+ * cost more than the table. */
 #define CONN_LINKED_MAX 16
 static struct {
 	struct conn *conn;      /* NULL: a free entry */
@@ -37,19 +37,26 @@ static struct {
 } linked[CONN_LINKED_MAX];
 static unsigned linked_sends;
 
+/* Whether the SEND carries a small response's header and body, from a
+ * pool buffer or from the body the open-file cache keeps. */
+static bool
+send_is_small(const struct conn *c)
+{
+	return c->small_buf != NULL ? c->out == c->small_buf : c->out_body != NULL;
+}
+
 /* Whether the response's SEND can take the next request's receive along
  * (submit_send): the loop turn has no other completion to handle, the
- * SEND is the whole response, from a pool buffer alone, the connection
- * stays open, nothing else of it is in flight, and no byte of a next
- * request is here.  The kernel must skip completions (5.17)
- * and retry short sends with MSG_WAITALL (5.18); the shared receive ring
- * (5.19) implies both. */
+ * SEND is the whole small response, the connection stays open, nothing
+ * else of it is in flight, and no byte of a next request is here.  The
+ * kernel must skip completions (5.17) and retry short sends with
+ * MSG_WAITALL (5.18); the shared receive ring (5.19) implies both. */
 static bool
 send_can_link(const struct server *s, const struct conn *c)
 {
 	return linked_sends < CONN_LINKED_MAX && s->turn_batch == 1 &&
 	    s->recv.on && (s->ring.features & IORING_FEAT_CQE_SKIP) &&
-	    c->out == c->small_buf && c->out_sent == 0 && c->inflight == 0 &&
+	    send_is_small(c) && c->out_sent == 0 && c->inflight == 0 &&
 	    c->file_end <= c->file_off && c->multipart == NULL && !c->close_after &&
 	    !s->stopping && c->rlen == c->req_len && c->discard == 0;
 }
@@ -120,7 +127,7 @@ conn_count_sent(struct server *s, struct conn *c, uint32_t n)
 {
 	c->out_sent += n;
 	c->bytes_sent += n;
-	s->m.bytes_sent_total[c->small_buf != NULL ? METRICS_ENGINE_SMALL : c->lst->engine->metric] += n;
+	s->m.bytes_sent_total[send_is_small(c) ? METRICS_ENGINE_SMALL : c->lst->engine->metric] += n;
 }
 
 /* The linked pair ended, one way or the other. */

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "harness.h"
 
@@ -194,6 +196,77 @@ Test(cache, small_files_are_kept_in_memory)
 	expect_body(&d, "/k.txt", body);
 	cr_assert_eq(rp_metric(&d, "ringpushd_file_cache_hits_total"), 0);
 	cr_assert_eq(rp_metric(&d, "ringpushd_file_cache_bytes"), 0);
+	rp_stop(&d);
+}
+
+/* A keep-alive response from a kept file's bytes, read on connection c:
+ * the body whole; returns its Date. */
+static time_t
+kept_response(struct rp_conn *c, const char *extra, const char *body, bool closes)
+{
+	struct rp_response r;
+	struct tm tm = { 0 };
+	const char *date, *conn;
+	time_t t;
+
+	rp_sendf(c, "GET /k.txt HTTP/1.1\r\nHost: t\r\n%s\r\n", extra);
+	cr_assert_eq(rp_read_response(c, &r, false), RP_OK);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	cr_assert(r.body_len == strlen(body) && memcmp(r.body, body, r.body_len) == 0,
+	    "%s", rp_describe(&r));
+	conn = rp_hdr(&r, "Connection");
+	cr_assert_eq(conn != NULL && strcasecmp(conn, "close") == 0, closes, "%s", rp_describe(&r));
+	date = rp_hdr(&r, "Date");
+	cr_assert(date != NULL && strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL,
+	    "%s", rp_describe(&r));
+	t = timegm(&tm);
+	rp_response_free(&r);
+	return t;
+}
+
+/* Responses for a kept file go out from its bytes with the header in
+ * front of them.  A response still held by its connection (its next
+ * request's receive is linked behind it) keeps its copy; another
+ * response with another header (Connection: close; a new second's Date)
+ * gets its own, and no response ever carries another's header.  A
+ * reload that forgets the file while a response holds its bytes changes
+ * nothing for that connection. */
+Test(cache, responses_from_kept_bytes_each_carry_their_own_header)
+{
+	static const char body[] = "a kept body with headers in front of it\n";
+	struct rp_daemon d;
+	struct rp_conn *a, *b;
+	time_t before, t;
+
+	rp_setup(&d);
+	rp_write_file(&d, "k.txt", body, sizeof(body) - 1);
+	start_cache(&d, "1h");
+	a = rp_connect(&d);
+	kept_response(a, "", body, false);          /* read, and kept */
+	kept_response(a, "", body, false);          /* from the kept bytes */
+	b = rp_connect(&d);
+	kept_response(b, "Connection: close\r\n", body, true);
+	rp_close(b);
+	kept_response(a, "", body, false);
+	/* a new second: a new Date while a still holds the old header */
+	before = time(NULL);
+	while (time(NULL) == before)
+		usleep(20000);
+	b = rp_connect(&d);
+	t = kept_response(b, "", body, false);
+	cr_assert(t > before && t <= time(NULL), "Date %lld, the second before %lld",
+	    (long long)t, (long long)before);
+	t = kept_response(a, "", body, false);
+	cr_assert(t > before, "Date %lld, the second before %lld", (long long)t, (long long)before);
+	cr_assert_geq(rp_metric(&d, "ringpushd_file_cache_hits_total"), 5);
+	/* a reload forgets the entry while a and b hold its bytes */
+	cr_assert_eq(kill(d.pid, SIGHUP), 0);
+	rp_wait_output(&d, "applied", 1);
+	kept_response(a, "", body, false);
+	kept_response(b, "", body, false);
+	kept_response(a, "", body, false);
+	rp_close(a);
+	rp_close(b);
 	rp_stop(&d);
 }
 

@@ -155,6 +155,76 @@ Test(fdcache, kept_bodies_are_bounded_and_leave_with_their_entry)
 	fdcache_free(&fc);
 }
 
+/* What a response from a kept body sends: its header, then the body. */
+static void
+assert_response(const struct fdcache_body *b, const char *head, const char *body)
+{
+	size_t hlen = strlen(head);
+
+	cr_assert_eq(b->hlen, hlen);
+	cr_assert_eq(memcmp(b->bytes + FDCACHE_HEAD_ROOM - hlen, head, hlen), 0);
+	cr_assert_eq(memcmp(b->bytes + FDCACHE_HEAD_ROOM, body, strlen(body)), 0);
+}
+
+/* A response from a kept body has its header in front of the body.  The
+ * same header shares the copy; a new one is written in place when no
+ * response is in flight, and otherwise goes into a new copy while the
+ * old one stays whole for the responses still sending it, also after
+ * its entry is gone (ASan and valgrind see the frees). */
+Test(fdcache, responses_from_a_kept_body)
+{
+	static const char body[] = "small body";
+	char longhead[FDCACHE_HEAD_ROOM + 2];
+	struct fdcache fc;
+	struct fdcache_entry *e;
+	struct fdcache_body *r1, *r2, *r3, *r4;
+
+	cr_assert_eq(fdcache_init(&fc, 4, 1000), 0);
+	fc.body_max = 100;
+	e = fdcache_put(&fc, &owner_a, "/s", 2, "/s", 2, new_fd(), 0);
+	cr_assert_not_null(e);
+	cr_assert_null(fdcache_response(e, "H1\r\n", 4), "no body kept yet");
+	cr_assert(fdcache_keep_body(&fc, e, body, sizeof(body) - 1));
+
+	r1 = fdcache_response(e, "H1\r\n", 4);
+	cr_assert_not_null(r1);
+	assert_response(r1, "H1\r\n", body);
+	r2 = fdcache_response(e, "H1\r\n", 4);
+	cr_assert_eq(r2, r1, "the same header shares the copy");
+	cr_assert_eq(r1->users, 2);
+
+	/* a new header while two responses are in flight: a new copy */
+	r3 = fdcache_response(e, "Header2\r\n", 9);
+	cr_assert(r3 != NULL && r3 != r1);
+	assert_response(r3, "Header2\r\n", body);
+	assert_response(r1, "H1\r\n", body);
+	cr_assert(r1->detached && !r3->detached);
+	cr_assert_eq(e->body, r3->bytes + FDCACHE_HEAD_ROOM);
+	cr_assert_eq(fc.body_bytes, sizeof(body) - 1, "one body counted");
+	fdcache_response_end(r1);
+	assert_response(r2, "H1\r\n", body);
+	fdcache_response_end(r2);        /* the old copy's last user frees it */
+
+	/* none in flight: the header is rewritten in place */
+	fdcache_response_end(r3);
+	r4 = fdcache_response(e, "H4\r\n", 4);
+	cr_assert_eq(r4, r3);
+	assert_response(r4, "H4\r\n", body);
+
+	/* too long a header: the caller copies */
+	memset(longhead, 'x', sizeof(longhead));
+	cr_assert_null(fdcache_response(e, longhead, sizeof(longhead)));
+
+	/* the entry goes while r4 is in flight: r4 stays whole */
+	fdcache_drop(&fc, e);
+	fdcache_release(&fc, e);
+	cr_assert_eq(fc.body_bytes, 0);
+	cr_assert(r4->detached);
+	assert_response(r4, "H4\r\n", body);
+	fdcache_response_end(r4);
+	fdcache_free(&fc);
+}
+
 Test(fdcache, forget_drops_one_owners_entries_only)
 {
 	struct fdcache fc;
