@@ -67,6 +67,9 @@ struct fdcache_entry {
 	void *map;
 	uint64_t map_len;
 	uint64_t opened_ms;
+	/* engine auto: the page cache held the whole file at a check made
+	 * for one of its bodies; trusted, like st, for the entry's life */
+	bool resident;
 	unsigned refs;                /* users, plus one while in the table */
 	bool in_table;
 	struct fdcache_entry *hnext;  /* hash chain */

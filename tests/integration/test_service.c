@@ -352,6 +352,74 @@ bytes_by(const struct rp_daemon *d, const char *engine)
 	return v;
 }
 
+/* One GET of path, whole and intact; returns the bytes that went by
+ * sendfile for it. */
+static double
+get_by_sendfile(const struct rp_daemon *d, const char *path, uint64_t size, uint64_t seed)
+{
+	double before = bytes_by(d, "sendfile");
+	struct rp_response r;
+
+	rp_get(d, path, &r);
+	cr_assert_eq(r.status, 200, "%s", rp_describe(&r));
+	cr_assert_eq(r.body_len, size);
+	cr_assert_eq(rp_pattern_mismatch(seed, 0, r.body, r.body_len), -1);
+	rp_response_free(&r);
+	return bytes_by(d, "sendfile") - before;
+}
+
+/* engine = auto: a check that found the whole file in the page cache is
+ * trusted while the file's open-file cache entry lives, and no longer:
+ * a body of the file evicted since goes by sendfile (intact) until
+ * open_file_cache_valid has passed, then by splice again. */
+Test(service, auto_engine_trusts_a_cached_file_for_the_entry_life, .timeout = 120)
+{
+	const uint64_t size = 2u << 20;
+	struct rp_daemon d;
+	char conf[4096], path[PATH_MAX];
+	size_t in, pages;
+
+	rp_engine = "auto";
+	rp_setup(&d);
+	rp_make_file(&d, "f.bin", size, 22);
+	rp_path(&d, "f.bin", path);
+	rp_default_conf(&d, conf, sizeof(conf));
+	rp_conf_set(conf, sizeof(conf), "log_level", "info\nopen_file_cache_valid = 1500ms");
+	snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf), "\n[status]\npath = /metrics\n");
+	rp_start_conf(&d, conf);
+	rp_evict(&d, "f.bin");
+	resident(path, &in, &pages);
+	if (in == pages) {
+		rp_stop(&d);
+		cr_skip_test("this file system keeps %s in memory", path);
+	}
+	/* read whole by the first GET (splice), then found cached */
+	cr_assert_eq(get_by_sendfile(&d, "/f.bin", size, 22), 0);
+	resident(path, &in, &pages);
+	if (in < pages) {
+		rp_stop(&d);
+		cr_skip_test("%zu of %zu pages stayed out of memory", pages - in, pages);
+	}
+	/* a new entry, checked: cached */
+	usleep(1600000);
+	cr_assert_eq(get_by_sendfile(&d, "/f.bin", size, 22), (double)size);
+	/* evicted, but the entry's verdict stands */
+	rp_evict(&d, "f.bin");
+	cr_assert_eq(get_by_sendfile(&d, "/f.bin", size, 22), (double)size);
+	/* the entry expired: the next one checks again (evicted again, as
+	 * the last sendfile read the pages back) */
+	rp_evict(&d, "f.bin");
+	usleep(1600000);
+	resident(path, &in, &pages);
+	if (in == pages) {
+		rp_stop(&d);
+		cr_skip_test("the page cache took %s back meanwhile", path);
+	}
+	cr_assert_eq(get_by_sendfile(&d, "/f.bin", size, 22), 0,
+	    "an entry past open_file_cache_valid must check the page cache again");
+	rp_stop(&d);
+}
+
 /* engine = auto: a body the page cache does not hold goes by splice, one
  * it holds by sendfile; both arrive intact. */
 Test(service, auto_engine_follows_the_page_cache, .timeout = 120)
