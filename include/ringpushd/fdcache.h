@@ -34,11 +34,16 @@
  * none is in flight; otherwise the entry takes a new copy with the new
  * header, and the old one, detached, is freed by its last user, as is a
  * copy whose entry was freed under it.  So a detached copy lives only as
- * long as a response going out from it. */
+ * long as a response going out from it, and new copies stop while the
+ * detached ones hold FDCACHE_SPARE_MAX bytes: then a response copies its
+ * body into a small-response buffer, whose pool is about that size. */
+#define FDCACHE_SPARE_MAX (4u << 20)
+
 struct fdcache_body {
 	unsigned users;               /* responses in flight from it */
 	bool detached;                /* no entry's: the last user frees it */
 	uint32_t hlen;                /* header bytes in front; 0: none yet */
+	uint32_t len;                 /* body bytes */
 	char bytes[];                 /* FDCACHE_HEAD_ROOM bytes, then the body */
 };
 
@@ -85,6 +90,7 @@ struct fdcache {
 	uint64_t valid_ms;
 	uint64_t hits, misses;
 	size_t body_bytes, body_max;  /* kept bodies, and their bound */
+	size_t spare_bytes, spare_max; /* detached copies, and their bound */
 };
 
 /* Room for capacity cached files (0 disables the cache).  0 or -1. */
@@ -113,12 +119,13 @@ bool fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
 /* The whole kept body of e with the response header head[0..hlen) in
  * front of it, held for the caller (fdcache_response_end), who sends
  * hlen + e->body_len bytes from its bytes + FDCACHE_HEAD_ROOM - hlen.
- * NULL when e keeps no body, the header does not fit, or no memory is
- * left for a copy with a new header: the caller copies the body. */
-struct fdcache_body *fdcache_response(struct fdcache_entry *e,
+ * NULL when e keeps no body, the header does not fit, or a copy with a
+ * new header would pass spare_max or finds no memory: the caller copies
+ * the body. */
+struct fdcache_body *fdcache_response(struct fdcache *fc, struct fdcache_entry *e,
     const char *head, uint32_t hlen);
 /* A response from b has gone out, or will not. */
-void fdcache_response_end(struct fdcache_body *b);
+void fdcache_response_end(struct fdcache *fc, struct fdcache_body *b);
 /* Take e out of the table (the file changed under it): the next request
  * opens the path again.  The caller's reference stays. */
 void fdcache_drop(struct fdcache *fc, struct fdcache_entry *e);

@@ -100,6 +100,11 @@ void
 conn_slab_free(struct server *s)
 {
 	reqbuf_free(&s->reqbufs);
+	/* a connection a lost completion kept to the end still holds the
+	 * kept body it was sending: the open-file cache frees it next */
+	for (unsigned i = 0; s->conns != NULL && i < s->max_conns; i++)
+		if (s->conns[i].out_body != NULL)
+			fdcache_response_end(&s->files, s->conns[i].out_body);
 	if (s->conns != NULL)
 		munmap(s->conns, (size_t)s->max_conns * sizeof(*s->conns));
 	s->conns = NULL;
@@ -240,7 +245,7 @@ release_small_buf(struct server *s, struct conn *c)
 	bufpool_put(&s->small_bufs, c->small_buf);
 	c->small_buf = NULL;
 	if (c->out_body != NULL)
-		fdcache_response_end(c->out_body);
+		fdcache_response_end(&s->files, c->out_body);
 	c->out_body = NULL;
 }
 

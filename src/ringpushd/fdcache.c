@@ -46,6 +46,7 @@ fdcache_init(struct fdcache *fc, unsigned capacity, uint64_t valid_ms)
 	memset(fc, 0, sizeof(*fc));
 	fc->lru.prev = fc->lru.next = &fc->lru;
 	fc->valid_ms = valid_ms;
+	fc->spare_max = FDCACHE_SPARE_MAX;
 	if (capacity == 0)
 		return 0;
 	while (size < capacity * 2)
@@ -74,12 +75,14 @@ fdcache_init(struct fdcache *fc, unsigned capacity, uint64_t valid_ms)
 /* The entry is done with its kept body: freed now, or by the last
  * response still going out from it. */
 static void
-body_let_go(struct fdcache_body *b)
+body_let_go(struct fdcache *fc, struct fdcache_body *b)
 {
-	if (b->users == 0)
+	if (b->users == 0) {
 		free(b);
-	else
-		b->detached = true;
+		return;
+	}
+	b->detached = true;
+	fc->spare_bytes += b->len;
 }
 
 static void
@@ -93,7 +96,7 @@ entry_free(struct fdcache *fc, struct fdcache_entry *e)
 	free(e->name);
 	if (e->kept != NULL) {
 		fc->body_bytes -= e->body_len;
-		body_let_go(e->kept);
+		body_let_go(fc, e->kept);
 	}
 	memset(e, 0, sizeof(*e));
 	e->fd = -1;
@@ -220,6 +223,7 @@ body_new(const void *bytes, uint32_t len)
 	b->users = 0;
 	b->detached = false;
 	b->hlen = 0;
+	b->len = len;
 	memcpy(b->bytes + FDCACHE_HEAD_ROOM, bytes, len);
 	return b;
 }
@@ -240,7 +244,8 @@ fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
 }
 
 struct fdcache_body *
-fdcache_response(struct fdcache_entry *e, const char *head, uint32_t hlen)
+fdcache_response(struct fdcache *fc, struct fdcache_entry *e, const char *head,
+    uint32_t hlen)
 {
 	struct fdcache_body *b = e->kept;
 
@@ -251,11 +256,12 @@ fdcache_response(struct fdcache_entry *e, const char *head, uint32_t hlen)
 		if (b->users > 0) {
 			/* responses in flight send the old header: a copy
 			 * takes the new one (once a second for the Date) */
-			struct fdcache_body *nb = body_new(e->body, e->body_len);
+			struct fdcache_body *nb;
 
-			if (nb == NULL)
+			if (fc->spare_bytes + b->len > fc->spare_max ||
+			    (nb = body_new(e->body, e->body_len)) == NULL)
 				return NULL;
-			body_let_go(b);
+			body_let_go(fc, b);
 			e->kept = b = nb;
 			e->body = nb->bytes + FDCACHE_HEAD_ROOM;
 		}
@@ -267,10 +273,12 @@ fdcache_response(struct fdcache_entry *e, const char *head, uint32_t hlen)
 }
 
 void
-fdcache_response_end(struct fdcache_body *b)
+fdcache_response_end(struct fdcache *fc, struct fdcache_body *b)
 {
-	if (--b->users == 0 && b->detached)
+	if (--b->users == 0 && b->detached) {
+		fc->spare_bytes -= b->len;
 		free(b);
+	}
 }
 
 void

@@ -72,7 +72,7 @@ start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t le
 	char *buf;
 
 	if (e != NULL && off == 0 && len == e->body_len &&
-	    (c->out_body = fdcache_response(e, c->hbuf, c->hlen)) != NULL) {
+	    (c->out_body = fdcache_response(&s->files, e, c->hbuf, c->hlen)) != NULL) {
 		s->m.file_cache_hits_total++;
 		c->file_off = c->file_end = 0;
 		conn_file_put(s, c);

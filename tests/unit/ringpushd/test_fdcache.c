@@ -183,37 +183,37 @@ Test(fdcache, responses_from_a_kept_body)
 	fc.body_max = 100;
 	e = fdcache_put(&fc, &owner_a, "/s", 2, "/s", 2, new_fd(), 0);
 	cr_assert_not_null(e);
-	cr_assert_null(fdcache_response(e, "H1\r\n", 4), "no body kept yet");
+	cr_assert_null(fdcache_response(&fc, e, "H1\r\n", 4), "no body kept yet");
 	cr_assert(fdcache_keep_body(&fc, e, body, sizeof(body) - 1));
 
-	r1 = fdcache_response(e, "H1\r\n", 4);
+	r1 = fdcache_response(&fc, e, "H1\r\n", 4);
 	cr_assert_not_null(r1);
 	assert_response(r1, "H1\r\n", body);
-	r2 = fdcache_response(e, "H1\r\n", 4);
+	r2 = fdcache_response(&fc, e, "H1\r\n", 4);
 	cr_assert_eq(r2, r1, "the same header shares the copy");
 	cr_assert_eq(r1->users, 2);
 
 	/* a new header while two responses are in flight: a new copy */
-	r3 = fdcache_response(e, "Header2\r\n", 9);
+	r3 = fdcache_response(&fc, e, "Header2\r\n", 9);
 	cr_assert(r3 != NULL && r3 != r1);
 	assert_response(r3, "Header2\r\n", body);
 	assert_response(r1, "H1\r\n", body);
 	cr_assert(r1->detached && !r3->detached);
 	cr_assert_eq(e->body, r3->bytes + FDCACHE_HEAD_ROOM);
 	cr_assert_eq(fc.body_bytes, sizeof(body) - 1, "one body counted");
-	fdcache_response_end(r1);
+	fdcache_response_end(&fc, r1);
 	assert_response(r2, "H1\r\n", body);
-	fdcache_response_end(r2);        /* the old copy's last user frees it */
+	fdcache_response_end(&fc, r2);        /* the old copy's last user frees it */
 
 	/* none in flight: the header is rewritten in place */
-	fdcache_response_end(r3);
-	r4 = fdcache_response(e, "H4\r\n", 4);
+	fdcache_response_end(&fc, r3);
+	r4 = fdcache_response(&fc, e, "H4\r\n", 4);
 	cr_assert_eq(r4, r3);
 	assert_response(r4, "H4\r\n", body);
 
 	/* too long a header: the caller copies */
 	memset(longhead, 'x', sizeof(longhead));
-	cr_assert_null(fdcache_response(e, longhead, sizeof(longhead)));
+	cr_assert_null(fdcache_response(&fc, e, longhead, sizeof(longhead)));
 
 	/* the entry goes while r4 is in flight: r4 stays whole */
 	fdcache_drop(&fc, e);
@@ -221,7 +221,38 @@ Test(fdcache, responses_from_a_kept_body)
 	cr_assert_eq(fc.body_bytes, 0);
 	cr_assert(r4->detached);
 	assert_response(r4, "H4\r\n", body);
-	fdcache_response_end(r4);
+	cr_assert_eq(fc.spare_bytes, sizeof(body) - 1, "r4's copy, detached");
+	fdcache_response_end(&fc, r4);
+	cr_assert_eq(fc.spare_bytes, 0);
+	fdcache_free(&fc);
+}
+
+/* Detached copies stop at spare_max: past it, a new header while the
+ * old is in flight gets no copy (the caller copies into a buffer). */
+Test(fdcache, detached_copies_are_bounded)
+{
+	static const char body[] = "0123456789";
+	struct fdcache fc;
+	struct fdcache_entry *e;
+	struct fdcache_body *r1, *r2, *r3;
+
+	cr_assert_eq(fdcache_init(&fc, 4, 1000), 0);
+	fc.body_max = 100;
+	fc.spare_max = 15;
+	e = fdcache_put(&fc, &owner_a, "/s", 2, "/s", 2, new_fd(), 0);
+	cr_assert(e != NULL && fdcache_keep_body(&fc, e, body, 10));
+	r1 = fdcache_response(&fc, e, "A\r\n", 3);
+	r2 = fdcache_response(&fc, e, "B\r\n", 3);
+	cr_assert(r1 != NULL && r2 != NULL && r2 != r1);
+	cr_assert_eq(fc.spare_bytes, 10);
+	cr_assert_null(fdcache_response(&fc, e, "C\r\n", 3), "20 bytes would pass spare_max");
+	r3 = fdcache_response(&fc, e, "B\r\n", 3);
+	cr_assert_eq(r3, r2, "the current header still shares its copy");
+	fdcache_response_end(&fc, r1);
+	cr_assert_eq(fc.spare_bytes, 0);
+	fdcache_response_end(&fc, r2);
+	fdcache_response_end(&fc, r3);
+	fdcache_release(&fc, e);
 	fdcache_free(&fc);
 }
 
