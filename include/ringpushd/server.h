@@ -88,6 +88,7 @@ struct server {
 	struct rate_bucket rate_total;
 	struct timer_lists timers;
 	uint64_t now_ms;             /* refreshed once per loop turn */
+	uint64_t now_us;             /* the same reading, in microseconds */
 	time_t now_sec;
 	unsigned turn_batch;          /* completions this loop turn handles */
 	int signal_fd;

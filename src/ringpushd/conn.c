@@ -491,7 +491,7 @@ conn_process(struct server *s, struct conn *c)
 	/* The header deadline runs from a request's first byte and is not
 	 * extended by later bytes: a trickling client cannot hold a slot. */
 	if (c->start_us == 0) {
-		c->start_us = now_us();
+		c->start_us = s->now_us;
 		timer_set(&s->timers, &c->timer, TIMER_HEADER, s->now_ms);
 	}
 	c->method = c->target = c->referer = c->user_agent = (struct conn_field){ 0, 0 };
