@@ -47,6 +47,13 @@ struct fdcache_body {
 	char bytes[];                 /* FDCACHE_HEAD_ROOM bytes, then the body */
 };
 
+/* The body bytes of a kept copy. */
+static inline char *
+fdcache_kept_bytes(const struct fdcache_body *b)
+{
+	return (char *)b->bytes + FDCACHE_HEAD_ROOM;
+}
+
 struct fdcache_entry {
 	const void *owner;            /* the listener: its root and rules */
 	uint64_t hash;
@@ -63,10 +70,7 @@ struct fdcache_entry {
 	uint64_t etag_size;
 	int64_t etag_mtime_sec;
 	uint32_t etag_mtime_nsec;
-	char *body;                   /* the whole file, when kept; or NULL
-					 (kept->bytes + FDCACHE_HEAD_ROOM) */
-	uint32_t body_len;
-	struct fdcache_body *kept;
+	struct fdcache_body *kept;    /* the whole file, when kept; or NULL */
 	/* engine mmap: the file mapped read-only (MAP_SHARED) by its first
 	 * transfer, unmapped when the entry is freed; NULL until then */
 	void *map;
@@ -118,7 +122,7 @@ bool fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
     const void *bytes, uint32_t len);
 /* The whole kept body of e with the response header head[0..hlen) in
  * front of it, held for the caller (fdcache_response_end), who sends
- * hlen + e->body_len bytes from its bytes + FDCACHE_HEAD_ROOM - hlen.
+ * hlen + b->len bytes from fdcache_kept_bytes(b) - hlen.
  * NULL when e keeps no body, the header does not fit, or a copy with a
  * new header would pass spare_max or finds no memory: the caller copies
  * the body. */

@@ -95,7 +95,7 @@ entry_free(struct fdcache *fc, struct fdcache_entry *e)
 	free(e->path);
 	free(e->name);
 	if (e->kept != NULL) {
-		fc->body_bytes -= e->body_len;
+		fc->body_bytes -= e->kept->len;
 		body_let_go(fc, e->kept);
 	}
 	memset(e, 0, sizeof(*e));
@@ -224,7 +224,7 @@ body_new(const void *bytes, uint32_t len)
 	b->detached = false;
 	b->hlen = 0;
 	b->len = len;
-	memcpy(b->bytes + FDCACHE_HEAD_ROOM, bytes, len);
+	memcpy(fdcache_kept_bytes(b), bytes, len);
 	return b;
 }
 
@@ -232,13 +232,11 @@ bool
 fdcache_keep_body(struct fdcache *fc, struct fdcache_entry *e,
     const void *bytes, uint32_t len)
 {
-	if (e->body != NULL || !e->in_table || len == 0 ||
+	if (e->kept != NULL || !e->in_table || len == 0 ||
 	    fc->body_bytes + len > fc->body_max)
 		return false;
 	if ((e->kept = body_new(bytes, len)) == NULL)
 		return false;
-	e->body = e->kept->bytes + FDCACHE_HEAD_ROOM;
-	e->body_len = len;
 	fc->body_bytes += len;
 	return true;
 }
@@ -252,20 +250,19 @@ fdcache_response(struct fdcache *fc, struct fdcache_entry *e, const char *head,
 	if (b == NULL || hlen == 0 || hlen > FDCACHE_HEAD_ROOM)
 		return NULL;
 	if (b->hlen != hlen ||
-	    memcmp(b->bytes + FDCACHE_HEAD_ROOM - hlen, head, hlen) != 0) {
+	    memcmp(fdcache_kept_bytes(b) - hlen, head, hlen) != 0) {
 		if (b->users > 0) {
 			/* responses in flight send the old header: a copy
 			 * takes the new one (once a second for the Date) */
 			struct fdcache_body *nb;
 
 			if (fc->spare_bytes + b->len > fc->spare_max ||
-			    (nb = body_new(e->body, e->body_len)) == NULL)
+			    (nb = body_new(fdcache_kept_bytes(b), b->len)) == NULL)
 				return NULL;
 			body_let_go(fc, b);
 			e->kept = b = nb;
-			e->body = nb->bytes + FDCACHE_HEAD_ROOM;
 		}
-		memcpy(b->bytes + FDCACHE_HEAD_ROOM - hlen, head, hlen);
+		memcpy(fdcache_kept_bytes(b) - hlen, head, hlen);
 		b->hlen = hlen;
 	}
 	b->users++;

@@ -68,15 +68,16 @@ static bool
 start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t len)
 {
 	struct fdcache_entry *e = c->file_entry;
+	const struct fdcache_body *kept = e != NULL ? e->kept : NULL;
 	struct io_uring_sqe *sqe;
 	char *buf;
 
-	if (e != NULL && off == 0 && len == e->body_len &&
+	if (kept != NULL && off == 0 && len == kept->len &&
 	    (c->out_body = fdcache_response(&s->files, e, c->hbuf, c->hlen)) != NULL) {
 		s->m.file_cache_hits_total++;
 		c->file_off = c->file_end = 0;
 		conn_file_put(s, c);
-		conn_send(s, c, c->out_body->bytes + FDCACHE_HEAD_ROOM - c->hlen, c->hlen + len);
+		conn_send(s, c, fdcache_kept_bytes(c->out_body) - c->hlen, c->hlen + len);
 		return true;
 	}
 	if ((buf = bufpool_get(&s->small_bufs)) == NULL)
@@ -84,14 +85,14 @@ start_small_response(struct server *s, struct conn *c, uint64_t off, uint32_t le
 	memcpy(buf, c->hbuf, c->hlen);
 	c->small_buf = buf;
 	c->file_off = c->file_end = 0;
-	if (e != NULL && e->body != NULL && off + len <= e->body_len) {
-		memcpy(buf + c->hlen, e->body + off, len);
+	if (kept != NULL && off + len <= kept->len) {
+		memcpy(buf + c->hlen, fdcache_kept_bytes(kept) + off, len);
 		s->m.file_cache_hits_total++;
 		conn_file_put(s, c);
 		conn_send(s, c, buf, c->hlen + len);
 		return true;
 	}
-	c->keep_body = e != NULL && e->body == NULL && off == 0 &&
+	c->keep_body = e != NULL && kept == NULL && off == 0 &&
 	    (uint64_t)e->st.st_size == len;
 	/* READ linked to SEND: a short read (the file shrank) fails the
 	 * link, so the SEND ends with -ECANCELED and never sends bytes the
