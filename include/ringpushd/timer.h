@@ -63,7 +63,8 @@ void timer_clear(struct timer_node *n);
  * was. */
 struct timer_node *timer_pop_expired(struct timer_lists *t, uint64_t now_ms, enum timer_kind *kind);
 
-/* Milliseconds on the monotonic clock. */
+/* Microseconds and milliseconds on the monotonic clock. */
+uint64_t timer_now_us(void);
 uint64_t timer_now_ms(void);
 
 #endif

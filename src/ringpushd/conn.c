@@ -42,15 +42,6 @@
 
 static size_t rbuf_size;
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* The slab is reserved, not touched: a slot costs memory from the first
  * time a connection uses it, so max_connections can be set far above what
  * the daemon ever sees.  Slots are handed out from the free list first
@@ -229,7 +220,7 @@ log_access(struct server *s, struct conn *c)
 		.status = c->status,
 		.body_bytes = c->bytes_sent > c->hlen ? c->bytes_sent - c->hlen : 0,
 		.bytes_sent = c->bytes_sent,
-		.duration_us = now_us() - c->start_us,
+		.duration_us = timer_now_us() - c->start_us,
 		.bytes_received = c->bytes_received,
 	};
 	access_log_write(line, (int)access_format(&e, s->conf->access_log_format, line, sizeof(line)));

@@ -88,8 +88,7 @@ server_clock(struct server *s)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->now_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	s->now_us = timer_now_us();
 	s->now_ms = s->now_us / 1000;
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	s->now_sec = ts.tv_sec;

@@ -153,10 +153,16 @@ timer_pop_expired(struct timer_lists *t, uint64_t now_ms, enum timer_kind *kind)
 }
 
 uint64_t
-timer_now_ms(void)
+timer_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t
+timer_now_ms(void)
+{
+	return timer_now_us() / 1000;
 }
